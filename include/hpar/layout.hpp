@@ -1,0 +1,48 @@
+#pragma once
+/// Threads, OpenMP schedule and CPU affinity of one rank; checks of a whole layout.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpar {
+
+/// An OpenMP loop schedule over blocks, as `--schedule static|dynamic|guided[,chunk]` names it.
+struct Schedule {
+  enum class Kind { static_, dynamic, guided };
+  Kind kind = Kind::static_;
+  int chunk = 0;  ///< blocks per grab; 0 = the OpenMP default for the kind
+
+  /// Parses "static", "dynamic,4", ...; throws UsageError on anything else.
+  static Schedule parse(std::string_view text);
+  /// Back to the option's spelling, e.g. "dynamic,4".
+  [[nodiscard]] std::string to_string() const;
+  /// Makes this the schedule of `schedule(runtime)` loops on the calling thread.
+  void apply() const;
+};
+
+/// The CPUs this process may run on (its affinity mask), ascending.
+[[nodiscard]] std::vector<int> affinity_cpus();
+
+/// Threads a rank uses by default: OMP_NUM_THREADS (its first value) if set and valid,
+/// otherwise the number of CPUs in the affinity mask (at least 1).
+[[nodiscard]] int default_threads();
+
+/// Compresses a CPU list into ranges, e.g. {0,1,2,3,8} -> "0-3,8".
+[[nodiscard]] std::string cpu_ranges(const std::vector<int>& cpus);
+
+/// Where one rank runs.
+struct RankPlacement {
+  int rank = 0;
+  std::string host;
+  int threads = 1;
+  std::vector<int> cpus;  ///< affinity mask of the rank's main thread
+};
+
+/// Plain-words warnings about a layout: more ranks x threads on a host than CPUs the job may
+/// use there, and ranks running more threads than CPUs in their mask (with the launcher
+/// flag that fixes it). Empty when the layout is sound.
+[[nodiscard]] std::vector<std::string> layout_warnings(const std::vector<RankPlacement>& ranks);
+
+}  // namespace hpar

@@ -1,0 +1,25 @@
+#pragma once
+/// Strict parsing of option values: the whole text must be a number in range, or UsageError.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpar {
+
+/// A non-negative whole number: digits ("1000000") or scientific notation with an exact
+/// whole value ("1e9", "2.5e3"). Throws UsageError naming `option` otherwise (signs, garbage,
+/// fractions, values above 2^64-1).
+[[nodiscard]] std::uint64_t parse_count(std::string_view text, std::string_view option);
+
+/// A signed 64-bit integer ("-12", "+7", "42"). Throws UsageError naming `option` otherwise.
+[[nodiscard]] std::int64_t parse_int(std::string_view text, std::string_view option);
+
+/// A finite double ("0.5", "-1e-3", "pi" is not one). Throws UsageError naming `option` otherwise.
+[[nodiscard]] double parse_real(std::string_view text, std::string_view option);
+
+/// Splits "a,b,c" on commas (empty fields kept, so they can be reported as errors).
+[[nodiscard]] std::vector<std::string_view> split(std::string_view text, char separator);
+
+}  // namespace hpar

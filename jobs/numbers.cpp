@@ -1,0 +1,240 @@
+// numbers: the parallel-processing tutorial's example, done properly.
+//
+// Reference loop (the tutorial's function, applied to every input):
+//     for (i = 0; i < n; ++i)                    // one work item per input x = input[i]
+//       for (k = 1; k <= steps; ++k) emit(input[i] + k);
+// Rank 0 prints one line per input in input order: "1: 2 3 4 5 6".
+//
+// Work model: per item, `steps` 64-bit additions and about 21 * (steps + 1) bytes of text;
+// formatting dominates, so every rank formats its own lines (in parallel) and rank 0 only
+// writes the gathered bytes. Inputs come from --inputs, --range or --input-file.
+// Split: blocks of 4096 inputs, contiguous slices of blocks per rank, threads over blocks.
+// Verify: checksum = sum over inputs i and steps k of (i+1) * (x_i + k) mod 2^64, reduced from
+// the blocks, against the closed form (i+1) * (steps*x_i + steps*(steps+1)/2) summed serially
+// on rank 0. Inputs whose x + steps would overflow int64 are refused at set-up (exit 2).
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <fstream>
+#include <limits>
+
+#include "hpar/errors.hpp"
+#include "hpar/job.hpp"
+#include "hpar/parse.hpp"
+
+namespace po = boost::program_options;
+
+namespace hpar::jobs {
+namespace {
+
+constexpr std::uint64_t block_inputs = 4096;
+constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+
+/// The inputs, either listed or an arithmetic range computed on the fly.
+struct Inputs {
+  std::vector<std::int64_t> list;
+  bool is_range = false;
+  std::int64_t first = 0;
+  std::int64_t stride = 1;
+  std::uint64_t range_count = 0;
+
+  [[nodiscard]] std::uint64_t size() const { return is_range ? range_count : list.size(); }
+  [[nodiscard]] std::int64_t operator[](std::uint64_t i) const {
+    // Two's complement wrap-around gives the exact value: every element lies in [first, last].
+    return is_range ? static_cast<std::int64_t>(static_cast<std::uint64_t>(first) +
+                                                i * static_cast<std::uint64_t>(stride))
+                    : list[i];
+  }
+};
+
+Inputs parse_list(std::string_view text) {
+  Inputs in;
+  for (const auto field : split(text, ',')) in.list.push_back(parse_int(field, "--inputs"));
+  return in;
+}
+
+Inputs parse_range(std::string_view text) {
+  const auto parts = split(text, ':');
+  if (parts.size() < 2 || parts.size() > 3) {
+    throw UsageError("bad value '" + std::string(text) +
+                     "' for --range: expected FIRST:LAST[:STRIDE]");
+  }
+  Inputs in;
+  in.is_range = true;
+  in.first = parse_int(parts[0], "--range");
+  const std::int64_t last = parse_int(parts[1], "--range");
+  in.stride = parts.size() == 3 ? parse_int(parts[2], "--range") : 1;
+  if (in.stride == 0)
+    throw UsageError("bad --range '" + std::string(text) + "': STRIDE must not be 0");
+  if ((last < in.first && in.stride > 0) || (last > in.first && in.stride < 0)) {
+    throw UsageError("bad --range '" + std::string(text) + "': STRIDE goes away from LAST");
+  }
+  const auto ufirst = static_cast<std::uint64_t>(in.first);
+  const auto ulast = static_cast<std::uint64_t>(last);
+  const auto ustride = static_cast<std::uint64_t>(in.stride);
+  const std::uint64_t distance = last >= in.first ? ulast - ufirst : ufirst - ulast;
+  const std::uint64_t step = in.stride > 0 ? ustride : std::uint64_t{0} - ustride;
+  if (distance / step == std::numeric_limits<std::uint64_t>::max()) {
+    throw UsageError("bad --range '" + std::string(text) + "': more than 2^64-1 inputs");
+  }
+  in.range_count = distance / step + 1;
+  return in;
+}
+
+Inputs read_file(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw UsageError("cannot read input file '" + path + "'");
+  Inputs in;
+  std::string line;
+  for (std::uint64_t number = 1; std::getline(file, line); ++number) {
+    const auto hash = line.find('#');
+    std::string_view text(line.data(), hash == std::string::npos ? line.size() : hash);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+      text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+      text.remove_suffix(1);
+    if (text.empty()) continue;
+    try {
+      in.list.push_back(parse_int(text, "an input"));
+    } catch (const UsageError&) {
+      throw UsageError(path + ":" + std::to_string(number) + ": '" + std::string(text) +
+                       "' is not a 64-bit integer");
+    }
+  }
+  if (file.bad()) throw UsageError("error reading input file '" + path + "'");
+  return in;
+}
+
+/// Appends the decimal text of v.
+void append_number(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+class Numbers final : public Job {
+ public:
+  Numbers(Inputs inputs, std::int64_t steps, bool quiet)
+      : inputs_(std::move(inputs)), steps_(steps), quiet_(quiet) {
+    check_overflow();
+  }
+
+  [[nodiscard]] WorkPlan plan() const override {
+    WorkPlan p;
+    p.items = inputs_.size();
+    p.block_items = block_inputs;
+    p.count_partials = 1;
+    p.ordered_output = !quiet_;
+    p.item_unit = "inputs";
+    return p;
+  }
+
+  void compute(const Block& block, BlockOutput& out) override {
+    std::uint64_t checksum = 0;
+    std::string* text = out.bytes;
+    if (text != nullptr)
+      text->reserve(block.items.size() * static_cast<std::uint64_t>(steps_ + 1) * 8);
+    for (std::uint64_t i = block.items.begin; i < block.items.end; ++i) {
+      const std::int64_t x = inputs_[i];
+      if (text != nullptr) {
+        append_number(*text, x);
+        text->push_back(':');
+      }
+      for (std::int64_t k = 1; k <= steps_; ++k) {
+        std::int64_t v = 0;
+        if (__builtin_add_overflow(x, k, &v)) {
+          throw RuntimeError("input " + std::to_string(x) + " + " + std::to_string(k) +
+                             " overflows int64");
+        }
+        checksum += (i + 1) * static_cast<std::uint64_t>(v);
+        if (text != nullptr) {
+          text->push_back(' ');
+          append_number(*text, v);
+        }
+      }
+      if (text != nullptr) text->push_back('\n');
+    }
+    if (!out.counts.empty()) out.counts[0] = checksum;
+  }
+
+  JobResult finish(Gathered& g) override {
+    std::uint64_t checksum = 0;
+    for (const auto c : g.counts) checksum += c;
+    // Closed form per input, summed serially: (i+1) * (steps*x + steps*(steps+1)/2) mod 2^64.
+    const auto s = static_cast<std::uint64_t>(steps_);
+    const std::uint64_t triangle = s * (s + 1) / 2;
+    std::uint64_t expected = 0;
+    for (std::uint64_t i = 0; i < inputs_.size(); ++i) {
+      expected += (i + 1) * (s * static_cast<std::uint64_t>(inputs_[i]) + triangle);
+    }
+    JobResult r;
+    if (quiet_) {
+      r.lines.push_back("result: " + std::to_string(inputs_.size()) + " inputs x " +
+                        std::to_string(steps_) + " steps, checksum " + std::to_string(checksum));
+    }
+    r.metrics.emplace_back("checksum", std::to_string(checksum));
+    r.verification.status =
+        checksum == expected ? Verification::Status::pass : Verification::Status::fail;
+    r.verification.detail = "checksum " + std::to_string(checksum) +
+                            (checksum == expected ? " == " : " != ") + "closed form " +
+                            std::to_string(expected);
+    return r;
+  }
+
+ private:
+  void check_overflow() const {
+    const std::uint64_t n = inputs_.size();
+    if (n == 0) return;
+    std::uint64_t worst = 0;  // the index of the largest input
+    if (inputs_.is_range) {
+      worst = inputs_.stride > 0 ? n - 1 : 0;
+    } else {
+      for (std::uint64_t i = 1; i < n; ++i) {
+        if (inputs_.list[i] > inputs_.list[worst]) worst = i;
+      }
+    }
+    if (inputs_[worst] > int64_max - steps_) {
+      throw UsageError("input " + std::to_string(inputs_[worst]) + " + " + std::to_string(steps_) +
+                       " overflows a 64-bit integer (input #" + std::to_string(worst + 1) + ")");
+    }
+  }
+
+  Inputs inputs_;
+  std::int64_t steps_;
+  bool quiet_;
+};
+
+void add_options(po::options_description& d) {
+  d.add_options()("inputs", po::value<std::string>()->value_name("X,Y,..."),
+                  "comma-separated 64-bit integers (default: 1,10, the tutorial's two inputs)")(
+      "range", po::value<std::string>()->value_name("FIRST:LAST[:STRIDE]"),
+      "the inputs FIRST, FIRST+STRIDE, ... up to LAST (inclusive)")(
+      "input-file", po::value<std::string>()->value_name("PATH"),
+      "one integer per line; blank lines and # comments skipped")(
+      "steps", po::value<std::string>()->default_value("5")->value_name("S"),
+      "values per input: x+1 ... x+S")("quiet",
+                                       "print no per-input lines, only a summary with a checksum");
+}
+
+std::unique_ptr<Job> make(const po::variables_map& vm) {
+  const int sources =
+      static_cast<int>(vm.count("inputs") + vm.count("range") + vm.count("input-file"));
+  if (sources > 1) throw UsageError("give only one of --inputs, --range and --input-file");
+  Inputs inputs = vm.count("range") != 0U        ? parse_range(vm["range"].as<std::string>())
+                  : vm.count("input-file") != 0U ? read_file(vm["input-file"].as<std::string>())
+                  : vm.count("inputs") != 0U     ? parse_list(vm["inputs"].as<std::string>())
+                                                 : parse_list("1,10");
+  const std::uint64_t steps = parse_count(vm["steps"].as<std::string>(), "--steps");
+  if (steps < 1 || steps > 1'000'000) throw UsageError("--steps must be between 1 and 1000000");
+  return std::make_unique<Numbers>(std::move(inputs), static_cast<std::int64_t>(steps),
+                                   vm.count("quiet") != 0U);
+}
+
+}  // namespace
+
+JobInfo numbers_job() {
+  return {"numbers", "the tutorial's example: for each input x, the values x+1 ... x+S",
+          add_options, make};
+}
+
+}  // namespace hpar::jobs

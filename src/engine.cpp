@@ -1,0 +1,304 @@
+#include "hpar/engine.hpp"
+
+#include <mpi.h>
+#include <omp.h>
+
+#include <atomic>
+#include <boost/mpi/collectives.hpp>
+#include <boost/program_options/variables_map.hpp>
+#include <csignal>
+#include <numeric>
+
+#include "hpar/errors.hpp"
+#include "hpar/gather.hpp"
+
+namespace hpar {
+namespace {
+
+volatile std::sig_atomic_t stop_flag = 0;
+
+extern "C" void on_stop_signal(int /*signal*/) {
+  stop_flag = 1;
+}
+
+/// Code and message of an exception, as the exit code the job would end with.
+std::pair<int, std::string> describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const Error& err) {
+    return {static_cast<int>(err.code()), err.what()};
+  } catch (const std::bad_alloc&) {
+    return {static_cast<int>(ExitCode::runtime), "out of memory"};
+  } catch (const std::exception& err) {
+    return {static_cast<int>(ExitCode::runtime), err.what()};
+  } catch (...) {
+    return {static_cast<int>(ExitCode::runtime), "unknown exception"};
+  }
+}
+
+PhaseStats phase_stats(const boost::mpi::communicator& comm, double seconds) {
+  PhaseStats s;
+  boost::mpi::all_reduce(comm, seconds, s.min, boost::mpi::minimum<double>());
+  boost::mpi::all_reduce(comm, seconds, s.max, boost::mpi::maximum<double>());
+  boost::mpi::all_reduce(comm, seconds, s.avg, std::plus<double>());
+  s.avg /= comm.size();
+  return s;
+}
+
+/// Per-rank results of the compute phase.
+struct LocalResults {
+  std::vector<double> reals;
+  std::vector<std::uint64_t> counts;
+  std::vector<std::string> bytes;  // one per local block
+  std::vector<std::unique_ptr<ThreadState>> states;
+  std::vector<double> pass_seconds;
+  std::uint64_t blocks_done = 0;  // blocks that finished their last pass
+  int stopped = 0;                // some rank stopped early (agreed on every rank)
+};
+
+/// Walks this rank's blocks with OpenMP threads, pass after pass. No exception leaves the
+/// parallel region: the first one is kept, the other threads skip their remaining blocks,
+/// and it is rethrown after the region.
+LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan,
+                           Slice blocks, const RunOptions& options) {
+  LocalResults local;
+  const std::uint64_t n = blocks.size();
+  local.reals.assign(n * plan.real_partials, 0.0);
+  local.counts.assign(n * plan.count_partials, 0);
+  if (plan.ordered_output) local.bytes.resize(n);
+  local.states.resize(static_cast<std::size_t>(options.threads));
+  options.schedule.apply();
+
+  std::exception_ptr failure;
+  std::atomic<bool> abandon{false};
+  std::atomic<std::uint64_t> done_last_pass{0};
+  for (int pass = 0; pass < plan.passes; ++pass) {
+    comm.barrier();
+    const double start = MPI_Wtime();
+    const bool last = pass == plan.passes - 1;
+#pragma omp parallel num_threads(options.threads)
+    {
+      const auto thread = static_cast<std::size_t>(omp_get_thread_num());
+      if (plan.thread_state && pass == 0) {
+        try {
+          local.states[thread] = job.make_thread_state();
+        } catch (...) {
+#pragma omp critical(hpar_failure)
+          if (!failure) failure = std::current_exception();
+          abandon = true;
+        }
+      }
+#pragma omp barrier
+      const auto count = static_cast<std::int64_t>(n);
+#pragma omp for schedule(runtime)
+      for (std::int64_t i = 0; i < count; ++i) {
+        if (abandon.load(std::memory_order_relaxed)) continue;
+        if (stop_requested()) {
+          abandon = true;
+          continue;
+        }
+        const auto b = static_cast<std::uint64_t>(i);
+        BlockOutput out;
+        if (last) {
+          out.reals = {local.reals.data() + b * plan.real_partials, plan.real_partials};
+          out.counts = {local.counts.data() + b * plan.count_partials, plan.count_partials};
+          if (plan.ordered_output) out.bytes = &local.bytes[b];
+        }
+        out.state = local.states[thread].get();
+        try {
+          job.compute(Block{blocks.begin + b, plan.block(blocks.begin + b), pass}, out);
+          if (last) done_last_pass.fetch_add(1, std::memory_order_relaxed);
+        } catch (...) {
+#pragma omp critical(hpar_failure)
+          if (!failure) failure = std::current_exception();
+          abandon = true;
+        }
+      }
+    }
+    local.pass_seconds.push_back(MPI_Wtime() - start);
+    // Every rank learns of a failure or a stop on any rank before the next collective.
+    agree(comm, failure);
+    int stopped = abandon ? 1 : 0;
+    boost::mpi::all_reduce(comm, stopped, local.stopped, boost::mpi::maximum<int>());
+    if (local.stopped) break;  // a stop signal: the remaining passes are skipped
+  }
+  local.blocks_done = done_last_pass.load();
+  return local;
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction action = {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+}
+
+bool stop_requested() noexcept {
+  return stop_flag != 0;
+}
+
+void request_stop() noexcept {
+  stop_flag = 1;
+}
+
+void clear_stop_request() noexcept {
+  stop_flag = 0;
+}
+
+std::string host_name() {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int len = 0;
+  MPI_Get_processor_name(name, &len);
+  return {name, static_cast<std::size_t>(len)};
+}
+
+void agree(const boost::mpi::communicator& comm, const std::exception_ptr& local) {
+  const int rank = comm.rank();
+  const int failing = local ? rank : comm.size();
+  int first = 0;
+  boost::mpi::all_reduce(comm, failing, first, boost::mpi::minimum<int>());
+  if (first == comm.size()) return;
+  auto [code, message] = local && rank == first ? describe(local) : std::pair<int, std::string>{};
+  std::string host = rank == first ? host_name() : std::string();
+  boost::mpi::broadcast(comm, code, first);
+  boost::mpi::broadcast(comm, message, first);
+  boost::mpi::broadcast(comm, host, first);
+  const bool name_rank =
+      comm.size() > 1 && (code != static_cast<int>(ExitCode::usage) || first != 0);
+  if (name_rank) message = "rank " + std::to_string(first) + " (" + host + "): " + message;
+  throw Error(static_cast<ExitCode>(code), message);
+}
+
+std::vector<RankPlacement> gather_placements(const boost::mpi::communicator& comm, int threads) {
+  RankPlacement mine{comm.rank(), host_name(), threads, affinity_cpus()};
+  std::vector<std::string> hosts;
+  boost::mpi::all_gather(comm, mine.host, hosts);
+  std::vector<int> thread_counts;
+  boost::mpi::all_gather(comm, threads, thread_counts);
+  std::vector<int> cpu_counts;
+  boost::mpi::all_gather(comm, static_cast<int>(mine.cpus.size()), cpu_counts);
+  std::vector<int> all_cpus;
+  const int total = std::accumulate(cpu_counts.begin(), cpu_counts.end(), 0);
+  all_cpus.resize(static_cast<std::size_t>(total));
+  std::vector<int> displs(cpu_counts.size(), 0);
+  std::partial_sum(cpu_counts.begin(), cpu_counts.end() - 1, displs.begin() + 1);
+  check_mpi(
+      MPI_Allgatherv(mine.cpus.data(), static_cast<int>(mine.cpus.size()), MPI_INT, all_cpus.data(),
+                     cpu_counts.data(), displs.data(), MPI_INT, MPI_Comm(comm)),
+      "MPI_Allgatherv");
+  std::vector<RankPlacement> out(static_cast<std::size_t>(comm.size()));
+  for (int r = 0; r < comm.size(); ++r) {
+    out[r] = {r, hosts[r], thread_counts[r],
+              std::vector<int>(all_cpus.begin() + displs[r],
+                               all_cpus.begin() + displs[r] + cpu_counts[r])};
+  }
+  return out;
+}
+
+RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
+                  const boost::program_options::variables_map& vm, const RunOptions& options) {
+  RunRecord record;
+  record.job = std::string(info.name);
+  record.ranks = comm.size();
+  record.options = options;
+  const bool is_root = comm.rank() == 0;
+
+  // Setup: build the job from its options, find this rank's slice, prepare it.
+  comm.barrier();
+  const double t_begin = MPI_Wtime();
+  std::unique_ptr<Job> job;
+  Slice blocks;
+  std::exception_ptr failure;
+  try {
+    if (options.threads < 1) throw UsageError("--threads must be at least 1");
+    job = info.make(vm);
+    record.plan = job->plan();
+    if (record.plan.block_items < 1 || record.plan.passes < 1) {
+      throw RuntimeError("job '" + record.job + "' has an invalid work plan");
+    }
+    blocks = block_partition(record.plan.blocks(), comm.size(), comm.rank());
+    const Slice items{record.plan.block(blocks.begin).begin,
+                      blocks.empty() ? record.plan.block(blocks.begin).begin
+                                     : record.plan.block(blocks.end - 1).end};
+    job->prepare(items);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  agree(comm, failure);
+  record.placements = gather_placements(comm, options.threads);
+  const double t_setup = MPI_Wtime();
+
+  // Compute: threads over this rank's blocks (agreeing on failures and stops per pass).
+  LocalResults local = compute_slice(comm, *job, record.plan, blocks, options);
+  const double compute_seconds =
+      std::accumulate(local.pass_seconds.begin(), local.pass_seconds.end(), 0.0);
+
+  // Gather: move every kind of result to rank 0.
+  const double t_gather = MPI_Wtime();
+  record.complete = local.stopped == 0;
+  std::uint64_t items_done = 0;
+  for (std::uint64_t i = 0; i < local.blocks_done; ++i) {
+    items_done += record.plan.block(blocks.begin + i).size();
+  }
+  boost::mpi::reduce(comm, items_done, record.items_done, std::plus<std::uint64_t>(), 0);
+  std::vector<double> pass_seconds = local.pass_seconds;
+  pass_seconds.resize(static_cast<std::size_t>(record.plan.passes), 0.0);
+  record.pass_seconds.resize(pass_seconds.size());
+  boost::mpi::reduce(comm, pass_seconds.data(), static_cast<int>(pass_seconds.size()),
+                     record.pass_seconds.data(), boost::mpi::maximum<double>(), 0);
+  Gathered gathered;
+  if (record.complete) {
+    gathered.blocks = record.plan.blocks();
+    gathered.reals = gather_values<double>(comm, local.reals);
+    gathered.counts = gather_values<std::uint64_t>(comm, local.counts);
+    if (record.plan.ordered_output) {
+      std::string mine;
+      std::uint64_t size = 0;
+      for (const auto& b : local.bytes) size += b.size();
+      mine.reserve(size);
+      for (auto& b : local.bytes) {
+        mine += b;
+        std::string().swap(b);
+      }
+      gathered.ordered = gather_bytes(comm, mine);
+    }
+    if (record.plan.thread_state) {
+      std::vector<ThreadState*> states;
+      for (auto& s : local.states) states.push_back(s.get());
+      const std::string mine = job->serialize(states);
+      std::vector<std::uint64_t> sizes;
+      boost::mpi::gather(comm, static_cast<std::uint64_t>(mine.size()), sizes, 0);
+      const std::string all = gather_bytes(comm, mine);
+      std::uint64_t offset = 0;
+      for (const auto size : sizes) {
+        gathered.rank_states.push_back(all.substr(offset, size));
+        offset += size;
+      }
+    }
+    gathered.pass_seconds = record.pass_seconds;
+  }
+  const double gather_seconds = MPI_Wtime() - t_gather;
+
+  // Finish on rank 0 (the job's own verification); its failure ends every rank.
+  if (is_root && record.complete) {
+    try {
+      record.result = job->finish(gathered);
+      record.ordered = std::move(gathered.ordered);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  agree(comm, failure);
+
+  record.setup = phase_stats(comm, t_setup - t_begin);
+  record.compute = phase_stats(comm, compute_seconds);
+  record.gather = phase_stats(comm, gather_seconds);
+  record.total = phase_stats(comm, MPI_Wtime() - t_begin);
+  record.imbalance = record.compute.avg > 0 ? record.compute.max / record.compute.avg - 1.0 : 0.0;
+  return record;
+}
+
+}  // namespace hpar

@@ -1,0 +1,46 @@
+// GoogleTest main for tests run under mpiexec: every rank runs every test; rank 0 prints the
+// usual output, other ranks print only their failures (prefixed with the rank); the process
+// exit code is non-zero on every rank if any rank failed (gtest-mpi-listener pattern).
+
+#include <gtest/gtest.h>
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <iostream>
+
+namespace {
+
+class RankFailurePrinter : public ::testing::EmptyTestEventListener {
+ public:
+  explicit RankFailurePrinter(int rank) : rank_(rank) {}
+  void OnTestPartResult(const ::testing::TestPartResult& r) override {
+    if (r.failed()) {
+      std::cerr << "[rank " << rank_ << "] " << (r.file_name() != nullptr ? r.file_name() : "?")
+                << ":" << r.line_number() << ": " << r.summary() << std::endl;
+    }
+  }
+
+ private:
+  int rank_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled);
+  const boost::mpi::communicator world;
+  ::testing::InitGoogleTest(&argc, argv);
+  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  if (world.rank() != 0) {
+    delete listeners.Release(listeners.default_result_printer());
+    listeners.Append(new RankFailurePrinter(world.rank()));
+  }
+  const int local = RUN_ALL_TESTS();
+  int any = 0;
+  boost::mpi::all_reduce(world, local, any, boost::mpi::maximum<int>());
+  if (world.rank() == 0 && any != 0 && local == 0) {
+    std::cerr << "some rank other than 0 failed (see [rank N] lines)" << std::endl;
+  }
+  return any;
+}

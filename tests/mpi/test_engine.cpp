@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/program_options.hpp>
+#include <stdexcept>
+
+#include "hpar/cli.hpp"
+#include "hpar/engine.hpp"
+#include "hpar/errors.hpp"
+
+namespace po = boost::program_options;
+using namespace hpar;
+
+namespace {
+
+ParsedRun parse(std::vector<std::string> args) {
+  return parse_job_command(args, po::options_description());
+}
+
+std::string reference_numbers(long long first, long long last) {
+  std::string out;
+  for (long long x = first; x <= last; ++x) {
+    out += std::to_string(x) + ":";
+    for (int k = 1; k <= 5; ++k) out += " " + std::to_string(x + k);
+    out += "\n";
+  }
+  return out;
+}
+
+// A test-only job that throws inside the OpenMP region on the last rank's first block.
+class Faulty final : public Job {
+ public:
+  explicit Faulty(int faulty_block) : faulty_block_(faulty_block) {}
+  [[nodiscard]] WorkPlan plan() const override {
+    WorkPlan p;
+    p.items = 64;
+    p.block_items = 4;
+    return p;
+  }
+  void compute(const Block& b, BlockOutput&) override {
+    if (b.index == static_cast<std::uint64_t>(faulty_block_))
+      throw std::runtime_error("disk on fire");
+  }
+  JobResult finish(Gathered&) override { return {}; }
+
+ private:
+  int faulty_block_;
+};
+
+int faulty_block_for_test = 0;
+const JobInfo faulty_info{"faulty", "throws in one block", [](po::options_description&) {},
+                          [](const po::variables_map&) -> std::unique_ptr<Job> {
+                            return std::make_unique<Faulty>(faulty_block_for_test);
+                          }};
+
+}  // namespace
+
+TEST(Engine, NumbersOutputIsTheSerialLoop) {
+  const boost::mpi::communicator world;
+  for (const char* schedule : {"static", "dynamic,1", "guided"}) {
+    auto p = parse({"numbers", "--range", "-3000:9000", "--schedule", schedule});
+    const auto record = run_job(world, *p.job, p.vm, p.run);
+    if (world.rank() == 0) {
+      EXPECT_EQ(record.ordered, reference_numbers(-3000, 9000)) << schedule;
+      EXPECT_EQ(record.result.verification.status, Verification::Status::pass);
+      EXPECT_EQ(record.items_done, 12001U);
+      EXPECT_EQ(record.placements.size(), static_cast<std::size_t>(world.size()));
+      EXPECT_LE(record.compute.min, record.compute.max);
+    }
+  }
+}
+
+TEST(Engine, FewerItemsThanRanks) {
+  const boost::mpi::communicator world;
+  auto p = parse({"numbers", "--inputs", "1,10"});
+  const auto record = run_job(world, *p.job, p.vm, p.run);
+  if (world.rank() == 0) {
+    EXPECT_EQ(record.ordered, "1: 2 3 4 5 6\n10: 11 12 13 14 15\n");
+  }
+}
+
+TEST(Engine, ExceptionInOneRankReachesEveryRank) {
+  const boost::mpi::communicator world;
+  // Block 15 of 16 lies in the last rank's slice.
+  faulty_block_for_test = 15;
+  RunOptions options;
+  options.threads = 2;
+  try {
+    (void)run_job(world, faulty_info, po::variables_map(), options);
+    FAIL() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::runtime);
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("disk on fire"), std::string::npos) << msg;
+    if (world.size() > 1) {
+      EXPECT_NE(msg.find("rank " + std::to_string(world.size() - 1) + " ("), std::string::npos)
+          << msg;
+    }
+  }
+}
+
+TEST(Engine, AgreeThrowsTheSameErrorEverywhere) {
+  const boost::mpi::communicator world;
+  std::exception_ptr local;
+  if (world.rank() == world.size() / 2) local = std::make_exception_ptr(UsageError("bad file"));
+  try {
+    agree(world, local);
+    FAIL() << "agree returned although a rank failed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("bad file"), std::string::npos);
+  }
+  EXPECT_NO_THROW(agree(world, nullptr));
+}
+
+TEST(Engine, StopRequestEndsRunIncomplete) {
+  const boost::mpi::communicator world;
+  auto p = parse({"numbers", "--range", "1:100000", "--quiet"});
+  request_stop();  // as if SIGTERM had arrived before the first block
+  const auto record = run_job(world, *p.job, p.vm, p.run);
+  clear_stop_request();
+  EXPECT_FALSE(record.complete);
+  if (world.rank() == 0) {
+    EXPECT_LT(record.items_done, 100000U);
+  }
+}

@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include "hpar/errors.hpp"
+#include "hpar/layout.hpp"
+#include "hpar/parse.hpp"
+
+using namespace hpar;
+
+TEST(Parse, Counts) {
+  EXPECT_EQ(parse_count("0", "--n"), 0U);
+  EXPECT_EQ(parse_count("1000000", "--n"), 1000000U);
+  EXPECT_EQ(parse_count("1e9", "--n"), 1000000000U);
+  EXPECT_EQ(parse_count("2.5e3", "--n"), 2500U);
+  EXPECT_EQ(parse_count("18446744073709551615", "--n"), 18446744073709551615ULL);
+  for (const char* bad :
+       {"", "-1", "+1", "abc", "1.5", "1e-3", "18446744073709551616", "1e30", "12x"}) {
+    EXPECT_THROW((void)parse_count(bad, "--n"), UsageError) << bad;
+  }
+}
+
+TEST(Parse, CountErrorNamesOptionAndValue) {
+  try {
+    (void)parse_count("abc", "--samples");
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "bad value 'abc' for --samples: expected a whole number >= 0 (e.g. 1000000 or 1e6)");
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
+}
+
+TEST(Parse, Ints) {
+  EXPECT_EQ(parse_int("-12", "--x"), -12);
+  EXPECT_EQ(parse_int("+7", "--x"), 7);
+  EXPECT_EQ(parse_int("-9223372036854775808", "--x"), INT64_MIN);
+  for (const char* bad : {"", "+", "1.0", "9223372036854775808", "0x10", " 1"}) {
+    EXPECT_THROW((void)parse_int(bad, "--x"), UsageError) << bad;
+  }
+}
+
+TEST(Parse, Reals) {
+  EXPECT_EQ(parse_real("0.5", "--a"), 0.5);
+  EXPECT_EQ(parse_real("-1e-3", "--a"), -1e-3);
+  EXPECT_EQ(parse_real("+2", "--a"), 2.0);
+  for (const char* bad : {"", "pi", "nan", "inf", "1e999", "1,5"}) {
+    EXPECT_THROW((void)parse_real(bad, "--a"), UsageError) << bad;
+  }
+}
+
+TEST(Parse, Split) {
+  const auto parts = split("a,,b", ',');
+  ASSERT_EQ(parts.size(), 3U);
+  EXPECT_EQ(parts[1], "");
+  EXPECT_EQ(split("", ',').size(), 1U);
+}
+
+TEST(Schedule, ParsesKindsAndChunks) {
+  EXPECT_EQ(Schedule::parse("static").kind, Schedule::Kind::static_);
+  const auto d = Schedule::parse("dynamic,4");
+  EXPECT_EQ(d.kind, Schedule::Kind::dynamic);
+  EXPECT_EQ(d.chunk, 4);
+  EXPECT_EQ(d.to_string(), "dynamic,4");
+  EXPECT_EQ(Schedule::parse("guided").to_string(), "guided");
+  for (const char* bad : {"", "auto", "dynamic,", "dynamic,0", "static,x", "guided,-1"}) {
+    EXPECT_THROW((void)Schedule::parse(bad), UsageError) << bad;
+  }
+}
