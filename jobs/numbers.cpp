@@ -216,7 +216,7 @@ void add_options(po::options_description& d) {
                                        "print no per-input lines, only a summary with a checksum");
 }
 
-std::unique_ptr<Job> make(const po::variables_map& vm) {
+std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*context*/) {
   const int sources =
       static_cast<int>(vm.count("inputs") + vm.count("range") + vm.count("input-file"));
   if (sources > 1) throw UsageError("give only one of --inputs, --range and --input-file");

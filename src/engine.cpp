@@ -214,7 +214,7 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
   std::exception_ptr failure;
   try {
     if (options.threads < 1) throw UsageError("--threads must be at least 1");
-    job = info.make(vm);
+    job = info.make(vm, JobContext{comm.size(), options.threads});
     record.plan = job->plan();
     if (record.plan.block_items < 1 || record.plan.passes < 1) {
       throw RuntimeError("job '" + record.job + "' has an invalid work plan");

@@ -127,6 +127,14 @@ class Job {
   virtual JobResult finish(Gathered& gathered) = 0;
 };
 
+/// What a job may know of the layout it runs on. Only options that ask for it explicitly
+/// (e.g. triad's --per-rank, weak scaling) may let it change the work; results must not
+/// depend on it otherwise.
+struct JobContext {
+  int ranks = 1;             ///< ranks in the communicator the job runs on
+  int threads_per_rank = 1;  ///< OpenMP threads per rank
+};
+
 /// A job as the registry lists it.
 struct JobInfo {
   std::string_view name;
@@ -134,7 +142,9 @@ struct JobInfo {
   /// Adds the job's options (with defaults) to a description.
   void (*add_options)(boost::program_options::options_description&);
   /// Builds the job from parsed options; throws UsageError on bad values or input.
-  std::unique_ptr<Job> (*make)(const boost::program_options::variables_map&);
+  std::unique_ptr<Job> (*make)(const boost::program_options::variables_map&, const JobContext&);
+  /// The option that sets the problem size (weak scaling multiplies it); "" if none.
+  std::string_view size_option = {};
 };
 
 /// All jobs, in the order `hpar list` shows them (defined in jobs/registry.cpp).

@@ -49,7 +49,7 @@ class Faulty final : public Job {
 
 int faulty_block_for_test = 0;
 const JobInfo faulty_info{"faulty", "throws in one block", [](po::options_description&) {},
-                          [](const po::variables_map&) -> std::unique_ptr<Job> {
+                          [](const po::variables_map&, const JobContext&) -> std::unique_ptr<Job> {
                             return std::make_unique<Faulty>(faulty_block_for_test);
                           }};
 

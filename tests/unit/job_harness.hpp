@@ -11,11 +11,13 @@
 
 namespace hpar::testing {
 
-/// Builds job `name` from command-line style arguments (throws UsageError like `hpar run`).
-inline std::unique_ptr<Job> make_job(const std::string& name, std::vector<std::string> args = {}) {
+/// Builds job `name` from command-line style arguments (throws UsageError like `hpar run`),
+/// as if it ran on `context` (default: one rank, one thread).
+inline std::unique_ptr<Job> make_job(const std::string& name, std::vector<std::string> args = {},
+                                     JobContext context = {}) {
   args.insert(args.begin(), name);
   const ParsedRun parsed = parse_job_command(args, boost::program_options::options_description());
-  return parsed.job->make(parsed.vm);
+  return parsed.job->make(parsed.vm, context);
 }
 
 /// Walks every block of every pass in order on this thread and returns what rank 0 of a
