@@ -6,7 +6,7 @@
 
 #include "hpar/job.hpp"
 
-#define HPAR_JOB_LIST(X) X(numbers)
+#define HPAR_JOB_LIST(X) X(numbers) X(wordcount)
 
 namespace hpar {
 namespace jobs {

@@ -52,13 +52,68 @@ struct LocalResults {
   std::vector<std::string> bytes;  // one per local block
   std::vector<std::unique_ptr<ThreadState>> states;
   std::vector<double> pass_seconds;
-  std::uint64_t blocks_done = 0;  // blocks that finished their last pass
-  int stopped = 0;                // some rank stopped early (agreed on every rank)
+  std::uint64_t items_done = 0;  // items whose blocks finished their last pass
+  int stopped = 0;               // some rank stopped early (agreed on every rank)
+};
+
+/// Tells the other ranks, mid-pass, that this rank failed or was stopped, so that no rank
+/// computes on for long before the agreement that follows the pass. Only the main thread
+/// calls it (MPI is funneled). Notices travel on a private duplicate of the communicator and
+/// are all received in settle(), so none is left over for a later run.
+class FaultNotice {
+ public:
+  explicit FaultNotice(const boost::mpi::communicator& comm)
+      : comm_(comm, boost::mpi::comm_duplicate) {}
+
+  /// True when another rank has sent a notice (non-blocking probe).
+  bool heard() const {
+    int flag = 0;
+    check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, tag, MPI_Comm(comm_), &flag, MPI_STATUS_IGNORE),
+              "MPI_Iprobe");
+    return flag != 0;
+  }
+
+  /// Sends a notice to every other rank (once).
+  void tell_all() {
+    if (told_) return;
+    told_ = true;
+    for (int r = 0; r < comm_.size(); ++r) {
+      if (r == comm_.rank()) continue;
+      requests_.emplace_back();
+      check_mpi(MPI_Isend(&payload_, 1, MPI_INT, r, tag, MPI_Comm(comm_), &requests_.back()),
+                "MPI_Isend");
+    }
+  }
+
+  /// Collective: completes the sends and receives every notice addressed to this rank.
+  void settle() {
+    check_mpi(
+        MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE),
+        "MPI_Waitall");
+    requests_.clear();
+    int senders = 0;
+    boost::mpi::all_reduce(comm_, told_ ? 1 : 0, senders, std::plus<int>());
+    const int expected = senders - (told_ ? 1 : 0);
+    for (int i = 0; i < expected; ++i) {
+      int payload = 0;
+      check_mpi(
+          MPI_Recv(&payload, 1, MPI_INT, MPI_ANY_SOURCE, tag, MPI_Comm(comm_), MPI_STATUS_IGNORE),
+          "MPI_Recv");
+    }
+    told_ = false;
+  }
+
+ private:
+  static constexpr int tag = 7302;
+  boost::mpi::communicator comm_;
+  std::vector<MPI_Request> requests_;
+  int payload_ = 1;
+  bool told_ = false;
 };
 
 /// Walks this rank's blocks with OpenMP threads, pass after pass. No exception leaves the
-/// parallel region: the first one is kept, the other threads skip their remaining blocks,
-/// and it is rethrown after the region.
+/// parallel region: the first one is kept, the other threads skip their remaining blocks, the
+/// other ranks are told (FaultNotice) and every rank throws it after the pass (agree).
 LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan,
                            Slice blocks, const RunOptions& options) {
   LocalResults local;
@@ -69,9 +124,17 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
   local.states.resize(static_cast<std::size_t>(options.threads));
   options.schedule.apply();
 
+  FaultNotice notice(comm);
   std::exception_ptr failure;
-  std::atomic<bool> abandon{false};
-  std::atomic<std::uint64_t> done_last_pass{0};
+  std::atomic<bool> abandon{false};      // skip the remaining blocks of this pass
+  std::atomic<bool> local_cause{false};  // ... because of a failure or signal on this rank
+  std::atomic<std::uint64_t> items_done{0};
+  const auto fail_here = [&](std::exception_ptr e) {
+#pragma omp critical(hpar_failure)
+    if (!failure) failure = std::move(e);
+    local_cause = true;
+    abandon = true;
+  };
   for (int pass = 0; pass < plan.passes; ++pass) {
     comm.barrier();
     const double start = MPI_Wtime();
@@ -83,21 +146,29 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
         try {
           local.states[thread] = job.make_thread_state();
         } catch (...) {
-#pragma omp critical(hpar_failure)
-          if (!failure) failure = std::current_exception();
-          abandon = true;
+          fail_here(std::current_exception());
         }
       }
 #pragma omp barrier
       const auto count = static_cast<std::int64_t>(n);
 #pragma omp for schedule(runtime)
       for (std::int64_t i = 0; i < count; ++i) {
+        if (thread == 0) {  // the main thread keeps in touch with the other ranks
+          try {
+            if (local_cause) notice.tell_all();
+            if (!abandon && notice.heard()) abandon = true;
+          } catch (...) {
+            fail_here(std::current_exception());
+          }
+        }
         if (abandon.load(std::memory_order_relaxed)) continue;
         if (stop_requested()) {
+          local_cause = true;
           abandon = true;
           continue;
         }
         const auto b = static_cast<std::uint64_t>(i);
+        const Slice items = plan.block(blocks.begin + b);
         BlockOutput out;
         if (last) {
           out.reals = {local.reals.data() + b * plan.real_partials, plan.real_partials};
@@ -106,23 +177,23 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
         }
         out.state = local.states[thread].get();
         try {
-          job.compute(Block{blocks.begin + b, plan.block(blocks.begin + b), pass}, out);
-          if (last) done_last_pass.fetch_add(1, std::memory_order_relaxed);
+          job.compute(Block{blocks.begin + b, items, pass}, out);
+          if (last) items_done.fetch_add(items.size(), std::memory_order_relaxed);
         } catch (...) {
-#pragma omp critical(hpar_failure)
-          if (!failure) failure = std::current_exception();
-          abandon = true;
+          fail_here(std::current_exception());
         }
       }
     }
     local.pass_seconds.push_back(MPI_Wtime() - start);
     // Every rank learns of a failure or a stop on any rank before the next collective.
+    if (local_cause) notice.tell_all();
+    notice.settle();
     agree(comm, failure);
-    int stopped = abandon ? 1 : 0;
+    const int stopped = abandon ? 1 : 0;
     boost::mpi::all_reduce(comm, stopped, local.stopped, boost::mpi::maximum<int>());
     if (local.stopped) break;  // a stop signal: the remaining passes are skipped
   }
-  local.blocks_done = done_last_pass.load();
+  local.items_done = items_done.load();
   return local;
 }
 
@@ -239,11 +310,7 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
   // Gather: move every kind of result to rank 0.
   const double t_gather = MPI_Wtime();
   record.complete = local.stopped == 0;
-  std::uint64_t items_done = 0;
-  for (std::uint64_t i = 0; i < local.blocks_done; ++i) {
-    items_done += record.plan.block(blocks.begin + i).size();
-  }
-  boost::mpi::reduce(comm, items_done, record.items_done, std::plus<std::uint64_t>(), 0);
+  boost::mpi::reduce(comm, local.items_done, record.items_done, std::plus<std::uint64_t>(), 0);
   std::vector<double> pass_seconds = local.pass_seconds;
   pass_seconds.resize(static_cast<std::size_t>(record.plan.passes), 0.0);
   record.pass_seconds.resize(pass_seconds.size());

@@ -1,5 +1,6 @@
 // hpar: hybrid MPI + OpenMP parallel runner.
-// main() only sets up MPI (funneled: only the main thread calls MPI) and the stop handlers;
+// main() only sets up MPI (serialized: the engine calls MPI from the main thread only, but
+// ByteReader's MPI-IO reads come from worker threads, one at a time) and the stop handlers;
 // src/cli.cpp reads the command line and runs the subcommand.
 
 #include <boost/mpi/communicator.hpp>
@@ -12,7 +13,7 @@
 
 int main(int argc, char** argv) {
   // abort_on_exception: last resort only; cli_main catches and agrees on every hpar error.
-  boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, true);
+  boost::mpi::environment env(argc, argv, boost::mpi::threading::serialized, true);
   const boost::mpi::communicator world;
   hpar::install_stop_handlers();
   return hpar::cli_main(world, std::vector<std::string>(argv + 1, argv + argc));

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/mpi/communicator.hpp>
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "hpar/cli.hpp"
 #include "hpar/engine.hpp"
@@ -53,7 +56,55 @@ const JobInfo faulty_info{"faulty", "throws in one block", [](po::options_descri
                             return std::make_unique<Faulty>(faulty_block_for_test);
                           }};
 
+// A test-only job whose blocks take 2 ms each; the last rank fails in its first block.
+class SlowThenFaulty final : public Job {
+ public:
+  explicit SlowThenFaulty(int ranks) : ranks_(ranks) {}
+  [[nodiscard]] WorkPlan plan() const override {
+    WorkPlan p;
+    p.items = 400ULL * static_cast<std::uint64_t>(ranks_);
+    return p;
+  }
+  void prepare(Slice items) override {
+    if (!items.empty() && items.end == plan().items) last_rank_first_ = items.begin;
+  }
+  void compute(const Block& b, BlockOutput&) override {
+    if (b.index == last_rank_first_) throw std::runtime_error("early failure");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ++computed;
+  }
+  JobResult finish(Gathered&) override { return {}; }
+  static inline std::atomic<int> computed{0};
+
+ private:
+  int ranks_;
+  std::uint64_t last_rank_first_ = ~0ULL;
+};
+
 }  // namespace
+
+TEST(Engine, FailureOnOneRankStopsTheOthersEarly) {
+  const boost::mpi::communicator world;
+  if (world.size() < 2) GTEST_SKIP() << "needs 2 or more ranks";
+  const JobInfo info{"slow", "fails early on the last rank", [](po::options_description&) {},
+                     [](const po::variables_map&, const JobContext& c) -> std::unique_ptr<Job> {
+                       return std::make_unique<SlowThenFaulty>(c.ranks);
+                     }};
+  RunOptions options;
+  options.threads = 1;
+  SlowThenFaulty::computed = 0;
+  try {
+    (void)run_job(world, info, po::variables_map(), options);
+    ADD_FAILURE() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("early failure"), std::string::npos);
+  }
+  const int computed = SlowThenFaulty::computed.load();
+  // Each of the other ranks owns 400 blocks of 2 ms; told of the failure, they stop long before.
+  if (world.rank() != world.size() - 1) {
+    EXPECT_LT(computed, 200) << "rank " << world.rank();
+  }
+}
 
 TEST(Engine, NumbersOutputIsTheSerialLoop) {
   const boost::mpi::communicator world;
