@@ -176,14 +176,13 @@ class Integrate final : public Job {
     JobResult r;
     r.lines.push_back("result: integral " + format_exact(integral));
     r.lines.push_back("result: " + std::string(function_.name) + " over [" + format_exact(a_) +
-                      ", " + format_exact(b_) + "], " + std::to_string(intervals_) +
-                      " intervals");
+                      ", " + format_exact(b_) + "], " + std::to_string(intervals_) + " intervals");
     r.metrics.emplace_back("exact", format_exact(exact_));
     r.metrics.emplace_back("error", format_exact(error));
     r.verification.status = pass ? Verification::Status::pass : Verification::Status::fail;
     r.verification.detail = "|integral - exact| = " + format_exact(error) +
-                            (pass ? " <= " : " > ") + "midpoint bound " +
-                            format_exact(truncation) + " + rounding " + format_exact(allowance);
+                            (pass ? " <= " : " > ") + "midpoint bound " + format_exact(truncation) +
+                            " + rounding " + format_exact(allowance);
     return r;
   }
 

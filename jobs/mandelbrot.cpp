@@ -180,8 +180,8 @@ std::string encode_png(const Viewport& v, const std::vector<std::uint8_t>& indic
   image.colormap_entries = 256;
   png_alloc_size_t size = PNG_IMAGE_PNG_SIZE_MAX(image);
   std::string png(size, '\0');
-  const int ok = png_image_write_to_memory(&image, png.data(), &size, 0, indices.data(), 0,
-                                           colours.data());
+  const int ok =
+      png_image_write_to_memory(&image, png.data(), &size, 0, indices.data(), 0, colours.data());
   if (ok == 0) {
     const std::string why = image.message;
     png_image_free(&image);
@@ -323,14 +323,12 @@ class Mandelbrot final : public Job {
       const std::string png = encode_png(view_, indices);
       write_file_atomically(image_, png);
       result.lines.push_back("result: wrote " + image_ + " (" + std::to_string(w) + " x " +
-                             std::to_string(h) + " PNG, " + std::to_string(png.size()) +
-                             " bytes)");
+                             std::to_string(h) + " PNG, " + std::to_string(png.size()) + " bytes)");
     }
 
     const double seconds = g.pass_seconds.empty() ? 0.0 : g.pass_seconds.front();
     if (seconds > 0) {
-      result.metrics.emplace_back("pixels/s",
-                                  format_rate(static_cast<double>(w * h) / seconds));
+      result.metrics.emplace_back("pixels/s", format_rate(static_cast<double>(w * h) / seconds));
       result.metrics.emplace_back("iterations/s",
                                   format_rate(static_cast<double>(iterations) / seconds));
     }
@@ -477,8 +475,7 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*conte
     }
     check_writable(image);
   }
-  return std::make_unique<Mandelbrot>(view, static_cast<std::uint32_t>(max_iter),
-                                      std::move(image));
+  return std::make_unique<Mandelbrot>(view, static_cast<std::uint32_t>(max_iter), std::move(image));
 }
 
 }  // namespace

@@ -123,8 +123,8 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*conte
 }  // namespace
 
 JobInfo pi_job() {
-  return {"pi", "Monte Carlo estimate of pi from N counter-based random samples", add_options,
-          make, "samples"};
+  return {"pi", "Monte Carlo estimate of pi from N counter-based random samples", add_options, make,
+          "samples"};
 }
 
 }  // namespace hpar::jobs

@@ -6,7 +6,7 @@
 
 #include "hpar/job.hpp"
 
-#define HPAR_JOB_LIST(X) X(numbers) X(wordcount)
+#define HPAR_JOB_LIST(X) X(numbers) X(pi) X(integrate) X(primes) X(wordcount) X(mandelbrot) X(triad)
 
 namespace hpar {
 namespace jobs {

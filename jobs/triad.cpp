@@ -132,14 +132,15 @@ class Triad final : public Job {
     r.verification.status = bad_blocks == 0 && mismatches == 0 ? Verification::Status::pass
                                                                : Verification::Status::fail;
     if (r.verification.status == Verification::Status::pass) {
-      r.verification.detail = "all " + std::to_string(elements_) +
-                              " elements and " + std::to_string(g.blocks) +
+      r.verification.detail = "all " + std::to_string(elements_) + " elements and " +
+                              std::to_string(g.blocks) +
                               " block sums equal the closed form b0(i) + R*s*c(i)";
     } else {
       r.verification.detail = std::to_string(mismatches) + " elements and " +
                               std::to_string(bad_blocks) +
                               " block sums differ from the closed form";
-      if (bad_blocks != 0) r.verification.detail += " (first block " + std::to_string(first_bad) + ")";
+      if (bad_blocks != 0)
+        r.verification.detail += " (first block " + std::to_string(first_bad) + ")";
     }
 
     // Bandwidth from the timed triad passes 1..R, slowest rank per pass, as STREAM counts.

@@ -272,7 +272,7 @@ class WordCount final : public Job {
     }
     bool in_word = false;  // collecting a word that started in range, its bytes so far in spill
     std::uint64_t words = 0;
-    std::uint64_t tail = first_tail_bytes;
+    std::uint64_t tail = std::min(first_tail_bytes, chunk_bytes_);
     std::uint64_t pos = begin;
     while (pos < size) {
       const bool in_range = pos < end;

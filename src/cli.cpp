@@ -34,6 +34,11 @@ int help_command(const boost::mpi::communicator& world, std::span<const std::str
 constexpr Command commands[] = {
     {"run", "run JOB [options]", "run a job over all ranks and threads, print results and report",
      run_command},
+    {"scale", "scale JOB --mode M", "scaling study: the job at many ranks x threads, one launch",
+     scale_command},
+    {"affinity", "affinity [--threads T]", "where each rank's threads run, and what to fix",
+     affinity_command},
+    {"plot", "plot STUDY.json -o PNG", "draw a saved scaling study with gnuplot", plot_command},
     {"list", "list", "list the jobs with a one-line description", list_command},
     {"help", "help [JOB]", "show this help, or a job's options", help_command},
 };
@@ -121,7 +126,12 @@ ParsedRun parse_job_command(std::span<const std::string> args,
       "help", "show this job's options");
   try {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
-    po::store(po::command_line_parser(rest).options(all).run(), parsed.vm);
+    // No positional arguments after the job: a stray word is an error, not ignored.
+    po::store(po::command_line_parser(rest)
+                  .options(all)
+                  .positional(po::positional_options_description())
+                  .run(),
+              parsed.vm);
     if (parsed.vm.count("config") != 0U) {
       const auto path = parsed.vm["config"].as<std::string>();
       std::ifstream file(path);

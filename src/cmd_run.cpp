@@ -3,13 +3,17 @@
 
 #include <mpi.h>
 
+#include <unistd.h>
+
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <iostream>
 
 #include "commands.hpp"
 #include "hpar/cli.hpp"
 #include "hpar/errors.hpp"
+#include "hpar/progress.hpp"
 #include "hpar/report.hpp"
+#include "hpar/trace.hpp"
 
 namespace po = boost::program_options;
 
@@ -22,7 +26,11 @@ po::options_description run_output_options() {
                   "write the job's ordered output to FILE instead of stdout (atomically)")(
       "report-json", po::value<std::string>()->value_name("FILE"),
       "also write the report as JSON (schema hpar-report/1)")("no-report",
-                                                              "print results only, no report");
+                                                              "print results only, no report")(
+      "trace", po::value<std::string>()->value_name("FILE.json"),
+      "write a Chrome trace of the run: a track per rank and thread (Perfetto, chrome://tracing)")(
+      "progress", po::value<std::string>()->default_value("auto")->value_name("auto|on|off"),
+      "progress lines on stderr: auto = when stderr is a terminal and the run takes a while");
   return d;
 }
 
@@ -36,7 +44,8 @@ ExitCode outcome(const RunRecord& record) {
 }
 
 /// Rank 0: result lines and ordered output (stdout or --output), then the report.
-void emit(const RunRecord& record, const ParsedRun& parsed, RunContext context) {
+void emit(const RunRecord& record, const ParsedRun& parsed, RunContext context,
+          const nlohmann::json& trace) {
   const double t_output = MPI_Wtime();
   if (record.complete) {
     for (const auto& line : record.result.lines) std::cout << line << "\n";
@@ -62,6 +71,9 @@ void emit(const RunRecord& record, const ParsedRun& parsed, RunContext context) 
   if (parsed.vm.count("report-json") != 0U) {
     write_file_atomically(parsed.vm["report-json"].as<std::string>(), report.dump(2) + "\n");
   }
+  if (parsed.vm.count("trace") != 0U) {
+    write_file_atomically(parsed.vm["trace"].as<std::string>(), trace.dump() + "\n");
+  }
 }
 
 }  // namespace
@@ -69,9 +81,11 @@ void emit(const RunRecord& record, const ParsedRun& parsed, RunContext context) 
 int run_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
   // Parse: every rank the same way; agree in case a config file is unreadable on one rank.
   ParsedRun parsed;
+  ProgressMode progress_mode = ProgressMode::automatic;
   std::exception_ptr failure;
   try {
     parsed = parse_job_command(args, run_output_options());
+    progress_mode = parse_progress_mode(parsed.vm["progress"].as<std::string>());
   } catch (...) {
     failure = std::current_exception();
   }
@@ -91,12 +105,29 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   context.command_line.insert(context.command_line.end(), args.begin(), args.end());
   context.mpi_library = mpi_library_version();
   context.thread_level = thread_level_name();
+  // Tracing and progress are off unless asked for; progress is printed by rank 0 only.
+  const bool tracing = parsed.vm.count("trace") != 0U;
+  TraceRecorder trace;
+  if (tracing) parsed.run.trace = &trace;
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  ProgressMeter progress(std::cerr, terminal && progress_mode == ProgressMode::automatic,
+                         progress_mode == ProgressMode::on ? 0.0 : 3.0, 1.0);
+  if (world.rank() == 0 && (progress_mode == ProgressMode::on ||
+                            (progress_mode == ProgressMode::automatic && terminal))) {
+    parsed.run.progress = &progress;
+  }
+  if (tracing) {
+    world.barrier();
+    trace.start();
+  }
   const RunRecord record = run_job(world, *parsed.job, parsed.vm, parsed.run);
+  nlohmann::json trace_doc;
+  if (tracing) trace_doc = gather_trace(world, trace, host_name());
 
   // Output and report on rank 0; every rank ends with rank 0's verdict.
   if (world.rank() == 0) {
     try {
-      emit(record, parsed, context);
+      emit(record, parsed, context, trace_doc);
     } catch (...) {
       failure = std::current_exception();
     }

@@ -12,4 +12,13 @@ namespace hpar {
 /// `hpar run JOB [options]`: one run of a job, results and report on rank 0.
 int run_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
+/// `hpar scale JOB --mode strong|weak [...]`: a scaling study in one launch (src/cmd_scale.cpp).
+int scale_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
+/// `hpar affinity [--threads T] [--json FILE]`: thread placement table and verdicts.
+int affinity_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
+/// `hpar plot STUDY.json [...] -o FILE.png`: draws saved scaling studies with gnuplot.
+int plot_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
 }  // namespace hpar

@@ -11,6 +11,8 @@
 
 #include "hpar/errors.hpp"
 #include "hpar/gather.hpp"
+#include "hpar/progress.hpp"
+#include "hpar/trace.hpp"
 
 namespace hpar {
 namespace {
@@ -124,6 +126,22 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
   local.states.resize(static_cast<std::size_t>(options.threads));
   options.schedule.apply();
 
+  // Tracing and progress cost one pointer test per block when off.
+  TraceRecorder* const trace = options.trace;
+  ProgressMeter* const progress = options.progress;
+  std::vector<double> loop_end;  // per thread: when it left the loop (trace only)
+  if (trace != nullptr) {
+    trace->reserve_threads(options.threads);
+    loop_end.assign(static_cast<std::size_t>(options.threads), -1.0);
+  }
+  struct ProgressEnd {  // the meter's line is cleared however the passes end
+    ProgressMeter* meter;
+    ~ProgressEnd() {
+      if (meter != nullptr) meter->end();
+    }
+  } progress_end{progress};
+  if (progress != nullptr) progress->begin(n * static_cast<std::uint64_t>(plan.passes));
+
   FaultNotice notice(comm);
   std::exception_ptr failure;
   std::atomic<bool> abandon{false};      // skip the remaining blocks of this pass
@@ -136,7 +154,9 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
     abandon = true;
   };
   for (int pass = 0; pass < plan.passes; ++pass) {
+    const double barrier_begin = trace != nullptr ? trace->now_us() : 0.0;
     comm.barrier();
+    if (trace != nullptr) trace->span(0, "barrier", "wait", barrier_begin, trace->now_us());
     const double start = MPI_Wtime();
     const bool last = pass == plan.passes - 1;
 #pragma omp parallel num_threads(options.threads)
@@ -151,7 +171,7 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
       }
 #pragma omp barrier
       const auto count = static_cast<std::int64_t>(n);
-#pragma omp for schedule(runtime)
+#pragma omp for schedule(runtime) nowait
       for (std::int64_t i = 0; i < count; ++i) {
         if (thread == 0) {  // the main thread keeps in touch with the other ranks
           try {
@@ -177,20 +197,40 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
         }
         out.state = local.states[thread].get();
         try {
+          const double block_begin = trace != nullptr ? trace->now_us() : 0.0;
           job.compute(Block{blocks.begin + b, items, pass}, out);
           if (last) items_done.fetch_add(items.size(), std::memory_order_relaxed);
+          if (trace != nullptr) {
+            trace->block(static_cast<int>(thread), blocks.begin + b, pass, block_begin,
+                         trace->now_us());
+          }
+          if (progress != nullptr) {
+            progress->advance(1);
+            if (thread == 0) progress->maybe_print();
+          }
         } catch (...) {
           fail_here(std::current_exception());
         }
       }
+      if (trace != nullptr) loop_end[thread] = trace->now_us();
     }
     local.pass_seconds.push_back(MPI_Wtime() - start);
+    const double agree_begin = trace != nullptr ? trace->now_us() : 0.0;
+    if (trace != nullptr) {  // each thread's wait for the slowest one at the end of the region
+      for (std::size_t t = 0; t < loop_end.size(); ++t) {
+        if (loop_end[t] >= 0.0) {
+          trace->span(static_cast<int>(t), "idle (threads join)", "wait", loop_end[t],
+                      agree_begin, {{"pass", pass}});
+        }
+      }
+    }
     // Every rank learns of a failure or a stop on any rank before the next collective.
     if (local_cause) notice.tell_all();
     notice.settle();
     agree(comm, failure);
     const int stopped = abandon ? 1 : 0;
     boost::mpi::all_reduce(comm, stopped, local.stopped, boost::mpi::maximum<int>());
+    if (trace != nullptr) trace->span(0, "agree", "wait", agree_begin, trace->now_us());
     if (local.stopped) break;  // a stop signal: the remaining passes are skipped
   }
   local.items_done = items_done.load();
@@ -278,8 +318,12 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
   const bool is_root = comm.rank() == 0;
 
   // Setup: build the job from its options, find this rank's slice, prepare it.
+  TraceRecorder* const trace = options.trace;
+  const double trace_barrier = trace != nullptr ? trace->now_us() : 0.0;
   comm.barrier();
   const double t_begin = MPI_Wtime();
+  const double trace_setup = trace != nullptr ? trace->now_us() : 0.0;
+  if (trace != nullptr) trace->span(0, "barrier", "wait", trace_barrier, trace_setup);
   std::unique_ptr<Job> job;
   Slice blocks;
   std::exception_ptr failure;
@@ -301,6 +345,10 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
   agree(comm, failure);
   record.placements = gather_placements(comm, options.threads);
   const double t_setup = MPI_Wtime();
+  if (trace != nullptr) {
+    trace->span(0, "setup", "setup", trace_setup, trace->now_us(),
+                {{"job", record.job}, {"blocks", blocks.size()}});
+  }
 
   // Compute: threads over this rank's blocks (agreeing on failures and stops per pass).
   LocalResults local = compute_slice(comm, *job, record.plan, blocks, options);
@@ -309,6 +357,7 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
 
   // Gather: move every kind of result to rank 0.
   const double t_gather = MPI_Wtime();
+  const double trace_gather = trace != nullptr ? trace->now_us() : 0.0;
   record.complete = local.stopped == 0;
   boost::mpi::reduce(comm, local.items_done, record.items_done, std::plus<std::uint64_t>(), 0);
   std::vector<double> pass_seconds = local.pass_seconds;
@@ -348,16 +397,20 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
     gathered.pass_seconds = record.pass_seconds;
   }
   const double gather_seconds = MPI_Wtime() - t_gather;
+  if (trace != nullptr) trace->span(0, "gather", "gather", trace_gather, trace->now_us());
 
   // Finish on rank 0 (the job's own verification); its failure ends every rank.
   if (is_root && record.complete) {
+    const double trace_finish = trace != nullptr ? trace->now_us() : 0.0;
     try {
       record.result = job->finish(gathered);
       record.ordered = std::move(gathered.ordered);
     } catch (...) {
       failure = std::current_exception();
     }
+    if (trace != nullptr) trace->span(0, "verify (finish)", "verify", trace_finish, trace->now_us());
   }
+  const double trace_agree = trace != nullptr ? trace->now_us() : 0.0;
   agree(comm, failure);
 
   record.setup = phase_stats(comm, t_setup - t_begin);
@@ -365,6 +418,7 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
   record.gather = phase_stats(comm, gather_seconds);
   record.total = phase_stats(comm, MPI_Wtime() - t_begin);
   record.imbalance = record.compute.avg > 0 ? record.compute.max / record.compute.avg - 1.0 : 0.0;
+  if (trace != nullptr) trace->span(0, "agree", "wait", trace_agree, trace->now_us());
   return record;
 }
 

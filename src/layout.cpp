@@ -3,6 +3,7 @@
 #include <omp.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <map>
@@ -92,28 +93,35 @@ std::string cpu_ranges(const std::vector<int>& cpus) {
   return out;
 }
 
-std::vector<std::string> layout_warnings(const std::vector<RankPlacement>& ranks) {
-  std::vector<std::string> warnings;
+std::vector<LayoutFinding> layout_findings(const std::vector<RankPlacement>& ranks) {
+  std::vector<LayoutFinding> findings;
   struct HostUse {
-    int ranks = 0;
+    std::vector<std::size_t> members;  // indices into ranks
     int threads = 0;
     std::set<int> cpus;
   };
   std::map<std::string, HostUse> hosts;
-  for (const auto& r : ranks) {
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    const auto& r = ranks[i];
     auto& h = hosts[r.host];
-    ++h.ranks;
+    h.members.push_back(i);
     h.threads += r.threads;
     h.cpus.insert(r.cpus.begin(), r.cpus.end());
   }
+  const auto rank_list = [&](const std::vector<std::size_t>& members) {
+    std::vector<int> list;
+    for (const auto i : members) list.push_back(ranks[i].rank);
+    std::sort(list.begin(), list.end());
+    return list;
+  };
   for (const auto& [name, h] : hosts) {
     if (h.threads > static_cast<int>(h.cpus.size())) {
       std::ostringstream w;
-      w << "host " << name << " runs " << h.ranks << " rank(s) x threads = " << h.threads
+      w << "host " << name << " runs " << h.members.size() << " rank(s) x threads = " << h.threads
         << " threads on " << h.cpus.size()
         << " CPU(s) the job may use: more threads than cores only slows it down"
            " (use fewer ranks or --threads)";
-      warnings.push_back(w.str());
+      findings.push_back({rank_list(h.members), w.str()});
     }
   }
   for (const auto& r : ranks) {
@@ -123,9 +131,56 @@ std::vector<std::string> layout_warnings(const std::vector<RankPlacement>& ranks
         << r.cpus.size() << " CPU(s) of its affinity mask (" << cpu_ranges(r.cpus)
         << "): launch with 'mpirun --map-by slot:PE=" << r.threads
         << "' or '--bind-to none' (Slurm: srun --cpus-per-task=" << r.threads << ")";
-      warnings.push_back(w.str());
+      findings.push_back({{r.rank}, w.str()});
     }
   }
+  // Ranks of one host whose masks overlap (joined transitively) and that run more threads
+  // than the CPUs they share, while the host as a whole has room (else the host warning says it).
+  for (const auto& [name, h] : hosts) {
+    std::vector<std::size_t> group_of(h.members.size());
+    for (std::size_t a = 0; a < group_of.size(); ++a) group_of[a] = a;
+    const auto root = [&](std::size_t a) {
+      while (group_of[a] != a) a = group_of[a];
+      return a;
+    };
+    for (std::size_t a = 0; a < h.members.size(); ++a) {
+      const std::set<int> mine(ranks[h.members[a]].cpus.begin(), ranks[h.members[a]].cpus.end());
+      for (std::size_t b = a + 1; b < h.members.size(); ++b) {
+        const auto& other = ranks[h.members[b]].cpus;
+        if (std::any_of(other.begin(), other.end(), [&](int c) { return mine.count(c) != 0; })) {
+          group_of[root(b)] = root(a);
+        }
+      }
+    }
+    std::map<std::size_t, std::vector<std::size_t>> groups;
+    for (std::size_t a = 0; a < h.members.size(); ++a) groups[root(a)].push_back(h.members[a]);
+    for (const auto& [first, members] : groups) {
+      if (members.size() < 2 || members.size() == h.members.size()) continue;
+      std::set<int> shared;
+      int threads = 0;
+      int widest = 1;
+      for (const auto i : members) {
+        shared.insert(ranks[i].cpus.begin(), ranks[i].cpus.end());
+        threads += ranks[i].threads;
+        widest = std::max(widest, ranks[i].threads);
+      }
+      if (threads <= static_cast<int>(shared.size())) continue;
+      const auto list = rank_list(members);
+      std::ostringstream w;
+      w << "ranks " << cpu_ranges(list) << " on " << name << " share CPU(s) "
+        << cpu_ranges(std::vector<int>(shared.begin(), shared.end()))
+        << " (their affinity masks overlap) and run " << threads << " threads there"
+        << ": give each rank its own cores with 'mpirun --map-by slot:PE=" << widest
+        << " --bind-to core' (Slurm: srun --cpus-per-task=" << widest << " --cpu-bind=cores)";
+      findings.push_back({list, w.str()});
+    }
+  }
+  return findings;
+}
+
+std::vector<std::string> layout_warnings(const std::vector<RankPlacement>& ranks) {
+  std::vector<std::string> warnings;
+  for (auto& f : layout_findings(ranks)) warnings.push_back(std::move(f.text));
   return warnings;
 }
 

@@ -19,10 +19,18 @@ class variables_map;
 
 namespace hpar {
 
+class TraceRecorder;
+class ProgressMeter;
+
 /// How each rank runs its slice.
 struct RunOptions {
   int threads = 1;    ///< OpenMP threads per rank (>= 1)
   Schedule schedule;  ///< how blocks are handed to threads
+  /// Records this rank's events when set (trace.hpp); not owned; nullptr = no tracing, no cost.
+  TraceRecorder* trace = nullptr;
+  /// Counts this rank's finished blocks and prints progress from the main thread when set
+  /// (progress.hpp); not owned; `run` sets it on rank 0 only.
+  ProgressMeter* progress = nullptr;
 };
 
 /// min/avg/max over ranks of one phase, in seconds.

@@ -40,9 +40,18 @@ struct RankPlacement {
   std::vector<int> cpus;  ///< affinity mask of the rank's main thread
 };
 
-/// Plain-words warnings about a layout: more ranks x threads on a host than CPUs the job may
-/// use there, and ranks running more threads than CPUs in their mask (with the launcher
-/// flag that fixes it). Empty when the layout is sound.
+/// One problem of a layout: the ranks it concerns and what to do about it, in plain words.
+struct LayoutFinding {
+  std::vector<int> ranks;  ///< the ranks concerned, ascending
+  std::string text;        ///< the warning, with the launcher flag that fixes it
+};
+
+/// Problems of a layout that slow a job down: more ranks x threads on a host than CPUs the
+/// job may use there; ranks running more threads than CPUs in their mask; ranks whose masks
+/// overlap and that together run more threads than the CPUs they share. Empty when sound.
+[[nodiscard]] std::vector<LayoutFinding> layout_findings(const std::vector<RankPlacement>& ranks);
+
+/// The texts of layout_findings: the short check printed at the start of `run` and `scale`.
 [[nodiscard]] std::vector<std::string> layout_warnings(const std::vector<RankPlacement>& ranks);
 
 }  // namespace hpar

@@ -56,6 +56,7 @@ struct ScalingFit {
   std::string schedule;          ///< the points it was fitted to
   double serial_fraction = 0.0;  ///< Amdahl: f in T(c) = T1 (f + (1-f)/c); Gustafson: s in
                                  ///< S(c) = c - s (c - 1)
+  double one_core_seconds = 0.0;    ///< Amdahl: the fitted T(1) = a + b (0 for Gustafson)
   std::optional<double> r_squared;  ///< coefficient of determination; none with < 3 points
   int points = 0;                   ///< points fitted
   int core_counts = 0;              ///< distinct core counts among them

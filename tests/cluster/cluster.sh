@@ -24,7 +24,7 @@
 #
 # Environment: HPAR_CLUSTER_STATE (default /run/hpar-cluster), HPAR_CLUSTER_NET (first three
 # octets of a private /24, default 10.77.0), HPAR_CLUSTER_BRIDGE (default hparbr0),
-# HPAR_CLUSTER_SLOTS (slots per host in the hostfile, default 2).
+# HPAR_CLUSTER_SLOTS (slots per host in the hostfile: S for every host, or S1,S2,...,SN; default 2).
 set -euo pipefail
 
 STATE=${HPAR_CLUSTER_STATE:-/run/hpar-cluster}
@@ -131,11 +131,17 @@ cmd_down() {
 }
 
 cmd_up() {
-  local n=${1:-}
+  local n=${1:-} k
   [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le $MAX_HOSTS ] ||
     die "usage: cluster.sh up N (1 <= N <= $MAX_HOSTS)"
   [[ $NET =~ ^10\.[0-9]+\.[0-9]+$ ]] || die "HPAR_CLUSTER_NET must be 10.X.Y (a private /24)"
-  [[ $SLOTS =~ ^[1-9][0-9]*$ ]] || die "HPAR_CLUSTER_SLOTS must be a whole number >= 1"
+  local slots
+  IFS=, read -r -a slots <<<"$SLOTS"
+  [ ${#slots[@]} = 1 ] || [ ${#slots[@]} = "$n" ] ||
+    die "HPAR_CLUSTER_SLOTS must be one count or $n counts separated by commas"
+  for k in "${slots[@]}"; do
+    [[ $k =~ ^[1-9][0-9]*$ ]] || die "HPAR_CLUSTER_SLOTS: '$k' is not a whole number >= 1"
+  done
   need_tools
   if [ -f "$MANIFEST" ]; then
     echo "cluster.sh: removing what an earlier run left behind" >&2
@@ -144,7 +150,7 @@ cmd_up() {
   lock
 
   # Refuse to take anything that is not ours.
-  local k h
+  local h
   if [ -e "/sys/class/net/$BRIDGE" ]; then die "interface $BRIDGE exists and is not ours"; fi
   for ((k = 1; k <= n; k++)); do
     netns_exists "h$k" && die "network namespace h$k exists and is not ours"
@@ -187,7 +193,9 @@ cmd_up() {
 
   # Hostfile and rsh agent for Open MPI.
   : >"$STATE/hostfile"
-  for ((k = 1; k <= n; k++)); do echo "h$k slots=$SLOTS" >>"$STATE/hostfile"; done
+  for ((k = 1; k <= n; k++)); do
+    echo "h$k slots=${slots[$(((k - 1) % ${#slots[@]}))]}" >>"$STATE/hostfile"
+  done
   cat >"$STATE/rsh-agent" <<EOF
 #!/bin/sh
 # Open MPI rsh agent (--mca plm_rsh_agent) for the simulated hosts: like 'ssh HOST CMD...',
@@ -202,9 +210,17 @@ if [ ! -e "/run/netns/\$host" ] || [ ! -e "$STATE/uts/\$host" ]; then
   echo "rsh-agent: host \$host is not up" >&2
   exit 255
 fi
-exec nsenter --net="/run/netns/\$host" --uts="$STATE/uts/\$host" \\
+# Not exec: like an ssh client, this process stays on the head node and says when the remote
+# side died (a host "crash" kills everything in its namespace, not this).
+nsenter --net="/run/netns/\$host" --uts="$STATE/uts/\$host" \\
   env -i PATH="\$PATH" HOME="\${HOME:-/root}" LD_LIBRARY_PATH="\${LD_LIBRARY_PATH:-}" \\
   sh -c "\$*"
+rc=\$?
+if [ \$rc -gt 128 ]; then
+  echo "Connection to \$host closed by remote host." >&2
+  exit 255
+fi
+exit \$rc
 EOF
   chmod +x "$STATE/rsh-agent"
   echo "$n" >"$STATE/hosts"

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -25,7 +26,7 @@ class TextFiles {
            ("hpar_wordcount_" + std::to_string(::getpid()) + "_" + std::to_string(serial++));
     std::filesystem::create_directories(dir_);
     for (std::size_t i = 0; i < texts.size(); ++i) {
-      const auto path = dir_ / ("f" + std::to_string(i) + ".txt");
+      const auto path = std::filesystem::path(dir_) / ("f" + std::to_string(i) + ".txt");
       std::ofstream(path, std::ios::binary) << texts[i];
       paths_.push_back(path.string());
     }
@@ -120,8 +121,8 @@ std::vector<std::string> job_lines(const std::vector<std::string>& texts,
 /// A deterministic text of `bytes` bytes: words from a small vocabulary, every kind of
 /// whitespace, runs of several spaces, and bytes that are not whitespace but not printable.
 std::string generated_text(std::size_t bytes, std::uint64_t seed) {
-  static const char* const vocabulary[] = {"a", "to", "the", "The", "zebra", "x\x01y", "\xff\x80",
-                                           "longerword", "q"};
+  static const char* const vocabulary[] = {"a",      "to",       "the",        "The", "zebra",
+                                           "x\x01y", "\xff\x80", "longerword", "q"};
   static const char* const gaps[] = {" ", "\n", "\t", "  ", "\r\n", "\v", "\f", " \t \n"};
   std::string text;
   std::uint64_t x = seed;
@@ -161,8 +162,8 @@ TEST(WordCount, NoTrailingNewline) {
 TEST(WordCount, EveryKindOfWhitespaceAndOtherBytes) {
   // C-locale whitespace is exactly ' ' \t \n \v \f \r; any other byte (controls, NUL, >= 0x80)
   // is part of a word.
-  const std::string text = std::string("a\tb\rc\vd\fe\nf g h\r\n\x01 x\x02y \xff\xfe ") +
-                           std::string(1, '\0') + " \x1c";
+  const std::string text =
+      std::string("a\tb\rc\vd\fe\nf g h\r\n\x01 x\x02y \xff\xfe ") + std::string(1, '\0') + " \x1c";
   EXPECT_EQ(job_lines({text}, {"--top", "0"}), std::vector<std::string>{"result: 13 words"});
   EXPECT_EQ(job_lines({text}, {"--top", "20"}), reference_lines({text}, 20));
   EXPECT_EQ(job_lines({text}, {"--top", "20", "--block-bytes", "2", "--chunk-bytes", "1"}),
@@ -191,7 +192,8 @@ TEST(WordCount, WordLongerThanBlockAndChunk) {
 TEST(WordCount, WordsNeverSpanFiles) {
   // "ab" ends file 0 with no whitespace and "cd" starts file 1: two words, not "abcd".
   const std::vector<std::string> texts{"xx ab", "cd xx", "", "ab"};
-  EXPECT_EQ(job_lines(texts), (std::vector<std::string>{"result: 5 words", "2 ab", "2 xx", "1 cd"}));
+  EXPECT_EQ(job_lines(texts),
+            (std::vector<std::string>{"result: 5 words", "2 ab", "2 xx", "1 cd"}));
   for (const char* block : {"1", "2", "3", "5", "100"}) {
     EXPECT_EQ(job_lines(texts, {"--block-bytes", block, "--chunk-bytes", "2"}, 2, 2),
               reference_lines(texts, 10))
@@ -239,9 +241,9 @@ TEST(WordCount, TopTiesInByteOrder) {
   const std::vector<std::string> texts{"b \xe9 a B c d b a\n\xe9 c B"};
   EXPECT_EQ(job_lines(texts, {"--top", "3"}),
             (std::vector<std::string>{"result: 11 words", "2 B", "2 a", "2 b"}));
-  EXPECT_EQ(job_lines(texts, {"--top", "6"}, 3, 2),
-            (std::vector<std::string>{"result: 11 words", "2 B", "2 a", "2 b", "2 c", "2 \xe9",
-                                      "1 d"}));
+  EXPECT_EQ(
+      job_lines(texts, {"--top", "6"}, 3, 2),
+      (std::vector<std::string>{"result: 11 words", "2 B", "2 a", "2 b", "2 c", "2 \xe9", "1 d"}));
   EXPECT_EQ(job_lines(texts, {"--top", "100"}), job_lines(texts, {"--top", "6"}));
 }
 
