@@ -429,7 +429,7 @@ void add_options(po::options_description& d) {
       "max-iter", po::value<std::string>()->default_value("1000")->value_name("M"),
       "iterations before a point counts as inside the set (1 .. 4294967295)")(
       "center-x", po::value<std::string>()->default_value("-0.5")->value_name("X"),
-      "real part of the image centre (write negative values as --center-x=-0.5)")(
+      "real part of the image centre")(
       "center-y", po::value<std::string>()->default_value("0")->value_name("Y"),
       "imaginary part of the image centre")(
       "span", po::value<std::string>()->default_value("3")->value_name("S"),

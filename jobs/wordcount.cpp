@@ -18,11 +18,15 @@
 // slices of blocks per rank, threads over blocks. A block counts the words that START in it (a
 // word starts at byte i if byte i is not whitespace and i is its file's first byte or byte i-1
 // is whitespace) and reads on past its end to finish its last word, so a word that straddles a
-// block boundary (or a rank's range) is counted exactly once. Blocks read through ByteReader
-// (MPI-IO under MPI) in pieces of at most --chunk-bytes: memory per thread is one piece plus
-// the longest word that does not fit in one, never the file size.
-// Each thread keeps a word -> count map; each rank merges its threads' maps and sends the bytes;
-// rank 0 merges the ranks' maps (integer sums: any order gives the same counts).
+// block boundary (or a rank's range) is counted exactly once.
+// Read: through ByteReader (MPI-IO under MPI) in pieces of at most --chunk-bytes; besides its
+// word map a thread holds one piece plus the longest word that does not fit in one, never the
+// file size. Every rank opens and sizes every file when the job is made, so all ranks agree on
+// the plan and a missing file is one usage error; on several hosts the files must be at the same
+// path.
+// Merge: each thread keeps a word -> count map; each rank merges its threads' maps and sends the
+// bytes (count, length, word; native byte order); rank 0 merges the ranks' maps in rank order
+// (integer sums: any order gives the same counts).
 // Verify: the total from the blocks' counters equals the sum of the merged counts and a plain
 // serial recount on rank 0 (stdio, one loop over the files, no blocks). The top-K is checked
 // against `tr | sort | uniq -c` by the CLI tests.
@@ -118,13 +122,13 @@ std::uint64_t serial_word_count(const ByteReader& reader) {
     if (file == nullptr) {
       throw RuntimeError("cannot reopen '" + reader.path(f) + "': " + std::strerror(errno));
     }
-    bool in_word = false;
+    unsigned after_space = 1;  // a word starts at a non-space byte after a space or file start
     std::size_t n = 0;
     while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
       for (std::size_t i = 0; i < n; ++i) {
-        const bool space = is_space(buffer[i]);
-        if (!space && !in_word) ++words;
-        in_word = !space;
+        const unsigned space = is_space(buffer[i]) ? 1U : 0U;
+        words += after_space & (space ^ 1U);
+        after_space = space;
       }
     }
     const bool failed = std::ferror(file) != 0;

@@ -260,8 +260,8 @@ std::vector<Verdict> affinity_verdicts(const std::vector<RankAffinity>& ranks,
       verdicts.push_back({Severity::problem, w.str()});
     }
     // Cores of the allocation left idle: no thread may run there, or too few threads.
-    const auto cores_reachable = mapped(std::vector<int>(reachable.begin(), reachable.end()),
-                                        topo->core_of);
+    const auto cores_reachable =
+        mapped(std::vector<int>(reachable.begin(), reachable.end()), topo->core_of);
     std::set<int> unreachable;
     for (const int c : cores_allowed) {
       if (cores_reachable.count(c) == 0U) unreachable.insert(c);

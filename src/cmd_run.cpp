@@ -3,8 +3,6 @@
 
 #include <mpi.h>
 
-#include <unistd.h>
-
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <iostream>
 
@@ -109,7 +107,7 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   const bool tracing = parsed.vm.count("trace") != 0U;
   TraceRecorder trace;
   if (tracing) parsed.run.trace = &trace;
-  const bool terminal = isatty(STDERR_FILENO) != 0;
+  const bool terminal = stderr_reaches_terminal();
   ProgressMeter progress(std::cerr, terminal && progress_mode == ProgressMode::automatic,
                          progress_mode == ProgressMode::on ? 0.0 : 3.0, 1.0);
   if (world.rank() == 0 && (progress_mode == ProgressMode::on ||

@@ -195,7 +195,8 @@ struct PointRun {
   bool results_repeat = true;             // every run printed the same result lines
   std::string verification = "none";
   std::string verification_detail;
-  double idle_cpu_fraction = -1.0;  // most CPU a waiting rank used per wall second (-1: none)
+  double idle_cpu_fraction = -1.0;  // most CPU a waiting rank used per wall second (-1: none
+                                    // waited, or for less than 50 ms)
 };
 
 std::string layout_name(const ScalingPoint& p) {
@@ -230,13 +231,12 @@ void print_table(std::ostream& out, const std::string& job, ScalingMode mode, in
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& p = runs[i].point;
     const auto& pa = a.points[i];
-    out << std::setw(5) << p.cores() << std::setw(7) << p.ranks << std::setw(9) << p.threads
-        << "  " << std::left << std::setw(12) << p.schedule << std::right << std::setw(11)
+    out << std::setw(5) << p.cores() << std::setw(7) << p.ranks << std::setw(9) << p.threads << "  "
+        << std::left << std::setw(12) << p.schedule << std::right << std::setw(11)
         << fixed(pa.median, 6) << std::setw(7) << fixed(100.0 * pa.spread, 1) << " %"
-        << std::setw(9) << fixed(pa.speedup, 2) << std::setw(10)
-        << fixed(100.0 * pa.efficiency, 1) << " %" << std::setw(12)
-        << (pa.karp_flatt ? fixed(*pa.karp_flatt, 4) : std::string("-")) << "  "
-        << runs[i].verification << "\n";
+        << std::setw(9) << fixed(pa.speedup, 2) << std::setw(10) << fixed(100.0 * pa.efficiency, 1)
+        << " %" << std::setw(12) << (pa.karp_flatt ? fixed(*pa.karp_flatt, 4) : std::string("-"))
+        << "  " << runs[i].verification << "\n";
   }
   const auto& base = runs[a.baseline].point;
   out << "baseline     " << layout_name(base) << " (" << base.cores() << " core"
@@ -252,7 +252,10 @@ void print_table(std::ostream& out, const std::string& job, ScalingMode mode, in
     }
     out << "\n";
   }
-  if (a.fits.empty()) out << "fit          none (needs points at two core counts or more)\n";
+  if (a.fits.empty()) {
+    out << "fit          none: it needs points at two core counts or more, with times that a "
+        << (strong ? "positive Amdahl law" : "Gustafson law") << " can explain\n";
+  }
   bool first = true;
   for (const auto& r : a.ranking) {
     const auto& best = runs[r.points.front()].point;
@@ -260,8 +263,7 @@ void print_table(std::ostream& out, const std::string& job, ScalingMode mode, in
         << (r.cores == 1 ? "" : "s") << ": " << layout_name(best) << " "
         << fixed(a.points[r.points.front()].median, 3) << " s";
     for (std::size_t k = 1; k < r.points.size(); ++k) {
-      const double slower =
-          a.points[r.points[k]].median / a.points[r.points.front()].median - 1.0;
+      const double slower = a.points[r.points[k]].median / a.points[r.points.front()].median - 1.0;
       out << (k == 1 ? "; then " : ", ") << layout_name(runs[r.points[k]].point) << " +"
           << fixed(100.0 * slower, 1) << " %";
     }
@@ -269,10 +271,9 @@ void print_table(std::ostream& out, const std::string& job, ScalingMode mode, in
     first = false;
   }
   out << "results      "
-      << (results_identical
-              ? (strong ? "identical at every point and run"
-                        : "identical across the runs of each point")
-              : "DIFFER between runs or points")
+      << (results_identical ? (strong ? "identical at every point and run"
+                                      : "identical across the runs of each point")
+                            : "DIFFER between runs or points")
       << "\n";
   if (idle_cpu >= 0.0) {
     out << "idle ranks   used at most " << fixed(100.0 * idle_cpu, 1)
@@ -289,8 +290,8 @@ std::string csv_text(const std::vector<PointRun>& runs, const ScalingAnalysis& a
     const auto& p = runs[i].point;
     const auto& pa = a.points[i];
     o << p.schedule << ',' << p.ranks << ',' << p.threads << ',' << p.cores() << ','
-      << p.seconds.size() << ',' << pa.median << ',' << pa.min << ',' << pa.max << ','
-      << pa.spread << ',' << pa.speedup << ',' << pa.efficiency << ',';
+      << p.seconds.size() << ',' << pa.median << ',' << pa.min << ',' << pa.max << ',' << pa.spread
+      << ',' << pa.speedup << ',' << pa.efficiency << ',';
     if (pa.karp_flatt) o << *pa.karp_flatt;
     o << ',' << runs[i].verification << '\n';
   }
@@ -302,7 +303,8 @@ std::string csv_text(const std::vector<PointRun>& runs, const ScalingAnalysis& a
 int scale_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
   // Parse: every rank the same way.
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    if (args.empty()) throw UsageError("missing job name (see 'hpar list' and 'hpar scale --help')");
+    if (args.empty())
+      throw UsageError("missing job name (see 'hpar list' and 'hpar scale --help')");
     if (world.rank() == 0) std::cout << scale_help();
     return 0;
   }
@@ -364,7 +366,8 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   // more threads than the CPUs their ranks may use are left out.
   const auto placements = gather_placements(world, 1);
   int fewest_cpus = std::numeric_limits<int>::max();
-  for (const auto& p : placements) fewest_cpus = std::min(fewest_cpus, static_cast<int>(p.cpus.size()));
+  for (const auto& p : placements)
+    fewest_cpus = std::min(fewest_cpus, static_cast<int>(p.cpus.size()));
   if (!ranks_given) rank_list = powers_of_two_up_to(world.size());
   if (!threads_given) thread_list = powers_of_two_up_to(std::max(1, fewest_cpus));
   const auto cpus_of_first = [&](int p) {  // CPUs the first p ranks may use, all hosts
@@ -401,10 +404,10 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   // Weak-scaled options for every point, checked on every rank before anything runs.
   std::vector<po::variables_map> point_options;
   for (const auto& run : runs) {
-    point_options.push_back(mode == ScalingMode::weak
-                                ? scaled_options(parsed.vm, std::string(parsed.job->size_option),
-                                                 run.size_factor)
-                                : parsed.vm);
+    point_options.push_back(
+        mode == ScalingMode::weak
+            ? scaled_options(parsed.vm, std::string(parsed.job->size_option), run.size_factor)
+            : parsed.vm);
   }
 
   // Check the layouts (warnings only), once per distinct warning.
@@ -416,8 +419,7 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   std::vector<std::string> warnings;
   std::vector<std::vector<std::string>> point_warnings(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    std::vector<RankPlacement> layout(placements.begin(),
-                                      placements.begin() + runs[i].point.ranks);
+    std::vector<RankPlacement> layout(placements.begin(), placements.begin() + runs[i].point.ranks);
     for (auto& r : layout) r.threads = runs[i].point.threads;
     point_warnings[i] = layout_warnings(layout);
     for (const auto& w : point_warnings[i]) {
@@ -502,10 +504,10 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
     const double wait_wall = MPI_Wtime();
     const double wait_begin = trace.now_us();
     sleeping_barrier(world);
-    double idle = -1.0;
-    if (!member) {
+    double idle = -1.0;  // CPU per wall second while waiting; waits under 50 ms are too short
+    if (!member) {       // to tell (start-up noise dominates them)
       const double wall = MPI_Wtime() - wait_wall;
-      idle = wall > 0.0 ? (process_cpu_seconds() - wait_cpu) / wall : 0.0;
+      if (wall >= 0.05) idle = (process_cpu_seconds() - wait_cpu) / wall;
       if (tracing) {
         trace.span(0, "waiting: not in point " + layout_name(run.point), "wait", wait_begin,
                    trace.now_us());
@@ -532,11 +534,11 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
     cost_done += cost(run);
     if (world.rank() == 0) {
       const double elapsed = MPI_Wtime() - sweep_start;
-      std::cerr << "hpar: point " << i + 1 << "/" << runs.size() << " done: "
-                << run.point.ranks << (run.point.ranks == 1 ? " rank x " : " ranks x ")
-                << run.point.threads << (run.point.threads == 1 ? " thread" : " threads") << " ("
-                << run.point.schedule << "), median " << fixed(median(run.point.seconds), 3)
-                << " s of " << run.point.seconds.size() << ", " << run.verification << "; "
+      std::cerr << "hpar: point " << i + 1 << "/" << runs.size() << " done: " << run.point.ranks
+                << (run.point.ranks == 1 ? " rank x " : " ranks x ") << run.point.threads
+                << (run.point.threads == 1 ? " thread" : " threads") << " (" << run.point.schedule
+                << "), median " << fixed(median(run.point.seconds), 3) << " s of "
+                << run.point.seconds.size() << ", " << run.verification << "; "
                 << human_duration(elapsed) << " elapsed";
       if (i + 1 < runs.size()) {
         std::cerr << ", about " << human_duration(elapsed * (cost_total - cost_done) / cost_done)

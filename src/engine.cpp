@@ -219,8 +219,8 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
     if (trace != nullptr) {  // each thread's wait for the slowest one at the end of the region
       for (std::size_t t = 0; t < loop_end.size(); ++t) {
         if (loop_end[t] >= 0.0) {
-          trace->span(static_cast<int>(t), "idle (threads join)", "wait", loop_end[t],
-                      agree_begin, {{"pass", pass}});
+          trace->span(static_cast<int>(t), "idle (threads join)", "wait", loop_end[t], agree_begin,
+                      {{"pass", pass}});
         }
       }
     }
@@ -408,7 +408,8 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
     } catch (...) {
       failure = std::current_exception();
     }
-    if (trace != nullptr) trace->span(0, "verify (finish)", "verify", trace_finish, trace->now_us());
+    if (trace != nullptr)
+      trace->span(0, "verify (finish)", "verify", trace_finish, trace->now_us());
   }
   const double trace_agree = trace != nullptr ? trace->now_us() : 0.0;
   agree(comm, failure);

@@ -72,7 +72,8 @@ std::string read_all(const std::string& path) {
 
 /// Runs `gnuplot script` and waits; returns its exit status and what it wrote on stderr.
 std::pair<int, std::string> run_gnuplot(const std::string& script_path) {
-  std::string err_pattern = (std::filesystem::temp_directory_path() / "hpar-gnuplot-XXXXXX").string();
+  std::string err_pattern =
+      (std::filesystem::temp_directory_path() / "hpar-gnuplot-XXXXXX").string();
   TempFile err(err_pattern);
   if (!err.ok()) throw RuntimeError("cannot create a temporary file for gnuplot's messages");
   err.close();
@@ -248,7 +249,8 @@ void plot_study(const Study& study, const std::string& path) {
   if (head != std::string("\x89PNG\r\n\x1a\n", 8)) {
     throw RuntimeError("gnuplot did not write a PNG file (" + messages + ")");
   }
-  if (::chmod(png.path().c_str(), 0644) != 0 || std::rename(png.path().c_str(), path.c_str()) != 0) {
+  if (::chmod(png.path().c_str(), 0644) != 0 ||
+      std::rename(png.path().c_str(), path.c_str()) != 0) {
     throw RuntimeError("cannot write '" + path + "': " + std::strerror(errno));
   }
   png.release();

@@ -1,5 +1,8 @@
 #include "hpar/progress.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
@@ -15,6 +18,12 @@ ProgressMode parse_progress_mode(std::string_view text) {
   if (text == "on") return ProgressMode::on;
   if (text == "off") return ProgressMode::off;
   throw UsageError("bad --progress '" + std::string(text) + "': expected auto, on or off");
+}
+
+bool stderr_reaches_terminal() {
+  if (isatty(STDERR_FILENO) != 0) return true;
+  struct stat st {};
+  return isatty(STDOUT_FILENO) != 0 && fstat(STDERR_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
 ProgressMeter::ProgressMeter(std::ostream& out, bool terminal, double delay_s, double interval_s)
@@ -58,9 +67,8 @@ void ProgressMeter::end() {
 std::string ProgressMeter::line(std::uint64_t done, std::uint64_t total, double elapsed_s) {
   const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
   std::ostringstream o;
-  o << "hpar: progress " << std::fixed << std::setprecision(1) << 100.0 * fraction << " % ("
-    << done << " of " << total << " blocks on rank 0), " << human_duration(elapsed_s)
-    << " elapsed";
+  o << "hpar: progress " << std::fixed << std::setprecision(1) << 100.0 * fraction << " % (" << done
+    << " of " << total << " blocks on rank 0), " << human_duration(elapsed_s) << " elapsed";
   if (done >= total) {
     o << ", done";
   } else if (done > 0) {

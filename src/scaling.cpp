@@ -162,8 +162,8 @@ ScalingAnalysis analyze_scaling(ScalingMode mode, const std::vector<ScalingPoint
     std::vector<std::pair<int, double>> pairs;
     for (std::size_t i = 0; i < points.size(); ++i) {
       if (points[i].schedule != schedule) continue;
-      pairs.emplace_back(points[i].cores(), mode == ScalingMode::strong ? a.points[i].median
-                                                                         : a.points[i].speedup);
+      pairs.emplace_back(points[i].cores(),
+                         mode == ScalingMode::strong ? a.points[i].median : a.points[i].speedup);
     }
     if (distinct_cores(pairs) < 2) continue;
     try {
@@ -195,7 +195,8 @@ std::vector<int> powers_of_two_up_to(int n) {
 Study study_from_json(const nlohmann::json& doc, const std::string& source) {
   try {
     if (!doc.is_object() || !doc.contains("schema") || doc["schema"] != study_schema) {
-      throw UsageError(source + " is not a " + std::string(study_schema) + " document (see 'hpar scale --json')");
+      throw UsageError(source + " is not a " + std::string(study_schema) +
+                       " document (see 'hpar scale --json')");
     }
     Study s;
     s.job = doc.at("job").get<std::string>();

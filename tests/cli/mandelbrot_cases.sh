@@ -67,19 +67,9 @@ case_config_file() {
   expect_out "result: wrote mandelbrot.png (320 x 240 PNG"
 }
 
-case_bad_width() {
-  hpar_np 2 run mandelbrot --width 0
-  expect_usage_error "--width must be between 1"
-}
-
 case_bad_max_iter() {
   hpar_np 2 run mandelbrot --max-iter 0
   expect_usage_error "--max-iter must be between 1"
-}
-
-case_bad_span() {
-  hpar_np 2 run mandelbrot --span=-3
-  expect_usage_error "--span must be > 0"
 }
 
 case_unwritable_image() {

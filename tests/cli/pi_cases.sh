@@ -2,6 +2,9 @@
 
 case_same_result_at_all_layouts() {
   same_at_layouts pi --samples 9e6 --seed 7
+  hpar_np 2 run pi --samples 9e6 --seed 7 --threads 2 --schedule guided --no-report
+  expect_rc 0
+  cmp -s out.txt layout_1x1.txt || fail "guided schedule differs: $OUT"
   expect_out "result: pi ~ 3.14"
   expect_out " hits of 9000000 samples, seed 7"
 }
@@ -58,10 +61,8 @@ case_help_lists_options_with_defaults() {
 case_bad_samples() {
   hpar_np 2 run pi --samples 0
   expect_usage_error "--samples must be at least 1"
-  hpar_np 2 run pi --samples -5
+  hpar_np 3 run pi --samples -5
   expect_usage_error "bad value '-5' for --samples"
-  hpar_np 3 run pi --samples 1.5e
-  expect_usage_error "for --samples"
 }
 
 case_bad_seed() {

@@ -3,11 +3,15 @@
 case_same_count_at_all_layouts() {
   same_at_layouts primes --limit 3000017
   expect_out "result: 216817 primes <= 3000017"
+  # threads taking segments out of order restart the sieve by division: same count
+  hpar_np 2 run primes --limit 3000017 --threads 2 --schedule dynamic,1 --no-report
+  expect_rc 0
+  cmp -s out.txt layout_1x1.txt || fail "dynamic schedule differs: $OUT"
 }
 
 case_same_list_at_all_layouts() {
   same_at_layouts primes --limit 1100000 --list
-  [ "$(wc -l <out.txt)" = 85093 ] || fail "expected 1 + 85092 lines, got $(wc -l <out.txt)"
+  [ "$(wc -l <out.txt)" = 85715 ] || fail "expected 1 + 85714 lines, got $(wc -l <out.txt)"
 }
 
 case_list_matches_factor() {
@@ -65,10 +69,8 @@ case_help_lists_options_with_defaults() {
 case_bad_limit() {
   hpar_np 2 run primes --limit -5
   expect_usage_error "bad value '-5' for --limit"
-  hpar_np 2 run primes --limit 1e15
+  hpar_np 3 run primes --limit 1e15
   expect_usage_error "--limit must be at most 10^14"
-  hpar_np 3 run primes --limit lots
-  expect_usage_error "bad value 'lots' for --limit"
 }
 
 case_list_too_long() {

@@ -55,17 +55,8 @@ case_bad_size() {
   expect_usage_error "--size must be at least 1"
 }
 
-case_negative_size() {
-  hpar_np 2 run triad --size -10
-  expect_usage_error "bad value '-10' for --size"
-}
-
 case_size_beyond_memory() {
   hpar_np 2 run triad --size 1e15
   expect_usage_error "MB per rank, more than this host's"
 }
 
-case_bad_repeat() {
-  hpar_np 2 run triad --repeat 0
-  expect_usage_error "--repeat must be between 1"
-}

@@ -43,7 +43,7 @@ die() {
 need_tools() {
   [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
   local t
-  for t in ip nsenter unshare flock; do
+  for t in ip nsenter unshare flock mountpoint; do
     command -v "$t" >/dev/null || die "'$t' not found (Debian packages iproute2, util-linux)"
   done
 }
@@ -114,6 +114,12 @@ cmd_down() {
         fi
         ;;
       hosts) remove_host_lines ;;
+      netnsdir)
+        if mountpoint -q /run/netns && [ -z "$(ls -A /run/netns)" ]; then
+          while mountpoint -q /run/netns; do umount /run/netns || break; done
+          rmdir /run/netns 2>/dev/null || true
+        fi
+        ;;
     esac
   done
   # A host-side veth vanishes with its namespace; wait for the kernel to finish.
@@ -165,6 +171,8 @@ cmd_up() {
 
   mkdir -p "$STATE/uts"
   : >"$MANIFEST"
+  # `ip netns add` makes /run/netns a mount point the first time; ours to undo if so.
+  if ! mountpoint -q /run/netns; then record netnsdir /run/netns; fi
   record bridge "$BRIDGE"
   ip link add "$BRIDGE" type bridge
   ip link set "$BRIDGE" alias "$TAG"

@@ -215,3 +215,28 @@ for host, ranks in by_host.items():
 assert [rank for rank, _ in by_host["h1"]] == [0, 1] and [rank for rank, _ in by_host["h2"]] == [2, 3]
 PY
 }
+
+# A node-count series with `hpar scale`: one rank per host (--map-by node), so the point with r
+# ranks runs on hosts h1..hr; every point's report names exactly those hosts and every point
+# gives the same results.
+case_scale_node_series() {
+  cluster_up 3 1
+  OMP_NUM_THREADS=1 MPIRUN_MAP="--map-by node --bind-to none" hpar_hosts 3 scale pi --mode strong \
+    --ranks 1,2,3 --threads 1 --repeat 1 --samples 3000000 --json study.json
+  expect_rc 0
+  expect_out "results      identical at every point and run"
+  python3 - study.json <<'PY' || fail "the study's points are not on the expected hosts: $OUT"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["schema"].startswith("hpar-study/"), s["schema"]
+seen = []
+for point in s["points"]:
+    r = point["report"]
+    hosts = {h["host"]: h["ranks"] for h in r["layout"]["hosts"]}
+    want = {"h%d" % (k + 1): [k] for k in range(point["ranks"])}
+    assert hosts == want, (point["ranks"], hosts)
+    seen.append(point["ranks"])
+assert seen == [1, 2, 3], seen
+assert s["results_identical"] is True
+PY
+}

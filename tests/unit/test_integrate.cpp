@@ -97,7 +97,8 @@ TEST(Integrate, AliasesNameTheSameFunction) {
 }
 
 TEST(Integrate, EmptyIntervalIsZero) {
-  auto job = make_job("integrate", {"--function", "exp", "--from", "2", "--to", "2", "--intervals", "1000"});
+  auto job = make_job("integrate",
+                      {"--function", "exp", "--from", "2", "--to", "2", "--intervals", "1000"});
   auto g = run_serially(*job);
   const auto r = job->finish(g);
   EXPECT_EQ(r.lines[0], "result: integral 0");

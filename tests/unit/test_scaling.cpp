@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "hpar/errors.hpp"
 #include "hpar/plot.hpp"
@@ -66,7 +66,8 @@ TEST(Scaling, AmdahlFitWithNoiseStaysClose) {
   const double noise[] = {1.02, 0.98, 1.01, 0.99, 1.015, 0.985};
   std::vector<std::pair<int, double>> data;
   int k = 0;
-  for (const int c : {1, 2, 2, 4, 4, 8}) data.emplace_back(c, amdahl_time(5.0, 0.2, c) * noise[k++]);
+  for (const int c : {1, 2, 2, 4, 4, 8})
+    data.emplace_back(c, amdahl_time(5.0, 0.2, c) * noise[k++]);
   const auto fit = fit_amdahl(data);
   EXPECT_NEAR(fit.serial_fraction, 0.2, 0.02);
   EXPECT_GT(*fit.r_squared, 0.99);
@@ -76,7 +77,7 @@ TEST(Scaling, AmdahlFitWithNoiseStaysClose) {
 TEST(Scaling, AmdahlFitNeedsTwoCoreCounts) {
   EXPECT_THROW((void)fit_amdahl({{2, 1.0}, {2, 1.1}}), std::invalid_argument);
   const auto exact = fit_amdahl({{1, 2.0}, {2, 1.2}});  // two points: exact, no R^2
-  EXPECT_NEAR(exact.serial_fraction, 0.2, 1e-12);      // a + b = 2, a + b/2 = 1.2 -> a = 0.4
+  EXPECT_NEAR(exact.serial_fraction, 0.2, 1e-12);       // a + b = 2, a + b/2 = 1.2 -> a = 0.4
   EXPECT_FALSE(exact.r_squared.has_value());
 }
 
@@ -117,7 +118,7 @@ TEST(Scaling, StrongStudyTableByHand) {
 TEST(Scaling, BaselineWithoutAOneCorePoint) {
   const auto a = analyze_scaling(ScalingMode::strong, {point(4, 1, {2.5}), point(2, 1, {4.0})});
   EXPECT_EQ(a.baseline, 1U);
-  EXPECT_DOUBLE_EQ(a.points[1].speedup, 2.0);          // 2 cores x 4 s / 4 s
+  EXPECT_DOUBLE_EQ(a.points[1].speedup, 2.0);            // 2 cores x 4 s / 4 s
   EXPECT_DOUBLE_EQ(a.points[0].speedup, 2 * 4.0 / 2.5);  // 3.2
   EXPECT_DOUBLE_EQ(a.points[0].efficiency, 0.8);
 }

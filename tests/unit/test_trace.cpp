@@ -24,7 +24,7 @@ TEST(Trace, ConsecutiveBlocksFormOneChunk) {
   t.block(0, 4, 0, 10.0, 20.0);
   t.block(0, 5, 0, 20.5, 30.0);  // next block, no gap: same chunk
   t.block(0, 6, 0, 30.0, 40.0);
-  t.block(0, 9, 0, 40.0, 50.0);    // a jump in blocks: a new chunk
+  t.block(0, 9, 0, 40.0, 50.0);     // a jump in blocks: a new chunk
   t.block(0, 10, 0, 500.0, 510.0);  // next block after a long gap: a new chunk
   t.block(0, 11, 1, 510.0, 520.0);  // next pass: a new chunk
   t.block(1, 7, 0, 10.0, 15.0);
@@ -50,7 +50,8 @@ TEST(Trace, VeryManyChunksAreMergedKeepingEveryBlock) {
   EXPECT_LE(t.size(), TraceRecorder::max_events_per_thread);
   std::uint64_t blocks = 0;
   double busy = 0.0;
-  for (const auto& e : events_of(t)[0]) {
+  const auto threads = events_of(t);
+  for (const auto& e : threads[0]) {
     blocks += e[4]["block_count"].get<std::uint64_t>();
     busy += e[4]["busy_us"].get<double>();
   }

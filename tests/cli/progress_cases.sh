@@ -1,0 +1,31 @@
+# CLI tests of progress lines on `run` (scale's per-point lines are in scale_cases.sh).
+
+case_progress_on_prints_lines() {
+  hpar_np 2 run numbers --range 1:300000 --quiet --progress on --no-report
+  expect_rc 0
+  expect_err "hpar: progress"
+  expect_err "100.0 % ("
+  expect_out "result: 300000 inputs"
+}
+
+case_progress_auto_is_silent_without_a_terminal() {
+  hpar_np 2 run numbers --range 1:300000 --quiet --no-report
+  expect_rc 0
+  grep -q "progress" err.txt && fail "progress printed into a file: $ERR"
+  return 0
+}
+
+case_progress_auto_on_a_terminal_waits_a_few_seconds() {
+  # `script` gives stderr a terminal; a short run stays silent all the same.
+  command -v script >/dev/null || fail "script(1) is needed (bsdutils)"
+  script -qec "$MPIEXEC -q -n 1 --bind-to none $HPAR run numbers --range 1:1000 --quiet --no-report" \
+    /dev/null >tty.txt 2>&1
+  grep -q "result: 1000 inputs" tty.txt || fail "no result on the terminal: $(cat tty.txt)"
+  grep -q "progress" tty.txt && fail "progress for a short run: $(cat tty.txt)"
+  return 0
+}
+
+case_bad_progress_mode() {
+  hpar_np 2 run numbers --progress sometimes
+  expect_usage_error "bad --progress 'sometimes'"
+}

@@ -1,0 +1,127 @@
+# Multi-node Slurm on simulated hosts (sourced by run_multihost.sh; each case_NAME is one ctest
+# multihost.slurm.NAME): slurmctld on the head, one slurmd per simulated host, each node with
+# its own /tmp (tests/cluster/slurm-multi.sh). Batch jobs run on h1 and h2; their ranks talk
+# TCP between the nodes.
+
+# slurm_up N: N simulated hosts and a Slurm over them; stopped again when the case ends.
+slurm_up() {
+  cluster_up "$1"
+  SLURM_DIR=$work/slurm
+  CASE_CLEANUP='bash "$here/slurm-multi.sh" stop "$SLURM_DIR" >/dev/null 2>&1'
+  local rc
+  bash "$here/slurm-multi.sh" start "$SLURM_DIR" >slurm.log 2>&1
+  rc=$?
+  if [ $rc = 77 ]; then
+    cat slurm.log
+    skip "Slurm is not installed"
+  fi
+  [ $rc = 0 ] || fail "slurm-multi.sh start failed: $(cat slurm.log)"
+  export SLURM_CONF=$SLURM_DIR/slurm.conf
+}
+
+# sbatch_wait ARGS...: submits from the shared work directory and waits for the end (polling
+# the controller: `sbatch --wait` polls only every few seconds). Sets RC (the job's exit
+# code), JOB (its id), OUT (its output file's contents, also in out.txt).
+sbatch_wait() {
+  sbatch --parsable --chdir="$work" -o "job-%j.out" "$@" >sbatch.txt 2>sbatch.err
+  JOB=$(head -1 sbatch.txt)
+  [ -n "$JOB" ] || fail "sbatch did not submit: $(cat sbatch.err)"
+  local state="" info
+  for _ in $(seq 1 600); do
+    info=$(scontrol -o show job "$JOB" 2>/dev/null)
+    state=$(echo "$info" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+    case $state in
+      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED) break ;;
+    esac
+    sleep 0.2
+  done
+  case $state in
+    COMPLETED | FAILED) ;;
+    *)
+      timeout 10 scancel "$JOB" 2>/dev/null
+      fail "job $JOB did not complete (state '$state'): $(cat "job-$JOB.out" 2>/dev/null)"
+      ;;
+  esac
+  RC=$(echo "$info" | grep -o ' ExitCode=[0-9]*' | cut -d= -f2)
+  OUT=$(cat "job-$JOB.out" 2>/dev/null)
+  ERR=$(cat sbatch.err)
+  cp "job-$JOB.out" out.txt 2>/dev/null
+}
+
+# The results of a one-rank run on this machine, for comparison: result lines only.
+reference() {
+  hpar_local 1 run "$@" --threads 1 --no-report
+  expect_rc 0
+  mv out.txt reference.txt
+}
+
+# check_report FILE HOSTS_JSON: the JSON report places ranks as HOSTS_JSON ({"h1": [0, 1], ...}),
+# verified PASS, recorded the Slurm allocation (2 nodes), no layout warnings.
+check_report() {
+  python3 - "$1" "$2" <<'PY' || fail "report $1 is wrong: $(cat job-$JOB.out)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+hosts = {h["host"]: h["ranks"] for h in r["layout"]["hosts"]}
+want = {k: v for k, v in json.loads(sys.argv[2]).items()}
+assert hosts == want, (hosts, want)
+for p in r["layout"]["rank_placement"]:
+    assert p["rank"] in want[p["host"]], p
+assert r["verification"]["status"] == "PASS", r["verification"]
+assert r["environment"].get("SLURM_JOB_NUM_NODES") == "2", r["environment"]
+assert r["warnings"] == [], r["warnings"]
+PY
+}
+
+# hybrid.sbatch with its default launcher, srun --mpi=pmix: 2 nodes x 2 ranks.
+case_hybrid_sbatch_srun_pmix_two_nodes() {
+  slurm_up 2
+  reference numbers --range 1:40000 --steps 4
+  HPAR=$HPAR sbatch_wait --nodes=2 --ntasks-per-node=2 --cpus-per-task=1 \
+    "$SOURCE_DIR/slurm/hybrid.sbatch" numbers --range 1:40000 --steps 4
+  expect_rc 0
+  expect_out "launcher srun"
+  expect_out "srun --mpi=pmix"
+  expect_out "hosts        h1 (2 ranks), h2 (2 ranks)"
+  sed -n '/^command: /,/^== hpar report/p' out.txt | sed '1d;$d' | grep -v '^hpar: warning' >results.txt
+  cmp -s reference.txt results.txt || fail "results differ from one rank: $(diff reference.txt results.txt | head -5)"
+  check_report "hpar-$JOB.json" '{"h1": [0, 1], "h2": [2, 3]}'
+}
+
+# hybrid.sbatch with Open MPI's mpirun inside the allocation (it launches its daemons through
+# Slurm and binds PE=T cores per rank on each node): 2 nodes x 2 ranks.
+case_hybrid_sbatch_mpirun_two_nodes() {
+  slurm_up 2
+  reference pi --samples 5000000
+  HPAR=$HPAR HPAR_LAUNCHER=mpirun sbatch_wait --nodes=2 --ntasks-per-node=2 --cpus-per-task=1 \
+    "$SOURCE_DIR/slurm/hybrid.sbatch" pi --samples 5000000
+  expect_rc 0
+  expect_out "launcher mpirun"
+  expect_out "hosts        h1 (2 ranks), h2 (2 ranks)"
+  grep '^result:' out.txt | cmp -s reference.txt - ||
+    fail "results differ from one rank: $(grep '^result:' out.txt)"
+  check_report "hpar-$JOB.json" '{"h1": [0, 1], "h2": [2, 3]}'
+}
+
+# Hybrid over nodes with srun --mpi=pmix directly: one rank per node, two threads each; each
+# node has its own /tmp (PMIx puts its per-node directories there).
+case_srun_pmix_hybrid_one_rank_per_node() {
+  slurm_up 2
+  reference integrate --intervals 2000000
+  cat >job.sh <<EOF
+#!/bin/bash
+srun --mpi=pmix --cpus-per-task=2 bash -c 'echo "\$(hostname) tmp=\$(stat -c %i /tmp)"' | sort >nodes.txt
+OMP_NUM_THREADS=2 srun --mpi=pmix --cpus-per-task=2 "$HPAR" run integrate --intervals 2000000 \
+  --no-report --report-json rep.json
+EOF
+  sbatch_wait --nodes=2 --ntasks-per-node=1 --cpus-per-task=2 job.sh
+  expect_rc 0
+  cmp -s reference.txt out.txt || fail "results differ from one rank: $(diff reference.txt out.txt | head -5)"
+  [ "$(cut -d' ' -f1 nodes.txt | tr '\n' ' ')" = "h1 h2 " ] || fail "tasks ran on: $(cat nodes.txt)"
+  [ "$(cut -d' ' -f2 nodes.txt | sort -u | wc -l)" = 2 ] || fail "the nodes share /tmp: $(cat nodes.txt)"
+  python3 - rep.json <<'PY' || fail "report wrong"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert {h["host"]: h["ranks"] for h in r["layout"]["hosts"]} == {"h1": [0], "h2": [1]}, r["layout"]
+assert r["layout"]["threads_per_rank"] == 2
+PY
+}
