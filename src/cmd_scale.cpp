@@ -71,8 +71,9 @@ std::string scale_help() {
     << scale_options() << "\n"
     << "Layout options (lists here):\n"
        "  --threads T1,T2,...   threads per rank (default: 1, 2, 4, ... up to the CPUs each\n"
-       "                        rank may use); with both lists left to their defaults, points\n"
-       "                        with more threads than the CPUs of their ranks are skipped\n"
+       "                        rank may use); unless both --ranks and --threads are given,\n"
+       "                        points with more threads than the CPUs of their ranks are\n"
+       "                        skipped\n"
        "  --schedule KIND[,CHUNK]  OpenMP schedule; give it more than once to compare\n"
        "                        schedules (e.g. --schedule static --schedule dynamic)\n\n"
        "Run 'hpar help JOB' for the job's own options.\n";
@@ -298,78 +299,64 @@ std::string csv_text(const std::vector<PointRun>& runs, const ScalingAnalysis& a
   return o.str();
 }
 
-}  // namespace
-
-int scale_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
-  // Parse: every rank the same way.
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    if (args.empty())
-      throw UsageError("missing job name (see 'hpar list' and 'hpar scale --help')");
-    if (world.rank() == 0) std::cout << scale_help();
-    return 0;
-  }
+/// What the command line asks for.
+struct ScaleRequest {
   ParsedRun parsed;
-  SweepArgs sweep;
   ScalingMode mode = ScalingMode::strong;
-  std::vector<int> rank_list, thread_list;
+  std::vector<int> ranks;  // empty: the default
+  std::vector<int> threads;
   std::vector<Schedule> schedules;
-  bool ranks_given = false, threads_given = false;
   int repeat = 1;
-  std::exception_ptr failure;
-  try {
-    sweep = take_sweep_options(args);
-    parsed = parse_job_command(sweep.rest, scale_options());
-    if (!parsed.help) {
-      if (parsed.vm.count("mode") == 0U) {
-        throw UsageError("'hpar scale' needs --mode strong or --mode weak");
-      }
-      mode = parse_scaling_mode(parsed.vm["mode"].as<std::string>());
-      if (mode == ScalingMode::weak && parsed.job->size_option.empty()) {
-        throw UsageError("job '" + std::string(parsed.job->name) +
-                         "' has no size option, so it cannot be scaled weakly (use --mode strong)");
-      }
-      ranks_given = parsed.vm.count("ranks") != 0U;
-      if (ranks_given) {
-        rank_list = parse_list({parsed.vm["ranks"].as<std::string>()}, "--ranks", 1 << 20);
-        if (rank_list.back() > world.size()) {
-          throw UsageError("--ranks " + std::to_string(rank_list.back()) + " is more than the " +
-                           std::to_string(world.size()) +
-                           " rank(s) of this launch (start it with mpirun -np " +
-                           std::to_string(rank_list.back()) + ")");
-        }
-      }
-      threads_given = !sweep.threads.empty() || parsed.vm.count("threads") != 0U;
-      if (!sweep.threads.empty()) {
-        thread_list = parse_list(sweep.threads, "--threads", 4096);
-      } else if (parsed.vm.count("threads") != 0U) {
-        thread_list = {parsed.run.threads};
-      }
-      for (const auto& s : sweep.schedules) schedules.push_back(Schedule::parse(s));
-      if (schedules.empty()) schedules.push_back(parsed.run.schedule);
-      const auto k = parse_count(parsed.vm["repeat"].as<std::string>(), "--repeat");
-      if (k < 1 || k > 1000) throw UsageError("--repeat must be between 1 and 1000");
-      repeat = static_cast<int>(k);
-    }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  agree(world, failure);
-  if (parsed.help) {
-    if (world.rank() == 0) std::cout << scale_help();
-    return 0;
-  }
-  if (thread_level_name() == "single") {
-    throw RuntimeError("MPI provides only MPI_THREAD_SINGLE; hpar needs MPI_THREAD_FUNNELED");
-  }
+};
 
-  // Plan the points: the defaults are powers of two; with both lists defaulted, points with
-  // more threads than the CPUs their ranks may use are left out.
-  const auto placements = gather_placements(world, 1);
+ScaleRequest parse_scale(std::span<const std::string> args, int launch_ranks) {
+  ScaleRequest req;
+  const SweepArgs sweep = take_sweep_options(args);
+  req.parsed = parse_job_command(sweep.rest, scale_options());
+  const auto& vm = req.parsed.vm;
+  if (req.parsed.help) return req;
+  if (vm.count("mode") == 0U) throw UsageError("'hpar scale' needs --mode strong or --mode weak");
+  req.mode = parse_scaling_mode(vm["mode"].as<std::string>());
+  if (req.mode == ScalingMode::weak && req.parsed.job->size_option.empty()) {
+    throw UsageError("job '" + std::string(req.parsed.job->name) +
+                     "' has no size option, so it cannot be scaled weakly (use --mode strong)");
+  }
+  if (vm.count("ranks") != 0U) {
+    req.ranks = parse_list({vm["ranks"].as<std::string>()}, "--ranks", 1 << 20);
+    if (req.ranks.back() > launch_ranks) {
+      throw UsageError("--ranks " + std::to_string(req.ranks.back()) + " is more than the " +
+                       std::to_string(launch_ranks) +
+                       " rank(s) of this launch (start it with mpirun -np " +
+                       std::to_string(req.ranks.back()) + ")");
+    }
+  }
+  if (!sweep.threads.empty()) {
+    req.threads = parse_list(sweep.threads, "--threads", 4096);
+  } else if (vm.count("threads") != 0U) {  // from --config
+    req.threads = {req.parsed.run.threads};
+  }
+  for (const auto& s : sweep.schedules) req.schedules.push_back(Schedule::parse(s));
+  if (req.schedules.empty()) req.schedules.push_back(req.parsed.run.schedule);
+  const auto k = parse_count(vm["repeat"].as<std::string>(), "--repeat");
+  if (k < 1 || k > 1000) throw UsageError("--repeat must be between 1 and 1000");
+  req.repeat = static_cast<int>(k);
+  return req;
+}
+
+/// The points, schedule by schedule, by cores. Defaults are powers of two up to the launch's
+/// ranks and the fewest CPUs a rank may use; unless both lists are given, points with more
+/// threads than the CPUs their ranks may use are left out.
+std::vector<PointRun> plan_points(const ScaleRequest& req,
+                                  const std::vector<RankPlacement>& placements) {
   int fewest_cpus = std::numeric_limits<int>::max();
-  for (const auto& p : placements)
+  for (const auto& p : placements) {
     fewest_cpus = std::min(fewest_cpus, static_cast<int>(p.cpus.size()));
-  if (!ranks_given) rank_list = powers_of_two_up_to(world.size());
-  if (!threads_given) thread_list = powers_of_two_up_to(std::max(1, fewest_cpus));
+  }
+  const bool both_given = !req.ranks.empty() && !req.threads.empty();
+  const auto rank_list =
+      req.ranks.empty() ? powers_of_two_up_to(static_cast<int>(placements.size())) : req.ranks;
+  const auto thread_list =
+      req.threads.empty() ? powers_of_two_up_to(std::max(1, fewest_cpus)) : req.threads;
   const auto cpus_of_first = [&](int p) {  // CPUs the first p ranks may use, all hosts
     std::map<std::string, std::set<int>> by_host;
     for (int r = 0; r < p; ++r) {
@@ -380,11 +367,11 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
     return n;
   };
   std::vector<PointRun> runs;
-  for (const auto& schedule : schedules) {
+  for (const auto& schedule : req.schedules) {
     std::vector<std::pair<int, int>> layouts;
     for (const int p : rank_list) {
       for (const int t : thread_list) {
-        if ((!ranks_given || !threads_given) && p * t > cpus_of_first(p) && p * t > 1) continue;
+        if (!both_given && p * t > 1 && p * t > cpus_of_first(p)) continue;
         layouts.emplace_back(p, t);
       }
     }
@@ -397,32 +384,25 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
       run.point.threads = t;
       run.point.schedule = schedule.to_string();
       run.schedule = schedule;
-      run.size_factor = mode == ScalingMode::weak ? static_cast<std::uint64_t>(p * t) : 1;
+      run.size_factor = req.mode == ScalingMode::weak ? static_cast<std::uint64_t>(p * t) : 1;
       runs.push_back(std::move(run));
     }
   }
-  // Weak-scaled options for every point, checked on every rank before anything runs.
-  std::vector<po::variables_map> point_options;
-  for (const auto& run : runs) {
-    point_options.push_back(
-        mode == ScalingMode::weak
-            ? scaled_options(parsed.vm, std::string(parsed.job->size_option), run.size_factor)
-            : parsed.vm);
-  }
+  return runs;
+}
 
-  // Check the layouts (warnings only), once per distinct warning.
-  RunContext context;
-  context.command_line = {"hpar", "scale"};
-  context.command_line.insert(context.command_line.end(), args.begin(), args.end());
-  context.mpi_library = mpi_library_version();
-  context.thread_level = thread_level_name();
+/// The short layout check of every point (layout_warnings on the first p ranks with t threads);
+/// returns the distinct warnings, prefixed with the point, and fills each point's own list.
+std::vector<std::string> check_layouts(const std::vector<PointRun>& runs,
+                                       const std::vector<RankPlacement>& placements,
+                                       std::vector<std::vector<std::string>>& per_point) {
   std::vector<std::string> warnings;
-  std::vector<std::vector<std::string>> point_warnings(runs.size());
+  per_point.assign(runs.size(), {});
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::vector<RankPlacement> layout(placements.begin(), placements.begin() + runs[i].point.ranks);
     for (auto& r : layout) r.threads = runs[i].point.threads;
-    point_warnings[i] = layout_warnings(layout);
-    for (const auto& w : point_warnings[i]) {
+    per_point[i] = layout_warnings(layout);
+    for (const auto& w : per_point[i]) {
       const std::string text = "point " + std::to_string(runs[i].point.ranks) + "x" +
                                std::to_string(runs[i].point.threads) + ": " + w;
       if (std::find(warnings.begin(), warnings.end(), text) == warnings.end()) {
@@ -430,126 +410,236 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
       }
     }
   }
+  return warnings;
+}
+
+/// Runs one point: the first `ranks` ranks run the job `repeat` times on their own
+/// communicator; the others sleep in a barrier. Rank 0 (in every point) keeps the reports.
+/// Returns whether a stop signal cut the point short. Throws the point's error on every rank.
+bool run_point(const boost::mpi::communicator& world, const JobInfo& job,
+               const po::variables_map& vm, int repeat, const RunContext& context,
+               TraceRecorder* trace, TraceRecorder& clock, PointRun& run) {
+  const bool member = world.rank() < run.point.ranks;
+  MPI_Comm raw = MPI_COMM_NULL;
+  check_mpi(MPI_Comm_split(MPI_Comm(world), member ? 0 : MPI_UNDEFINED, world.rank(), &raw),
+            "MPI_Comm_split");
+  int stopped = 0;
+  std::exception_ptr failure;
+  const double point_begin = clock.now_us();
+  if (member) {
+    const boost::mpi::communicator sub(raw, boost::mpi::comm_take_ownership);
+    try {
+      RunOptions options;
+      options.threads = run.point.threads;
+      options.schedule = run.schedule;
+      options.trace = trace;
+      for (int k = 0; k < repeat && stopped == 0; ++k) {
+        const double run_begin = clock.now_us();
+        const RunRecord record = run_job(sub, job, vm, options);
+        if (trace != nullptr) {
+          trace->span(0, "run " + std::to_string(k + 1) + " of point " + layout_name(run.point),
+                      "point", run_begin, clock.now_us());
+        }
+        if (!record.complete) {
+          stopped = 1;
+          break;
+        }
+        run.point.seconds.push_back(record.total.max);
+        if (world.rank() != 0) continue;
+        run.reports.push_back(make_report(record, context));
+        if (k == 0) {
+          run.result_lines = record.result.lines;
+        } else if (record.result.lines != run.result_lines) {
+          run.results_repeat = false;
+        }
+        const auto status = record.result.verification.status;
+        const std::string verdict = status == Verification::Status::pass   ? "PASS"
+                                    : status == Verification::Status::fail ? "FAIL"
+                                                                           : "none";
+        if (k == 0 || verdict == "FAIL") {
+          run.verification = verdict;
+          run.verification_detail = record.result.verification.detail;
+        }
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+
+  // Everyone meets here; the ranks that were not in the point measure how little CPU they used.
+  const double wait_cpu = process_cpu_seconds();
+  const double wait_wall = MPI_Wtime();
+  const double wait_begin = clock.now_us();
+  sleeping_barrier(world);
+  double idle = -1.0;  // CPU per wall second while waiting; waits under 50 ms are too short
+  if (!member) {       // to tell (start-up noise dominates them)
+    const double wall = MPI_Wtime() - wait_wall;
+    if (wall >= 0.05) idle = (process_cpu_seconds() - wait_cpu) / wall;
+    if (trace != nullptr) {
+      trace->span(0, "waiting: not in point " + layout_name(run.point), "wait", wait_begin,
+                  clock.now_us());
+    }
+  } else if (trace != nullptr) {
+    trace->span(0, "point " + layout_name(run.point), "point", point_begin, clock.now_us(),
+                {{"runs", repeat}});
+  }
+  boost::mpi::reduce(world, idle, run.idle_cpu_fraction, boost::mpi::maximum<double>(), 0);
+
+  // Rank 0 is in every point and run_job agrees within the point: its outcome is the point's.
+  auto [code, message] =
+      world.rank() == 0 && failure ? describe(failure) : std::pair<int, std::string>{0, ""};
+  boost::mpi::broadcast(world, code, 0);
+  boost::mpi::broadcast(world, message, 0);
+  if (code != 0) throw Error(static_cast<ExitCode>(code), message);
+  boost::mpi::broadcast(world, stopped, 0);
+  return stopped != 0;
+}
+
+/// Rank 0: "hpar: point i/n done: ..., elapsed, about ... left" on stderr.
+void print_progress(std::size_t i, std::size_t n, const PointRun& run, double elapsed,
+                    double fraction_done) {
+  std::cerr << "hpar: point " << i + 1 << "/" << n << " done: " << run.point.ranks
+            << (run.point.ranks == 1 ? " rank x " : " ranks x ") << run.point.threads
+            << (run.point.threads == 1 ? " thread" : " threads") << " (" << run.point.schedule
+            << "), median " << fixed(median(run.point.seconds), 3) << " s of "
+            << run.point.seconds.size() << ", " << run.verification << "; "
+            << human_duration(elapsed) << " elapsed";
+  if (i + 1 < n && fraction_done > 0.0) {
+    std::cerr << ", about " << human_duration(elapsed * (1.0 - fraction_done) / fraction_done)
+              << " left";
+  }
+  std::cerr << std::endl;
+}
+
+/// The study document: what ran, every point (with its median run's report) and the analysis.
+nlohmann::json study_json(const ScaleRequest& req, const std::vector<PointRun>& runs,
+                          const ScalingAnalysis& analysis, const RunContext& context,
+                          const std::string& work, const std::vector<std::string>& warnings,
+                          bool identical, bool complete, int launch_ranks,
+                          const std::string& host) {
+  nlohmann::json doc;
+  doc["schema"] = study_schema;
+  doc["job"] = req.parsed.job->name;
+  doc["mode"] = to_string(req.mode);
+  doc["complete"] = complete;
+  doc["command_line"] = context.command_line;
+  doc["launch_ranks"] = launch_ranks;
+  doc["repeat"] = req.repeat;
+  doc["host"] = host;
+  doc["work"] = work;
+  if (req.mode == ScalingMode::weak) doc["size_option"] = req.parsed.job->size_option;
+  doc["warnings"] = warnings;
+  doc["results_identical"] = identical;
+  doc["mpi"] = {{"library", context.mpi_library}, {"thread_level", context.thread_level}};
+  nlohmann::json point_list = nlohmann::json::array();
+  std::vector<ScalingPoint> points;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    const auto& pa = analysis.points[i];
+    points.push_back(r.point);
+    nlohmann::json p = {
+        {"ranks", r.point.ranks},
+        {"threads", r.point.threads},
+        {"schedule", r.point.schedule},
+        {"cores", r.point.cores()},
+        {"seconds", r.point.seconds},
+        {"median", pa.median},
+        {"spread", pa.spread},
+        {"speedup", pa.speedup},
+        {"efficiency", pa.efficiency},
+        {"karp_flatt", pa.karp_flatt ? nlohmann::json(*pa.karp_flatt) : nlohmann::json(nullptr)},
+        {"verification", r.verification},
+        {"result", r.result_lines},
+        {"report", r.reports[median_run(r.point.seconds)]}};
+    p["idle_ranks_cpu_fraction"] =
+        r.idle_cpu_fraction >= 0.0 ? nlohmann::json(r.idle_cpu_fraction) : nullptr;
+    if (req.mode == ScalingMode::weak) p["size_factor"] = r.size_factor;
+    point_list.push_back(p);
+  }
+  doc["points"] = point_list;
+  doc["analysis"] = analysis_json(points, analysis);
+  doc["build"] = runs.front().reports.front()["build"];
+  return doc;
+}
+
+}  // namespace
+
+int scale_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  // Parse: every rank the same way, agreeing on errors.
+  if (args.empty()) throw UsageError("missing job name (see 'hpar list' and 'hpar scale --help')");
+  if (args[0] == "--help" || args[0] == "-h") {
+    if (world.rank() == 0) std::cout << scale_help();
+    return 0;
+  }
+  ScaleRequest req;
+  std::exception_ptr failure;
+  try {
+    req = parse_scale(args, world.size());
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  agree(world, failure);
+  if (req.parsed.help) {
+    if (world.rank() == 0) std::cout << scale_help();
+    return 0;
+  }
+  if (thread_level_name() == "single") {
+    throw RuntimeError("MPI provides only MPI_THREAD_SINGLE; hpar needs MPI_THREAD_FUNNELED");
+  }
+  const auto& vm = req.parsed.vm;
+  const JobInfo& job = *req.parsed.job;
+
+  // Plan the points, with each point's options (weak scaling grows the size option).
+  const auto placements = gather_placements(world, 1);
+  std::vector<PointRun> runs = plan_points(req, placements);
+  std::vector<po::variables_map> point_options;
+  for (const auto& run : runs) {
+    point_options.push_back(req.mode == ScalingMode::weak
+                                ? scaled_options(vm, std::string(job.size_option), run.size_factor)
+                                : vm);
+  }
+
+  // Check the layouts (warnings only).
+  std::vector<std::vector<std::string>> point_warnings;
+  const auto warnings = check_layouts(runs, placements, point_warnings);
   if (world.rank() == 0) {
     for (const auto& w : warnings) std::cerr << "hpar: warning: " << w << "\n";
   }
+  RunContext context;
+  context.command_line = {"hpar", "scale"};
+  context.command_line.insert(context.command_line.end(), args.begin(), args.end());
+  context.mpi_library = mpi_library_version();
+  context.thread_level = thread_level_name();
 
-  // Sweep: one sub-communicator per point; the ranks outside it sleep in a barrier.
-  const std::string host = host_name();
-  const bool tracing = parsed.vm.count("trace") != 0U;
+  // Sweep: one sub-communicator per point, a progress line per finished point.
+  const bool tracing = vm.count("trace") != 0U;
   TraceRecorder trace;
   world.barrier();
   trace.start();
   const double sweep_start = MPI_Wtime();
-  double cost_done = 0.0, cost_total = 0.0;
-  const auto cost = [&](const PointRun& r) {
-    return mode == ScalingMode::strong ? 1.0 / r.point.cores() : 1.0;
+  const auto cost = [&](const PointRun& r) {  // expected time, for the estimate of time left
+    return req.mode == ScalingMode::strong ? 1.0 / r.point.cores() : 1.0;
   };
+  double cost_total = 0.0, cost_done = 0.0;
   for (const auto& r : runs) cost_total += cost(r);
+  const std::size_t planned = runs.size();
+  std::size_t done = 0;
   bool interrupted = false;
-  std::size_t done_points = 0;
-  const std::size_t planned_points = runs.size();
-  for (std::size_t i = 0; i < runs.size() && !interrupted; ++i) {
-    auto& run = runs[i];
-    const bool member = world.rank() < run.point.ranks;
-    MPI_Comm raw = MPI_COMM_NULL;
-    check_mpi(MPI_Comm_split(MPI_Comm(world), member ? 0 : MPI_UNDEFINED, world.rank(), &raw),
-              "MPI_Comm_split");
-    int stopped = 0;
-    const double point_begin = trace.now_us();
-    if (member) {
-      const boost::mpi::communicator sub(raw, boost::mpi::comm_take_ownership);
-      try {
-        RunOptions options;
-        options.threads = run.point.threads;
-        options.schedule = run.schedule;
-        options.trace = tracing ? &trace : nullptr;
-        RunContext point_context = context;
-        point_context.warnings = point_warnings[i];
-        for (int k = 0; k < repeat; ++k) {
-          const double run_begin = trace.now_us();
-          const RunRecord record = run_job(sub, *parsed.job, point_options[i], options);
-          if (tracing) {
-            trace.span(0, "run " + std::to_string(k + 1) + " of point " + layout_name(run.point),
-                       "point", run_begin, trace.now_us(),
-                       {{"ranks", run.point.ranks}, {"threads", run.point.threads}});
-          }
-          if (!record.complete) {
-            stopped = 1;
-            break;
-          }
-          run.point.seconds.push_back(record.total.max);
-          if (world.rank() == 0) {
-            run.reports.push_back(make_report(record, point_context));
-            if (k == 0) {
-              run.result_lines = record.result.lines;
-            } else if (record.result.lines != run.result_lines) {
-              run.results_repeat = false;
-            }
-            const auto status = record.result.verification.status;
-            const std::string verdict = status == Verification::Status::pass   ? "PASS"
-                                        : status == Verification::Status::fail ? "FAIL"
-                                                                               : "none";
-            if (k == 0 || verdict == "FAIL") {
-              run.verification = verdict;
-              run.verification_detail = record.result.verification.detail;
-            }
-          }
-        }
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    }
-    const double wait_cpu = process_cpu_seconds();
-    const double wait_wall = MPI_Wtime();
-    const double wait_begin = trace.now_us();
-    sleeping_barrier(world);
-    double idle = -1.0;  // CPU per wall second while waiting; waits under 50 ms are too short
-    if (!member) {       // to tell (start-up noise dominates them)
-      const double wall = MPI_Wtime() - wait_wall;
-      if (wall >= 0.05) idle = (process_cpu_seconds() - wait_cpu) / wall;
-      if (tracing) {
-        trace.span(0, "waiting: not in point " + layout_name(run.point), "wait", wait_begin,
-                   trace.now_us());
-      }
-    }
-    boost::mpi::reduce(world, idle, run.idle_cpu_fraction, boost::mpi::maximum<double>(), 0);
-    if (tracing && member) {
-      trace.span(0, "point " + layout_name(run.point), "point", point_begin, trace.now_us(),
-                 {{"runs", repeat}});
-    }
-
-    // Rank 0 is in every point: its outcome is the point's.
-    auto [code, message] =
-        world.rank() == 0 && failure ? describe(failure) : std::pair<int, std::string>{0, ""};
-    boost::mpi::broadcast(world, code, 0);
-    boost::mpi::broadcast(world, message, 0);
-    if (code != 0) throw Error(static_cast<ExitCode>(code), message);
-    boost::mpi::broadcast(world, stopped, 0);
-    if (stopped != 0) {
-      interrupted = true;
-      break;
-    }
-    ++done_points;
-    cost_done += cost(run);
+  for (; done < runs.size(); ++done) {
+    RunContext point_context = context;
+    point_context.warnings = point_warnings[done];
+    interrupted = run_point(world, job, point_options[done], req.repeat, point_context,
+                            tracing ? &trace : nullptr, trace, runs[done]);
+    if (interrupted) break;
+    cost_done += cost(runs[done]);
     if (world.rank() == 0) {
-      const double elapsed = MPI_Wtime() - sweep_start;
-      std::cerr << "hpar: point " << i + 1 << "/" << runs.size() << " done: " << run.point.ranks
-                << (run.point.ranks == 1 ? " rank x " : " ranks x ") << run.point.threads
-                << (run.point.threads == 1 ? " thread" : " threads") << " (" << run.point.schedule
-                << "), median " << fixed(median(run.point.seconds), 3) << " s of "
-                << run.point.seconds.size() << ", " << run.verification << "; "
-                << human_duration(elapsed) << " elapsed";
-      if (i + 1 < runs.size()) {
-        std::cerr << ", about " << human_duration(elapsed * (cost_total - cost_done) / cost_done)
-                  << " left";
-      }
-      std::cerr << std::endl;
+      print_progress(done, planned, runs[done], MPI_Wtime() - sweep_start, cost_done / cost_total);
     }
   }
-  runs.resize(done_points);
+  runs.resize(done);
 
-  // The trace of the whole study (collective), then the analysis and outputs on rank 0.
+  // Report: the trace (collective), then on rank 0 the table and the files.
+  const std::string host = host_name();
   nlohmann::json trace_doc;
   if (tracing) trace_doc = gather_trace(world, trace, host);
   int code = static_cast<int>(interrupted ? ExitCode::interrupted : ExitCode::ok);
@@ -558,88 +648,47 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
     try {
       std::vector<ScalingPoint> points;
       for (const auto& r : runs) points.push_back(r.point);
-      const ScalingAnalysis analysis = analyze_scaling(mode, points);
-      bool identical = true;
+      const ScalingAnalysis analysis = analyze_scaling(req.mode, points);
+      bool identical = true;  // strong: every run of every point; weak: the runs of a point
       std::vector<std::string> failed;
+      double idle_cpu = -1.0;
       for (const auto& r : runs) {
         if (!r.results_repeat) identical = false;
-        if (mode == ScalingMode::strong && r.result_lines != runs.front().result_lines) {
+        if (req.mode == ScalingMode::strong && r.result_lines != runs.front().result_lines) {
           identical = false;
         }
         if (r.verification == "FAIL") {
           failed.push_back(layout_name(r.point) + " (" + r.verification_detail + ")");
         }
+        idle_cpu = std::max(idle_cpu, r.idle_cpu_fraction);
       }
-      double idle_cpu = -1.0;
-      for (const auto& r : runs) idle_cpu = std::max(idle_cpu, r.idle_cpu_fraction);
       const auto& first_work = runs.front().reports.front()["work"];
-      std::string work = std::to_string(first_work["items"].get<std::uint64_t>()) + " " +
-                         first_work["item_unit"].get<std::string>();
-      if (mode == ScalingMode::strong) {
-        work += ", the same at every point";
+      const std::string first_items = std::to_string(first_work["items"].get<std::uint64_t>()) +
+                                      " " + first_work["item_unit"].get<std::string>();
+      std::string work;
+      if (req.mode == ScalingMode::strong) {
+        work = first_items + ", the same at every point";
       } else {
-        work += " per core: --" + std::string(parsed.job->size_option) + " " +
-                parsed.vm[std::string(parsed.job->size_option)].as<std::string>() +
-                " x ranks x threads";
+        const std::string size(job.size_option);
+        const int cores = runs.front().point.cores();
+        work = "--" + size + " " + vm[size].as<std::string>() + " x ranks x threads (" +
+               first_items + " at " + std::to_string(cores) + (cores == 1 ? " core)" : " cores)");
       }
-      print_table(std::cout, std::string(parsed.job->name), mode, repeat, work, runs, analysis,
+      print_table(std::cout, std::string(job.name), req.mode, req.repeat, work, runs, analysis,
                   identical, idle_cpu);
       std::cout.flush();
-
-      // The study document: points (with their reports) and the analysis.
-      nlohmann::json doc;
-      doc["schema"] = study_schema;
-      doc["job"] = parsed.job->name;
-      doc["mode"] = to_string(mode);
-      doc["complete"] = !interrupted;
-      doc["command_line"] = context.command_line;
-      doc["launch_ranks"] = world.size();
-      doc["repeat"] = repeat;
-      doc["host"] = host;
-      doc["work"] = work;
-      if (mode == ScalingMode::weak) doc["size_option"] = parsed.job->size_option;
-      doc["warnings"] = warnings;
-      doc["results_identical"] = identical;
-      doc["mpi"] = {{"library", context.mpi_library}, {"thread_level", context.thread_level}};
-      nlohmann::json point_list = nlohmann::json::array();
-      for (std::size_t i = 0; i < runs.size(); ++i) {
-        const auto& r = runs[i];
-        const auto& pa = analysis.points[i];
-        nlohmann::json p = {{"ranks", r.point.ranks},
-                            {"threads", r.point.threads},
-                            {"schedule", r.point.schedule},
-                            {"cores", r.point.cores()},
-                            {"seconds", r.point.seconds},
-                            {"median", pa.median},
-                            {"spread", pa.spread},
-                            {"speedup", pa.speedup},
-                            {"efficiency", pa.efficiency},
-                            {"karp_flatt", pa.karp_flatt ? nlohmann::json(*pa.karp_flatt)
-                                                         : nlohmann::json(nullptr)},
-                            {"verification", r.verification},
-                            {"result", r.result_lines},
-                            {"report", r.reports[median_run(r.point.seconds)]}};
-        p["idle_ranks_cpu_fraction"] =
-            r.idle_cpu_fraction >= 0.0 ? nlohmann::json(r.idle_cpu_fraction) : nullptr;
-        if (mode == ScalingMode::weak) p["size_factor"] = r.size_factor;
-        point_list.push_back(p);
+      const auto doc = study_json(req, runs, analysis, context, work, warnings, identical,
+                                  !interrupted, world.size(), host);
+      if (vm.count("csv") != 0U) {
+        write_file_atomically(vm["csv"].as<std::string>(), csv_text(runs, analysis));
       }
-      doc["points"] = point_list;
-      doc["analysis"] = analysis_json(points, analysis);
-      doc["build"] = runs.front().reports.front()["build"];
-
-      if (parsed.vm.count("csv") != 0U) {
-        write_file_atomically(parsed.vm["csv"].as<std::string>(), csv_text(runs, analysis));
+      if (vm.count("json") != 0U) {
+        write_file_atomically(vm["json"].as<std::string>(), doc.dump(2) + "\n");
       }
-      if (parsed.vm.count("json") != 0U) {
-        write_file_atomically(parsed.vm["json"].as<std::string>(), doc.dump(2) + "\n");
+      if (vm.count("plot") != 0U) {
+        plot_study(study_from_json(doc, "the study"), vm["plot"].as<std::string>());
       }
-      if (parsed.vm.count("plot") != 0U) {
-        plot_study(study_from_json(doc, "the study"), parsed.vm["plot"].as<std::string>());
-      }
-      if (tracing) {
-        write_file_atomically(parsed.vm["trace"].as<std::string>(), trace_doc.dump() + "\n");
-      }
+      if (tracing) write_file_atomically(vm["trace"].as<std::string>(), trace_doc.dump() + "\n");
       if (code == 0 && !failed.empty()) {
         code = static_cast<int>(ExitCode::verification);
         problem = "verification failed at " + std::to_string(failed.size()) + " point(s): ";
@@ -656,8 +705,8 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   boost::mpi::broadcast(world, code, 0);
   if (world.rank() == 0 && !problem.empty()) std::cerr << "hpar: error: " << problem << "\n";
   if (world.rank() == 0 && interrupted) {
-    std::cerr << "hpar: error: stopped early by a signal; the study is incomplete (" << done_points
-              << " of " << planned_points << " points done)\n";
+    std::cerr << "hpar: error: stopped early by a signal; the study is incomplete (" << done
+              << " of " << planned << " points done)\n";
   }
   return code;
 }

@@ -21,4 +21,8 @@ int affinity_command(const boost::mpi::communicator& world, std::span<const std:
 /// `hpar plot STUDY.json [...] -o FILE.png`: draws saved scaling studies with gnuplot.
 int plot_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
+/// `hpar slurm JOB --nodes N --ranks-per-node R --threads T [...]`: prints a ready sbatch
+/// script for that layout, refusing bad job options and layouts that do not fit a node.
+int slurm_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
 }  // namespace hpar

@@ -29,7 +29,7 @@ for row in range(h):
         x = y = 0.0
         n = 0
         while n < m and x * x + y * y <= 4.0:
-            x, y = x * x - y * y + cx, (x * y + x * y) + cy
+            x, y = x * x - y * y + cx, 2 * x * y + cy
             n += 1
         hsh = (hsh * 0x100000001b3 + n) % 2**64
         its += n

@@ -27,7 +27,7 @@ std::vector<unsigned> reference_image(unsigned w, unsigned h, unsigned max_iter,
       unsigned n = 0;
       while (n < max_iter && x * x + y * y <= 4.0) {
         const double t = x * x - y * y + cx;
-        y = (x * y + x * y) + cy;
+        y = 2 * x * y + cy;
         x = t;
         ++n;
       }
