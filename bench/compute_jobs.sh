@@ -10,7 +10,9 @@
 #
 # usage: bench/compute_jobs.sh [BUILD_DIR]          (default build-release; built if needed)
 # environment: REPS (default 5), PI_SAMPLES (4e9), INTEGRATE_INTERVALS (4e9),
-#              PRIMES_LIMIT (4000000000), JOBS ("pi integrate primes")
+#              PRIMES_LIMIT (4000000000), JOBS ("pi integrate primes"),
+#              IDLE_WAIT (seconds, default 600): before each repeat, wait up to this long for
+#              the CPUs to be at least 90 % idle (a shared machine; 0 = do not wait)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +33,28 @@ trap 'rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
 
+# idle_fraction: the share of CPU time spent idle over the next second (from /proc/stat).
+idle_fraction() {
+  local a b
+  a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+  echo "$a $b" | awk '{ printf "%.2f\n", ($3 - $1) / ($4 - $2) }'
+}
+
+# wait_idle: waits (up to IDLE_WAIT seconds) until the machine is >= 90 % idle; prints the
+# idle fraction it settled for.
+wait_idle() {
+  local waited=0 idle
+  idle=$(idle_fraction)
+  while awk -v i="$idle" 'BEGIN { exit !(i < 0.9) }' && [ "$waited" -lt "${IDLE_WAIT:-600}" ]; do
+    sleep 4
+    waited=$((waited + 5))
+    idle=$(idle_fraction)
+  done
+  echo "$idle"
+}
+
 # run_ref JOB: prints the loop's own seconds (its first output field).
 run_ref() {
   case $1 in
@@ -50,7 +74,8 @@ run_hpar() {
   esac
   start=$(now)
   mpirun -q -np "$np" --bind-to none -x OMP_NUM_THREADS="$t" "$hpar" run "$job" "${args[@]}" \
-    --threads "$t" --report-json "$work/report.json" --no-report >"$work/out.txt"
+    --threads "$t" --report-json "$work/report.json" --no-report >"$work/out.txt" 2>"$work/err.txt" ||
+    { cat "$work/err.txt" >&2; return 1; }
   end=$(now)
   python3 - "$work/report.json" "$start" "$end" <<'PY'
 import json, sys
@@ -66,6 +91,7 @@ echo "# build $build; $reps repeats, interleaved; sizes: pi $pi_samples samples,
 for job in $jobs; do
   : >"$work/$job.times"
   for ((rep = 1; rep <= reps; rep++)); do
+    echo "# $job repeat $rep: machine $(wait_idle) idle before it"
     echo "ref $(run_ref "$job")" >>"$work/$job.times"
     for layout in 1x1 1x2 2x1; do
       echo "$layout $(run_hpar "$job" "${layout%x*}" "${layout#*x}")" >>"$work/$job.times"

@@ -8,7 +8,8 @@
 #   shm  P ranks on this host, shared memory (Open MPI vader);
 #   tcp  P simulated hosts, one rank each, TCP over veth pairs and a bridge;
 # first bench/gather_hosts.cpp (plain MPI_Gatherv of m bytes per rank, MPI_Reduce of 8 bytes,
-# MPI_Allreduce of 4 bytes: min and median over REPEAT timed calls, default 41), then hpar's
+# MPI_Allreduce of 4 bytes: min and median over REPEAT timed calls, default 41; and a gather
+# of 45 MB per rank, 5 calls), then hpar's
 # own gather phase (`hpar run numbers`, 10^6 lines, about 45 MB, per rank, and the same with
 # --quiet, partials only: the report's phases.gather.min, min and median of 7 runs).
 # Waiting ranks yield the CPU (mpi_yield_when_idle): with more ranks than the machine's cores
@@ -34,6 +35,7 @@ export OMPI_MCA_mpi_yield_when_idle=1
 unset OMPI_MCA_btl
 csv=$PWD/gather_hosts.csv
 sizes=8,1024,16384,65536,262144,1048576,4194304
+big=45000000 # about hpar's 10^6 lines per rank below, 5 repetitions
 echo "transport,ranks,hosts,measure,bytes_per_rank,min_s,median_s" | tee "$csv"
 
 # hpar_gather P TRANSPORT HOSTS LAUNCH...: min and median over 7 runs of phases.gather.min,
@@ -45,8 +47,8 @@ hpar_gather() {
   shift 3
   local quiet
   for quiet in "" --quiet; do
-    local i times=() bytes=0
-    for i in 1 2 3 4 5 6 7; do
+    local times=() bytes=0
+    for _ in 1 2 3 4 5 6 7; do
       rm -f "$work/lines.txt"
       "$@" -np "$p" -x OMP_NUM_THREADS=1 "$hpar" run numbers --range 1:$((p * 1000000)) $quiet \
         --output "$work/lines.txt" --no-report --report-json "$work/rep.json" >/dev/null 2>&1
@@ -62,12 +64,19 @@ for p in 2 3 4; do
   # Shared memory on this one host.
   mpirun -np "$p" --oversubscribe --bind-to none --mca btl self,vader "$work/gather_hosts" \
     --repeat "$repeat" --sizes "$sizes" | tail -n +2 | sed 's/^/shm,/' | tee -a "$csv"
+  mpirun -np "$p" --oversubscribe --bind-to none --mca btl self,vader "$work/gather_hosts" \
+    --repeat 5 --sizes "$big" | grep ',gatherv,' | sed 's/^/shm,/' | tee -a "$csv"
   hpar_gather "$p" shm 1 mpirun --oversubscribe --bind-to none --mca btl self,vader | tee -a "$csv"
   # P simulated hosts, one rank each, TCP.
   HPAR_CLUSTER_SLOTS=1 bash "$cluster" up "$p" >/dev/null
   # shellcheck disable=SC2046
   mpirun $(bash "$cluster" mpi-flags) -np "$p" --map-by ppr:1:node --bind-to none \
-    "$work/gather_hosts" --repeat "$repeat" --sizes "$sizes" 2>/dev/null | tail -n +2 | sed 's/^/tcp,/' | tee -a "$csv"
+    "$work/gather_hosts" --repeat "$repeat" --sizes "$sizes" 2>/dev/null | tail -n +2 |
+    sed 's/^/tcp,/' | tee -a "$csv"
+  # shellcheck disable=SC2046
+  mpirun $(bash "$cluster" mpi-flags) -np "$p" --map-by ppr:1:node --bind-to none \
+    "$work/gather_hosts" --repeat 5 --sizes "$big" 2>/dev/null | grep ',gatherv,' |
+    sed 's/^/tcp,/' | tee -a "$csv"
   # shellcheck disable=SC2046
   hpar_gather "$p" tcp "$p" mpirun $(bash "$cluster" mpi-flags) --map-by ppr:1:node --bind-to none \
     2>/dev/null | tee -a "$csv"
@@ -90,16 +99,17 @@ def t(tr, p, measure, m=None, col="min_s"):
             return float(r[col])
     return float("nan")
 print("transport,ranks,gather_8B_us,reduce_8B_us,allreduce_4B_us,beta_ns_per_byte,root_GB_s,"
-      "hpar_gather_lines_ms,hpar_gather_partials_us")
+      "gather_45MB_ms,hpar_gather_lines_ms,hpar_gather_partials_us")
 for tr in ("shm", "tcp"):
     for p in (2, 3, 4):
         xs = [(p - 1) * m for m in (16384, 65536, 262144, 1048576)]
         ys = [t(tr, p, "gatherv", m) for m in (16384, 65536, 262144, 1048576)]
         n = len(xs); mx = sum(xs) / n; my = sum(ys) / n
         beta = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-        print("%s,%d,%.1f,%.1f,%.1f,%.3f,%.2f,%.1f,%.0f" % (
+        print("%s,%d,%.1f,%.1f,%.1f,%.3f,%.2f,%.1f,%.1f,%.0f" % (
             tr, p, 1e6 * t(tr, p, "gatherv", 8), 1e6 * t(tr, p, "reduce", 8),
             1e6 * t(tr, p, "allreduce", 4), 1e9 * beta, 1e-9 / beta,
+            1e3 * t(tr, p, "gatherv", 45000000, "median_s"),
             1e3 * t(tr, p, "hpar_gather", col="median_s"),
             1e6 * t(tr, p, "hpar_gather_quiet", col="median_s")))
 PY

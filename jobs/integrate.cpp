@@ -5,8 +5,10 @@
 //     for (i = 0; i < n; ++i) sum += f(a + (i + 0.5) * h);   // one work item per interval
 //     integral = sum * h;
 //
-// Work model: per interval 0 bytes of memory traffic and a few flops plus one evaluation of f
-// (4/(1+x^2): 2 multiplies, 2 adds and a divide; sin and exp: a libm call): compute-bound.
+// Work model: per interval 0 bytes of memory traffic, 4 flops for the point and the sum (i + 0.5,
+// times h, plus a, sum +=) and one evaluation of f: 4/(1+x^2) is 3 more flops including a divide
+// (7 flops, 13 x86-64 instructions in all), sin and exp a libm call, x^2 one multiply.
+// Compute-bound; the in-order sum makes it latency-bound on the add chain.
 // Split: blocks of 2^16 intervals. Each block sums its intervals in index order into one real
 // partial; rank 0 folds the block partials in block order and multiplies by h. The block size
 // depends on nothing but the job, so every addition happens in the same order on any layout

@@ -9,16 +9,18 @@
 //       count += candidates left (+ 1 for the prime 2, - 1 for the number 1);
 //     }
 //
-// Work model: about (1/2) ln ln N + 0.2 byte stores per number (the crossings-off), one byte
-// load per odd number for the count (S/2 bytes of buffer per segment, in cache) and a few
-// integer operations per base prime per segment; no floating point. Memory: the base primes
-// (4 bytes each, sqrt(N) / ln sqrt(N) of them) on every rank plus one S/2-byte buffer and the
-// next multiple of every base prime (8 bytes each) per thread, whatever N.
+// Work model: per number about (ln ln N - 0.93) / 2 byte stores crossing off (1.1 at N = 10^10,
+// odd multiples only), plus half a byte store to reset and half a byte load to count (one byte
+// per odd number, in an S/2-byte buffer that stays in cache), and a few integer operations per
+// base prime per segment; no floating point. Memory: the base primes (4 bytes each,
+// sqrt(N) / ln sqrt(N) of them) on every rank, plus per thread one S/2-byte buffer and the next
+// multiple of every base prime (8 bytes each), whatever N.
 // Split: blocks are segments of S = 2^19 numbers. A thread that takes the segment after its
 // previous one carries each prime's next multiple over (as a serial sieve does); any other
-// segment starts with one division per base prime. Each segment hands back its prime count
-// (an exact integer) and, with --list, its primes as text lines in order, which rank 0
-// prints in number order after the result line.
+// segment starts with one division per base prime. Buffer and multiples are the engine's
+// per-thread state (nothing to merge: serialize stays empty). Each segment hands back its count
+// of primes (an exact integer) and, with --list, its primes as text lines in order, which
+// rank 0 prints in number order after the result line.
 // Verify: never against the sieve itself: when N = 10^k (k <= 14) against the published
 // pi(10^k), otherwise against the Lucy_Hedgehog recurrence (count_primes_lucy), which counts
 // primes from the values N / k alone in O(N^(3/4)) on rank 0.

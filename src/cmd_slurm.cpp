@@ -4,7 +4,7 @@
 // nodes (--cores-per-node, else sinfo) -> print the script.
 //
 // The script is slurm/hybrid.sbatch with the layout in its #SBATCH lines and the job in its
-// arguments: the lines from its "---- the same from here on" marker to the end are the same
+// arguments: the lines from its "---- from here on the same" marker to the end are the same
 // text (tests/cli/slurm_cases.sh compares them), so both stop and report the same way.
 
 #include <algorithm>
@@ -145,9 +145,10 @@ SlurmRequest parse_request(std::span<const std::string> args) {
   std::vector<std::string> passed;
   try {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
+    const auto options = slurm_options();  // the parsed options point into it
     const auto parsed =
         po::command_line_parser(rest)
-            .options(slurm_options())
+            .options(options)
             .allow_unregistered()
             .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
             .run();
@@ -311,48 +312,65 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
-/// The lines of slurm/hybrid.sbatch from its marker to the end (a test keeps them equal).
+/// The lines of slurm/hybrid.sbatch from its "---- from here on" marker to the end (a test
+/// keeps them equal).
 constexpr const char* script_body =
-    R"BODY(# ---- the same from here on in the scripts `hpar slurm` prints ----
-threads=${SLURM_CPUS_PER_TASK:-1}
-nodes=${SLURM_JOB_NUM_NODES:-1}
-ntasks=${SLURM_NTASKS:-1}
-per_node=${SLURM_NTASKS_PER_NODE:-$((ntasks / nodes))}
-per_node=${per_node%%(*} # Slurm may write "2(x3)" for 2 on each of 3 nodes
-export OMP_NUM_THREADS=$threads OMP_PLACES=cores OMP_PROC_BIND=close
-report=$report_dir/hpar-${SLURM_JOB_ID:-local}.json
-
-case $launcher in
-  srun)
-    # Slurm 22.05's srun no longer takes --cpus-per-task from the allocation: pass it on.
-    cmd=(srun "--mpi=${HPAR_SRUN_MPI:-pmix}" --cpu-bind=cores "--cpus-per-task=$threads"
-      "--ntasks=$ntasks" "--ntasks-per-node=$per_node" --disable-status)
-    ;;
-  mpirun)
-    cmd=(mpirun -np "$ntasks" --map-by "ppr:$per_node:node:PE=$threads" --bind-to core
-      -x OMP_NUM_THREADS -x OMP_PLACES -x OMP_PROC_BIND)
-    # On SIGTERM mpirun passes it on to the ranks and kills them this many seconds later.
-    export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-5}
-    ;;
-  *)
-    echo "hpar: error: HPAR_LAUNCHER must be srun or mpirun, not '$launcher'" >&2
-    exit 2
-    ;;
-esac
-cmd+=("$hpar" run "$@" --report-json "$report")
-
-echo "hpar job ${SLURM_JOB_ID:-?}: $nodes node(s) x $per_node rank(s) x $threads thread(s)," \
-  "launcher $launcher"
-echo "command: ${cmd[*]}"
-
-# Pass SIGTERM/SIGINT (--signal=B:TERM@..., scancel --batch, the time limit) on to the ranks: a
-# bash waiting for a command in the foreground would act on it only after the job ended.
+    R"BODY(# ---- from here on the same in the scripts `hpar slurm` prints ----
+# ---- launch: the same in every script of slurm/ ----
+# launch REPORT NTASKS PER_NODE THREADS ARGS...: runs `hpar ARGS` on NTASKS ranks, PER_NODE a
+# node, each with THREADS OpenMP threads on cores of its own, through $launcher. A SIGTERM or
+# SIGINT of this script (--signal=B:TERM@..., scancel --batch, the time limit) is passed on to
+# the ranks and sets `stopping`. Returns hpar's exit code: 4 when the ranks stopped early, and
+# REPORT (the JSON file ARGS write) then says "complete": false.
+launch() {
+  local report=$1 ntasks=$2 per_node=$3 threads=$4 rc next
+  shift 4
+  export OMP_NUM_THREADS=$threads OMP_PLACES=cores OMP_PROC_BIND=close
+  local cmd
+  case $launcher in
+    srun) # srun takes no --cpus-per-task from the allocation since Slurm 22.05: pass it on
+      cmd=(srun "--mpi=${HPAR_SRUN_MPI:-pmix}" --cpu-bind=cores "--cpus-per-task=$threads"
+        "--ntasks=$ntasks" "--ntasks-per-node=$per_node" --disable-status)
+      ;;
+    mpirun) # on SIGTERM mpirun passes it on, then kills the ranks this many seconds later
+      cmd=(mpirun -np "$ntasks" --map-by "ppr:$per_node:node:PE=$threads" --bind-to core
+        -x OMP_NUM_THREADS -x OMP_PLACES -x OMP_PROC_BIND)
+      export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-5}
+      ;;
+    *)
+      echo "hpar: error: HPAR_LAUNCHER must be srun or mpirun, not '$launcher'" >&2
+      return 2
+      ;;
+  esac
+  cmd+=("$hpar" "$@")
+  echo "command: ${cmd[*]}"
+  "${cmd[@]}" &
+  launcher_pid=$!
+  # A trapped signal interrupts `wait`: wait until the launcher has really ended, then
+  # collect its exit status (bash keeps it for a later `wait`).
+  while kill -0 "$launcher_pid" 2>/dev/null; do
+    wait "$launcher_pid"
+    next=$?
+    [ "$next" = 127 ] && break
+  done
+  wait "$launcher_pid"
+  rc=$?
+  launcher_pid=
+  # mpirun ends with a code of its own (1) when a rank stopped by a signal exits non-zero.
+  if [ "$stopping" = 1 ] && [ "$rc" != 0 ] && [ "$rc" != 4 ] &&
+    grep -q '"complete": false' "$report" 2>/dev/null; then
+    rc=4
+  fi
+  return "$rc"
+}
+# Passes a stop on to the ranks: a bash waiting for a command acts on a signal only after it.
 #   srun answers a SIGTERM by killing its tasks: it gets SIGINT, which --disable-status has it
 #   pass on to every task as is.
 #   mpirun ends at once on a second SIGTERM (Slurm may have sent the first), leaving its ranks
-#   behind: signal this node's ranks (mpirun's children) directly; hpar tells the other ranks.
+#   behind: this node's ranks (mpirun's children) get it directly; hpar tells the other ranks.
 stopping=0
 launcher_pid=
+# shellcheck disable=SC2317 # run by the trap
 forward_stop() {
   stopping=1
   [ -n "$launcher_pid" ] || return 0
@@ -365,22 +383,18 @@ forward_stop() {
   return 0
 }
 trap forward_stop TERM INT
-"${cmd[@]}" &
-launcher_pid=$!
-# A trapped signal interrupts `wait`: wait until the launcher has really ended, then collect
-# its exit status (bash keeps it for a later `wait`).
-while kill -0 "$launcher_pid" 2>/dev/null; do
-  wait "$launcher_pid"
-  [ $? = 127 ] && break
-done
-wait "$launcher_pid"
+# ---- end of launch ----
+
+threads=${SLURM_CPUS_PER_TASK:-1}
+nodes=${SLURM_JOB_NUM_NODES:-1}
+ntasks=${SLURM_NTASKS:-1}
+per_node=${SLURM_NTASKS_PER_NODE:-$((ntasks / nodes))}
+per_node=${per_node%%(*} # Slurm may write "2(x3)" for 2 on each of 3 nodes
+report=$report_dir/hpar-${SLURM_JOB_ID:-local}.json
+echo "hpar job ${SLURM_JOB_ID:-?}: $nodes node(s) x $per_node rank(s) x $threads thread(s)," \
+  "launcher $launcher"
+launch "$report" "$ntasks" "$per_node" "$threads" run "$@" --report-json "$report"
 rc=$?
-# mpirun ends with a code of its own (1) when a rank stopped by a signal exits non-zero; the
-# report says whether the ranks stopped early (hpar's exit code 4).
-if [ "$stopping" = 1 ] && [ "$rc" != 0 ] && [ "$rc" != 4 ] &&
-  grep -q '"complete": false' "$report" 2>/dev/null; then
-  rc=4
-fi
 [ -e "$report" ] && echo "report: $report"
 exit "$rc"
 )BODY";

@@ -142,17 +142,25 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
     std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
       return study.points[a].cores() < study.points[b].cores();
     });
-    o << "$s" << index++ << " << EOD\n# cores speedup efficiency_percent ranks\n";
+    // Columns 5-8: the speedup and efficiency of the slowest and fastest run (error bars).
+    o << "$s" << index++
+      << " << EOD\n# cores speedup efficiency_percent ranks speedup_min speedup_max"
+         " efficiency_min efficiency_max\n";
     for (const auto i : idx) {
-      o << study.points[i].cores() << ' ' << analysis.points[i].speedup << ' '
-        << 100.0 * analysis.points[i].efficiency << ' ' << study.points[i].ranks << '\n';
+      const auto& pa = analysis.points[i];
+      const double low = pa.speedup * pa.median / pa.max;
+      const double high = pa.speedup * pa.median / pa.min;
+      const int c = study.points[i].cores();
+      o << c << ' ' << pa.speedup << ' ' << 100.0 * pa.efficiency << ' ' << study.points[i].ranks
+        << ' ' << low << ' ' << high << ' ' << 100.0 * low / c << ' ' << 100.0 * high / c << '\n';
     }
     o << "EOD\n";
   }
   const std::string title = study.job + ": " + to_string(study.mode) + " scaling" +
                             (study.host.empty() ? std::string() : " on " + study.host) +
                             " (median of " + std::to_string(repetitions) + " run" +
-                            (repetitions == 1 ? "" : "s") + " per point)";
+                            (repetitions == 1 ? "" : "s") +
+                            " per point; bars: fastest and slowest run)";
   o << "set multiplot layout 1,2 title " << quoted(title) << "\n";
   double top_speedup = max_cores;
   double top_efficiency = 100.0;
@@ -179,7 +187,7 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
   o << "plot x with lines dashtype 2 linecolor rgb 'gray40' title 'ideal'";
   index = 0;
   for (const auto& [key, idx] : series) {
-    o << ", $s" << index++ << " using 1:2 pointtype 7 title "
+    o << ", $s" << index++ << " using 1:2:5:6 with yerrorlines pointtype 7 title "
       << quoted(series_title(key.second, key.first, several));
   }
   const auto& base = study.points[analysis.baseline];
@@ -208,7 +216,7 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
   o << "plot 100 with lines dashtype 2 linecolor rgb 'gray40' title 'ideal'";
   index = 0;
   for (const auto& [key, idx] : series) {
-    o << ", $s" << index++ << " using 1:3 pointtype 7 title "
+    o << ", $s" << index++ << " using 1:3:7:8 with yerrorlines pointtype 7 title "
       << quoted(series_title(key.second, key.first, several));
   }
   o << "\nunset multiplot\nset output\n";

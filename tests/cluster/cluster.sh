@@ -14,9 +14,12 @@
 # name. Made for the tests: needs root, iproute2 (ip) and util-linux (nsenter, unshare, flock).
 #
 # Only names and addresses this script creates are touched: every part is written to
-# $STATE/manifest BEFORE it is made, `down` removes what the manifest lists (links only when
-# they carry the alias $TAG), and `up` refuses to start when a name or address it would use
-# already belongs to something else. /etc/hosts lines end with the marker "# $TAG".
+# $STATE/manifest BEFORE it is made, and its links carry the alias $TAG, its /etc/hosts lines
+# the marker "# $TAG". `down` kills what still runs on the hosts, then removes what the
+# manifest lists and, should the manifest be lost, what carries the tag (namespaces hK whose
+# eth0 has it); a link without the tag is never removed. `up` refuses to start when a name or
+# address it would use already belongs to something else. /run/netns, which `ip netns` turns
+# into a mount point, is undone by `down` only when `up` made it so (and it is empty).
 #
 # Open MPI over the cluster: `mpirun $(cluster.sh mpi-flags) -np 4 prog`. The rsh agent
 # ($STATE/rsh-agent) starts Open MPI's daemon on a host the way ssh would: a clean environment
@@ -97,7 +100,7 @@ cmd_down() {
     if [ "$kind" = netns ] && netns_exists "$name"; then
       pids=$(ip netns pids "$name" 2>/dev/null || true)
       # shellcheck disable=SC2086
-      [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
+      if [ -n "$pids" ]; then kill -9 $pids 2>/dev/null || true; fi
     fi
   done
   for ((i = ${#entries[@]} - 1; i >= 0; i--)); do

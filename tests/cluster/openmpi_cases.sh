@@ -125,8 +125,9 @@ PY
 run_and_kill() {
   local what=$1 t0 t1 pid pids
   cluster_up 2
+  # shellcheck disable=SC2046
   OMP_NUM_THREADS=1 timeout 120 mpirun $(bash "$CLUSTER" mpi-flags) -np 4 --bind-to none \
-    -x OMP_NUM_THREADS "$HPAR" run mandelbrot --width 1200 --height 1200 --max-iter 50000 \
+    -x OMP_NUM_THREADS "$HPAR" run mandelbrot --width 1200 --height 1200 --max-iter 200000 \
     --image m.png >out.txt 2>err.txt &
   pid=$!
   # Wait until both of h2's ranks compute.
@@ -152,7 +153,9 @@ run_and_kill() {
   [ "$RC" != 124 ] || fail "the job did not end after the kill (timeout)"
   [ "$ELAPSED_MS" -lt 15000 ] || fail "the job took ${ELAPSED_MS} ms to end after the kill"
   [ ! -e m.png ] || fail "a result file was written"
-  [ -z "$(ls -A | grep 'hpar-')" ] || fail "a temporary file was left: $(ls -A)"
+  local left
+  left=$(find . -maxdepth 1 -name '*hpar-*')
+  [ -z "$left" ] || fail "a temporary file was left: $left"
   for _ in $(seq 1 50); do
     [ -z "$(ip netns pids h1)" ] && break
     sleep 0.1

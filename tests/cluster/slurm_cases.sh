@@ -3,11 +3,14 @@
 # its own /tmp (tests/cluster/slurm-multi.sh). Batch jobs run on h1 and h2; their ranks talk
 # TCP between the nodes.
 
-# slurm_up N: N simulated hosts and a Slurm over them; stopped again when the case ends.
+# slurm_up N: N simulated hosts and a Slurm over them; stopped again when the case ends. The
+# Slurm directory is always the same one, so that starting it also stops daemons that a killed
+# earlier run left behind (slurm-multi.sh start stops what its directory's pid files name).
 slurm_up() {
   cluster_up "$1"
-  SLURM_DIR=$work/slurm
-  CASE_CLEANUP='bash "$here/slurm-multi.sh" stop "$SLURM_DIR" >/dev/null 2>&1'
+  SLURM_DIR=${HPAR_MULTIHOST_SLURM_DIR:-/var/tmp/hpar-multihost-slurm}
+  # shellcheck disable=SC2016,SC2034
+  CASE_CLEANUP='bash "$here/slurm-multi.sh" stop "$SLURM_DIR" >/dev/null 2>&1; rm -rf "$SLURM_DIR"'
   local rc
   bash "$here/slurm-multi.sh" start "$SLURM_DIR" >slurm.log 2>&1
   rc=$?
@@ -58,7 +61,7 @@ reference() {
 # check_report FILE HOSTS_JSON: the JSON report places ranks as HOSTS_JSON ({"h1": [0, 1], ...}),
 # verified PASS, recorded the Slurm allocation (2 nodes), no layout warnings.
 check_report() {
-  python3 - "$1" "$2" <<'PY' || fail "report $1 is wrong: $(cat job-$JOB.out)"
+  python3 - "$1" "$2" <<'PY' || fail "report $1 is wrong: $(cat "job-$JOB.out")"
 import json, sys
 r = json.load(open(sys.argv[1]))
 hosts = {h["host"]: h["ranks"] for h in r["layout"]["hosts"]}
@@ -124,4 +127,26 @@ r = json.load(open(sys.argv[1]))
 assert {h["host"]: h["ranks"] for h in r["layout"]["hosts"]} == {"h1": [0], "h2": [1]}, r["layout"]
 assert r["layout"]["threads_per_rank"] == 2
 PY
+}
+
+# A script from `hpar slurm --nodes 2` (the layout checked against the nodes sinfo reports)
+# runs on both nodes.
+case_hpar_slurm_script_two_nodes() {
+  slurm_up 2
+  "$HPAR" help | grep -q '^  slurm ' || fail "this hpar has no 'slurm' command"
+  reference primes --limit 2000000
+  "$HPAR" slurm primes --nodes 2 --ranks-per-node 2 --threads 1 --limit 2000000 >job.sbatch 2>slurm.err ||
+    fail "hpar slurm failed: $(cat slurm.err)"
+  grep -q '^#SBATCH --nodes=2$' job.sbatch || fail "no --nodes=2 line: $(head -12 job.sbatch)"
+  # More ranks x threads than a node's cores is refused (the simulated nodes have this
+  # machine's CPUs).
+  local cpus
+  cpus=$(sinfo -h -N -o '%c' | head -1)
+  "$HPAR" slurm primes --nodes 2 --ranks-per-node $((cpus + 1)) --threads 1 >/dev/null 2>bad.err &&
+    fail "hpar slurm accepted $((cpus + 1)) ranks on $cpus-CPU nodes"
+  HPAR=$HPAR sbatch_wait job.sbatch
+  expect_rc 0
+  expect_out "hosts        h1 (2 ranks), h2 (2 ranks)"
+  grep '^result:' out.txt | cmp -s reference.txt - || fail "results differ from one rank: $(grep '^result:' out.txt)"
+  check_report "hpar-$JOB.json" '{"h1": [0, 1], "h2": [2, 3]}'
 }

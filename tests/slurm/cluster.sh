@@ -61,7 +61,7 @@ stop_daemon() {
   local pid i
   pid=$(pid_of "$1") || return 0
   kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 1 75); do
+  for _ in $(seq 1 75); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done

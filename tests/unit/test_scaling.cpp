@@ -214,7 +214,7 @@ TEST(Plot, ScriptHasDataIdealLineAndQuotedPath) {
   EXPECT_NE(script.find("'1 thread/rank'"), std::string::npos);
   EXPECT_NE(script.find("'2 threads/rank'"), std::string::npos);
   EXPECT_NE(script.find("Amdahl fit"), std::string::npos);
-  EXPECT_NE(script.find("\n1 1 100 1\n"), std::string::npos) << script;  // the 1x1 baseline
+  EXPECT_NE(script.find("\n1 1 100 1 1 1 100 100\n"), std::string::npos) << script;  // 1x1
 }
 
 TEST(Plot, GnuplotWritesAPngAtomically) {

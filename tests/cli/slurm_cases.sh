@@ -1,0 +1,213 @@
+# CLI tests of `hpar slurm` (sourced by run_case.sh; each case_NAME is one ctest). No Slurm
+# needed: the layout check reads --cores-per-node or a stand-in sinfo that prints a fixed
+# topology; the printed script runs here with mpirun outside Slurm. The real submissions are
+# in tests/slurm/.
+
+layout=(--nodes 1 --ranks-per-node 2 --threads 1 --cores-per-node 2)
+
+# no_stdout: a refused script prints nothing on stdout.
+no_stdout() { [ ! -s out.txt ] || fail "stdout not empty: ${OUT:0:300}"; }
+
+# hpar_direct ARGS...: hpar without mpiexec (a singleton), so that PATH stays as set here: an
+# mpiexec called by its full path puts its own directory first on the ranks' PATH.
+hpar_direct() {
+  "$HPAR" "$@" >out.txt 2>err.txt
+  RC=$?
+  OUT=$(cat out.txt)
+  ERR=$(cat err.txt)
+}
+
+# fake_sinfo: a stand-in sinfo on PATH printing two 16-core nodes in the default partition
+# "batch" and one 64-core node in "big"; it logs its arguments to sinfo.args.
+fake_sinfo() {
+  mkdir -p bin
+  cat >bin/sinfo <<'EOF'
+#!/bin/sh
+echo "$*" >>"${0%/bin/sinfo}/sinfo.args"
+case "$*" in
+  *--partition=big*) echo "big1|4|16|big" ;;
+  *) printf 'n1|2|8|batch*\nn2|2|8|batch*\nbig1|4|16|big\n' ;;
+esac
+EOF
+  chmod +x bin/sinfo
+  PATH=$PWD/bin:$PATH
+}
+
+case_layout_over_cores_refused() {
+  hpar_np 1 slurm numbers --nodes 1 --ranks-per-node 2 --threads 4 --cores-per-node 4
+  expect_usage_error "does not fit a node: 2 ranks x 4 threads = 8 cores per node, but a node has 4"
+  no_stdout
+}
+
+case_layout_over_cores_refused_on_every_rank() {
+  hpar_np 2 slurm numbers --nodes 3 --ranks-per-node 3 --threads 3 --cores-per-node 8
+  expect_usage_error "9 cores per node, but a node has 8"
+  no_stdout
+}
+
+case_layout_that_fills_a_node_accepted() {
+  hpar_np 1 slurm numbers --nodes 4 --ranks-per-node 2 --threads 8 --cores-per-node 16 --time 2:00:00 --partition batch
+  expect_rc 0
+  expect_out "#SBATCH --nodes=4"
+  expect_out "#SBATCH --ntasks-per-node=2"
+  expect_out "#SBATCH --cpus-per-task=8"
+  expect_out "#SBATCH --time=2:00:00"
+  expect_out "#SBATCH --partition=batch"
+  expect_out "#SBATCH --signal=B:TERM@60"
+  expect_out "#SBATCH --job-name=hpar-numbers"
+  head -1 out.txt | grep -qx '#!/bin/bash' || fail "no #!/bin/bash first line: $(head -1 out.txt)"
+  bash -n out.txt || fail "the script is not valid bash"
+}
+
+case_cores_from_sinfo() {
+  fake_sinfo
+  hpar_direct slurm numbers --nodes 2 --ranks-per-node 4 --threads 4
+  expect_rc 0
+  expect_out "#SBATCH --cpus-per-task=4"
+  hpar_direct slurm numbers --nodes 1 --ranks-per-node 4 --threads 5
+  expect_usage_error "20 cores per node, but the nodes of the default partition have at most 16 (sinfo)"
+  hpar_direct slurm numbers --nodes 3 --ranks-per-node 2 --threads 2
+  expect_usage_error "needs 3 nodes with 4 cores, but the default partition has 2 (sinfo)"
+  hpar_direct slurm numbers --nodes 1 --ranks-per-node 8 --threads 8 --partition big
+  expect_rc 0
+  grep -q -- "--partition=big" sinfo.args || fail "sinfo not asked about partition big: $(cat sinfo.args)"
+  # --cores-per-node wins: sinfo is not asked
+  : >sinfo.args
+  hpar_direct slurm numbers --nodes 1 --ranks-per-node 4 --threads 5 --cores-per-node 20
+  expect_rc 0
+  [ ! -s sinfo.args ] || fail "sinfo asked although --cores-per-node was given"
+}
+
+case_no_slurm_no_cores_warns() {
+  SLURM_CONF=/nonexistent/slurm.conf hpar_np 1 slurm numbers --nodes 1 --ranks-per-node 2 --threads 2
+  expect_rc 0
+  expect_err "hpar: warning: cannot ask sinfo"
+  expect_out "#SBATCH --cpus-per-task=2"
+}
+
+case_job_options_checked_like_run() {
+  hpar_np 1 slurm numbers "${layout[@]}" --range 1:x
+  expect_usage_error "bad value 'x' for --range"
+  no_stdout
+  hpar_np 1 slurm numbers "${layout[@]}" --bogus 3
+  expect_usage_error "unrecognised option '--bogus'"
+  hpar_np 1 slurm numbers "${layout[@]}" stray
+  expect_usage_error "too many positional options"
+  hpar_np 1 slurm numbers "${layout[@]}" --inputs 1 --range 1:3
+  expect_usage_error "give only one of --inputs, --range and --input-file"
+  hpar_np 1 slurm numbers "${layout[@]}" --schedule sideways
+  expect_usage_error "sideways"
+  hpar_np 1 slurm nosuchjob "${layout[@]}"
+  expect_usage_error "unknown job 'nosuchjob'"
+}
+
+case_layout_options_checked() {
+  hpar_np 1 slurm numbers --nodes 1 --ranks-per-node 2 --cores-per-node 2
+  expect_usage_error "needs --threads"
+  hpar_np 1 slurm numbers --nodes 0 --ranks-per-node 2 --threads 1
+  expect_usage_error "--nodes must be between 1 and"
+  hpar_np 1 slurm numbers "${layout[@]}" --time 1:75
+  expect_usage_error "bad --time '1:75'"
+  hpar_np 1 slurm numbers "${layout[@]}" --time soon
+  expect_usage_error "bad --time 'soon'"
+  hpar_np 1 slurm numbers "${layout[@]}" --partition 'a;b'
+  expect_usage_error "bad --partition"
+  hpar_np 1 slurm numbers "${layout[@]}" --launcher aprun
+  expect_usage_error "--launcher must be srun or mpirun"
+  hpar_np 1 slurm numbers "${layout[@]}" --report-json r.json
+  expect_usage_error "HPAR_REPORT_DIR"
+  printf 'threads = 4\n' >threads.ini
+  hpar_np 1 slurm numbers "${layout[@]}" --config threads.ini
+  expect_usage_error "not in --config"
+  hpar_np 1 slurm
+  expect_usage_error "missing job name"
+}
+
+case_time_formats() {
+  local t
+  for t in 90 5:30 1:00:00 2-12 2-12:30 2-12:30:15; do
+    hpar_np 1 slurm numbers "${layout[@]}" --time "$t"
+    expect_rc 0
+    expect_out "#SBATCH --time=$t"
+  done
+  # the early stop only with limits of 10 minutes and more (Slurm may send it a minute early)
+  hpar_np 1 slurm numbers "${layout[@]}" --time 5
+  grep -q -- '^#SBATCH --signal' out.txt && fail "--signal with a 5-minute limit: $OUT"
+  hpar_np 1 slurm numbers "${layout[@]}" --time 10
+  expect_out "#SBATCH --signal=B:TERM@60"
+}
+
+case_job_arguments_quoted() {
+  printf '5\n7\n' >'my inputs.txt'
+  hpar_np 1 slurm numbers "${layout[@]}" --input-file "my inputs.txt" --steps 2
+  expect_rc 0
+  expect_out "set -- numbers --input-file 'my inputs.txt' --steps 2"
+  # the layout options are not passed on: --threads comes from Slurm's CPUs per task
+  grep -q -- '^set -- .*--threads' out.txt && fail "--threads passed on: $OUT"
+  grep -q -- '^set -- .*--nodes' out.txt && fail "--nodes passed on: $OUT"
+  return 0
+}
+
+case_help() {
+  hpar_np 1 slurm --help
+  expect_rc 0
+  expect_out "--ranks-per-node"
+  expect_out "--cores-per-node"
+  hpar_np 1 slurm numbers --help
+  expect_rc 0
+  expect_out "--range"
+}
+
+# The lines from the marker to the end are hybrid.sbatch's own (one logic for both scripts).
+case_body_same_as_hybrid_sbatch() {
+  hpar_np 1 slurm numbers "${layout[@]}"
+  expect_rc 0
+  local marker='# ---- from here on the same'
+  sed -n "/^$marker/,\$p" out.txt >printed_body.txt
+  sed -n "/^$marker/,\$p" "$SOURCE_DIR/slurm/hybrid.sbatch" >hybrid_body.txt
+  [ -s hybrid_body.txt ] || fail "no marker in slurm/hybrid.sbatch"
+  cmp -s printed_body.txt hybrid_body.txt ||
+    fail "printed script differs from hybrid.sbatch: $(diff printed_body.txt hybrid_body.txt | head -10)"
+}
+
+# The printed script outside Slurm (mpirun, one rank): runs the job, writes hpar-local.json.
+case_printed_script_runs_without_slurm() {
+  hpar_np 1 slurm numbers "${layout[@]}" --range 1:100000 --quiet
+  expect_rc 0
+  mv out.txt job.sbatch
+  HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1
+  RC=$?
+  OUT=$(cat run.txt)
+  expect_rc 0
+  grep -q "verification PASS" run.txt || fail "no PASS: $OUT"
+  grep -q '"complete": true' hpar-local.json || fail "report not complete: $(head -c 400 hpar-local.json)"
+}
+
+# SIGTERM to the script (what --signal=B:TERM@60 and scancel --batch do): the ranks stop,
+# the report says incomplete, the script exits 4 and leaves no --output file.
+case_printed_script_stops_on_sigterm() {
+  hpar_np 1 slurm numbers "${layout[@]}" --range 1:100000000000 --output numbers.txt
+  expect_rc 0
+  mv out.txt job.sbatch
+  HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1 &
+  local pid=$! i ready=0 p
+  # wait until hpar has installed its stop handlers (SigCgt has SIGTERM, bit 15)
+  for i in $(seq 1 200); do
+    for p in $(pgrep -P "$(pgrep -P "$pid" mpirun)" 2>/dev/null); do
+      grep -q '^SigCgt:.*[4567cdef][0-9a-f][0-9a-f][0-9a-f]$' "/proc/$p/status" 2>/dev/null && ready=1
+    done
+    [ $ready = 1 ] && break
+    sleep 0.1
+  done
+  [ $ready = 1 ] || { kill -KILL "$pid"; fail "hpar did not start: $(cat run.txt)"; }
+  sleep 0.5
+  kill -TERM "$pid"
+  wait "$pid"
+  RC=$?
+  OUT=$(cat run.txt)
+  expect_rc 4
+  grep -q "INCOMPLETE" run.txt || fail "no INCOMPLETE report: $OUT"
+  grep -q '"complete": false' hpar-local.json || fail "report not incomplete: $(head -c 400 hpar-local.json)"
+  [ ! -e numbers.txt ] || fail "partial --output file left"
+  [ "$(ls -A | grep -c '\.hpar-')" = 0 ] || fail "temporary file left: $(ls -A)"
+}
