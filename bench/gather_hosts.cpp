@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
     } else if (opt == "--sizes") {
       sizes.clear();
       std::stringstream list(argv[i + 1]);
-      for (std::string item; std::getline(list, item, ',');) sizes.push_back(std::atol(item.c_str()));
+      for (std::string item; std::getline(list, item, ',');)
+        sizes.push_back(std::atol(item.c_str()));
     }
   }
   const int hosts = count_hosts(ranks);

@@ -129,7 +129,7 @@ RankAffinity sample_affinity(int rank, const std::string& host, int threads) {
   RankAffinity r;
   r.rank = rank;
   r.host = host;
-  r.cpus = affinity_cpus();
+  r.cpus = rank_cpus();
   std::vector<ThreadPlacement> sampled(static_cast<std::size_t>(threads));
   int team = 0;
 #pragma omp parallel num_threads(threads)

@@ -41,6 +41,8 @@ constexpr Command commands[] = {
     {"plot", "plot STUDY.json -o PNG", "draw a saved scaling study with gnuplot", plot_command},
     {"slurm", "slurm JOB --nodes N ...", "print an sbatch script for a layout, checked to fit",
      slurm_command},
+    {"collect", "collect DIR|FILE...", "merge the reports of separate runs into a study",
+     collect_command},
     {"list", "list", "list the jobs with a one-line description", list_command},
     {"help", "help [JOB]", "show this help, or a job's options", help_command},
 };

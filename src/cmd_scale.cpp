@@ -347,7 +347,8 @@ ScaleRequest parse_scale(std::span<const std::string> args, int launch_ranks) {
 /// ranks and the fewest CPUs a rank may use; unless both lists are given, points with more
 /// threads than the CPUs their ranks may use are left out.
 std::vector<PointRun> plan_points(const ScaleRequest& req,
-                                  const std::vector<RankPlacement>& placements) {
+                                  const std::vector<RankPlacement>& placements,
+                                  std::vector<std::string>& skipped) {
   int fewest_cpus = std::numeric_limits<int>::max();
   for (const auto& p : placements) {
     fewest_cpus = std::min(fewest_cpus, static_cast<int>(p.cpus.size()));
@@ -371,7 +372,10 @@ std::vector<PointRun> plan_points(const ScaleRequest& req,
     std::vector<std::pair<int, int>> layouts;
     for (const int p : rank_list) {
       for (const int t : thread_list) {
-        if (!both_given && p * t > 1 && p * t > cpus_of_first(p)) continue;
+        if (!both_given && p * t > 1 && p * t > cpus_of_first(p)) {
+          skipped.push_back(std::to_string(p) + "x" + std::to_string(t));
+          continue;
+        }
         layouts.emplace_back(p, t);
       }
     }
@@ -591,7 +595,15 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
 
   // Plan the points, with each point's options (weak scaling grows the size option).
   const auto placements = gather_placements(world, 1);
-  std::vector<PointRun> runs = plan_points(req, placements);
+  std::vector<std::string> skipped;
+  std::vector<PointRun> runs = plan_points(req, placements, skipped);
+  if (world.rank() == 0 && !skipped.empty()) {
+    std::set<std::string> distinct(skipped.begin(), skipped.end());
+    std::cerr << "hpar: note: left out";
+    for (const auto& s : distinct) std::cerr << " " << s;
+    std::cerr << ": more threads than the CPUs their ranks may use (give both --ranks and "
+                 "--threads to run them anyway)\n";
+  }
   std::vector<po::variables_map> point_options;
   for (const auto& run : runs) {
     point_options.push_back(req.mode == ScalingMode::weak

@@ -25,4 +25,8 @@ int plot_command(const boost::mpi::communicator& world, std::span<const std::str
 /// script for that layout, refusing bad job options and layouts that do not fit a node.
 int slurm_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
+/// `hpar collect PATH... [--mode M] [--json F] [--csv F] [--plot F]`: merges the JSON reports
+/// of separate runs (e.g. a Slurm array, one layout per task) into a scaling study.
+int collect_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
 }  // namespace hpar

@@ -284,7 +284,7 @@ void agree(const boost::mpi::communicator& comm, const std::exception_ptr& local
 }
 
 std::vector<RankPlacement> gather_placements(const boost::mpi::communicator& comm, int threads) {
-  RankPlacement mine{comm.rank(), host_name(), threads, affinity_cpus()};
+  RankPlacement mine{comm.rank(), host_name(), threads, rank_cpus()};
   std::vector<std::string> hosts;
   boost::mpi::all_gather(comm, mine.host, hosts);
   std::vector<int> thread_counts;

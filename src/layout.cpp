@@ -66,6 +66,18 @@ std::vector<int> affinity_cpus() {
   return cpus;
 }
 
+std::vector<int> rank_cpus() {
+  const int places = omp_get_num_places();
+  if (places <= 0) return affinity_cpus();
+  std::set<int> cpus;
+  for (int p = 0; p < places; ++p) {
+    std::vector<int> ids(static_cast<std::size_t>(omp_get_place_num_procs(p)));
+    omp_get_place_proc_ids(p, ids.data());
+    cpus.insert(ids.begin(), ids.end());
+  }
+  return {cpus.begin(), cpus.end()};
+}
+
 int default_threads() {
   if (const char* env = std::getenv("OMP_NUM_THREADS"); env != nullptr && *env != '\0') {
     const std::string_view text(env);
@@ -73,7 +85,7 @@ int default_threads() {
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec == std::errc() && n >= 1 && (ptr == text.data() + text.size() || *ptr == ',')) return n;
   }
-  const auto cpus = affinity_cpus().size();
+  const auto cpus = rank_cpus().size();
   return cpus > 0 ? static_cast<int>(cpus) : 1;
 }
 

@@ -25,6 +25,11 @@ struct Schedule {
 /// The CPUs this process may run on (its affinity mask), ascending.
 [[nodiscard]] std::vector<int> affinity_cpus();
 
+/// The CPUs this rank may use: the union of the OpenMP places when places are defined
+/// (OMP_PLACES / OMP_PROC_BIND pin the main thread to one place at start-up, so its own mask
+/// would show one CPU), otherwise the affinity mask. Ascending.
+[[nodiscard]] std::vector<int> rank_cpus();
+
 /// Threads a rank uses by default: OMP_NUM_THREADS (its first value) if set and valid,
 /// otherwise the number of CPUs in the affinity mask (at least 1).
 [[nodiscard]] int default_threads();

@@ -144,4 +144,12 @@ case_layout_warnings() {
   # A sound layout: no warning.
   hpar_np 1 run numbers --threads 1
   [ -z "$ERR" ] || fail "unexpected warning: $ERR"
+  # OMP_PLACES/OMP_PROC_BIND pin the main thread to one place at start-up: the rank's CPUs are
+  # still the union of its places, so a correct hybrid launch gives no warning.
+  "$MPIEXEC" -q -n 1 --map-by slot:PE=2 --bind-to core -x OMP_NUM_THREADS=2 -x OMP_PLACES=cores \
+    -x OMP_PROC_BIND=close "$HPAR" run numbers >out.txt 2>err.txt
+  RC=$?
+  ERR=$(cat err.txt)
+  expect_rc 0
+  [ -z "$ERR" ] || fail "unexpected warning with OMP_PLACES: $ERR"
 }

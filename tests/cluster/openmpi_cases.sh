@@ -41,8 +41,13 @@ same_bits() {
   [ -f m.png ] && mv m.png one_rank.png
   cluster_up 2
   # shellcheck disable=SC2086
-  OMP_NUM_THREADS=2 hpar_hosts 4 run "$job" $args --no-report
+  OMP_NUM_THREADS=2 hpar_hosts 4 run "$job" $args --no-report --report-json rep.json
   expect_rc 0
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+hosts = {h["host"]: h["ranks"] for h in r["layout"]["hosts"]}
+assert hosts == {"h1": [0, 1], "h2": [2, 3]} and r["layout"]["threads_per_rank"] == 2, r["layout"]' \
+    rep.json || fail "$job did not run as 2 hosts x 2 ranks x 2 threads"
   cmp -s one_rank.txt out.txt ||
     fail "$job: 2 hosts x 2 ranks x 2 threads differ from 1 rank: $(diff one_rank.txt out.txt | head -5)"
   if [ -f one_rank.png ]; then
