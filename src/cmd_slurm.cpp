@@ -325,6 +325,10 @@ constexpr const char* script_body =
 launch() {
   local report=$1 ntasks=$2 per_node=$3 threads=$4 rc next
   shift 4
+  if [ "$stopping" = 1 ]; then
+    echo "hpar: error: stopped by a signal before the run started" >&2
+    return 4
+  fi
   export OMP_NUM_THREADS=$threads OMP_PLACES=cores OMP_PROC_BIND=close
   local cmd
   case $launcher in

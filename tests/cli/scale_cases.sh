@@ -104,6 +104,7 @@ case_schedules_are_compared_in_one_launch() {
 case_default_points_fit_the_cpus() {
   hpar_np 2 scale numbers --range 1:100000 --quiet --mode strong --repeat 1 --json s.json
   expect_rc 0
+  expect_err "hpar: note: left out"
   # Powers of two up to the launch's ranks and each rank's CPUs, at most one thread per CPU.
   cpus=$(nproc)
   expected=$(python3 -c "

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # RC, ERR: read by run_case.sh helpers
 # CLI tests of `hpar slurm` (sourced by run_case.sh; each case_NAME is one ctest). No Slurm
 # needed: the layout check reads --cores-per-node or a stand-in sinfo that prints a fixed
 # topology; the printed script runs here with mpirun outside Slurm. The real submissions are
@@ -190,9 +191,9 @@ case_printed_script_stops_on_sigterm() {
   expect_rc 0
   mv out.txt job.sbatch
   HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1 &
-  local pid=$! i ready=0 p
+  local pid=$! ready=0 p
   # wait until hpar has installed its stop handlers (SigCgt has SIGTERM, bit 15)
-  for i in $(seq 1 200); do
+  for _ in $(seq 1 200); do
     for p in $(pgrep -P "$(pgrep -P "$pid" mpirun)" 2>/dev/null); do
       grep -q '^SigCgt:.*[4567cdef][0-9a-f][0-9a-f][0-9a-f]$' "/proc/$p/status" 2>/dev/null && ready=1
     done
@@ -209,5 +210,5 @@ case_printed_script_stops_on_sigterm() {
   grep -q "INCOMPLETE" run.txt || fail "no INCOMPLETE report: $OUT"
   grep -q '"complete": false' hpar-local.json || fail "report not incomplete: $(head -c 400 hpar-local.json)"
   [ ! -e numbers.txt ] || fail "partial --output file left"
-  [ "$(ls -A | grep -c '\.hpar-')" = 0 ] || fail "temporary file left: $(ls -A)"
+  [ -z "$(find . -name '.*.hpar-*')" ] || fail "temporary file left: $(ls -A)"
 }

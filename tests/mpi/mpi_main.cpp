@@ -28,7 +28,7 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
 }  // namespace
 
 int main(int argc, char** argv) {
-  boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled);
+  boost::mpi::environment env(argc, argv, boost::mpi::threading::serialized);  // as hpar itself
   const boost::mpi::communicator world;
   ::testing::InitGoogleTest(&argc, argv);
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();

@@ -58,7 +58,7 @@ healthy() {
 
 # stop_daemon NAME: TERM, up to 15 s, then KILL; only a pid that pid_of vouches for.
 stop_daemon() {
-  local pid i
+  local pid
   pid=$(pid_of "$1") || return 0
   kill -TERM "$pid" 2>/dev/null
   for _ in $(seq 1 75); do

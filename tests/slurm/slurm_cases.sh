@@ -1,0 +1,158 @@
+# shellcheck shell=bash disable=SC2154 # work: set by run_slurm_case.sh
+# Tests against a real (throwaway, single-node) Slurm, sourced by run_slurm_case.sh; each
+# case_NAME is one ctest slurm.NAME. Every script of slurm/ and one printed by `hpar slurm` is
+# submitted with sbatch; each job's final state and exit code are checked in `scontrol show job`
+# and in the job completion log, its output and its JSON report. Stops: a signal to the batch
+# script (what --signal=B:TERM@60 sends before the time limit), to the job's steps, a plain
+# scancel of an mpirun job, and a real time limit.
+
+long_job=(numbers --range 1:100000000000 --quiet) # hours of work: it only ends when stopped
+
+# An ordinary run through hybrid.sbatch with its defaults: srun --mpi=pmix, 2 ranks x 1 thread.
+case_hybrid_srun() {
+  submit "$SOURCE_DIR/slurm/hybrid.sbatch"
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "launcher srun"
+  expect_out "verification PASS"
+  expect_out "report: ./hpar-$JOB.json"
+  json_check "hpar-$JOB.json" "
+assert r['schema'] == 'hpar-report/1' and r['complete'] is True
+assert r['layout']['ranks'] == 2 and r['layout']['threads_per_rank'] == 1
+assert r['verification']['status'] == 'PASS'
+assert r['environment']['SLURM_JOB_ID'] == '$JOB'
+assert r['environment']['OMP_PROC_BIND'] == 'close' and r['environment']['OMP_PLACES'] == 'cores'"
+}
+
+# Open MPI's mpirun inside the allocation, 1 rank x 2 threads (the rank bound to 2 cores).
+case_hybrid_mpirun_threads() {
+  HPAR_LAUNCHER=mpirun submit --ntasks-per-node=1 --cpus-per-task=2 \
+    "$SOURCE_DIR/slurm/hybrid.sbatch" pi --samples 2e7
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "launcher mpirun"
+  expect_out "verification PASS"
+  json_check "hpar-$JOB.json" "
+assert r['complete'] is True and r['verification']['status'] == 'PASS'
+assert r['layout']['ranks'] == 1 and r['layout']['threads_per_rank'] == 2
+assert r['environment']['OMP_NUM_THREADS'] == '2'"
+}
+
+# `hpar slurm` asks the real sinfo: a layout beyond the node's 2 cores is refused; the script it
+# prints for one that fits runs, and its --output file matches the tutorial loop (awk).
+case_printed_script() {
+  local cores
+  cores=$(sinfo -h -N -o '%X %Y' | awk '{ print $1 * $2; exit }')
+  "$HPAR" slurm numbers --nodes 1 --ranks-per-node "$cores" --threads 2 --range 1:10 \
+    >refused.sbatch 2>refused.err
+  [ $? = 2 ] || fail "layout over $cores cores accepted: $(cat refused.err)"
+  grep -q "cores per node, but the nodes of the default partition have at most $cores (sinfo)" \
+    refused.err || fail "unexpected refusal: $(cat refused.err)"
+  "$HPAR" slurm numbers --nodes 1 --ranks-per-node 2 --threads 1 --time 10 \
+    --range -50:30000:7 --steps 3 --output numbers.txt >job.sbatch 2>job.err ||
+    fail "hpar slurm failed: $(cat job.err)"
+  submit job.sbatch
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "verification PASS"
+  awk 'BEGIN { for (x = -50; x <= 30000; x += 7) { printf "%d:", x; for (k = 1; k <= 3; k++) printf " %d", x + k; printf "\n" } }' >expected.txt
+  cmp -s numbers.txt expected.txt || fail "numbers.txt differs from awk: $(diff numbers.txt expected.txt | head -3)"
+  json_check "hpar-$JOB.json" "assert r['complete'] is True and r['layout']['ranks'] == 2"
+}
+
+# A signal to the batch script only (scancel --batch; --signal=B:TERM@60 does the same before
+# the time limit): the script passes it to srun as SIGINT, the ranks stop, the report is
+# incomplete, the job FAILS with hpar's exit code 4.
+case_stop_batch_script_srun() {
+  submit "$SOURCE_DIR/slurm/hybrid.sbatch" "${long_job[@]}"
+  wait_computing "$JOB" 2
+  scancel --batch --signal=TERM "$JOB"
+  wait_end "$JOB" 60
+  expect_job FAILED 4:0
+  expect_out "INCOMPLETE: stopped early by a signal"
+  expect_out "tasks 0-1: Exited with exit code 4"
+  json_check "hpar-$JOB.json" "
+assert r['complete'] is False
+assert 0 < r['work']['items_done'] < r['work']['items']"
+}
+
+# A signal to the job's steps (scancel --signal=TERM): the tasks get it straight from Slurm.
+# The printed script's --output file is not left half-written.
+case_stop_steps_printed_script() {
+  "$HPAR" slurm numbers --nodes 1 --ranks-per-node 2 --threads 1 --cores-per-node 2 \
+    --range 1:100000000000 --output numbers.txt >job.sbatch || fail "hpar slurm failed"
+  submit job.sbatch
+  wait_computing "$JOB" 2
+  scancel --signal=TERM "$JOB"
+  wait_end "$JOB" 60
+  expect_job FAILED 4:0
+  expect_out "INCOMPLETE: stopped early by a signal"
+  [ ! -e numbers.txt ] || fail "numbers.txt left behind"
+  [ -z "$(find . -name '.*.hpar-*')" ] || fail "temporary files left: $(find . -name '.*.hpar-*')"
+  json_check "hpar-$JOB.json" "assert r['complete'] is False"
+}
+
+# A plain scancel of a job launched by mpirun: Slurm sends SIGTERM to every process; mpirun
+# passes it on and waits (OMPI_MCA_odls_base_sigkill_timeout) while rank 0 writes the report.
+case_cancel_mpirun() {
+  HPAR_LAUNCHER=mpirun submit "$SOURCE_DIR/slurm/hybrid.sbatch" "${long_job[@]}"
+  wait_computing "$JOB" 2
+  scancel "$JOB"
+  wait_end "$JOB" 60
+  expect_job CANCELLED 4:0
+  json_check "hpar-$JOB.json" "assert r['complete'] is False and r['work']['items_done'] > 0"
+}
+
+# A real time limit: Slurm signals the script 30 s before the 1-minute limit (it checks every
+# 30 s or so, hence 30 to 60 s after the start), the job stops with an incomplete report
+# before the limit's kill. (hybrid.sbatch's own --signal=B:TERM@60 would fire at once here.)
+case_time_limit() {
+  submit --time=1 --signal=B:TERM@30 "$SOURCE_DIR/slurm/hybrid.sbatch" "${long_job[@]}"
+  wait_end "$JOB" 100
+  expect_job FAILED 4:0
+  expect_out "INCOMPLETE: stopped early by a signal"
+  json_check "hpar-$JOB.json" "assert r['complete'] is False"
+}
+
+# A whole study in one allocation with `hpar scale`: 1 and 2 ranks, 2 runs each.
+case_scaling_sbatch() {
+  HPAR_SCALE_REPEAT=2 submit "$SOURCE_DIR/slurm/scaling.sbatch" pi --samples 2e7
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "== hpar scale: pi, strong scaling, 2 run(s) per point =="
+  expect_out "results      identical at every point and run"
+  [ "$(grep -c '  PASS$' <<<"$OUT")" = 2 ] || fail "expected 2 points: $OUT"
+  json_check "hpar-scale-$JOB.json" "
+assert r['schema'] == 'hpar-study/1' and r['complete'] is True
+assert sorted((p['ranks'], p['threads']) for p in r['points']) == [(1, 1), (2, 1)]
+assert all(len(p['seconds']) == 2 and p['verification'] == 'PASS' for p in r['points'])"
+  [ -s "hpar-scale-$JOB.csv" ] || fail "no CSV"
+  if command -v gnuplot >/dev/null; then
+    [ "$(head -c 4 "hpar-scale-$JOB.png" | tail -c 3)" = PNG ] || fail "no PNG plot"
+  fi
+}
+
+# One layout per array task, then `hpar collect` as a job that depends on the array.
+case_scaling_array_and_collect() {
+  HPAR_REPEAT=2 submit "$SOURCE_DIR/slurm/scaling-array.sbatch" pi --samples 2e7
+  local array=$JOB task
+  JOB=$(sbatch --parsable --chdir="$work" --dependency="afterok:$array" -o "collect-%j.out" \
+    --wrap "\"$HPAR\" collect hpar-study-$array --json study.json") || fail "collect not submitted"
+  local collect=$JOB
+  for task in 0 1 2; do
+    JOB=${array}_$task
+    wait_end "$JOB"
+    OUT=$(cat "hpar-array-${array}_$task.out")
+    [ "$STATE $EXIT" = "COMPLETED 0:0" ] || fail "array task $task: $STATE $EXIT: $OUT"
+    expect_out "verification PASS"
+  done
+  JOB=$collect
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "== hpar collect: pi, strong scaling, 6 report(s) =="
+  expect_out "results      identical in every report"
+  json_check study.json "
+assert r['schema'] == 'hpar-study/1'
+assert sorted((p['ranks'], p['threads']) for p in r['points']) == [(1, 1), (1, 2), (2, 1)]
+assert all(len(p['seconds']) == 2 and p['verification'] == 'PASS' for p in r['points'])"
+}
