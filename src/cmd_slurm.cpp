@@ -108,7 +108,7 @@ std::uint64_t bounded(const po::variables_map& vm, const char* name, std::uint64
 std::uint64_t parse_time_limit(const std::string& text) {
   static const std::regex format(R"((?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?)");
   std::smatch m;
-  if (!std::regex_match(text, m, format) || text.size() > 20) {
+  if (text.size() > 16 || !std::regex_match(text, m, format)) {
     throw UsageError("bad --time '" + text +
                      "': expected MIN, MIN:SEC, H:MIN:SEC, D-H, D-H:MIN or D-H:MIN:SEC");
   }
@@ -140,6 +140,13 @@ std::uint64_t parse_time_limit(const std::string& text) {
 
 /// Splits `args` (JOB first) into the Slurm request and the tokens passed on to `hpar run`.
 SlurmRequest parse_request(std::span<const std::string> args) {
+  for (const auto& arg : args) {
+    if (std::any_of(arg.begin(), arg.end(), [](char c) { return c >= 0 && c < ' '; })) {
+      throw UsageError(
+          "an argument with a control character (e.g. a newline) cannot go into a "
+          "batch script");
+    }
+  }
   SlurmRequest request;
   po::variables_map vm;
   std::vector<std::string> passed;
@@ -428,14 +435,14 @@ std::string make_script(const SlurmRequest& request, std::span<const std::string
   for (const auto& arg : command_line) o << " " << shell_quote(arg);
   o << "\n# Layout: " << request.nodes << " node(s) x " << request.ranks_per_node
     << " rank(s) per node x " << request.threads << " OpenMP thread(s) per rank, one core each.\n"
-    << "# Submit: sbatch [--chdir=DIR] THIS_FILE; results in hpar-JOBID.out, the JSON report in\n"
-       "# hpar-JOBID.json. Environment knobs: HPAR (the hpar binary), HPAR_LAUNCHER (srun or\n"
-       "# mpirun), HPAR_SRUN_MPI (default pmix), HPAR_REPORT_DIR (default: the working "
-       "directory).\n"
+    << "# Submit: sbatch [--chdir=DIR] THIS_FILE. Results in hpar-JOBID.out, the JSON report\n"
+       "# in hpar-JOBID.json. Environment knobs: HPAR (the hpar binary), HPAR_LAUNCHER (srun or\n"
+       "# mpirun), HPAR_SRUN_MPI (default pmix), HPAR_REPORT_DIR (default: working directory).\n"
        "# On SIGTERM ("
-    << (early_stop ? "60 s before the time limit, " : "the time limit, ")
-    << "scancel --signal=TERM) every rank stops cleanly, the report\n"
-       "# is marked incomplete and the job exits 4. See slurm/hybrid.sbatch and docs/cluster.md.\n"
+    << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
+    << ", scancel --signal=TERM) every rank stops\n"
+       "# cleanly, the report is marked incomplete and the job exits 4. More in\n"
+       "# slurm/hybrid.sbatch and docs/cluster.md.\n"
     << "set -u\n"
     << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
     << "launcher=${HPAR_LAUNCHER:-" << request.launcher << "}\n"

@@ -13,8 +13,9 @@
 
 int main(int argc, char** argv) {
   // abort_on_exception: last resort only; cli_main catches and agrees on every hpar error.
+  // Stop handlers first: a SIGTERM during MPI start-up then asks for a clean stop too.
+  hpar::install_stop_handlers();
   boost::mpi::environment env(argc, argv, boost::mpi::threading::serialized, true);
   const boost::mpi::communicator world;
-  hpar::install_stop_handlers();
   return hpar::cli_main(world, std::vector<std::string>(argv + 1, argv + argc));
 }

@@ -12,11 +12,13 @@ cd "$work" || exit 1
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # hpar_np N ARGS...: runs hpar under mpiexec with N ranks (quiet launcher, no binding).
-# Sets OUT, ERR (file contents) and RC.
+# Sets OUT, ERR (file contents) and RC. When ranks exit non-zero, mpirun's clean-up waits
+# odls_base_sigkill_timeout (1 s) before it returns; the ranks have already exited, so 0 here.
 hpar_np() {
   local np=$1
   shift
-  "$MPIEXEC" -q -n "$np" --oversubscribe --bind-to none "$HPAR" "$@" >out.txt 2>err.txt
+  "$MPIEXEC" -q -n "$np" --oversubscribe --bind-to none --mca odls_base_sigkill_timeout 0 \
+    "$HPAR" "$@" >out.txt 2>err.txt
   RC=$?
   OUT=$(cat out.txt)
   ERR=$(cat err.txt)

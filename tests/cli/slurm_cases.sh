@@ -111,6 +111,8 @@ case_layout_options_checked() {
   expect_usage_error "bad --time '1:75'"
   hpar_np 1 slurm numbers "${layout[@]}" --time soon
   expect_usage_error "bad --time 'soon'"
+  hpar_np 1 slurm numbers "${layout[@]}" --time 99999999999999999999
+  expect_usage_error "bad --time"
   hpar_np 1 slurm numbers "${layout[@]}" --partition 'a;b'
   expect_usage_error "bad --partition"
   hpar_np 1 slurm numbers "${layout[@]}" --launcher aprun
@@ -120,6 +122,8 @@ case_layout_options_checked() {
   printf 'threads = 4\n' >threads.ini
   hpar_np 1 slurm numbers "${layout[@]}" --config threads.ini
   expect_usage_error "not in --config"
+  hpar_np 1 slurm numbers "${layout[@]}" --inputs "$(printf '1\nrm -rf x')"
+  expect_usage_error "control character"
   hpar_np 1 slurm
   expect_usage_error "missing job name"
 }
