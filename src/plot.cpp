@@ -132,9 +132,9 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
   o << "# hpar: speedup and efficiency of a " << to_string(study.mode) << " scaling study of "
     << study.job << "\n";
   o << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-       "  set terminal pngcairo size 1000,420 font 'Sans,9'\n"
+       "  set terminal pngcairo size 1000,450 font 'Sans,9'\n"
        "} else {\n"
-       "  set terminal png size 1000,420\n"
+       "  set terminal png size 1000,450\n"
        "}\n";
   o << "set output " << quoted(png_path) << "\n";
   int index = 0;
@@ -168,7 +168,7 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
     top_speedup = std::max(top_speedup, pa.speedup);
     top_efficiency = std::max(top_efficiency, 100.0 * pa.efficiency);
   }
-  o << "set grid\nset key top left box opaque\nset style data linespoints\nset samples 400\n";
+  o << "set grid\nset key bottom right box opaque\nset style data linespoints\nset samples 400\n";
   o << "set xlabel 'cores (ranks x threads per rank)'\n";
   if (max_cores >= 8) o << "set logscale x 2\n";
   o << "set xrange [" << (max_cores >= 8 ? 0.8 : 0.5) << ":"
