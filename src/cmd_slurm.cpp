@@ -442,7 +442,7 @@ std::string make_script(const SlurmRequest& request, std::span<const std::string
     << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
     << ", scancel --signal=TERM) every rank stops\n"
        "# cleanly, the report is marked incomplete and the job exits 4. More in\n"
-       "# slurm/hybrid.sbatch and docs/cluster.md.\n"
+       "# slurm/hybrid.sbatch and the README (Running on a cluster).\n"
     << "set -u\n"
     << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
     << "launcher=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
