@@ -73,6 +73,7 @@ class Triad final : public Job {
     p.real_partials = 1;
     p.count_partials = 1;
     p.item_unit = "elements";
+    p.contiguous_slices = true;  // arrays are allocated per rank slice in prepare
     return p;
   }
 

@@ -105,7 +105,10 @@ po::options_description layout_options() {
                   "OpenMP threads per rank (default: OMP_NUM_THREADS, else the CPUs in the rank's "
                   "affinity mask)")(
       "schedule", po::value<std::string>()->default_value("static")->value_name("KIND[,CHUNK]"),
-      "how threads take blocks: static, dynamic or guided, CHUNK blocks at a time");
+      "how threads take blocks: static, dynamic or guided, CHUNK blocks at a time")(
+      "distribution", po::value<std::string>()->default_value("block")->value_name("block|cyclic"),
+      "how blocks are dealt to ranks: contiguous slices, or round robin (balances a load that "
+      "varies along the items, e.g. mandelbrot rows)");
   return d;
 }
 
@@ -154,6 +157,7 @@ ParsedRun parse_job_command(std::span<const std::string> args,
     parsed.run.threads = static_cast<int>(t);
   }
   parsed.run.schedule = Schedule::parse(parsed.vm["schedule"].as<std::string>());
+  parsed.run.distribution = parse_distribution(parsed.vm["distribution"].as<std::string>());
   return parsed;
 }
 

@@ -190,6 +190,7 @@ std::pair<int, std::string> describe(const std::exception_ptr& e) {
 struct PointRun {
   ScalingPoint point;
   Schedule schedule;
+  Distribution distribution = Distribution::block;
   std::uint64_t size_factor = 1;          // weak: cores; strong: 1
   std::vector<nlohmann::json> reports;    // rank 0: one per run
   std::vector<std::string> result_lines;  // rank 0: of the first run
@@ -388,6 +389,7 @@ std::vector<PointRun> plan_points(const ScaleRequest& req,
       run.point.threads = t;
       run.point.schedule = schedule.to_string();
       run.schedule = schedule;
+      run.distribution = req.parsed.run.distribution;
       run.size_factor = req.mode == ScalingMode::weak ? static_cast<std::uint64_t>(p * t) : 1;
       runs.push_back(std::move(run));
     }
@@ -436,6 +438,7 @@ bool run_point(const boost::mpi::communicator& world, const JobInfo& job,
       RunOptions options;
       options.threads = run.point.threads;
       options.schedule = run.schedule;
+      options.distribution = run.distribution;
       options.trace = trace;
       for (int k = 0; k < repeat && stopped == 0; ++k) {
         const double run_begin = clock.now_us();

@@ -3,6 +3,7 @@
 #include <mpi.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/mpi/collectives.hpp>
 #include <boost/program_options/variables_map.hpp>
@@ -56,6 +57,54 @@ struct LocalResults {
   std::vector<double> pass_seconds;
   std::uint64_t items_done = 0;  // items whose blocks finished their last pass
   int stopped = 0;               // some rank stopped early (agreed on every rank)
+};
+
+/// Puts what rank 0 gathered in rank order back into block order (the identity for the
+/// block distribution, whose rank order is block order).
+class BlockOrder {
+ public:
+  BlockOrder(std::uint64_t blocks, int ranks, Distribution d) : distribution_(d) {
+    for (int r = 0; r < ranks; ++r) sets_.push_back(owned_blocks(blocks, ranks, r, d));
+  }
+
+  /// Fixed-width records (`width` values per block), rank order -> block order.
+  template <class T>
+  [[nodiscard]] std::vector<T> restore(std::vector<T> values, std::size_t width) const {
+    if (distribution_ == Distribution::block || width == 0 || values.empty()) return values;
+    std::vector<T> out(values.size());
+    std::size_t at = 0;
+    for (const auto& set : sets_) {
+      for (std::uint64_t i = 0; i < set.count; ++i, at += width) {
+        std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(at), width,
+                    out.begin() + static_cast<std::ptrdiff_t>(set[i] * width));
+      }
+    }
+    return out;
+  }
+
+  /// Variable-size block bytes (sizes per block, rank order) -> block order.
+  [[nodiscard]] std::string restore_bytes(const std::string& bytes,
+                                          const std::vector<std::uint64_t>& sizes) const {
+    std::vector<std::uint64_t> block_size(sizes.size());
+    std::vector<std::uint64_t> source(sizes.size());
+    std::size_t k = 0;
+    std::uint64_t offset = 0;
+    for (const auto& set : sets_) {
+      for (std::uint64_t i = 0; i < set.count; ++i, ++k) {
+        block_size[set[i]] = sizes[k];
+        source[set[i]] = offset;
+        offset += sizes[k];
+      }
+    }
+    std::string out;
+    out.reserve(bytes.size());
+    for (std::size_t b = 0; b < block_size.size(); ++b) out.append(bytes, source[b], block_size[b]);
+    return out;
+  }
+
+ private:
+  Distribution distribution_;
+  std::vector<BlockSet> sets_;
 };
 
 /// Tells the other ranks, mid-pass, that this rank failed or was stopped, so that no rank
@@ -117,9 +166,9 @@ class FaultNotice {
 /// parallel region: the first one is kept, the other threads skip their remaining blocks, the
 /// other ranks are told (FaultNotice) and every rank throws it after the pass (agree).
 LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan,
-                           Slice blocks, const RunOptions& options) {
+                           BlockSet blocks, const RunOptions& options) {
   LocalResults local;
-  const std::uint64_t n = blocks.size();
+  const std::uint64_t n = blocks.count;
   local.reals.assign(n * plan.real_partials, 0.0);
   local.counts.assign(n * plan.count_partials, 0);
   if (plan.ordered_output) local.bytes.resize(n);
@@ -188,7 +237,7 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
           continue;
         }
         const auto b = static_cast<std::uint64_t>(i);
-        const Slice items = plan.block(blocks.begin + b);
+        const Slice items = plan.block(blocks[b]);
         BlockOutput out;
         if (last) {
           out.reals = {local.reals.data() + b * plan.real_partials, plan.real_partials};
@@ -198,11 +247,10 @@ LocalResults compute_slice(const boost::mpi::communicator& comm, Job& job, const
         out.state = local.states[thread].get();
         try {
           const double block_begin = trace != nullptr ? trace->now_us() : 0.0;
-          job.compute(Block{blocks.begin + b, items, pass}, out);
+          job.compute(Block{blocks[b], items, pass}, out);
           if (last) items_done.fetch_add(items.size(), std::memory_order_relaxed);
           if (trace != nullptr) {
-            trace->block(static_cast<int>(thread), blocks.begin + b, pass, block_begin,
-                         trace->now_us());
+            trace->block(static_cast<int>(thread), blocks[b], pass, block_begin, trace->now_us());
           }
           if (progress != nullptr) {
             progress->advance(1);
@@ -325,7 +373,7 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
   const double trace_setup = trace != nullptr ? trace->now_us() : 0.0;
   if (trace != nullptr) trace->span(0, "barrier", "wait", trace_barrier, trace_setup);
   std::unique_ptr<Job> job;
-  Slice blocks;
+  BlockSet blocks;
   std::exception_ptr failure;
   try {
     if (options.threads < 1) throw UsageError("--threads must be at least 1");
@@ -334,10 +382,15 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
     if (record.plan.block_items < 1 || record.plan.passes < 1) {
       throw RuntimeError("job '" + record.job + "' has an invalid work plan");
     }
-    blocks = block_partition(record.plan.blocks(), comm.size(), comm.rank());
-    const Slice items{record.plan.block(blocks.begin).begin,
-                      blocks.empty() ? record.plan.block(blocks.begin).begin
-                                     : record.plan.block(blocks.end - 1).end};
+    if (options.distribution == Distribution::cyclic && record.plan.contiguous_slices) {
+      throw UsageError("job '" + record.job +
+                       "' needs one contiguous slice per rank: use --distribution block");
+    }
+    blocks = owned_blocks(record.plan.blocks(), comm.size(), comm.rank(), options.distribution);
+    const std::uint64_t first_item = record.plan.block(blocks.first).begin;
+    const Slice items{first_item, blocks.count == 0
+                                      ? first_item
+                                      : record.plan.block(blocks[blocks.count - 1]).end};
     job->prepare(items);
   } catch (...) {
     failure = std::current_exception();
@@ -347,7 +400,7 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
   const double t_setup = MPI_Wtime();
   if (trace != nullptr) {
     trace->span(0, "setup", "setup", trace_setup, trace->now_us(),
-                {{"job", record.job}, {"blocks", blocks.size()}});
+                {{"job", record.job}, {"blocks", blocks.count}});
   }
 
   // Compute: threads over this rank's blocks (agreeing on failures and stops per pass).
@@ -368,18 +421,27 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
   Gathered gathered;
   if (record.complete) {
     gathered.blocks = record.plan.blocks();
-    gathered.reals = gather_values<double>(comm, local.reals);
-    gathered.counts = gather_values<std::uint64_t>(comm, local.counts);
+    const BlockOrder order(gathered.blocks, comm.size(), options.distribution);
+    gathered.reals =
+        order.restore(gather_values<double>(comm, local.reals), record.plan.real_partials);
+    gathered.counts =
+        order.restore(gather_values<std::uint64_t>(comm, local.counts), record.plan.count_partials);
     if (record.plan.ordered_output) {
       std::string mine;
+      std::vector<std::uint64_t> sizes;
       std::uint64_t size = 0;
       for (const auto& b : local.bytes) size += b.size();
       mine.reserve(size);
       for (auto& b : local.bytes) {
+        sizes.push_back(b.size());
         mine += b;
         std::string().swap(b);
       }
       gathered.ordered = gather_bytes(comm, mine);
+      if (options.distribution == Distribution::cyclic) {
+        const auto all_sizes = gather_values<std::uint64_t>(comm, sizes);
+        if (is_root) gathered.ordered = order.restore_bytes(gathered.ordered, all_sizes);
+      }
     }
     if (record.plan.thread_state) {
       std::vector<ThreadState*> states;

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "hpar/errors.hpp"
+
 namespace hpar {
 
 Slice block_partition(std::uint64_t n, int parts, int index) {
@@ -15,6 +17,24 @@ Slice block_partition(std::uint64_t n, int parts, int index) {
   const std::uint64_t begin = i * base + (i < extra ? i : extra);
   const std::uint64_t size = base + (i < extra ? 1 : 0);
   return {begin, begin + size};
+}
+
+Distribution parse_distribution(std::string_view text) {
+  if (text == "block") return Distribution::block;
+  if (text == "cyclic") return Distribution::cyclic;
+  throw UsageError("bad --distribution '" + std::string(text) + "': expected block or cyclic");
+}
+
+std::string to_string(Distribution d) {
+  return d == Distribution::block ? "block" : "cyclic";
+}
+
+BlockSet owned_blocks(std::uint64_t blocks, int parts, int index, Distribution d) {
+  const Slice slice = block_partition(blocks, parts, index);  // also checks parts and index
+  if (d == Distribution::block) return {slice.begin, slice.size(), 1};
+  const auto p = static_cast<std::uint64_t>(parts);
+  const auto i = static_cast<std::uint64_t>(index);
+  return {i, blocks > i ? (blocks - i - 1) / p + 1 : 0, p};
 }
 
 }  // namespace hpar

@@ -99,6 +99,7 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
        {{"ranks", record.ranks},
         {"threads_per_rank", record.options.threads},
         {"schedule", record.options.schedule.to_string()},
+        {"distribution", to_string(record.options.distribution)},
         {"hosts", hosts},
         {"rank_placement", ranks}}},
       {"mpi", {{"library", context.mpi_library}, {"thread_level", context.thread_level}}},
@@ -143,7 +144,8 @@ void print_report(std::ostream& out, const nlohmann::json& r) {
   out << "== hpar report: " << r["job"].get<std::string>()
       << (r["complete"].get<bool>() ? "" : " (INCOMPLETE: stopped early by a signal)") << " ==\n";
   out << "layout       " << layout["ranks"] << " ranks x " << layout["threads_per_rank"]
-      << " threads, schedule " << layout["schedule"].get<std::string>() << "\n";
+      << " threads, schedule " << layout["schedule"].get<std::string>() << ", distribution "
+      << layout.value("distribution", std::string("block")) << "\n";
   out << "hosts        " << host_list << "\n";
   out << "mpi          " << r["mpi"]["library"].get<std::string>() << ", thread level "
       << r["mpi"]["thread_level"].get<std::string>() << "\n";

@@ -24,8 +24,9 @@ class ProgressMeter;
 
 /// How each rank runs its slice.
 struct RunOptions {
-  int threads = 1;    ///< OpenMP threads per rank (>= 1)
-  Schedule schedule;  ///< how blocks are handed to threads
+  int threads = 1;                                  ///< OpenMP threads per rank (>= 1)
+  Schedule schedule;                                ///< how blocks are handed to threads
+  Distribution distribution = Distribution::block;  ///< how blocks are dealt to ranks
   /// Records this rank's events when set (trace.hpp); not owned; nullptr = no tracing, no cost.
   TraceRecorder* trace = nullptr;
   /// Counts this rank's finished blocks and prints progress from the main thread when set

@@ -40,6 +40,9 @@ struct WorkPlan {
   bool ordered_output = false;      ///< blocks append bytes, joined in item order on rank 0
   bool thread_state = false;        ///< threads keep a mergeable state (see Job::serialize)
   std::string item_unit = "items";  ///< what an item is, for throughput ("inputs", "samples")
+  /// The job needs one contiguous slice per rank (prepare's items are all its items), so it
+  /// refuses `--distribution cyclic`.
+  bool contiguous_slices = false;
 
   /// Number of blocks, ceil(items / block_items).
   [[nodiscard]] std::uint64_t blocks() const noexcept {
@@ -112,7 +115,8 @@ class Job {
   virtual ~Job() = default;
   /// The shape of the work. Same on every rank.
   [[nodiscard]] virtual WorkPlan plan() const = 0;
-  /// Rank-local set-up for the items this rank owns (allocate, open files). No first touch:
+  /// Rank-local set-up for the items this rank owns (allocate, open files); with
+  /// `--distribution cyclic` `items` spans from its first to its last block. No first touch:
   /// pass 0 of `compute` runs on the threads that will use the memory.
   virtual void prepare(Slice /*items*/) {}
   /// A fresh state for one thread (only called when WorkPlan::thread_state).

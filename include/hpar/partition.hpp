@@ -2,6 +2,8 @@
 /// Balanced block partition of work items [0, n) over a number of parts.
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace hpar {
 
@@ -20,5 +22,31 @@ struct Slice {
 /// 64-bit n (no overflow), n = 0 and n < parts (some slices are then empty).
 /// Throws std::invalid_argument if parts < 1 or index is not in [0, parts).
 [[nodiscard]] Slice block_partition(std::uint64_t n, int parts, int index);
+
+/// How a job's blocks are dealt to ranks (`--distribution`).
+enum class Distribution {
+  block,   ///< contiguous slices (block_partition of the blocks): the default
+  cyclic,  ///< block b to rank b % ranks: spreads a load that varies along the items
+};
+
+/// Parses "block" or "cyclic"; throws UsageError otherwise.
+[[nodiscard]] Distribution parse_distribution(std::string_view text);
+/// "block" or "cyclic".
+[[nodiscard]] std::string to_string(Distribution d);
+
+/// The blocks one rank owns, ascending: first, first + stride, ... (count of them).
+struct BlockSet {
+  std::uint64_t first = 0;
+  std::uint64_t count = 0;
+  std::uint64_t stride = 1;
+  /// The i-th block this rank owns.
+  [[nodiscard]] std::uint64_t operator[](std::uint64_t i) const noexcept {
+    return first + i * stride;
+  }
+};
+
+/// The blocks part `index` of `parts` owns among `blocks`, dealt as `d` says. Throws
+/// std::invalid_argument like block_partition.
+[[nodiscard]] BlockSet owned_blocks(std::uint64_t blocks, int parts, int index, Distribution d);
 
 }  // namespace hpar

@@ -153,3 +153,8 @@ case_layout_warnings() {
   expect_rc 0
   [ -z "$ERR" ] || fail "unexpected warning with OMP_PLACES: $ERR"
 }
+
+case_bad_distribution() {
+  hpar_np 2 run numbers --distribution random
+  expect_usage_error "bad --distribution 'random'"
+}

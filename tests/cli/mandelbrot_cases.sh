@@ -77,3 +77,13 @@ case_unwritable_image() {
   expect_usage_error "cannot write --image 'no/such/dir/m.png'"
   [ ! -e no ] || fail "created something: $(ls -A)"
 }
+
+case_cyclic_distribution_same_at_all_layouts() {
+  # Rows dealt round robin to ranks: the same bytes as contiguous slices, at every layout.
+  hpar_np 1 run mandelbrot --width 64 --height 48 --max-iter 200 --threads 1 --no-report
+  expect_rc 0
+  cp out.txt block.txt
+  same_at_layouts mandelbrot --width 64 --height 48 --max-iter 200 --distribution cyclic \
+    --schedule dynamic
+  cmp -s block.txt layout_1x1.txt || fail "cyclic differs from block: $(diff block.txt layout_1x1.txt | head -3)"
+}

@@ -95,3 +95,9 @@ case_empty_range_of_one() {
   expect_rc 0
   [ "$OUT" = "5: 6 7 8 9 10" ] || fail "got: $OUT"
 }
+
+case_cyclic_distribution_keeps_input_order() {
+  same_at_layouts numbers --range 1:20000 --steps 2 --distribution cyclic
+  awk 'BEGIN { for (x = 1; x <= 20000; x++) printf "%d: %d %d\n", x, x + 1, x + 2 }' >expected.txt
+  cmp -s layout_2x2.txt expected.txt || fail "cyclic output out of order"
+}

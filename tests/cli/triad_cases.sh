@@ -60,3 +60,8 @@ case_size_beyond_memory() {
   expect_usage_error "MB per rank, more than this host's"
 }
 
+
+case_refuses_cyclic_distribution() {
+  hpar_np 2 run triad --size 100000 --distribution cyclic
+  expect_usage_error "needs one contiguous slice per rank"
+}

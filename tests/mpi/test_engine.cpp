@@ -109,14 +109,18 @@ TEST(Engine, FailureOnOneRankStopsTheOthersEarly) {
 TEST(Engine, NumbersOutputIsTheSerialLoop) {
   const boost::mpi::communicator world;
   for (const char* schedule : {"static", "dynamic,1", "guided"}) {
-    auto p = parse({"numbers", "--range", "-3000:9000", "--schedule", schedule});
-    const auto record = run_job(world, *p.job, p.vm, p.run);
-    if (world.rank() == 0) {
-      EXPECT_EQ(record.ordered, reference_numbers(-3000, 9000)) << schedule;
-      EXPECT_EQ(record.result.verification.status, Verification::Status::pass);
-      EXPECT_EQ(record.items_done, 12001U);
-      EXPECT_EQ(record.placements.size(), static_cast<std::size_t>(world.size()));
-      EXPECT_LE(record.compute.min, record.compute.max);
+    for (const char* distribution : {"block", "cyclic"}) {
+      auto p = parse({"numbers", "--range", "-3000:9000", "--schedule", schedule, "--distribution",
+                      distribution});
+      const auto record = run_job(world, *p.job, p.vm, p.run);
+      if (world.rank() == 0) {
+        EXPECT_EQ(record.ordered, reference_numbers(-3000, 9000))
+            << schedule << " " << distribution;
+        EXPECT_EQ(record.result.verification.status, Verification::Status::pass);
+        EXPECT_EQ(record.items_done, 12001U);
+        EXPECT_EQ(record.placements.size(), static_cast<std::size_t>(world.size()));
+        EXPECT_LE(record.compute.min, record.compute.max);
+      }
     }
   }
 }

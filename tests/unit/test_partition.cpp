@@ -2,7 +2,9 @@
 
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
+#include "hpar/errors.hpp"
 #include "hpar/partition.hpp"
 
 using hpar::block_partition;
@@ -64,4 +66,39 @@ TEST(Partition, RejectsBadParts) {
   EXPECT_THROW((void)block_partition(10, 0, 0), std::invalid_argument);
   EXPECT_THROW((void)block_partition(10, 2, 2), std::invalid_argument);
   EXPECT_THROW((void)block_partition(10, 2, -1), std::invalid_argument);
+}
+
+TEST(Distribution, BlockIsTheContiguousPartition) {
+  for (int p = 0; p < 3; ++p) {
+    const auto set = hpar::owned_blocks(10, 3, p, hpar::Distribution::block);
+    const Slice s = block_partition(10, 3, p);
+    EXPECT_EQ(set.first, s.begin);
+    EXPECT_EQ(set.count, s.size());
+    EXPECT_EQ(set.stride, 1U);
+  }
+}
+
+TEST(Distribution, CyclicDealsEveryBlockOnce) {
+  for (std::uint64_t blocks : {0ULL, 1ULL, 2ULL, 7ULL, 12ULL, 1001ULL}) {
+    for (int parts : {1, 2, 3, 4, 5}) {
+      std::vector<int> owner(blocks, -1);
+      for (int p = 0; p < parts; ++p) {
+        const auto set = hpar::owned_blocks(blocks, parts, p, hpar::Distribution::cyclic);
+        for (std::uint64_t i = 0; i < set.count; ++i) {
+          ASSERT_LT(set[i], blocks);
+          EXPECT_EQ(owner[set[i]], -1) << "block dealt twice";
+          EXPECT_EQ(set[i] % static_cast<std::uint64_t>(parts), static_cast<std::uint64_t>(p));
+          owner[set[i]] = p;
+        }
+      }
+      for (const int o : owner) EXPECT_NE(o, -1) << "block not dealt";
+    }
+  }
+}
+
+TEST(Distribution, Parse) {
+  EXPECT_EQ(hpar::parse_distribution("block"), hpar::Distribution::block);
+  EXPECT_EQ(hpar::parse_distribution("cyclic"), hpar::Distribution::cyclic);
+  EXPECT_EQ(hpar::to_string(hpar::Distribution::cyclic), "cyclic");
+  EXPECT_THROW((void)hpar::parse_distribution("round-robin"), hpar::UsageError);
 }
