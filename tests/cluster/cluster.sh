@@ -108,7 +108,10 @@ cmd_down() {
     case $kind in
       netns) netns_exists "$name" && ip netns delete "$name" ;;
       veth | bridge)
-        if [ -e "/sys/class/net/$name" ] && link_is_ours "$name"; then ip link delete "$name"; fi
+        # A veth can vanish between the test and the delete (its peer's namespace is going away).
+        if [ -e "/sys/class/net/$name" ] && link_is_ours "$name"; then
+          ip link delete "$name" 2>/dev/null || [ ! -e "/sys/class/net/$name" ]
+        fi
         ;;
       uts)
         if [ -e "$STATE/uts/$name" ]; then

@@ -20,6 +20,10 @@ slurm_up() {
   fi
   [ $rc = 0 ] || fail "slurm-multi.sh start failed: $(cat slurm.log)"
   export SLURM_CONF=$SLURM_DIR/slurm.conf
+  # Every node has its own /tmp: a build tree under /tmp (a CI clone, say) is invisible there,
+  # so the nodes run a copy of the binary from the shared work directory.
+  cp "$HPAR" "$work/hpar" || fail "cannot copy $HPAR to $work"
+  HPAR=$work/hpar
 }
 
 # sbatch_wait ARGS...: submits from the shared work directory and waits for the end (polling
