@@ -427,17 +427,10 @@ RunRecord run_job(const boost::mpi::communicator& comm, const JobInfo& info,
     gathered.counts =
         order.restore(gather_values<std::uint64_t>(comm, local.counts), record.plan.count_partials);
     if (record.plan.ordered_output) {
-      std::string mine;
       std::vector<std::uint64_t> sizes;
-      std::uint64_t size = 0;
-      for (const auto& b : local.bytes) size += b.size();
-      mine.reserve(size);
-      for (auto& b : local.bytes) {
-        sizes.push_back(b.size());
-        mine += b;
-        std::string().swap(b);
-      }
-      gathered.ordered = gather_bytes(comm, mine);
+      for (const auto& b : local.bytes) sizes.push_back(b.size());
+      gathered.ordered = gather_pieces(comm, local.bytes);
+      std::vector<std::string>().swap(local.bytes);
       if (options.distribution == Distribution::cyclic) {
         const auto all_sizes = gather_values<std::uint64_t>(comm, sizes);
         if (is_root) gathered.ordered = order.restore_bytes(gathered.ordered, all_sizes);

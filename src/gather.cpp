@@ -70,4 +70,58 @@ std::string gather_bytes(const boost::mpi::communicator& comm, std::span<const c
   return out;
 }
 
+std::string gather_pieces(const boost::mpi::communicator& comm, std::span<const std::string> pieces,
+                          int root, std::uint64_t max_message) {
+  std::uint64_t mine = 0;
+  std::size_t nonempty = 0;
+  for (const auto& p : pieces) {
+    mine += p.size();
+    nonempty += p.empty() ? 0 : 1;
+  }
+  std::vector<std::uint64_t> sizes;
+  boost::mpi::all_gather(comm, mine, sizes);
+  std::uint64_t total = 0;
+  for (const auto s : sizes) total += s;
+  const bool one_message = total <= std::clamp<std::uint64_t>(max_message, 1, max_mpi_message);
+  if (!one_message || nonempty > static_cast<std::size_t>(INT_MAX)) {
+    std::string joined;  // the piecewise path works on one contiguous buffer
+    joined.reserve(mine);
+    for (const auto& p : pieces) joined += p;
+    return gather_bytes(comm, joined, root, max_message);
+  }
+  // One MPI_Gatherv; the send side is an hindexed type over the pieces' own memory.
+  std::vector<int> lengths;
+  std::vector<MPI_Aint> addresses;
+  lengths.reserve(nonempty);
+  addresses.reserve(nonempty);
+  for (const auto& p : pieces) {
+    if (p.empty()) continue;
+    MPI_Aint address = 0;
+    check_mpi(MPI_Get_address(p.data(), &address), "MPI_Get_address");
+    lengths.push_back(static_cast<int>(p.size()));
+    addresses.push_back(address);
+  }
+  MPI_Datatype send_type = MPI_DATATYPE_NULL;
+  check_mpi(MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(),
+                                     addresses.data(), MPI_BYTE, &send_type),
+            "MPI_Type_create_hindexed");
+  check_mpi(MPI_Type_commit(&send_type), "MPI_Type_commit");
+  const int ranks = comm.size();
+  std::vector<int> counts(static_cast<std::size_t>(ranks));
+  std::vector<int> displs(static_cast<std::size_t>(ranks));
+  std::uint64_t offset = 0;
+  for (int r = 0; r < ranks; ++r) {
+    counts[r] = static_cast<int>(sizes[r]);
+    displs[r] = static_cast<int>(offset);
+    offset += sizes[r];
+  }
+  std::string out;
+  if (comm.rank() == root) out.resize(total);
+  const int rc = MPI_Gatherv(MPI_BOTTOM, lengths.empty() ? 0 : 1, send_type, out.data(),
+                             counts.data(), displs.data(), MPI_BYTE, root, MPI_Comm(comm));
+  MPI_Type_free(&send_type);
+  check_mpi(rc, "MPI_Gatherv");
+  return out;
+}
+
 }  // namespace hpar

@@ -3,13 +3,12 @@
 and with --quiet, next to (a) a plain single-thread C++ loop making the same values and (b) the
 tutorial's Python multiprocessing approach with 2 processes, all measured in the same run.
 
-usage: bench/numbers.py [--build build/release] [--inputs 1e7] [--repeat 3] [--no-python]
+usage: bench/numbers_bench.py [--build build/release] [--inputs 1e7] [--repeat 3] [--no-python]
 Prints a Markdown table of min times over the repeats and ratios against the references.
 """
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
