@@ -115,9 +115,16 @@ std::string gather_pieces(const boost::mpi::communicator& comm, std::span<const 
     displs[r] = static_cast<int>(offset);
     offset += sizes[r];
   }
+  // The root's own pieces are copied straight into place, not sent to itself.
+  const bool is_root = comm.rank() == root;
+  counts[root] = 0;
   std::string out;
-  if (comm.rank() == root) out.resize(total);
-  const int rc = MPI_Gatherv(MPI_BOTTOM, lengths.empty() ? 0 : 1, send_type, out.data(),
+  if (is_root) {
+    out.resize(total);
+    char* at = out.data() + displs[root];
+    for (const auto& p : pieces) at = std::copy(p.begin(), p.end(), at);
+  }
+  const int rc = MPI_Gatherv(MPI_BOTTOM, lengths.empty() || is_root ? 0 : 1, send_type, out.data(),
                              counts.data(), displs.data(), MPI_BYTE, root, MPI_Comm(comm));
   MPI_Type_free(&send_type);
   check_mpi(rc, "MPI_Gatherv");
