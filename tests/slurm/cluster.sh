@@ -38,14 +38,9 @@ skip() {
 conf=$dir/slurm.conf
 export SLURM_CONF=$conf
 
-# pid_of NAME: the pid in DIR/NAME.pid if that process is alive and was started from DIR.
-pid_of() {
-  local pid
-  pid=$(cat "$dir/$1.pid" 2>/dev/null) || return 1
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/" || return 1
-  echo "$pid"
-}
+# pid_of, start_munge
+# shellcheck source=tests/slurm/daemons.sh
+source "$(dirname "$0")/daemons.sh"
 
 # healthy: all three daemons ours and alive, the controller answers, the node takes jobs.
 healthy() {
@@ -132,25 +127,6 @@ InactiveLimit=0
 $node State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
-}
-
-start_munge() {
-  mkdir -p "$dir/munge"
-  chmod 700 "$dir/munge"
-  if [ ! -s "$dir/munge/key" ]; then
-    dd if=/dev/urandom of="$dir/munge/key" bs=1024 count=1 status=none
-  fi
-  chmod 600 "$dir/munge/key"
-  rm -f "$dir/munge/socket" "$dir/munge/socket.lock"
-  munged --force --socket="$dir/munge/socket" --key-file="$dir/munge/key" \
-    --pid-file="$dir/munged.pid" --log-file="$dir/munge/log" --seed-file="$dir/munge/seed" \
-    </dev/null >>"$dir/munge/log" 2>&1 || { echo "FAIL: munged did not start:" >&2; tail -5 "$dir/munge/log" >&2; exit 1; }
-  for _ in $(seq 1 50); do
-    [ -S "$dir/munge/socket" ] && break
-    sleep 0.1
-  done
-  echo hello | munge --socket="$dir/munge/socket" | unmunge --socket="$dir/munge/socket" >/dev/null ||
-    { echo "FAIL: munge round trip failed" >&2; exit 1; }
 }
 
 start() {
