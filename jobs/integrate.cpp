@@ -25,10 +25,10 @@
 #include <limits>
 #include <tuple>
 
-#include "hpar/errors.hpp"
-#include "hpar/job.hpp"
-#include "hpar/parse.hpp"
-#include "hpar/report.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
+#include "hpar/core/job.hpp"
+#include "hpar/core/parse.hpp"
 
 namespace po = boost::program_options;
 

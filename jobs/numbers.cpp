@@ -18,9 +18,9 @@
 #include <fstream>
 #include <limits>
 
-#include "hpar/errors.hpp"
-#include "hpar/job.hpp"
-#include "hpar/parse.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/job.hpp"
+#include "hpar/core/parse.hpp"
 
 namespace po = boost::program_options;
 

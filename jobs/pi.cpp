@@ -24,10 +24,10 @@
 #include <cmath>
 #include <numbers>
 
-#include "hpar/errors.hpp"
-#include "hpar/job.hpp"
-#include "hpar/parse.hpp"
-#include "hpar/report.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
+#include "hpar/core/job.hpp"
+#include "hpar/core/parse.hpp"
 
 namespace po = boost::program_options;
 

@@ -34,9 +34,9 @@
 #include <cmath>
 #include <vector>
 
-#include "hpar/errors.hpp"
-#include "hpar/job.hpp"
-#include "hpar/parse.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/job.hpp"
+#include "hpar/core/parse.hpp"
 
 namespace po = boost::program_options;
 

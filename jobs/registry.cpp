@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "hpar/job.hpp"
+#include "hpar/core/job.hpp"
 
 #define HPAR_JOB_LIST(X) X(numbers) X(pi) X(integrate) X(primes) X(wordcount) X(mandelbrot) X(triad)
 

@@ -44,10 +44,10 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "hpar/byte_reader.hpp"
-#include "hpar/errors.hpp"
-#include "hpar/job.hpp"
-#include "hpar/parse.hpp"
+#include "hpar/core/byte_reader.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/job.hpp"
+#include "hpar/core/parse.hpp"
 
 namespace po = boost::program_options;
 

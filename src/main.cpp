@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "hpar/cli.hpp"
-#include "hpar/engine.hpp"
+#include "hpar/cli/cli.hpp"
+#include "hpar/engine/engine.hpp"
 
 int main(int argc, char** argv) {
   // abort_on_exception: last resort only; cli_main catches and agrees on every hpar error.

@@ -7,8 +7,8 @@
 #include <boost/mpi/communicator.hpp>
 
 #include "../unit/job_harness.hpp"
-#include "hpar/cli.hpp"
-#include "hpar/engine.hpp"
+#include "hpar/cli/cli.hpp"
+#include "hpar/engine/engine.hpp"
 
 namespace po = boost::program_options;
 using namespace hpar;

@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "hpar/cli.hpp"
-#include "hpar/engine.hpp"
-#include "hpar/errors.hpp"
+#include "hpar/cli/cli.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/engine/engine.hpp"
 
 namespace po = boost::program_options;
 using namespace hpar;

@@ -3,7 +3,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <numeric>
 
-#include "hpar/gather.hpp"
+#include "hpar/engine/gather.hpp"
 
 using hpar::gather_bytes;
 

@@ -7,10 +7,10 @@
 #include <set>
 #include <sstream>
 
-#include "hpar/cli.hpp"
-#include "hpar/engine.hpp"
-#include "hpar/progress.hpp"
-#include "hpar/trace.hpp"
+#include "hpar/cli/cli.hpp"
+#include "hpar/engine/engine.hpp"
+#include "hpar/observe/progress.hpp"
+#include "hpar/observe/trace.hpp"
 
 namespace po = boost::program_options;
 using namespace hpar;

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "hpar/cli.hpp"
-#include "hpar/job.hpp"
+#include "hpar/cli/cli.hpp"
+#include "hpar/core/job.hpp"
 
 namespace hpar::testing {
 

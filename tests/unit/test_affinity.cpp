@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "hpar/affinity.hpp"
+#include "hpar/platform/affinity.hpp"
 
 using namespace hpar;
 

@@ -1,6 +1,6 @@
 // ByteReader without MPI (POSIX pread path); the MPI-IO path runs in the wordcount CLI tests.
 
-#include "hpar/byte_reader.hpp"
+#include "hpar/core/byte_reader.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hpar/errors.hpp"
+#include "hpar/core/errors.hpp"
 
 using hpar::ByteReader;
 

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "hpar/cli.hpp"
-#include "hpar/errors.hpp"
+#include "hpar/cli/cli.hpp"
+#include "hpar/core/errors.hpp"
 
 namespace po = boost::program_options;
 using namespace hpar;

@@ -4,8 +4,8 @@
 #include <functional>
 #include <numbers>
 
-#include "hpar/errors.hpp"
-#include "hpar/report.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/report/report.hpp"
 #include "job_harness.hpp"
 
 using namespace hpar;

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "hpar/layout.hpp"
+#include "hpar/platform/layout.hpp"
 
 using namespace hpar;
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hpar/errors.hpp"
+#include "hpar/core/errors.hpp"
 #include "job_harness.hpp"
 
 using namespace hpar;

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "hpar/errors.hpp"
+#include "hpar/core/errors.hpp"
 #include "job_harness.hpp"
 
 using namespace hpar;

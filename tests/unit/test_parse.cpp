@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "hpar/errors.hpp"
-#include "hpar/layout.hpp"
-#include "hpar/parse.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/parse.hpp"
+#include "hpar/platform/layout.hpp"
 
 using namespace hpar;
 

@@ -4,8 +4,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "hpar/errors.hpp"
-#include "hpar/partition.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/partition.hpp"
 
 using hpar::block_partition;
 using hpar::Slice;

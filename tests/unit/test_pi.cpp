@@ -3,8 +3,8 @@
 #include <cmath>
 #include <numbers>
 
-#include "hpar/errors.hpp"
-#include "hpar/report.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/report/report.hpp"
 #include "job_harness.hpp"
 
 using namespace hpar;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "hpar/errors.hpp"
+#include "hpar/core/errors.hpp"
 #include "job_harness.hpp"
 #include "primes.hpp"
 

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "hpar/errors.hpp"
-#include "hpar/report.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/report/report.hpp"
 
 using namespace hpar;
 

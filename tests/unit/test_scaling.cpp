@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hpar/errors.hpp"
-#include "hpar/plot.hpp"
-#include "hpar/scaling.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/study/plot.hpp"
+#include "hpar/study/scaling.hpp"
 
 using namespace hpar;
 

@@ -5,8 +5,8 @@
 #include <set>
 #include <sstream>
 
-#include "hpar/progress.hpp"
-#include "hpar/trace.hpp"
+#include "hpar/observe/progress.hpp"
+#include "hpar/observe/trace.hpp"
 
 using namespace hpar;
 

@@ -2,8 +2,8 @@
 
 #include <map>
 
-#include "hpar/errors.hpp"
-#include "hpar/report.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/report/report.hpp"
 #include "job_harness.hpp"
 
 using namespace hpar;

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <map>
 
-#include "hpar/errors.hpp"
-#include "hpar/partition.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/partition.hpp"
 #include "job_harness.hpp"
 
 using namespace hpar;

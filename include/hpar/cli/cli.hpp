@@ -1,0 +1,42 @@
+#pragma once
+/// The command line: subcommands, shared option groups, parsing of `run`-style arguments.
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/program_options.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hpar/engine/engine.hpp"
+
+namespace hpar {
+
+/// Entry point on every rank: parses `args` (argv without the program name), runs the
+/// subcommand, prints errors once (rank 0) and returns the exit code every rank agrees on.
+int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args);
+
+/// A parsed `run`-style command line: a job, its options and the engine's options.
+struct ParsedRun {
+  const JobInfo* job = nullptr;
+  boost::program_options::variables_map vm;  ///< job options and the shared ones
+  RunOptions run;
+  bool help = false;  ///< --help was given: print job_help(*job) and stop
+};
+
+/// Layout options every job-running command takes: --threads, --schedule.
+[[nodiscard]] boost::program_options::options_description layout_options();
+
+/// Parses `JOB [options]` with the job's options, the layout options and `extra`; reads
+/// --config FILE (INI, same option names; the command line wins). Throws UsageError.
+[[nodiscard]] ParsedRun parse_job_command(std::span<const std::string> args,
+                                          const boost::program_options::options_description& extra);
+
+/// Help text of one job: summary, its options with defaults, and the shared options.
+[[nodiscard]] std::string job_help(const JobInfo& job,
+                                   const boost::program_options::options_description& extra);
+
+/// Prints `hpar: warning: ...` lines on rank 0's stderr for an unsound layout and returns them
+/// (on rank 0; empty elsewhere). Collective.
+std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm, int threads);
+
+}  // namespace hpar

@@ -1,0 +1,49 @@
+#pragma once
+/// Errors and exit codes, in one place (see docs/design.md).
+///
+/// Every failure hpar reports is an hpar::Error carrying the exit code the
+/// whole job ends with. The engine agrees on errors across ranks before each
+/// collective, so every rank throws the same Error and exits with the same code.
+
+#include <stdexcept>
+#include <string>
+
+namespace hpar {
+
+/// Process exit codes. Every rank of a job exits with the same one.
+enum class ExitCode : int {
+  ok = 0,            ///< success, verification passed (or not asked for)
+  runtime = 1,       ///< a failure on some rank during the run
+  usage = 2,         ///< bad usage or bad input (options, values, files)
+  verification = 3,  ///< the job ran but its answer failed verification
+  interrupted = 4,   ///< stopped early by SIGTERM/SIGINT; the report is incomplete
+};
+
+/// An error the job ends with: a one-line message and the exit code.
+class Error : public std::runtime_error {
+ public:
+  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  /// The exit code every rank ends with.
+  [[nodiscard]] ExitCode code() const noexcept { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+/// Bad usage or bad input: unknown job/option, bad number, unreadable or malformed file. Exit 2.
+class UsageError : public Error {
+ public:
+  explicit UsageError(const std::string& message) : Error(ExitCode::usage, message) {}
+};
+
+/// A failure while running (allocation, I/O, overflow found mid-run). Exit 1.
+class RuntimeError : public Error {
+ public:
+  explicit RuntimeError(const std::string& message) : Error(ExitCode::runtime, message) {}
+};
+
+/// Throws RuntimeError naming `what` when an MPI call's return code `rc` is not MPI_SUCCESS
+/// (raw MPI return codes never go unchecked). Declared without MPI types: jobs never see MPI.
+void check_mpi(int rc, const char* what);
+
+}  // namespace hpar

@@ -1,0 +1,160 @@
+#pragma once
+/// The job interface: what to compute on work items. Jobs never call MPI.
+///
+/// A job describes its work as `items` grouped into fixed-size `blocks` (the size depends on
+/// the job's options only, never on the layout). The engine gives each rank a contiguous
+/// slice of blocks, walks it with OpenMP threads and calls `compute` once per block per pass.
+/// A block hands back any of three kinds of result:
+///   - reals/counts: fixed-size partials, gathered to rank 0 in block order so that folding
+///     them gives the same bits on every layout;
+///   - bytes: ordered output, concatenated on rank 0 in global item order;
+///   - thread state: a mergeable partial (e.g. word counts) serialised per rank and handed to
+///     `finish` on rank 0 in rank order.
+/// `finish` runs on rank 0 only and turns what was gathered into result lines and a verdict.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hpar/core/partition.hpp"
+
+namespace boost::program_options {
+class options_description;
+class variables_map;
+}  // namespace boost::program_options
+
+namespace hpar {
+
+/// How a job's work is shaped. Fixed by the job's options; never by the layout.
+struct WorkPlan {
+  std::uint64_t items = 0;          ///< work items, numbered 0 .. items-1
+  std::uint64_t block_items = 1;    ///< items per block (the last block may be shorter); >= 1
+  int passes = 1;                   ///< times the engine walks all blocks, each pass timed
+  std::size_t real_partials = 0;    ///< doubles each block returns (folded in block order)
+  std::size_t count_partials = 0;   ///< 64-bit counters each block returns
+  bool ordered_output = false;      ///< blocks append bytes, joined in item order on rank 0
+  bool thread_state = false;        ///< threads keep a mergeable state (see Job::serialize)
+  std::string item_unit = "items";  ///< what an item is, for throughput ("inputs", "samples")
+  /// The job needs one contiguous slice per rank (prepare's items are all its items), so it
+  /// refuses `--distribution cyclic`.
+  bool contiguous_slices = false;
+
+  /// Number of blocks, ceil(items / block_items).
+  [[nodiscard]] std::uint64_t blocks() const noexcept {
+    return items / block_items + (items % block_items != 0 ? 1 : 0);
+  }
+  /// The items of block b.
+  [[nodiscard]] Slice block(std::uint64_t b) const noexcept {
+    const std::uint64_t begin = b * block_items;
+    return {begin, begin + block_items < items ? begin + block_items : items};
+  }
+};
+
+/// One block handed to a job: its index, its items and which pass this is.
+struct Block {
+  std::uint64_t index = 0;
+  Slice items;
+  int pass = 0;
+};
+
+/// Per-thread mergeable state of a job (only when WorkPlan::thread_state).
+class ThreadState {
+ public:
+  virtual ~ThreadState() = default;
+};
+
+/// Where a block writes its results. The engine owns the storage; spans are zeroed.
+struct BlockOutput {
+  std::span<double> reals;          ///< WorkPlan::real_partials values (only on the last pass)
+  std::span<std::uint64_t> counts;  ///< WorkPlan::count_partials values (only on the last pass)
+  std::string* bytes = nullptr;     ///< ordered output for this block (only on the last pass)
+  ThreadState* state = nullptr;     ///< this thread's state, if the job asked for one
+};
+
+/// What rank 0 holds after the gather, in global order.
+struct Gathered {
+  std::uint64_t blocks = 0;
+  std::vector<double> reals;             ///< blocks x real_partials, block-major
+  std::vector<std::uint64_t> counts;     ///< blocks x count_partials, block-major
+  std::string ordered;                   ///< all blocks' bytes in item order
+  std::vector<std::string> rank_states;  ///< Job::serialize of each rank, rank order
+  std::vector<double> pass_seconds;      ///< per pass: slowest rank's time for the pass
+};
+
+/// Outcome of a job's own check of its answer.
+struct Verification {
+  enum class Status { none, pass, fail };
+  Status status = Status::none;
+  std::string detail;  ///< what was compared with what
+};
+
+/// A rate in the job's own unit, e.g. {1.2e9, "samples/s"}.
+struct Throughput {
+  double value = 0.0;
+  std::string unit;
+};
+
+/// What a job reports on rank 0.
+struct JobResult {
+  std::vector<std::string> lines;  ///< printed first on stdout (e.g. "result: 3.14...")
+  Verification verification;
+  std::optional<Throughput> throughput;  ///< default: items per second of compute
+  std::vector<std::pair<std::string, std::string>> metrics;  ///< extra report entries
+  bool print_ordered = true;  ///< print (or --output) the ordered bytes
+};
+
+/// A computation over work items. Construction parses and checks the job's options
+/// (throwing UsageError); every other member may throw and the engine agrees on it.
+class Job {
+ public:
+  virtual ~Job() = default;
+  /// The shape of the work. Same on every rank.
+  [[nodiscard]] virtual WorkPlan plan() const = 0;
+  /// Rank-local set-up for the items this rank owns (allocate, open files); with
+  /// `--distribution cyclic` `items` spans from its first to its last block. No first touch:
+  /// pass 0 of `compute` runs on the threads that will use the memory.
+  virtual void prepare(Slice /*items*/) {}
+  /// A fresh state for one thread (only called when WorkPlan::thread_state).
+  [[nodiscard]] virtual std::unique_ptr<ThreadState> make_thread_state() const { return nullptr; }
+  /// Computes one block. Called concurrently for different blocks: must be thread-safe.
+  virtual void compute(const Block& block, BlockOutput& out) = 0;
+  /// Merges this rank's thread states (in thread order) into bytes for rank 0.
+  [[nodiscard]] virtual std::string serialize(std::span<ThreadState* const> /*states*/) const {
+    return {};
+  }
+  /// Rank 0 only: turns the gathered results into result lines and a verdict.
+  virtual JobResult finish(Gathered& gathered) = 0;
+};
+
+/// What a job may know of the layout it runs on. Only options that ask for it explicitly
+/// (e.g. triad's --per-rank, weak scaling) may let it change the work; results must not
+/// depend on it otherwise.
+struct JobContext {
+  int ranks = 1;             ///< ranks in the communicator the job runs on
+  int threads_per_rank = 1;  ///< OpenMP threads per rank
+};
+
+/// A job as the registry lists it.
+struct JobInfo {
+  std::string_view name;
+  std::string_view summary;  ///< one line for `hpar list`
+  /// Adds the job's options (with defaults) to a description.
+  void (*add_options)(boost::program_options::options_description&);
+  /// Builds the job from parsed options; throws UsageError on bad values or input.
+  std::unique_ptr<Job> (*make)(const boost::program_options::variables_map&, const JobContext&);
+  /// The option that sets the problem size (weak scaling multiplies it); "" if none.
+  std::string_view size_option = {};
+};
+
+/// All jobs, in the order `hpar list` shows them (defined in jobs/registry.cpp).
+[[nodiscard]] std::span<const JobInfo> job_registry();
+
+/// The job with this name, or nullptr.
+[[nodiscard]] const JobInfo* find_job(std::string_view name);
+
+}  // namespace hpar

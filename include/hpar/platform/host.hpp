@@ -1,0 +1,25 @@
+#pragma once
+/// The host and MPI library a rank runs on, and where every rank of a communicator sits.
+
+#include <boost/mpi/communicator.hpp>
+#include <string>
+#include <vector>
+
+#include "hpar/platform/layout.hpp"
+
+namespace hpar {
+
+/// This process's host name (MPI processor name).
+[[nodiscard]] std::string host_name();
+
+/// Thread level MPI provides, by name ("single", "funneled", "serialized", "multiple").
+[[nodiscard]] std::string thread_level_name();
+
+/// First line of MPI_Get_library_version.
+[[nodiscard]] std::string mpi_library_version();
+
+/// Placement of every rank with `threads` threads each, gathered to every rank. Collective.
+[[nodiscard]] std::vector<RankPlacement> gather_placements(const boost::mpi::communicator& comm,
+                                                           int threads);
+
+}  // namespace hpar

@@ -1,0 +1,225 @@
+#include "hpar/cli/cli.hpp"
+
+#include <mpi.h>
+
+#include <boost/mpi/collectives.hpp>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/parse.hpp"
+#include "hpar/platform/layout.hpp"
+#include "hpar/report/report.hpp"
+
+namespace po = boost::program_options;
+
+namespace hpar {
+namespace {
+
+/// A subcommand as `hpar help` lists it.
+struct Command {
+  std::string_view name;
+  std::string_view synopsis;
+  std::string_view summary;
+  int (*main)(const boost::mpi::communicator&, std::span<const std::string>);
+};
+
+int list_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+int help_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
+/// Every subcommand, in the order `hpar help` shows them.
+constexpr Command commands[] = {
+    {"run", "run JOB [options]", "run a job over all ranks and threads, print results and report",
+     run_command},
+    {"scale", "scale JOB --mode M", "scaling study: the job at many ranks x threads, one launch",
+     scale_command},
+    {"affinity", "affinity [--threads T]", "where each rank's threads run, and what to fix",
+     affinity_command},
+    {"plot", "plot STUDY.json -o PNG", "draw a saved scaling study with gnuplot", plot_command},
+    {"slurm", "slurm JOB --nodes N ...", "print an sbatch script for a layout, checked to fit",
+     slurm_command},
+    {"collect", "collect DIR|FILE...", "merge the reports of separate runs into a study",
+     collect_command},
+    {"list", "list", "list the jobs with a one-line description", list_command},
+    {"help", "help [JOB]", "show this help, or a job's options", help_command},
+};
+
+std::string general_help() {
+  std::ostringstream o;
+  o << "hpar " << build_info().version
+    << ": hybrid MPI + OpenMP parallel runner\n\n"
+       "usage: mpirun -np RANKS hpar COMMAND [options]\n\ncommands:\n";
+  for (const auto& c : commands) {
+    o << "  " << std::left << std::setw(24) << c.synopsis << c.summary << "\n";
+  }
+  o << "\nglobal options:\n  --help                  show this help\n"
+       "  --version               show version and build information\n\n"
+       "Each MPI rank handles a slice of the job's work items with OpenMP threads; rank 0\n"
+       "gathers the results. Run 'hpar help JOB' for a job's options.\n";
+  return o.str();
+}
+
+std::string version_text() {
+  const auto& b = build_info();
+  return "hpar " + b.version + " (" + b.git_revision + ", " + b.build_type + ", " + b.compiler +
+         ")\n" + mpi_library_version() + "\n";
+}
+
+int list_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  if (!args.empty()) throw UsageError("'hpar list' takes no arguments");
+  if (world.rank() == 0) {
+    for (const auto& job : job_registry()) {
+      std::cout << std::left << std::setw(12) << job.name << job.summary << "\n";
+    }
+  }
+  return 0;
+}
+
+int help_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  if (args.size() > 1) throw UsageError("'hpar help' takes at most one job name");
+  std::string text = general_help();
+  if (args.size() == 1) {
+    const JobInfo* job = find_job(args[0]);
+    if (job == nullptr) throw UsageError("unknown job '" + args[0] + "' (see 'hpar list')");
+    text = job_help(*job, po::options_description());
+  }
+  if (world.rank() == 0) std::cout << text;
+  return 0;
+}
+
+const char* usage_hint(std::span<const std::string> args) {
+  if (args.size() >= 2 && (args[0] == "run") && find_job(args[1]) != nullptr) {
+    return nullptr;  // the job is known: point at its help below
+  }
+  return "try 'hpar help' for usage";
+}
+
+}  // namespace
+
+po::options_description layout_options() {
+  po::options_description d("Layout options");
+  d.add_options()("threads", po::value<std::string>()->value_name("T"),
+                  "OpenMP threads per rank (default: OMP_NUM_THREADS, else the CPUs in the rank's "
+                  "affinity mask)")(
+      "schedule", po::value<std::string>()->default_value("static")->value_name("KIND[,CHUNK]"),
+      "how threads take blocks: static, dynamic or guided, CHUNK blocks at a time")(
+      "distribution", po::value<std::string>()->default_value("block")->value_name("block|cyclic"),
+      "how blocks are dealt to ranks: contiguous slices, or round robin (balances a load that "
+      "varies along the items, e.g. mandelbrot rows)");
+  return d;
+}
+
+ParsedRun parse_job_command(std::span<const std::string> args,
+                            const po::options_description& extra) {
+  if (args.empty() || args[0].starts_with("-")) {
+    if (!args.empty() && args[0] == "--help") {
+      throw UsageError("name a job before --help, e.g. 'hpar run numbers --help'");
+    }
+    throw UsageError("missing job name (see 'hpar list')");
+  }
+  ParsedRun parsed;
+  parsed.job = find_job(args[0]);
+  if (parsed.job == nullptr) throw UsageError("unknown job '" + args[0] + "' (see 'hpar list')");
+
+  po::options_description job_opts(std::string(parsed.job->name) + " options");
+  parsed.job->add_options(job_opts);
+  po::options_description all;
+  all.add(job_opts).add(layout_options()).add(extra);
+  all.add_options()("config", po::value<std::string>()->value_name("FILE"),
+                    "read options from an INI file (name = value; the command line wins)")(
+      "help", "show this job's options");
+  try {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    // No positional arguments after the job: a stray word is an error, not ignored.
+    po::store(po::command_line_parser(rest)
+                  .options(all)
+                  .positional(po::positional_options_description())
+                  .run(),
+              parsed.vm);
+    if (parsed.vm.count("config") != 0U) {
+      const auto path = parsed.vm["config"].as<std::string>();
+      std::ifstream file(path);
+      if (!file) throw UsageError("cannot read config file '" + path + "'");
+      po::store(po::parse_config_file(file, all), parsed.vm);
+    }
+    po::notify(parsed.vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  parsed.help = parsed.vm.count("help") != 0U;
+  parsed.run.threads = default_threads();
+  if (parsed.vm.count("threads") != 0U) {
+    const auto t = parse_count(parsed.vm["threads"].as<std::string>(), "--threads");
+    if (t < 1 || t > 4096) throw UsageError("--threads must be between 1 and 4096");
+    parsed.run.threads = static_cast<int>(t);
+  }
+  parsed.run.schedule = Schedule::parse(parsed.vm["schedule"].as<std::string>());
+  parsed.run.distribution = parse_distribution(parsed.vm["distribution"].as<std::string>());
+  return parsed;
+}
+
+std::string job_help(const JobInfo& job, const po::options_description& extra) {
+  po::options_description job_opts(std::string(job.name) + " options");
+  job.add_options(job_opts);
+  std::ostringstream o;
+  o << "hpar run " << job.name << " [options]: " << job.summary << "\n\n"
+    << job_opts << "\n"
+    << layout_options() << "\n";
+  if (!extra.options().empty()) o << extra << "\n";
+  o << "  --config FILE         read options from an INI file (the command line wins)\n";
+  return o.str();
+}
+
+std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm, int threads) {
+  const auto placements = gather_placements(comm, threads);
+  if (comm.rank() != 0) return {};
+  auto warnings = layout_warnings(placements);
+  for (const auto& w : warnings) std::cerr << "hpar: warning: " << w << "\n";
+  return warnings;
+}
+
+int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args) {
+  std::span<const std::string> rest(args);
+  try {
+    std::exception_ptr failure;
+    const Command* command = nullptr;
+    try {
+      if (rest.empty()) throw UsageError("missing command");
+      if (rest[0] == "--help" || rest[0] == "-h") {
+        if (world.rank() == 0) std::cout << general_help();
+        return 0;
+      }
+      if (rest[0] == "--version") {
+        if (world.rank() == 0) std::cout << version_text();
+        return 0;
+      }
+      for (const auto& c : commands) {
+        if (c.name == rest[0]) command = &c;
+      }
+      if (command == nullptr) throw UsageError("unknown command '" + rest[0] + "'");
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    agree(world, failure);
+    return command->main(world, rest.subspan(1));
+  } catch (const Error& e) {
+    if (world.rank() == 0) {
+      std::cout.flush();
+      std::cerr << "hpar: error: " << e.what() << "\n";
+      if (e.code() == ExitCode::usage) {
+        const char* hint = usage_hint(rest);
+        if (hint != nullptr) {
+          std::cerr << "hpar: " << hint << "\n";
+        } else {
+          std::cerr << "hpar: try 'hpar help " << rest[1] << "' for the job's options\n";
+        }
+      }
+    }
+    return static_cast<int>(e.code());
+  }
+}
+
+}  // namespace hpar

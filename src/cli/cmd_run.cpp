@@ -1,0 +1,145 @@
+// `hpar run JOB [options]`: the driver. Reads like a table of contents:
+// parse -> check layout -> run (partition, compute, gather, verify) -> output -> report.
+
+#include <mpi.h>
+
+#include <boost/mpi/collectives/broadcast.hpp>
+#include <iostream>
+
+#include "commands.hpp"
+#include "hpar/cli/cli.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/observe/progress.hpp"
+#include "hpar/observe/trace.hpp"
+#include "hpar/report/report.hpp"
+
+namespace po = boost::program_options;
+
+namespace hpar {
+namespace {
+
+po::options_description run_output_options() {
+  po::options_description d("Output options");
+  d.add_options()("output", po::value<std::string>()->value_name("FILE"),
+                  "write the job's ordered output to FILE instead of stdout (atomically)")(
+      "report-json", po::value<std::string>()->value_name("FILE"),
+      "also write the report as JSON (schema hpar-report/1)")("no-report",
+                                                              "print results only, no report")(
+      "trace", po::value<std::string>()->value_name("FILE.json"),
+      "write a Chrome trace of the run: a track per rank and thread (Perfetto, chrome://tracing)")(
+      "progress", po::value<std::string>()->default_value("auto")->value_name("auto|on|off"),
+      "progress lines on stderr: auto = when stderr is a terminal and the run takes a while");
+  return d;
+}
+
+/// Exit code of a finished run: incomplete > verification failure > success.
+ExitCode outcome(const RunRecord& record) {
+  if (!record.complete) return ExitCode::interrupted;
+  if (record.result.verification.status == Verification::Status::fail) {
+    return ExitCode::verification;
+  }
+  return ExitCode::ok;
+}
+
+/// Rank 0: result lines and ordered output (stdout or --output), then the report.
+void emit(const RunRecord& record, const ParsedRun& parsed, RunContext context,
+          const nlohmann::json& trace) {
+  const double t_output = MPI_Wtime();
+  if (record.complete) {
+    for (const auto& line : record.result.lines) std::cout << line << "\n";
+    if (record.plan.ordered_output && record.result.print_ordered) {
+      if (parsed.vm.count("output") != 0U) {
+        const auto path = parsed.vm["output"].as<std::string>();
+        write_file_atomically(path, record.ordered);
+        std::cout << "result: wrote " << record.ordered.size() << " bytes to " << path << "\n";
+      } else {
+        std::cout.write(record.ordered.data(), static_cast<std::streamsize>(record.ordered.size()));
+      }
+    }
+  }
+  std::cout.flush();
+  const double output_seconds = MPI_Wtime() - t_output;
+
+  auto report = make_report(record, context);
+  report["phases"]["output"] = {
+      {"min", output_seconds}, {"avg", output_seconds}, {"max", output_seconds}};
+  report["phases"]["total"]["max"] = record.total.max + output_seconds;
+  if (parsed.vm.count("no-report") == 0U) print_report(std::cout, report);
+  std::cout.flush();
+  if (parsed.vm.count("report-json") != 0U) {
+    write_file_atomically(parsed.vm["report-json"].as<std::string>(), report.dump(2) + "\n");
+  }
+  if (parsed.vm.count("trace") != 0U) {
+    write_file_atomically(parsed.vm["trace"].as<std::string>(), trace.dump() + "\n");
+  }
+}
+
+}  // namespace
+
+int run_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  // Parse: every rank the same way; agree in case a config file is unreadable on one rank.
+  ParsedRun parsed;
+  ProgressMode progress_mode = ProgressMode::automatic;
+  std::exception_ptr failure;
+  try {
+    parsed = parse_job_command(args, run_output_options());
+    progress_mode = parse_progress_mode(parsed.vm["progress"].as<std::string>());
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  agree(world, failure);
+  if (parsed.help) {
+    if (world.rank() == 0) std::cout << job_help(*parsed.job, run_output_options());
+    return 0;
+  }
+  if (thread_level_name() == "single") {
+    throw RuntimeError("MPI provides only MPI_THREAD_SINGLE; hpar needs MPI_THREAD_FUNNELED");
+  }
+
+  // Layout check (warnings only), then the run itself.
+  RunContext context;
+  context.warnings = warn_about_layout(world, parsed.run.threads);
+  context.command_line = {"hpar", "run"};
+  context.command_line.insert(context.command_line.end(), args.begin(), args.end());
+  context.mpi_library = mpi_library_version();
+  context.thread_level = thread_level_name();
+  // Tracing and progress are off unless asked for; progress is printed by rank 0 only.
+  const bool tracing = parsed.vm.count("trace") != 0U;
+  TraceRecorder trace;
+  if (tracing) parsed.run.trace = &trace;
+  const bool terminal = stderr_reaches_terminal();
+  ProgressMeter progress(std::cerr, terminal && progress_mode == ProgressMode::automatic,
+                         progress_mode == ProgressMode::on ? 0.0 : 3.0, 1.0);
+  if (world.rank() == 0 && (progress_mode == ProgressMode::on ||
+                            (progress_mode == ProgressMode::automatic && terminal))) {
+    parsed.run.progress = &progress;
+  }
+  if (tracing) {
+    world.barrier();
+    trace.start();
+  }
+  const RunRecord record = run_job(world, *parsed.job, parsed.vm, parsed.run);
+  nlohmann::json trace_doc;
+  if (tracing) trace_doc = gather_trace(world, trace, host_name());
+
+  // Output and report on rank 0; every rank ends with rank 0's verdict.
+  if (world.rank() == 0) {
+    try {
+      emit(record, parsed, context, trace_doc);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  agree(world, failure);
+  int code = static_cast<int>(outcome(record));
+  boost::mpi::broadcast(world, code, 0);
+  if (world.rank() == 0 && code == static_cast<int>(ExitCode::verification)) {
+    std::cerr << "hpar: error: verification failed: " << record.result.verification.detail << "\n";
+  }
+  if (world.rank() == 0 && code == static_cast<int>(ExitCode::interrupted)) {
+    std::cerr << "hpar: error: stopped early by a signal; the report is incomplete\n";
+  }
+  return code;
+}
+
+}  // namespace hpar

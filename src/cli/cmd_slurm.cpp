@@ -1,0 +1,501 @@
+// `hpar slurm JOB --nodes N --ranks-per-node R --threads T [--time] [--partition] [job options]`:
+// prints a ready sbatch script for that hybrid layout. Reads like a table of contents:
+// parse the layout -> check the job's options as `hpar run` will -> check the layout fits the
+// nodes (--cores-per-node, else sinfo) -> print the script.
+//
+// The script is slurm/hybrid.sbatch with the layout in its #SBATCH lines and the job in its
+// arguments: the lines from its "---- from here on the same" marker to the end are the same
+// text (tests/cli/slurm_cases.sh compares them), so both stop and report the same way.
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <sstream>
+
+#include "commands.hpp"
+#include "hpar/cli/cli.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/parse.hpp"
+
+namespace po = boost::program_options;
+
+namespace hpar {
+namespace {
+
+/// The layout and the Slurm settings of the script.
+struct SlurmRequest {
+  std::uint64_t nodes = 1;
+  std::uint64_t ranks_per_node = 1;
+  std::uint64_t threads = 1;
+  std::optional<std::uint64_t> cores_per_node;  ///< --cores-per-node, else ask sinfo
+  std::optional<std::uint64_t> time_seconds;    ///< --time, in seconds
+  std::string time;                             ///< --time as given
+  std::string partition;
+  std::string job_name;
+  std::string launcher = "srun";
+  std::vector<std::string> job_args;  ///< JOB and the options passed on to `hpar run`
+};
+
+po::options_description slurm_options() {
+  po::options_description d("Slurm options");
+  d.add_options()("nodes", po::value<std::string>()->value_name("N"), "nodes (required)")(
+      "ranks-per-node", po::value<std::string>()->value_name("R"),
+      "MPI ranks per node, Slurm tasks (required)")(
+      "threads", po::value<std::string>()->value_name("T"),
+      "OpenMP threads per rank, Slurm CPUs per task (required)")(
+      "time", po::value<std::string>()->value_name("LIMIT"),
+      "time limit as sbatch takes it: MIN, MIN:SEC, H:MIN:SEC, D-H, D-H:MIN or D-H:MIN:SEC "
+      "(default: the partition's)")("partition", po::value<std::string>()->value_name("NAME"),
+                                    "partition (default: the cluster's default partition)")(
+      "cores-per-node", po::value<std::string>()->value_name("C"),
+      "cores of a node, to check R x T against (default: ask sinfo)")(
+      "launcher", po::value<std::string>()->value_name("srun|mpirun")->default_value("srun"),
+      "how the script starts the ranks: srun --mpi=pmix --cpu-bind=cores, or Open MPI's mpirun")(
+      "job-name", po::value<std::string>()->value_name("NAME"),
+      "Slurm job name (default: hpar-JOB)");
+  return d;
+}
+
+/// The options of `hpar run` besides the job's and the layout's, as the script passes them on.
+po::options_description passed_on_options() {
+  po::options_description d("Options passed on to hpar run");
+  d.add_options()("output", po::value<std::string>()->value_name("FILE"),
+                  "write the job's ordered output to FILE (atomically)")(
+      "report-json", po::value<std::string>()->value_name("FILE"),
+      "(not here: the script writes hpar-JOBID.json, see HPAR_REPORT_DIR)")(
+      "no-report", "no terminal report in the job's output")(
+      "trace", po::value<std::string>()->value_name("FILE.json"), "write a Chrome trace")(
+      "progress", po::value<std::string>()->default_value("auto")->value_name("auto|on|off"),
+      "progress lines on stderr");
+  return d;
+}
+
+std::string slurm_help() {
+  std::ostringstream o;
+  o << "hpar slurm JOB --nodes N --ranks-per-node R --threads T [options] [job options]:\n"
+       "print a ready sbatch script for that layout\n\n"
+       "The script runs 'hpar run JOB [job options]' on N nodes with R ranks per node and T\n"
+       "OpenMP threads per rank (one core each), writes the JSON report to hpar-JOBID.json and,\n"
+       "on SIGTERM (time limit, scancel --signal=TERM), stops every rank cleanly with an\n"
+       "incomplete report (exit 4). The job's options are checked here as 'hpar run' will check\n"
+       "them, and a layout that does not fit the nodes (R x T above their cores, from\n"
+       "--cores-per-node or from sinfo) is refused, so a mistake costs no queue wait.\n"
+       "Submit with: hpar slurm ... > job.sbatch && sbatch job.sbatch\n\n"
+    << slurm_options() << "\n"
+    << passed_on_options() << "\n"
+    << "Run 'hpar help JOB' for the job's own options.\n";
+  return o.str();
+}
+
+/// A whole number option in [low, high].
+std::uint64_t bounded(const po::variables_map& vm, const char* name, std::uint64_t low,
+                      std::uint64_t high) {
+  const std::string option = std::string("--") + name;
+  const auto value = parse_count(vm[name].as<std::string>(), option);
+  if (value < low || value > high) {
+    throw UsageError(option + " must be between " + std::to_string(low) + " and " +
+                     std::to_string(high));
+  }
+  return value;
+}
+
+/// Seconds of a time limit in one of sbatch's formats; UsageError otherwise.
+std::uint64_t parse_time_limit(const std::string& text) {
+  static const std::regex format(R"((?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?)");
+  std::smatch m;
+  if (text.size() > 16 || !std::regex_match(text, m, format)) {
+    throw UsageError("bad --time '" + text +
+                     "': expected MIN, MIN:SEC, H:MIN:SEC, D-H, D-H:MIN or D-H:MIN:SEC");
+  }
+  auto field = [&](int i) { return m[i].matched ? std::stoull(m[i].str()) : 0ULL; };
+  const bool days = m[1].matched;
+  const int fields = 1 + (m[3].matched ? 1 : 0) + (m[4].matched ? 1 : 0);
+  std::uint64_t h = 0, min = 0, s = 0;
+  if (days) {  // D-H[:MIN[:SEC]]
+    h = field(1) * 24 + field(2);
+    min = field(3);
+    s = field(4);
+  } else if (fields == 1) {  // MIN
+    min = field(2);
+  } else if (fields == 2) {  // MIN:SEC
+    min = field(2);
+    s = field(3);
+  } else {  // H:MIN:SEC
+    h = field(2);
+    min = field(3);
+    s = field(4);
+  }
+  const bool bounded_fields = s < 60 && (fields == 1 && !days ? true : min < 60);
+  const std::uint64_t total = h * 3600 + min * 60 + s;
+  if (!bounded_fields || total == 0) {
+    throw UsageError("bad --time '" + text + "': minutes and seconds go up to 59, total above 0");
+  }
+  return total;
+}
+
+/// Splits `args` (JOB first) into the Slurm request and the tokens passed on to `hpar run`.
+SlurmRequest parse_request(std::span<const std::string> args) {
+  for (const auto& arg : args) {
+    if (std::any_of(arg.begin(), arg.end(), [](char c) { return c >= 0 && c < ' '; })) {
+      throw UsageError(
+          "an argument with a control character (e.g. a newline) cannot go into a "
+          "batch script");
+    }
+  }
+  SlurmRequest request;
+  po::variables_map vm;
+  std::vector<std::string> passed;
+  try {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    const auto options = slurm_options();  // the parsed options point into it
+    const auto parsed =
+        po::command_line_parser(rest)
+            .options(options)
+            .allow_unregistered()
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run();
+    po::store(parsed, vm);
+    po::notify(vm);
+    passed = po::collect_unrecognized(parsed.options, po::include_positional);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  for (const char* required : {"nodes", "ranks-per-node", "threads"}) {
+    if (vm.count(required) == 0U) {
+      throw UsageError(std::string("'hpar slurm' needs --") + required +
+                       " (the layout: --nodes N --ranks-per-node R --threads T)");
+    }
+  }
+  request.nodes = bounded(vm, "nodes", 1, 100000);
+  request.ranks_per_node = bounded(vm, "ranks-per-node", 1, 4096);
+  request.threads = bounded(vm, "threads", 1, 4096);
+  if (vm.count("cores-per-node") != 0U) {
+    request.cores_per_node = bounded(vm, "cores-per-node", 1, 1U << 20);
+  }
+  if (vm.count("time") != 0U) {
+    request.time = vm["time"].as<std::string>();
+    request.time_seconds = parse_time_limit(request.time);
+  }
+  static const std::regex name_chars(R"([A-Za-z0-9_.,+-]+)");
+  if (vm.count("partition") != 0U) {
+    request.partition = vm["partition"].as<std::string>();
+    if (!std::regex_match(request.partition, name_chars)) {
+      throw UsageError("bad --partition '" + request.partition +
+                       "': letters, digits and _ . , + - only");
+    }
+  }
+  request.job_name =
+      vm.count("job-name") != 0U ? vm["job-name"].as<std::string>() : "hpar-" + args[0];
+  if (!std::regex_match(request.job_name, name_chars)) {
+    throw UsageError("bad --job-name '" + request.job_name +
+                     "': letters, digits and _ . , + - only");
+  }
+  request.launcher = vm["launcher"].as<std::string>();
+  if (request.launcher != "srun" && request.launcher != "mpirun") {
+    throw UsageError("--launcher must be srun or mpirun, not '" + request.launcher + "'");
+  }
+  request.job_args.push_back(args[0]);
+  request.job_args.insert(request.job_args.end(), passed.begin(), passed.end());
+  return request;
+}
+
+/// Checks the job's options as `hpar run` will on the cluster: the same parser, then the job
+/// built from them (which checks their values) for N x R ranks of T threads.
+void check_job_options(const SlurmRequest& request) {
+  const ParsedRun parsed = parse_job_command(request.job_args, passed_on_options());
+  if (parsed.vm.count("threads") != 0U) {
+    throw UsageError(
+        "give the threads with --threads on the command line, not in --config: "
+        "the script sets them from Slurm's CPUs per task");
+  }
+  if (parsed.vm.count("report-json") != 0U) {
+    throw UsageError(
+        "the script writes the JSON report to hpar-JOBID.json; choose its directory "
+        "with HPAR_REPORT_DIR instead of --report-json");
+  }
+  const auto ranks = request.nodes * request.ranks_per_node;
+  if (ranks > 1U << 24) throw UsageError("more than 2^24 ranks");
+  const JobContext context{static_cast<int>(ranks), static_cast<int>(request.threads)};
+  [[maybe_unused]] const auto job = parsed.job->make(parsed.vm, context);
+}
+
+/// Output of a shell command, or nothing when it cannot run or fails.
+std::optional<std::string> command_output(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) return std::nullopt;
+  std::string out;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0) out.append(buffer, n);
+  const int status = pclose(pipe.release());
+  if (status != 0) return std::nullopt;
+  return out;
+}
+
+/// Cores of each node of the partition (the default one when `partition` is empty), from
+/// sinfo; nothing when Slurm cannot be reached.
+std::optional<std::vector<std::uint64_t>> cores_from_sinfo(const std::string& partition) {
+  // One line per node and partition: name|sockets|cores per socket|partition ("*": default).
+  std::string command = "timeout 20 sinfo --noheader --Node --format='%N|%X|%Y|%P'";
+  if (!partition.empty()) command += " --partition='" + partition + "'";
+  const auto out = command_output(command + " 2>/dev/null");
+  if (!out) return std::nullopt;
+  std::map<std::string, std::uint64_t> cores;  // a node may be listed once per partition
+  std::istringstream lines(*out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto fields = split(line, '|');
+    if (fields.size() != 4) continue;
+    const std::string part(fields[3]);
+    if (partition.empty() && !part.ends_with("*")) continue;
+    try {
+      cores[std::string(fields[0])] =
+          parse_count(fields[1], "sockets") * parse_count(fields[2], "cores");
+    } catch (const UsageError&) {
+      continue;  // a node whose topology sinfo does not know
+    }
+  }
+  if (cores.empty()) return std::nullopt;
+  std::vector<std::uint64_t> list;
+  for (const auto& [name, count] : cores) list.push_back(count);
+  return list;
+}
+
+/// Refuses a layout whose ranks x threads do not fit the cores of enough nodes.
+void check_fit(const SlurmRequest& request) {
+  const auto per_node = request.ranks_per_node * request.threads;
+  const std::string layout = std::to_string(request.ranks_per_node) + " ranks x " +
+                             std::to_string(request.threads) +
+                             " threads = " + std::to_string(per_node) + " cores per node";
+  if (request.cores_per_node) {
+    if (per_node > *request.cores_per_node) {
+      throw UsageError("the layout does not fit a node: " + layout + ", but a node has " +
+                       std::to_string(*request.cores_per_node) + " (--cores-per-node)");
+    }
+    return;
+  }
+  const auto nodes = cores_from_sinfo(request.partition);
+  const std::string where =
+      request.partition.empty() ? "the default partition" : "partition " + request.partition;
+  if (!nodes) {
+    std::cerr << "hpar: warning: cannot ask sinfo for the cores of " << where
+              << ": give --cores-per-node to check that the layout fits a node\n";
+    return;
+  }
+  std::uint64_t largest = 0;
+  std::uint64_t fitting = 0;
+  for (const auto cores : *nodes) {
+    largest = std::max(largest, cores);
+    if (cores >= per_node) ++fitting;
+  }
+  if (fitting == 0) {
+    throw UsageError("the layout does not fit a node: " + layout + ", but the nodes of " + where +
+                     " have at most " + std::to_string(largest) + " (sinfo)");
+  }
+  if (fitting < request.nodes) {
+    throw UsageError("the layout needs " + std::to_string(request.nodes) + " nodes with " +
+                     std::to_string(per_node) + " cores, but " + where + " has " +
+                     std::to_string(fitting) + " (sinfo)");
+  }
+}
+
+/// `text` quoted for bash where it needs it.
+std::string shell_quote(const std::string& text) {
+  static const std::regex plain(R"([A-Za-z0-9_./:=,+@%-]+)");
+  if (std::regex_match(text, plain)) return text;
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+/// The lines of slurm/hybrid.sbatch from its "---- from here on" marker to the end (a test
+/// keeps them equal).
+constexpr const char* script_body =
+    R"BODY(# ---- from here on the same in the scripts `hpar slurm` prints ----
+# ---- launch: the same in every script of slurm/ ----
+# launch REPORT NTASKS PER_NODE THREADS ARGS...: runs `hpar ARGS` on NTASKS ranks, PER_NODE a
+# node, each with THREADS OpenMP threads on cores of its own, through $launcher. A SIGTERM or
+# SIGINT of this script (--signal=B:TERM@..., scancel --batch, the time limit) is passed on to
+# the ranks and sets `stopping`. Returns hpar's exit code: 4 when the ranks stopped early, and
+# REPORT (the JSON file ARGS write) then says "complete": false.
+launch() {
+  local report=$1 ntasks=$2 per_node=$3 threads=$4 rc next
+  shift 4
+  if [ "$stopping" = 1 ]; then
+    echo "hpar: error: stopped by a signal before the run started" >&2
+    return 4
+  fi
+  export OMP_NUM_THREADS=$threads OMP_PLACES=cores OMP_PROC_BIND=close
+  local cmd
+  case $launcher in
+    srun) # srun takes no --cpus-per-task from the allocation since Slurm 22.05: pass it on
+      cmd=(srun "--mpi=${HPAR_SRUN_MPI:-pmix}" --cpu-bind=cores "--cpus-per-task=$threads"
+        "--ntasks=$ntasks" "--ntasks-per-node=$per_node" --disable-status)
+      ;;
+    mpirun) # on SIGTERM mpirun passes it on, then kills the ranks this many seconds later
+      cmd=(mpirun -np "$ntasks" --map-by "ppr:$per_node:node:PE=$threads" --bind-to core
+        -x OMP_NUM_THREADS -x OMP_PLACES -x OMP_PROC_BIND)
+      export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-5}
+      ;;
+    *)
+      echo "hpar: error: HPAR_LAUNCHER must be srun or mpirun, not '$launcher'" >&2
+      return 2
+      ;;
+  esac
+  cmd+=("$hpar" "$@")
+  echo "command: ${cmd[*]}"
+  "${cmd[@]}" &
+  launcher_pid=$!
+  # A trapped signal interrupts `wait`: wait until the launcher has really ended, then
+  # collect its exit status (bash keeps it for a later `wait`).
+  while kill -0 "$launcher_pid" 2>/dev/null; do
+    wait "$launcher_pid"
+    next=$?
+    [ "$next" = 127 ] && break
+  done
+  wait "$launcher_pid"
+  rc=$?
+  launcher_pid=
+  # mpirun ends with a code of its own (1) when a rank stopped by a signal exits non-zero.
+  if [ "$stopping" = 1 ] && [ "$rc" != 0 ] && [ "$rc" != 4 ] &&
+    grep -q '"complete": false' "$report" 2>/dev/null; then
+    rc=4
+  fi
+  return "$rc"
+}
+# Passes a stop on to the ranks: a bash waiting for a command acts on a signal only after it.
+#   srun answers a SIGTERM by killing its tasks: it gets SIGINT, which --disable-status has it
+#   pass on to every task as is.
+#   mpirun ends at once on a second SIGTERM (Slurm may have sent the first), leaving its ranks
+#   behind: this node's ranks (mpirun's children) get it directly; hpar tells the other ranks.
+stopping=0
+launcher_pid=
+# shellcheck disable=SC2317 # run by the trap
+forward_stop() {
+  stopping=1
+  [ -n "$launcher_pid" ] || return 0
+  if [ "$launcher" = srun ]; then
+    kill -INT "$launcher_pid" 2>/dev/null
+  else
+    # shellcheck disable=SC2046 # one pid per word
+    kill -TERM $(ps -o pid= --ppid "$launcher_pid") 2>/dev/null
+  fi
+  return 0
+}
+trap forward_stop TERM INT
+# ---- end of launch ----
+
+threads=${SLURM_CPUS_PER_TASK:-1}
+nodes=${SLURM_JOB_NUM_NODES:-1}
+ntasks=${SLURM_NTASKS:-1}
+per_node=${SLURM_NTASKS_PER_NODE:-$((ntasks / nodes))}
+per_node=${per_node%%(*} # Slurm may write "2(x3)" for 2 on each of 3 nodes
+report=$report_dir/hpar-${SLURM_JOB_ID:-local}.json
+echo "hpar job ${SLURM_JOB_ID:-?}: $nodes node(s) x $per_node rank(s) x $threads thread(s)," \
+  "launcher $launcher"
+launch "$report" "$ntasks" "$per_node" "$threads" run "$@" --report-json "$report"
+rc=$?
+[ -e "$report" ] && echo "report: $report"
+exit "$rc"
+)BODY";
+
+/// The path of this hpar binary, for the script's default HPAR.
+std::string this_binary() {
+  std::error_code error;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string("hpar") : path.string();
+}
+
+/// The sbatch script for `request`, with `command_line` in its header.
+std::string make_script(const SlurmRequest& request, std::span<const std::string> command_line) {
+  std::ostringstream o;
+  o << "#!/bin/bash\n"
+    << "#SBATCH --job-name=" << request.job_name << "\n"
+    << "#SBATCH --nodes=" << request.nodes << "\n"
+    << "#SBATCH --ntasks-per-node=" << request.ranks_per_node << "\n"
+    << "#SBATCH --cpus-per-task=" << request.threads << "\n";
+  if (!request.partition.empty()) o << "#SBATCH --partition=" << request.partition << "\n";
+  if (request.time_seconds) o << "#SBATCH --time=" << request.time << "\n";
+  // The stop 60 s before the limit; Slurm may send it up to a minute early, so not for short
+  // limits (they still get SIGTERM at the limit itself).
+  const bool early_stop = !request.time_seconds || *request.time_seconds >= 600;
+  if (early_stop) o << "#SBATCH --signal=B:TERM@60\n";
+  o << "#SBATCH --output=hpar-%j.out\n#\n# Made by: hpar slurm";
+  for (const auto& arg : command_line) o << " " << shell_quote(arg);
+  o << "\n# Layout: " << request.nodes << " node(s) x " << request.ranks_per_node
+    << " rank(s) per node x " << request.threads << " OpenMP thread(s) per rank, one core each.\n"
+    << "# Submit: sbatch [--chdir=DIR] THIS_FILE. Results in hpar-JOBID.out, the JSON report\n"
+       "# in hpar-JOBID.json. Environment knobs: HPAR (the hpar binary), HPAR_LAUNCHER (srun or\n"
+       "# mpirun), HPAR_SRUN_MPI (default pmix), HPAR_REPORT_DIR (default: working directory).\n"
+       "# On SIGTERM ("
+    << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
+    << ", scancel --signal=TERM) every rank stops\n"
+       "# cleanly, the report is marked incomplete and the job exits 4. More in\n"
+       "# slurm/hybrid.sbatch and the README (Running on a cluster).\n"
+    << "set -u\n"
+    << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
+    << "launcher=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
+    << "report_dir=${HPAR_REPORT_DIR:-.}\n"
+    << "set --";
+  for (const auto& arg : request.job_args) o << " " << shell_quote(arg);
+  o << "\n\n" << script_body;
+  return o.str();
+}
+
+}  // namespace
+
+int slurm_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    if (!args.empty()) {
+      if (world.rank() == 0) std::cout << slurm_help();
+      return 0;
+    }
+    throw UsageError("missing job name: hpar slurm JOB --nodes N --ranks-per-node R --threads T");
+  }
+  if (args[0].starts_with("-"))
+    throw UsageError("name the job first: hpar slurm JOB --nodes N ...");
+  if (find_job(args[0]) == nullptr) {
+    throw UsageError("unknown job '" + args[0] + "' (see 'hpar list')");
+  }
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    if (world.rank() == 0)
+      std::cout << slurm_help() << "\n" << job_help(*find_job(args[0]), po::options_description());
+    return 0;
+  }
+
+  // Parse and check on every rank alike; ask sinfo and print on rank 0 only.
+  SlurmRequest request;
+  std::exception_ptr failure;
+  try {
+    request = parse_request(args);
+    check_job_options(request);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  agree(world, failure);
+  std::string script;
+  if (world.rank() == 0) {
+    try {
+      check_fit(request);
+      script = make_script(request, args);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  agree(world, failure);
+  if (world.rank() == 0) std::cout << script << std::flush;
+  return 0;
+}
+
+}  // namespace hpar

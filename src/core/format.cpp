@@ -1,0 +1,14 @@
+#include "hpar/core/format.hpp"
+
+#include <iomanip>
+#include <sstream>
+
+namespace hpar {
+
+std::string format_exact(double value) {
+  std::ostringstream o;
+  o << std::setprecision(17) << value;
+  return o.str();
+}
+
+}  // namespace hpar

@@ -1,0 +1,72 @@
+#include "hpar/core/parse.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+#include "hpar/core/errors.hpp"
+
+namespace hpar {
+namespace {
+
+[[noreturn]] void bad(std::string_view option, std::string_view text, std::string_view want) {
+  throw UsageError("bad value '" + std::string(text) + "' for " + std::string(option) + ": " +
+                   std::string(want));
+}
+
+}  // namespace
+
+std::uint64_t parse_count(std::string_view text, std::string_view option) {
+  constexpr std::string_view want = "expected a whole number >= 0 (e.g. 1000000 or 1e6)";
+  if (text.empty() || text.front() == '-' || text.front() == '+') bad(option, text, want);
+  std::uint64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc() && ptr == text.data() + text.size()) return value;
+  if (ec == std::errc::result_out_of_range) bad(option, text, "too large (at most 2^64-1)");
+  // Scientific notation: accept only an exact whole value that fits.
+  double real = 0.0;
+  const auto [rptr, rec] = std::from_chars(text.data(), text.data() + text.size(), real);
+  if (rec != std::errc() || rptr != text.data() + text.size() || !std::isfinite(real) || real < 0 ||
+      real != std::floor(real)) {
+    bad(option, text, want);
+  }
+  if (real >= 18446744073709551616.0) bad(option, text, "too large (at most 2^64-1)");
+  if (real > 9007199254740992.0) bad(option, text, "write numbers above 2^53 in digits");
+  return static_cast<std::uint64_t>(real);
+}
+
+std::int64_t parse_int(std::string_view text, std::string_view option) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  std::int64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec == std::errc::invalid_argument || ptr != digits.data() + digits.size()) {
+    bad(option, text, "expected a whole number");
+  }
+  if (ec == std::errc::result_out_of_range) bad(option, text, "outside the 64-bit integer range");
+  return value;
+}
+
+double parse_real(std::string_view text, std::string_view option) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  double value = 0.0;
+  const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() ||
+      !std::isfinite(value)) {
+    bad(option, text, "expected a finite real number");
+  }
+  return value;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (;;) {
+    const auto at = text.find(separator);
+    parts.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    text.remove_prefix(at + 1);
+  }
+}
+
+}  // namespace hpar

@@ -1,0 +1,125 @@
+#include "hpar/engine/gather.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <boost/mpi/collectives/all_gather.hpp>
+
+#include "hpar/core/errors.hpp"
+
+namespace hpar {
+
+std::string gather_bytes(const boost::mpi::communicator& comm, std::span<const char> local,
+                         int root, std::uint64_t max_message) {
+  const int ranks = comm.size();
+  const bool is_root = comm.rank() == root;
+  std::vector<std::uint64_t> sizes;
+  boost::mpi::all_gather(comm, static_cast<std::uint64_t>(local.size()), sizes);
+  std::vector<std::uint64_t> offsets(static_cast<std::size_t>(ranks) + 1, 0);
+  for (int r = 0; r < ranks; ++r) offsets[r + 1] = offsets[r] + sizes[r];
+  const std::uint64_t total = offsets.back();
+  max_message = std::clamp<std::uint64_t>(max_message, 1, max_mpi_message);
+
+  std::string out;
+  if (is_root) out.resize(total);
+  if (total <= max_message) {  // the common case: one MPI_Gatherv straight into place
+    std::vector<int> counts(static_cast<std::size_t>(ranks));
+    std::vector<int> displs(static_cast<std::size_t>(ranks));
+    for (int r = 0; r < ranks; ++r) {
+      counts[r] = static_cast<int>(sizes[r]);
+      displs[r] = static_cast<int>(offsets[r]);
+    }
+    check_mpi(MPI_Gatherv(local.data(), static_cast<int>(local.size()), MPI_BYTE, out.data(),
+                          counts.data(), displs.data(), MPI_BYTE, root, MPI_Comm(comm)),
+              "MPI_Gatherv");
+    return out;
+  }
+  // Past the limit: each rank sends its bytes in pieces of at most max_message bytes and the
+  // root receives them in rank order straight into place (bandwidth-bound either way).
+  constexpr int tag = 7301;
+  if (is_root) {
+    std::copy(local.begin(), local.end(), out.begin() + static_cast<std::ptrdiff_t>(offsets[root]));
+    for (int r = 0; r < ranks; ++r) {
+      if (r == root) continue;
+      for (std::uint64_t done = 0; done < sizes[r];) {
+        const auto piece = std::min(max_message, sizes[r] - done);
+        check_mpi(MPI_Recv(out.data() + offsets[r] + done, static_cast<int>(piece), MPI_BYTE, r,
+                           tag, MPI_Comm(comm), MPI_STATUS_IGNORE),
+                  "MPI_Recv");
+        done += piece;
+      }
+    }
+  } else {
+    for (std::uint64_t done = 0; done < local.size();) {
+      const auto piece = std::min<std::uint64_t>(max_message, local.size() - done);
+      check_mpi(MPI_Send(local.data() + done, static_cast<int>(piece), MPI_BYTE, root, tag,
+                         MPI_Comm(comm)),
+                "MPI_Send");
+      done += piece;
+    }
+  }
+  return out;
+}
+
+std::string gather_pieces(const boost::mpi::communicator& comm, std::span<const std::string> pieces,
+                          int root, std::uint64_t max_message) {
+  std::uint64_t mine = 0;
+  std::size_t nonempty = 0;
+  for (const auto& p : pieces) {
+    mine += p.size();
+    nonempty += p.empty() ? 0 : 1;
+  }
+  std::vector<std::uint64_t> sizes;
+  boost::mpi::all_gather(comm, mine, sizes);
+  std::uint64_t total = 0;
+  for (const auto s : sizes) total += s;
+  const bool one_message = total <= std::clamp<std::uint64_t>(max_message, 1, max_mpi_message);
+  if (!one_message || nonempty > static_cast<std::size_t>(INT_MAX)) {
+    std::string joined;  // the piecewise path works on one contiguous buffer
+    joined.reserve(mine);
+    for (const auto& p : pieces) joined += p;
+    return gather_bytes(comm, joined, root, max_message);
+  }
+  // One MPI_Gatherv; the send side is an hindexed type over the pieces' own memory.
+  std::vector<int> lengths;
+  std::vector<MPI_Aint> addresses;
+  lengths.reserve(nonempty);
+  addresses.reserve(nonempty);
+  for (const auto& p : pieces) {
+    if (p.empty()) continue;
+    MPI_Aint address = 0;
+    check_mpi(MPI_Get_address(p.data(), &address), "MPI_Get_address");
+    lengths.push_back(static_cast<int>(p.size()));
+    addresses.push_back(address);
+  }
+  MPI_Datatype send_type = MPI_DATATYPE_NULL;
+  check_mpi(MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(),
+                                     addresses.data(), MPI_BYTE, &send_type),
+            "MPI_Type_create_hindexed");
+  check_mpi(MPI_Type_commit(&send_type), "MPI_Type_commit");
+  const int ranks = comm.size();
+  std::vector<int> counts(static_cast<std::size_t>(ranks));
+  std::vector<int> displs(static_cast<std::size_t>(ranks));
+  std::uint64_t offset = 0;
+  for (int r = 0; r < ranks; ++r) {
+    counts[r] = static_cast<int>(sizes[r]);
+    displs[r] = static_cast<int>(offset);
+    offset += sizes[r];
+  }
+  // The root's own pieces are copied straight into place, not sent to itself.
+  const bool is_root = comm.rank() == root;
+  counts[root] = 0;
+  std::string out;
+  if (is_root) {
+    out.resize(total);
+    char* at = out.data() + displs[root];
+    for (const auto& p : pieces) at = std::copy(p.begin(), p.end(), at);
+  }
+  const int rc = MPI_Gatherv(MPI_BOTTOM, lengths.empty() || is_root ? 0 : 1, send_type, out.data(),
+                             counts.data(), displs.data(), MPI_BYTE, root, MPI_Comm(comm));
+  MPI_Type_free(&send_type);
+  check_mpi(rc, "MPI_Gatherv");
+  return out;
+}
+
+}  // namespace hpar

@@ -1,0 +1,95 @@
+#include "hpar/observe/progress.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "hpar/core/errors.hpp"
+
+namespace hpar {
+
+ProgressMode parse_progress_mode(std::string_view text) {
+  if (text == "auto") return ProgressMode::automatic;
+  if (text == "on") return ProgressMode::on;
+  if (text == "off") return ProgressMode::off;
+  throw UsageError("bad --progress '" + std::string(text) + "': expected auto, on or off");
+}
+
+bool stderr_reaches_terminal() {
+  if (isatty(STDERR_FILENO) != 0) return true;
+  struct stat st {};
+  return isatty(STDOUT_FILENO) != 0 && fstat(STDERR_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+ProgressMeter::ProgressMeter(std::ostream& out, bool terminal, double delay_s, double interval_s)
+    : out_(out), terminal_(terminal), delay_s_(delay_s), interval_s_(interval_s) {}
+
+void ProgressMeter::begin(std::uint64_t total) {
+  total_ = total;
+  done_.store(0, std::memory_order_relaxed);
+  start_ = std::chrono::steady_clock::now();
+  next_print_s_ = delay_s_;
+}
+
+double ProgressMeter::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void ProgressMeter::maybe_print() {
+  if (total_ == 0) return;
+  const double now = elapsed();
+  if (now < next_print_s_) return;
+  next_print_s_ = now + interval_s_;
+  const std::string text = line(done_.load(std::memory_order_relaxed), total_, now);
+  if (terminal_) {
+    out_ << '\r' << text << "\x1b[K" << std::flush;
+  } else {
+    out_ << text << '\n' << std::flush;
+  }
+  ++lines_;
+}
+
+void ProgressMeter::end() {
+  if (lines_ == 0) return;
+  const std::string text = line(done_.load(std::memory_order_relaxed), total_, elapsed());
+  if (terminal_) {
+    out_ << "\r\x1b[K" << std::flush;  // leave the terminal as it was; the report follows
+  } else {
+    out_ << text << '\n' << std::flush;
+  }
+}
+
+std::string ProgressMeter::line(std::uint64_t done, std::uint64_t total, double elapsed_s) {
+  const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+  std::ostringstream o;
+  o << "hpar: progress " << std::fixed << std::setprecision(1) << 100.0 * fraction << " % (" << done
+    << " of " << total << " blocks on rank 0), " << human_duration(elapsed_s) << " elapsed";
+  if (done >= total) {
+    o << ", done";
+  } else if (done > 0) {
+    o << ", about " << human_duration(elapsed_s * (1.0 - fraction) / fraction) << " left";
+  }
+  return o.str();
+}
+
+std::string human_duration(double seconds) {
+  char buf[64];
+  if (!(seconds >= 0.0) || !std::isfinite(seconds)) return "?";
+  if (seconds < 60.0) {
+    std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+  } else if (seconds < 3600.0) {
+    const auto s = static_cast<long>(std::lround(seconds));
+    std::snprintf(buf, sizeof buf, "%ld min %02ld s", s / 60, s % 60);
+  } else {
+    const auto m = static_cast<long>(std::lround(seconds / 60.0));
+    std::snprintf(buf, sizeof buf, "%ld h %02ld min", m / 60, m % 60);
+  }
+  return buf;
+}
+
+}  // namespace hpar

@@ -1,0 +1,173 @@
+#include "hpar/report/report.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "hpar/core/errors.hpp"
+
+extern char** environ;
+
+namespace hpar {
+namespace {
+
+nlohmann::json stats_json(const PhaseStats& s) {
+  return {{"min", s.min}, {"avg", s.avg}, {"max", s.max}};
+}
+
+std::string verdict_name(Verification::Status s) {
+  switch (s) {
+    case Verification::Status::pass:
+      return "PASS";
+    case Verification::Status::fail:
+      return "FAIL";
+    case Verification::Status::none:
+      break;
+  }
+  return "none";
+}
+
+std::string seconds_text(double s) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(6) << s;
+  return o.str();
+}
+
+std::string rate_text(double v) {
+  std::ostringstream o;
+  o << std::setprecision(4) << v;
+  return o.str();
+}
+
+}  // namespace
+
+nlohmann::json environment_with(const std::vector<std::string>& prefixes) {
+  std::map<std::string, std::string> found;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string name = entry.substr(0, eq);
+    for (const auto& p : prefixes) {
+      if (name.rfind(p, 0) == 0) found[name] = entry.substr(eq + 1);
+    }
+  }
+  return found;
+}
+
+nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
+  std::map<std::string, std::vector<int>> ranks_by_host;
+  nlohmann::json ranks = nlohmann::json::array();
+  for (const auto& p : record.placements) {
+    ranks_by_host[p.host].push_back(p.rank);
+    ranks.push_back(
+        {{"rank", p.rank}, {"host", p.host}, {"threads", p.threads}, {"cpus", cpu_ranges(p.cpus)}});
+  }
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& [host, rs] : ranks_by_host) hosts.push_back({{"host", host}, {"ranks", rs}});
+
+  const double compute_max = record.compute.max;
+  Throughput throughput{
+      compute_max > 0 ? static_cast<double>(record.items_done) / compute_max : 0.0,
+      record.plan.item_unit + "/s"};
+  if (record.result.throughput) throughput = *record.result.throughput;
+
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& [k, v] : record.result.metrics) metrics[k] = v;
+  const auto& build = build_info();
+  return {
+      {"schema", report_schema},
+      {"job", record.job},
+      {"complete", record.complete},
+      {"command_line", context.command_line},
+      {"layout",
+       {{"ranks", record.ranks},
+        {"threads_per_rank", record.options.threads},
+        {"schedule", record.options.schedule.to_string()},
+        {"distribution", to_string(record.options.distribution)},
+        {"hosts", hosts},
+        {"rank_placement", ranks}}},
+      {"mpi", {{"library", context.mpi_library}, {"thread_level", context.thread_level}}},
+      {"work",
+       {{"items", record.plan.items},
+        {"items_done", record.items_done},
+        {"item_unit", record.plan.item_unit},
+        {"blocks", record.plan.blocks()},
+        {"block_items", record.plan.block_items},
+        {"passes", record.plan.passes}}},
+      {"phases",
+       {{"setup", stats_json(record.setup)},
+        {"compute", stats_json(record.compute)},
+        {"gather", stats_json(record.gather)},
+        {"total", stats_json(record.total)}}},
+      {"pass_seconds", record.pass_seconds},
+      {"imbalance", record.imbalance},
+      {"throughput", {{"value", throughput.value}, {"unit", throughput.unit}}},
+      {"result", record.result.lines},
+      {"metrics", metrics},
+      {"verification",
+       {{"status", verdict_name(record.result.verification.status)},
+        {"detail", record.result.verification.detail}}},
+      {"warnings", context.warnings},
+      {"environment", environment_with({"OMP_", "SLURM_"})},
+      {"build",
+       {{"version", build.version},
+        {"compiler", build.compiler},
+        {"flags", build.flags},
+        {"build_type", build.build_type},
+        {"git_revision", build.git_revision}}},
+  };
+}
+
+void print_report(std::ostream& out, const nlohmann::json& r) {
+  const auto& layout = r["layout"];
+  std::string host_list;
+  for (const auto& h : layout["hosts"]) {
+    host_list += (host_list.empty() ? "" : ", ") + h["host"].get<std::string>() + " (" +
+                 std::to_string(h["ranks"].size()) + " ranks)";
+  }
+  out << "== hpar report: " << r["job"].get<std::string>()
+      << (r["complete"].get<bool>() ? "" : " (INCOMPLETE: stopped early by a signal)") << " ==\n";
+  out << "layout       " << layout["ranks"] << " ranks x " << layout["threads_per_rank"]
+      << " threads, schedule " << layout["schedule"].get<std::string>() << ", distribution "
+      << layout.value("distribution", std::string("block")) << "\n";
+  out << "hosts        " << host_list << "\n";
+  out << "mpi          " << r["mpi"]["library"].get<std::string>() << ", thread level "
+      << r["mpi"]["thread_level"].get<std::string>() << "\n";
+  const auto& work = r["work"];
+  out << "work         " << work["items_done"] << " of " << work["items"] << " "
+      << work["item_unit"].get<std::string>() << " in " << work["blocks"] << " blocks of "
+      << work["block_items"] << ", " << work["passes"] << " pass(es)\n";
+  out << "phase (s)          min          avg          max\n";
+  for (const char* phase : {"setup", "compute", "gather", "output", "total"}) {
+    if (!r["phases"].contains(phase)) continue;
+    const auto& p = r["phases"][phase];
+    out << "  " << std::left << std::setw(8) << phase << std::right;
+    for (const char* k : {"min", "avg", "max"})
+      out << std::setw(13) << seconds_text(p[k].get<double>());
+    out << "\n";
+  }
+  out << "imbalance    " << std::fixed << std::setprecision(1)
+      << 100.0 * r["imbalance"].get<double>() << " % (compute max/avg - 1)\n"
+      << std::defaultfloat;
+  out << "throughput   " << rate_text(r["throughput"]["value"].get<double>()) << " "
+      << r["throughput"]["unit"].get<std::string>() << "\n";
+  for (const auto& [k, v] : r["metrics"].items()) {
+    out << std::left << std::setw(13) << k << std::right << v.get<std::string>() << "\n";
+  }
+  const auto& v = r["verification"];
+  out << "verification " << v["status"].get<std::string>();
+  if (!v["detail"].get<std::string>().empty()) out << " (" << v["detail"].get<std::string>() << ")";
+  out << "\n";
+}
+
+}  // namespace hpar

@@ -1,0 +1,267 @@
+#include "hpar/study/plot.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "hpar/core/errors.hpp"
+
+extern char** environ;
+
+namespace hpar {
+namespace {
+
+/// A gnuplot single-quoted string ('' stands for a quote inside).
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') out += '\'';
+    if (c == '\n') continue;
+    out += c;
+  }
+  return out + "'";
+}
+
+/// A temporary file that is removed when it goes out of scope (unless released).
+class TempFile {
+ public:
+  explicit TempFile(const std::string& pattern) : path_(pattern) {
+    fd_ = mkstemp(path_.data());
+    if (fd_ < 0) path_.clear();
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  [[nodiscard]] bool ok() const { return !path_.empty(); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  /// Forgets the file: it is no longer removed.
+  void release() { path_.clear(); }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream o;
+  o << in.rdbuf();
+  return o.str();
+}
+
+/// Runs `gnuplot script` and waits; returns its exit status and what it wrote on stderr.
+std::pair<int, std::string> run_gnuplot(const std::string& script_path) {
+  std::string err_pattern =
+      (std::filesystem::temp_directory_path() / "hpar-gnuplot-XXXXXX").string();
+  TempFile err(err_pattern);
+  if (!err.ok()) throw RuntimeError("cannot create a temporary file for gnuplot's messages");
+  err.close();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, err.path().c_str(), O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::string program = "gnuplot";
+  std::string script = script_path;
+  char* argv[] = {program.data(), script.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    throw RuntimeError(std::string("cannot run gnuplot: ") + std::strerror(rc) +
+                       " (install it, e.g. Debian's gnuplot-nox)");
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw RuntimeError(std::string("waitpid: ") + std::strerror(errno));
+  }
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return {code, read_all(err.path())};
+}
+
+std::string series_title(int threads, const std::string& schedule, bool several_schedules) {
+  std::string t = std::to_string(threads) + (threads == 1 ? " thread/rank" : " threads/rank");
+  if (several_schedules) t += ", " + schedule;
+  return t;
+}
+
+}  // namespace
+
+std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
+                           const std::string& png_path) {
+  const bool strong = study.mode == ScalingMode::strong;
+  std::set<std::string> schedules;
+  std::set<int> core_counts;
+  std::size_t repetitions = 0;
+  for (const auto& p : study.points) {
+    schedules.insert(p.schedule);
+    core_counts.insert(p.cores());
+    repetitions = std::max(repetitions, p.seconds.size());
+  }
+  const bool several = schedules.size() > 1;
+  const int max_cores = *core_counts.rbegin();
+
+  // One series per (schedule, threads per rank), points by cores.
+  std::map<std::pair<std::string, int>, std::vector<std::size_t>> series;
+  for (std::size_t i = 0; i < study.points.size(); ++i) {
+    series[{study.points[i].schedule, study.points[i].threads}].push_back(i);
+  }
+  std::ostringstream o;
+  o << std::setprecision(9);
+  o << "# hpar: speedup and efficiency of a " << to_string(study.mode) << " scaling study of "
+    << study.job << "\n";
+  o << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+       "  set terminal pngcairo size 1000,450 font 'Sans,9'\n"
+       "} else {\n"
+       "  set terminal png size 1000,450\n"
+       "}\n";
+  o << "set output " << quoted(png_path) << "\n";
+  int index = 0;
+  for (auto& [key, idx] : series) {
+    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+      return study.points[a].cores() < study.points[b].cores();
+    });
+    // Columns 5-8: the speedup and efficiency of the slowest and fastest run (error bars).
+    o << "$s" << index++
+      << " << EOD\n# cores speedup efficiency_percent ranks speedup_min speedup_max"
+         " efficiency_min efficiency_max\n";
+    for (const auto i : idx) {
+      const auto& pa = analysis.points[i];
+      const double low = pa.speedup * pa.median / pa.max;
+      const double high = pa.speedup * pa.median / pa.min;
+      const int c = study.points[i].cores();
+      o << c << ' ' << pa.speedup << ' ' << 100.0 * pa.efficiency << ' ' << study.points[i].ranks
+        << ' ' << low << ' ' << high << ' ' << 100.0 * low / c << ' ' << 100.0 * high / c << '\n';
+    }
+    o << "EOD\n";
+  }
+  const std::string title = study.job + ": " + to_string(study.mode) + " scaling" +
+                            (study.host.empty() ? std::string() : " on " + study.host) +
+                            " (median of " + std::to_string(repetitions) + " run" +
+                            (repetitions == 1 ? "" : "s") +
+                            " per point; bars: fastest and slowest run)";
+  o << "set multiplot layout 1,2 title " << quoted(title) << "\n";
+  double top_speedup = max_cores;
+  double top_efficiency = 100.0;
+  for (const auto& pa : analysis.points) {
+    top_speedup = std::max(top_speedup, pa.speedup);
+    top_efficiency = std::max(top_efficiency, 100.0 * pa.efficiency);
+  }
+  o << "set grid\nset key bottom right box opaque\nset style data linespoints\nset samples 400\n";
+  o << "set xlabel 'cores (ranks x threads per rank)'\n";
+  if (max_cores >= 8) o << "set logscale x 2\n";
+  o << "set xrange [" << (max_cores >= 8 ? 0.8 : 0.5) << ":"
+    << (max_cores >= 8 ? max_cores * 1.25 : max_cores + 0.5) << "]\n";
+  o << "set xtics (";
+  bool first = true;
+  for (const int c : core_counts) {
+    o << (first ? "" : ", ") << c;
+    first = false;
+  }
+  o << ")\n";
+
+  // Left: speedup with the ideal line and the fitted law of each schedule.
+  o << "set ylabel " << quoted(strong ? "speedup" : "scaled speedup") << "\n";
+  o << "set yrange [0:" << top_speedup * 1.15 << "]\n";
+  o << "plot x with lines dashtype 2 linecolor rgb 'gray40' title 'ideal'";
+  index = 0;
+  for (const auto& [key, idx] : series) {
+    o << ", $s" << index++ << " using 1:2:5:6 with yerrorlines pointtype 7 title "
+      << quoted(series_title(key.second, key.first, several));
+  }
+  const auto& base = study.points[analysis.baseline];
+  const double base_speed = base.cores() * analysis.points[analysis.baseline].median;
+  for (const auto& f : analysis.fits) {
+    std::ostringstream label;
+    label << std::fixed << std::setprecision(3)
+          << (strong ? "Amdahl fit, serial fraction " : "Gustafson fit, serial fraction ")
+          << f.serial_fraction << (several ? " (" + f.schedule + ")" : std::string());
+    if (strong && f.one_core_seconds > 0.0) {
+      o << ", (x < 1 ? 1/0 : " << base_speed / f.one_core_seconds << " / (" << f.serial_fraction
+        << " + (1 - " << f.serial_fraction << ") / x))";
+    } else if (!strong) {
+      o << ", (x < 1 ? 1/0 : x - " << f.serial_fraction << " * (x - 1))";
+    } else {
+      continue;
+    }
+    o << " with lines dashtype 3 linewidth 1.5 title " << quoted(label.str());
+  }
+  o << "\n";
+
+  // Right: parallel efficiency.
+  o << "set ylabel 'parallel efficiency (%)'\n";
+  o << "set key bottom left\n";
+  o << "set yrange [0:" << top_efficiency * 1.1 << "]\n";
+  o << "plot 100 with lines dashtype 2 linecolor rgb 'gray40' title 'ideal'";
+  index = 0;
+  for (const auto& [key, idx] : series) {
+    o << ", $s" << index++ << " using 1:3:7:8 with yerrorlines pointtype 7 title "
+      << quoted(series_title(key.second, key.first, several));
+  }
+  o << "\nunset multiplot\nset output\n";
+  return o.str();
+}
+
+void plot_study(const Study& study, const std::string& path) {
+  namespace fs = std::filesystem;
+  const ScalingAnalysis analysis = analyze_scaling(study.mode, study.points);
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  TempFile png((dir / ("." + target.filename().string() + ".hpar-XXXXXX")).string());
+  if (!png.ok()) throw UsageError("cannot write '" + path + "': " + std::strerror(errno));
+  png.close();
+  TempFile script((fs::temp_directory_path() / "hpar-plot-XXXXXX").string());
+  if (!script.ok()) throw RuntimeError("cannot create a temporary file for the gnuplot script");
+  script.close();
+  {
+    std::ofstream out(script.path());
+    out << gnuplot_script(study, analysis, png.path());
+    if (!out) throw RuntimeError("cannot write the gnuplot script " + script.path());
+  }
+  const auto [code, messages] = run_gnuplot(script.path());
+  if (code != 0) {
+    std::string line = messages.substr(0, messages.find('\n'));
+    for (std::size_t p = 0, q; p < messages.size(); p = q + 1) {  // the first non-blank line
+      q = messages.find('\n', p);
+      if (q == std::string::npos) q = messages.size();
+      const std::string l = messages.substr(p, q - p);
+      if (l.find_first_not_of(" \t^") != std::string::npos) {
+        line = l;
+        break;
+      }
+    }
+    throw RuntimeError("gnuplot failed (exit " + std::to_string(code) + "): " + line);
+  }
+  const std::string head = read_all(png.path()).substr(0, 8);
+  if (head != std::string("\x89PNG\r\n\x1a\n", 8)) {
+    throw RuntimeError("gnuplot did not write a PNG file (" + messages + ")");
+  }
+  if (::chmod(png.path().c_str(), 0644) != 0 ||
+      std::rename(png.path().c_str(), path.c_str()) != 0) {
+    throw RuntimeError("cannot write '" + path + "': " + std::strerror(errno));
+  }
+  png.release();
+}
+
+}  // namespace hpar
