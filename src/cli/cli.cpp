@@ -106,9 +106,10 @@ po::options_description layout_options() {
                   "affinity mask)")(
       "schedule", po::value<std::string>()->default_value("static")->value_name("KIND[,CHUNK]"),
       "how threads take blocks: static, dynamic or guided, CHUNK blocks at a time")(
-      "distribution", po::value<std::string>()->default_value("block")->value_name("block|cyclic"),
-      "how blocks are dealt to ranks: contiguous slices, or round robin (balances a load that "
-      "varies along the items, e.g. mandelbrot rows)");
+      "distribution",
+      po::value<std::string>()->default_value("block")->value_name("block|cyclic|dynamic"),
+      "how blocks are dealt to ranks: contiguous slices, round robin, or at run time to whichever "
+      "rank is free (dynamic balances any load; mandelbrot rows, a farm's tasks)");
   return d;
 }
 

@@ -106,13 +106,13 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   // Tracing and progress are off unless asked for; progress is printed by rank 0 only.
   const bool tracing = parsed.vm.count("trace") != 0U;
   TraceRecorder trace;
-  if (tracing) parsed.run.trace = &trace;
+  if (tracing) parsed.run.observers.add(&trace);
   const bool terminal = stderr_reaches_terminal();
   ProgressMeter progress(std::cerr, terminal && progress_mode == ProgressMode::automatic,
                          progress_mode == ProgressMode::on ? 0.0 : 3.0, 1.0);
   if (world.rank() == 0 && (progress_mode == ProgressMode::on ||
                             (progress_mode == ProgressMode::automatic && terminal))) {
-    parsed.run.progress = &progress;
+    parsed.run.observers.add(&progress);
   }
   if (tracing) {
     world.barrier();

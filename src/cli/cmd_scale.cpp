@@ -439,7 +439,7 @@ bool run_point(const boost::mpi::communicator& world, const JobInfo& job,
       options.threads = run.point.threads;
       options.schedule = run.schedule;
       options.distribution = run.distribution;
-      options.trace = trace;
+      options.observers.add(trace);
       for (int k = 0; k < repeat && stopped == 0; ++k) {
         const double run_begin = clock.now_us();
         const RunRecord record = run_job(sub, job, vm, options);

@@ -22,16 +22,29 @@ Slice block_partition(std::uint64_t n, int parts, int index) {
 Distribution parse_distribution(std::string_view text) {
   if (text == "block") return Distribution::block;
   if (text == "cyclic") return Distribution::cyclic;
-  throw UsageError("bad --distribution '" + std::string(text) + "': expected block or cyclic");
+  if (text == "dynamic") return Distribution::dynamic;
+  throw UsageError("bad --distribution '" + std::string(text) +
+                   "': expected block, cyclic or dynamic");
 }
 
 std::string to_string(Distribution d) {
-  return d == Distribution::block ? "block" : "cyclic";
+  switch (d) {
+    case Distribution::block:
+      return "block";
+    case Distribution::cyclic:
+      return "cyclic";
+    case Distribution::dynamic:
+      break;
+  }
+  return "dynamic";
 }
 
 BlockSet owned_blocks(std::uint64_t blocks, int parts, int index, Distribution d) {
   const Slice slice = block_partition(blocks, parts, index);  // also checks parts and index
   if (d == Distribution::block) return {slice.begin, slice.size(), 1};
+  if (d == Distribution::dynamic) {
+    throw std::invalid_argument("blocks of the dynamic distribution are dealt at run time");
+  }
   const auto p = static_cast<std::uint64_t>(parts);
   const auto i = static_cast<std::uint64_t>(index);
   return {i, blocks > i ? (blocks - i - 1) / p + 1 : 0, p};

@@ -45,7 +45,7 @@ void ProgressMeter::maybe_print() {
   const double now = elapsed();
   if (now < next_print_s_) return;
   next_print_s_ = now + interval_s_;
-  const std::string text = line(done_.load(std::memory_order_relaxed), total_, now);
+  const std::string text = line(done_.load(std::memory_order_relaxed), total_, now, dealt_);
   if (terminal_) {
     out_ << '\r' << text << "\x1b[K" << std::flush;
   } else {
@@ -56,7 +56,7 @@ void ProgressMeter::maybe_print() {
 
 void ProgressMeter::end() {
   if (lines_ == 0) return;
-  const std::string text = line(done_.load(std::memory_order_relaxed), total_, elapsed());
+  const std::string text = line(done_.load(std::memory_order_relaxed), total_, elapsed(), dealt_);
   if (terminal_) {
     out_ << "\r\x1b[K" << std::flush;  // leave the terminal as it was; the report follows
   } else {
@@ -64,11 +64,37 @@ void ProgressMeter::end() {
   }
 }
 
-std::string ProgressMeter::line(std::uint64_t done, std::uint64_t total, double elapsed_s) {
+void ProgressMeter::pass_begin(const PassStart& start) {
+  passes_ = start.plan != nullptr ? start.plan->passes : 1;
+  if (start.pass == 0) begin(start.blocks * static_cast<std::uint64_t>(passes_));
+}
+
+void ProgressMeter::block_done(const BlockEvent& /*event*/) {
+  if (!dealt_) advance(1);
+}
+
+void ProgressMeter::tick(const Progress& progress) {
+  if (progress.dealt) {  // the dealer's count of all ranks' blocks replaces the local one
+    dealt_ = true;
+    const auto passes = static_cast<std::uint64_t>(progress.passes);
+    total_ = progress.total * passes;
+    done_.store(static_cast<std::uint64_t>(progress.pass) * progress.total + progress.done,
+                std::memory_order_relaxed);
+  }
+  maybe_print();
+}
+
+void ProgressMeter::pass_end(int pass, bool complete) {
+  if (!complete || pass == passes_ - 1) end();
+}
+
+std::string ProgressMeter::line(std::uint64_t done, std::uint64_t total, double elapsed_s,
+                                bool dealt) {
   const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
   std::ostringstream o;
   o << "hpar: progress " << std::fixed << std::setprecision(1) << 100.0 * fraction << " % (" << done
-    << " of " << total << " blocks on rank 0), " << human_duration(elapsed_s) << " elapsed";
+    << " of " << total << (dealt ? " blocks dealt), " : " blocks on rank 0), ")
+    << human_duration(elapsed_s) << " elapsed";
   if (done >= total) {
     o << ", done";
   } else if (done > 0) {

@@ -15,7 +15,45 @@ constexpr double chunk_gap_us = 20.0;
 }  // namespace
 
 void TraceRecorder::start() {
-  zero_ = std::chrono::steady_clock::now();
+  zero_ = RunClock::now();
+}
+
+void TraceRecorder::phase(Phase phase, TimePoint begin, TimePoint end) {
+  switch (phase) {
+    case Phase::setup:
+      span(0, "setup", "setup", us(begin), us(end));
+      break;
+    case Phase::gather:
+      span(0, "gather", "gather", us(begin), us(end));
+      break;
+    case Phase::finish:
+      span(0, "verify (finish)", "verify", us(begin), us(end));
+      break;
+    case Phase::compute:  // its blocks and waits are the events
+      break;
+  }
+}
+
+void TraceRecorder::wait(Wait wait, int thread, TimePoint begin, TimePoint end) {
+  switch (wait) {
+    case Wait::barrier:
+      span(thread, "barrier", "wait", us(begin), us(end));
+      break;
+    case Wait::agree:
+      span(thread, "agree", "wait", us(begin), us(end));
+      break;
+    case Wait::join:
+      span(thread, "idle (threads join)", "wait", us(begin), us(end));
+      break;
+  }
+}
+
+void TraceRecorder::pass_begin(const PassStart& start) {
+  reserve_threads(start.threads);
+}
+
+void TraceRecorder::block_done(const BlockEvent& event) {
+  block(event.thread, event.block->index, event.pass, us(event.begin), us(event.end));
 }
 
 void TraceRecorder::reserve_threads(int threads) {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -94,6 +95,7 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
         {"threads_per_rank", record.options.threads},
         {"schedule", record.options.schedule.to_string()},
         {"distribution", to_string(record.options.distribution)},
+        {"rank_blocks", record.rank_blocks},
         {"hosts", hosts},
         {"rank_placement", ranks}}},
       {"mpi", {{"library", context.mpi_library}, {"thread_level", context.thread_level}}},
@@ -141,6 +143,15 @@ void print_report(std::ostream& out, const nlohmann::json& r) {
       << " threads, schedule " << layout["schedule"].get<std::string>() << ", distribution "
       << layout.value("distribution", std::string("block")) << "\n";
   out << "hosts        " << host_list << "\n";
+  if (layout.contains("rank_blocks") && layout["rank_blocks"].size() > 1) {
+    const auto blocks = layout["rank_blocks"].get<std::vector<std::uint64_t>>();
+    const auto [low, high] = std::minmax_element(blocks.begin(), blocks.end());
+    double sum = 0.0;
+    for (const auto b : blocks) sum += static_cast<double>(b);
+    out << "blocks/rank  min " << *low << ", avg " << std::setprecision(4)
+        << sum / static_cast<double>(blocks.size()) << std::defaultfloat << ", max " << *high
+        << "\n";
+  }
   out << "mpi          " << r["mpi"]["library"].get<std::string>() << ", thread level "
       << r["mpi"]["thread_level"].get<std::string>() << "\n";
   const auto& work = r["work"];

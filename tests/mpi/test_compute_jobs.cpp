@@ -1,6 +1,6 @@
 // pi, integrate and primes through the engine at this run's ranks x threads give the same
 // result bytes as the job run serially in one process (the CTest registrations cover 1..4 ranks
-// x 1..2 threads), whatever the schedule.
+// x 1..2 threads), whatever the schedule and the distribution of blocks to ranks.
 
 #include <gtest/gtest.h>
 
@@ -25,16 +25,21 @@ void expect_serial_result(std::vector<std::string> args) {
     lines = job->finish(g).lines;
     ordered = g.ordered;
   }
-  for (const char* schedule : {"static", "dynamic,1", "guided"}) {
-    std::vector<std::string> run_args = args;
-    run_args.insert(run_args.end(), {"--schedule", schedule});
-    const ParsedRun p = parse_job_command(run_args, po::options_description());
-    const RunRecord record = run_job(world, *p.job, p.vm, p.run);
-    if (world.rank() == 0) {
-      EXPECT_EQ(record.result.lines, lines) << args[0] << " " << schedule;
-      EXPECT_EQ(record.ordered, ordered) << args[0] << " " << schedule;
-      EXPECT_EQ(record.result.verification.status, Verification::Status::pass)
-          << record.result.verification.detail;
+  for (const char* distribution : {"block", "cyclic", "dynamic"}) {
+    for (const char* schedule : {"static", "dynamic,1", "guided"}) {
+      std::vector<std::string> run_args = args;
+      run_args.insert(run_args.end(), {"--schedule", schedule, "--distribution", distribution});
+      const ParsedRun p = parse_job_command(run_args, po::options_description());
+      const RunRecord record = run_job(world, *p.job, p.vm, p.run);
+      if (world.rank() == 0) {
+        EXPECT_EQ(record.result.lines, lines) << args[0] << " " << schedule << " " << distribution;
+        EXPECT_EQ(record.ordered, ordered) << args[0] << " " << schedule << " " << distribution;
+        EXPECT_EQ(record.result.verification.status, Verification::Status::pass)
+            << record.result.verification.detail;
+        std::uint64_t blocks = 0;
+        for (const auto b : record.rank_blocks) blocks += b;
+        EXPECT_EQ(blocks, record.plan.blocks()) << "every block exactly once";
+      }
     }
   }
 }

@@ -109,7 +109,7 @@ TEST(Engine, FailureOnOneRankStopsTheOthersEarly) {
 TEST(Engine, NumbersOutputIsTheSerialLoop) {
   const boost::mpi::communicator world;
   for (const char* schedule : {"static", "dynamic,1", "guided"}) {
-    for (const char* distribution : {"block", "cyclic"}) {
+    for (const char* distribution : {"block", "cyclic", "dynamic"}) {
       auto p = parse({"numbers", "--range", "-3000:9000", "--schedule", schedule, "--distribution",
                       distribution});
       const auto record = run_job(world, *p.job, p.vm, p.run);

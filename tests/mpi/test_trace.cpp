@@ -30,7 +30,7 @@ TEST(TraceHooks, EveryRankAndThreadGetsATrackAndResultsDoNotChange) {
   TraceRecorder trace;
   world.barrier();
   trace.start();
-  p.run.trace = &trace;
+  p.run.observers.add(&trace);
   const auto traced = run_job(world, *p.job, p.vm, p.run);
   const auto doc = gather_trace(world, trace, host_name());
   if (world.rank() != 0) return;
@@ -54,7 +54,7 @@ TEST(TraceHooks, ProgressCountsEveryBlockOfRankZero) {
   auto p = parse({"numbers", "--range", "1:40000", "--quiet"});
   std::ostringstream out;
   ProgressMeter meter(out, false, 0.0, 3600.0);
-  if (world.rank() == 0) p.run.progress = &meter;
+  if (world.rank() == 0) p.run.observers.add(&meter);
   const auto record = run_job(world, *p.job, p.vm, p.run);
   if (world.rank() != 0) return;
   EXPECT_EQ(meter.lines(), 1);  // the first due line only: the interval is an hour

@@ -1,6 +1,7 @@
 #pragma once
 // Runs a job without MPI or threads: the plainest possible driver, block after block in item
-// order, so tests can hold a job's kernel against a serial reference.
+// order, so tests can hold a job's kernel against a serial reference. It slices results with
+// the engine's own BlockScratch / PartialLog / place_partials, so the two cannot drift.
 
 #include <memory>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "hpar/cli/cli.hpp"
 #include "hpar/core/job.hpp"
+#include "hpar/engine/block_results.hpp"
 
 namespace hpar::testing {
 
@@ -26,25 +28,20 @@ inline Gathered run_serially(Job& job) {
   const WorkPlan plan = job.plan();
   job.prepare({0, plan.items});
   std::unique_ptr<ThreadState> state = plan.thread_state ? job.make_thread_state() : nullptr;
+  BlockScratch scratch(plan);
+  PartialLog log;
   Gathered g;
-  g.blocks = plan.blocks();
-  g.reals.assign(g.blocks * plan.real_partials, 0.0);
-  g.counts.assign(g.blocks * plan.count_partials, 0);
   for (int pass = 0; pass < plan.passes; ++pass) {
     const bool last = pass == plan.passes - 1;
-    for (std::uint64_t b = 0; b < g.blocks; ++b) {
-      std::string bytes;
-      BlockOutput out;
-      if (last) {
-        out.reals = {g.reals.data() + b * plan.real_partials, plan.real_partials};
-        out.counts = {g.counts.data() + b * plan.count_partials, plan.count_partials};
-        if (plan.ordered_output) out.bytes = &bytes;
-      }
-      out.state = state.get();
+    for (std::uint64_t b = 0; b < plan.blocks(); ++b) {
+      BlockOutput out = scratch.prepare(last, state.get());
       job.compute(Block{b, plan.block(b), pass}, out);
-      g.ordered += bytes;
+      if (!last) continue;
+      log.append(b, scratch.reals(), scratch.counts());
+      g.ordered += scratch.bytes();
     }
   }
+  place_partials(plan, log, g);
   if (plan.thread_state) {
     ThreadState* s = state.get();
     g.rank_states.push_back(job.serialize({&s, 1}));

@@ -26,12 +26,13 @@ struct Slice {
 /// How a job's blocks are dealt to ranks (`--distribution`).
 enum class Distribution {
   block,   ///< contiguous slices (block_partition of the blocks): the default
-  cyclic,  ///< block b to rank b % ranks: spreads a load that varies along the items
+  cyclic,   ///< block b to rank b % ranks: spreads a load that varies along the items
+  dynamic,  ///< ranks take chunks of blocks at run time as they become free (self-scheduling)
 };
 
-/// Parses "block" or "cyclic"; throws UsageError otherwise.
+/// Parses "block", "cyclic" or "dynamic"; throws UsageError otherwise.
 [[nodiscard]] Distribution parse_distribution(std::string_view text);
-/// "block" or "cyclic".
+/// "block", "cyclic" or "dynamic".
 [[nodiscard]] std::string to_string(Distribution d);
 
 /// The blocks one rank owns, ascending: first, first + stride, ... (count of them).
@@ -45,8 +46,8 @@ struct BlockSet {
   }
 };
 
-/// The blocks part `index` of `parts` owns among `blocks`, dealt as `d` says. Throws
-/// std::invalid_argument like block_partition.
+/// The blocks part `index` of `parts` owns among `blocks`, dealt as `d` says (block or cyclic).
+/// Throws std::invalid_argument like block_partition, and for the dynamic distribution.
 [[nodiscard]] BlockSet owned_blocks(std::uint64_t blocks, int parts, int index, Distribution d);
 
 }  // namespace hpar

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "hpar/engine/observer.hpp"
+
 namespace hpar {
 
 /// When `run` shows progress: `auto` = only when stderr is a terminal and the run takes more
@@ -23,8 +25,10 @@ enum class ProgressMode { automatic, on, off };
 /// a pty for stdout, a pipe for stderr).
 [[nodiscard]] bool stderr_reaches_terminal();
 
-/// A counter of finished blocks and the lines that report it.
-class ProgressMeter {
+/// A counter of finished blocks and the lines that report it. As an observer of a run it counts
+/// the blocks of its rank (or, under the dynamic distribution, those dealt to all ranks) and
+/// prints from the main thread between blocks; attach it on rank 0 only.
+class ProgressMeter final : public RunObserver {
  public:
   /// `terminal`: rewrite one line in place (carriage return) instead of printing new lines.
   /// Nothing is printed before `delay_s` seconds, then at most one line per `interval_s`.
@@ -41,8 +45,15 @@ class ProgressMeter {
   /// Lines printed so far.
   [[nodiscard]] int lines() const noexcept { return lines_; }
 
-  /// The text of a progress line: percentage, elapsed and estimated time left.
-  [[nodiscard]] static std::string line(std::uint64_t done, std::uint64_t total, double elapsed_s);
+  void pass_begin(const PassStart& start) override;
+  void block_done(const BlockEvent& event) override;
+  void tick(const Progress& progress) override;
+  void pass_end(int pass, bool complete) override;
+
+  /// The text of a progress line: percentage, elapsed and estimated time left. `dealt`: the
+  /// blocks counted are those dealt to all ranks, not rank 0's.
+  [[nodiscard]] static std::string line(std::uint64_t done, std::uint64_t total, double elapsed_s,
+                                        bool dealt = false);
 
  private:
   [[nodiscard]] double elapsed() const;
@@ -56,6 +67,8 @@ class ProgressMeter {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   double next_print_s_ = 0.0;
   int lines_ = 0;
+  int passes_ = 1;
+  bool dealt_ = false;
 };
 
 /// "1.5 s", "2 min 05 s", "1 h 02 min": a duration for people.

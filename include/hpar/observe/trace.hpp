@@ -5,8 +5,9 @@
 ///
 /// Each rank records into per-thread buffers (a thread writes only its own, so no locks);
 /// at the end every rank's buffers are gathered to rank 0 with gather_bytes. Time zero is
-/// taken right after a barrier on every rank, which aligns the ranks' clocks. The engine
-/// records only when RunOptions::trace is set: no cost when tracing is off.
+/// taken right after a barrier on every rank, which aligns the ranks' clocks. A recorder is an
+/// observer of runs (engine/observer.hpp): attached to RunOptions::observers it records the
+/// run's phases, waits and blocks; unattached, it costs nothing.
 
 #include <boost/mpi/communicator.hpp>
 #include <chrono>
@@ -15,10 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "hpar/engine/observer.hpp"
+
 namespace hpar {
 
 /// The events of one rank, thread by thread.
-class TraceRecorder {
+class TraceRecorder final : public RunObserver {
  public:
   /// At most this many events are kept per thread; past it neighbouring compute events are
   /// merged pairwise (their args say how many blocks and how much busy time they hold).
@@ -27,10 +30,17 @@ class TraceRecorder {
   /// Sets time zero. Call right after a barrier on every rank so the ranks' clocks agree.
   void start();
   /// Microseconds since start() (steady clock; callable from any thread).
-  [[nodiscard]] double now_us() const noexcept {
-    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - zero_)
-        .count();
+  [[nodiscard]] double now_us() const noexcept { return us(RunClock::now()); }
+  /// Microseconds from start() to `t`.
+  [[nodiscard]] double us(TimePoint t) const noexcept {
+    return std::chrono::duration<double, std::micro>(t - zero_).count();
   }
+
+  // The run's events, as an observer: phases and waits become spans, blocks compute events.
+  void phase(Phase phase, TimePoint begin, TimePoint end) override;
+  void wait(Wait wait, int thread, TimePoint begin, TimePoint end) override;
+  void pass_begin(const PassStart& start) override;
+  void block_done(const BlockEvent& event) override;
   /// Makes room for `threads` threads. Main thread only, outside parallel regions.
   void reserve_threads(int threads);
   /// Thread `thread` computed block `index` of pass `pass` from `begin_us` to `end_us`. A block
@@ -62,7 +72,7 @@ class TraceRecorder {
   /// Halves a thread's compute events by merging neighbours.
   static void coarsen(std::vector<Event>& events);
 
-  std::chrono::steady_clock::time_point zero_ = std::chrono::steady_clock::now();
+  TimePoint zero_ = RunClock::now();
   std::vector<std::vector<Event>> threads_;
 };
 

@@ -1,0 +1,209 @@
+#include "walker.hpp"
+
+#include <omp.h>
+
+#include <atomic>
+#include <boost/mpi/collectives.hpp>
+#include <exception>
+#include <mutex>
+
+#include "fault_notice.hpp"
+#include "hpar/engine/agreement.hpp"
+#include "hpar/engine/signals.hpp"
+
+namespace hpar {
+namespace {
+
+/// Failures and stops during one pass: kept by any thread, told to the other ranks by the main
+/// thread between blocks, agreed on by every rank after the pass.
+class PassControl {
+ public:
+  explicit PassControl(const boost::mpi::communicator& comm) : notice_(comm) {}
+
+  /// Keeps the first failure of this rank and abandons the pass (any thread).
+  void fail(std::exception_ptr e) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (!failure_) failure_ = std::move(e);
+    }
+    local_cause_ = true;
+    abandon_ = true;
+  }
+  /// True when the rest of the pass is to be skipped; notices a stop request (any thread).
+  [[nodiscard]] bool abandoned() {
+    if (abandon_.load(std::memory_order_relaxed)) return true;
+    if (!stop_requested()) return false;
+    local_cause_ = true;
+    abandon_ = true;
+    return true;
+  }
+  /// Main thread, between blocks: tells the others of a failure or stop here, hears theirs.
+  void keep_in_touch() {
+    try {
+      if (local_cause_) notice_.tell_all();
+      if (!abandon_ && notice_.heard()) abandon_ = true;
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+  /// Collective, after the pass: every rank learns of failures (throws them, agreed) and
+  /// stops. Returns true when some rank stopped early.
+  [[nodiscard]] bool settle(const boost::mpi::communicator& comm) {
+    if (local_cause_) notice_.tell_all();
+    notice_.settle();
+    agree(comm, failure_);
+    int stopped = 0;
+    boost::mpi::all_reduce(comm, abandon_ ? 1 : 0, stopped, boost::mpi::maximum<int>());
+    return stopped != 0;
+  }
+
+ private:
+  FaultNotice notice_;
+  std::mutex mutex_;
+  std::exception_ptr failure_;
+  std::atomic<bool> abandon_{false};      // skip the remaining blocks of this pass
+  std::atomic<bool> local_cause_{false};  // ... because of a failure or signal on this rank
+};
+
+class Walker {
+ public:
+  Walker(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan, BlockDealer& dealer,
+         const RunOptions& options, OrderedOutput& ordered)
+      : comm_(comm),
+        job_(job),
+        plan_(plan),
+        dealer_(dealer),
+        options_(options),
+        observers_(options.observers),
+        ordered_(ordered),
+        threads_(static_cast<std::size_t>(options.threads)),
+        scratch_(threads_, BlockScratch(plan)),
+        logs_(threads_) {
+    results_.states.resize(threads_);
+  }
+
+  WalkResults run() {
+    options_.schedule.apply();
+    for (int pass = 0; pass < plan_.passes; ++pass) {
+      results_.stopped = run_pass(pass);
+      if (results_.stopped) break;  // a stop signal: the remaining passes are skipped
+    }
+    for (const auto& log : logs_) results_.partials.append(log);
+    results_.items_done = items_done_.load();
+    results_.blocks_done = blocks_done_.load();
+    return std::move(results_);
+  }
+
+ private:
+  /// One pass: line up, take chunks until the dealer has none (or the pass is abandoned), then
+  /// agree. Returns whether some rank stopped early.
+  bool run_pass(int pass) {
+    observers_.pass_begin({pass, options_.threads, dealer_.expected(), &plan_});
+    {
+      const WaitSpan wait(observers_, Wait::barrier);
+      comm_.barrier();
+    }
+    const TimePoint start = RunClock::now();
+    PassControl control(comm_);
+    last_pass_ = pass == plan_.passes - 1;
+    pass_done_ = 0;
+    while (!control.abandoned()) {
+      std::optional<BlockSet> chunk;
+      try {
+        chunk = dealer_.next(pass);
+      } catch (...) {
+        control.fail(std::current_exception());
+      }
+      if (!chunk) break;
+      run_chunk(*chunk, pass, control);
+    }
+    results_.pass_seconds.push_back(seconds_between(start, RunClock::now()));
+    const bool complete = !control.abandoned();
+    observers_.pass_end(pass, complete);
+    const WaitSpan wait(observers_, Wait::agree);
+    return control.settle(comm_);
+  }
+
+  /// The rank's threads share out one chunk with the OpenMP schedule (`schedule(runtime)`).
+  void run_chunk(const BlockSet& chunk, int pass, PassControl& control) {
+    std::vector<TimePoint> loop_end(observers_.empty() ? 0 : threads_);
+#pragma omp parallel num_threads(options_.threads)
+    {
+      const auto thread = static_cast<std::size_t>(omp_get_thread_num());
+      if (plan_.thread_state && !results_.states[thread]) {
+        try {
+          results_.states[thread] = job_.make_thread_state();
+        } catch (...) {
+          control.fail(std::current_exception());
+        }
+      }
+#pragma omp barrier
+      const auto count = static_cast<std::int64_t>(chunk.count);
+#pragma omp for schedule(runtime) nowait
+      for (std::int64_t i = 0; i < count; ++i) {
+        if (thread == 0) control.keep_in_touch();  // only the main thread calls MPI
+        if (control.abandoned()) continue;
+        compute_block(chunk[static_cast<std::uint64_t>(i)], pass, thread, control);
+        if (thread == 0) {
+          observers_.tick(dealer_.progress(pass, pass_done_.load(std::memory_order_relaxed)));
+        }
+      }
+      if (!loop_end.empty()) loop_end[thread] = RunClock::now();
+    }
+    if (!loop_end.empty()) {  // each thread's wait for the slowest one at the end of the region
+      const TimePoint joined = RunClock::now();
+      for (std::size_t t = 0; t < threads_; ++t) {
+        observers_.wait(Wait::join, static_cast<int>(t), loop_end[t], joined);
+      }
+    }
+  }
+
+  /// Computes block `b` on `thread` and keeps its results.
+  void compute_block(std::uint64_t b, int pass, std::size_t thread, PassControl& control) {
+    const Block block{b, plan_.block(b), pass};
+    BlockScratch& scratch = scratch_[thread];
+    try {
+      const TimePoint begin = observers_.empty() ? TimePoint{} : RunClock::now();
+      BlockOutput out = scratch.prepare(last_pass_, results_.states[thread].get());
+      job_.compute(block, out);
+      if (last_pass_) {
+        logs_[thread].append(b, scratch.reals(), scratch.counts());
+        if (plan_.ordered_output) ordered_.put(b, std::move(scratch.bytes()));
+        items_done_.fetch_add(block.items.size(), std::memory_order_relaxed);
+        blocks_done_.fetch_add(1, std::memory_order_relaxed);
+      }
+      pass_done_.fetch_add(1, std::memory_order_relaxed);
+      if (!observers_.empty()) {
+        observers_.block_done(
+            {static_cast<int>(thread), pass, &block, &out, begin, RunClock::now()});
+      }
+    } catch (...) {
+      control.fail(std::current_exception());
+    }
+  }
+
+  const boost::mpi::communicator& comm_;
+  Job& job_;
+  const WorkPlan& plan_;
+  BlockDealer& dealer_;
+  const RunOptions& options_;
+  const Observers& observers_;
+  OrderedOutput& ordered_;
+  std::size_t threads_;
+  std::vector<BlockScratch> scratch_;  // one per thread
+  std::vector<PartialLog> logs_;       // one per thread
+  WalkResults results_;
+  bool last_pass_ = false;
+  std::atomic<std::uint64_t> items_done_{0};
+  std::atomic<std::uint64_t> blocks_done_{0};
+  std::atomic<std::uint64_t> pass_done_{0};
+};
+
+}  // namespace
+
+WalkResults walk_blocks(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan,
+                        BlockDealer& dealer, const RunOptions& options, OrderedOutput& ordered) {
+  return Walker(comm, job, plan, dealer, options, ordered).run();
+}
+
+}  // namespace hpar

@@ -1,0 +1,36 @@
+#pragma once
+// Engine-internal: the compute phase. Walks this rank's blocks with OpenMP threads, pass after
+// pass, chunk by chunk as the dealer hands them out.
+
+#include <boost/mpi/communicator.hpp>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dealer.hpp"
+#include "hpar/core/job.hpp"
+#include "hpar/engine/block_results.hpp"
+#include "hpar/engine/engine.hpp"
+#include "ordered_output.hpp"
+
+namespace hpar {
+
+/// What one rank's compute phase produced.
+struct WalkResults {
+  PartialLog partials;  ///< this rank's blocks of the last pass, in no particular order
+  std::vector<std::unique_ptr<ThreadState>> states;  ///< one per thread (thread_state jobs)
+  std::vector<double> pass_seconds;                  ///< this rank's time for each pass run
+  std::uint64_t items_done = 0;   ///< items whose blocks finished their last pass
+  std::uint64_t blocks_done = 0;  ///< blocks this rank computed in its last pass
+  bool stopped = false;           ///< some rank stopped early (agreed on every rank)
+};
+
+/// Runs every pass of `job` over the blocks `dealer` hands this rank. No exception leaves a
+/// parallel region: the first one is kept, the other threads skip their remaining blocks, the
+/// other ranks are told at once, and every rank throws it after the pass (agree). A stop
+/// request ends the walk after the current blocks; the agreed `stopped` says so. Collective.
+[[nodiscard]] WalkResults walk_blocks(const boost::mpi::communicator& comm, Job& job,
+                                      const WorkPlan& plan, BlockDealer& dealer,
+                                      const RunOptions& options, OrderedOutput& ordered);
+
+}  // namespace hpar
