@@ -224,6 +224,7 @@ class Mandelbrot final : public Job {
     p.block_items = 1;
     p.count_partials = partials;
     p.ordered_output = !image_.empty();
+    p.ordered_to_finish = true;  // the counts are binary: they go to the PNG only
     p.item_unit = "rows";
     return p;
   }
@@ -308,7 +309,6 @@ class Mandelbrot final : public Job {
     }
 
     JobResult result;
-    result.print_ordered = false;  // the counts are binary: they go to the PNG only
     std::vector<std::uint8_t> indices;
     if (!image_.empty()) indices = check_and_colour_image(g, problems);
     result.lines.push_back("result: mandelbrot " + std::to_string(w) + " x " + std::to_string(h) +

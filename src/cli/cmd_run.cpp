@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "hpar/cli/cli.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/parse.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
 #include "hpar/report/report.hpp"
@@ -21,7 +22,11 @@ namespace {
 po::options_description run_output_options() {
   po::options_description d("Output options");
   d.add_options()("output", po::value<std::string>()->value_name("FILE"),
-                  "write the job's ordered output to FILE instead of stdout (atomically)")(
+                  "write the job's ordered output to FILE instead of stdout (atomically; by "
+                  "every rank in parallel with MPI-IO when every rank sees FILE's directory)")(
+      "output-buffer", po::value<std::string>()->default_value("64Mi")->value_name("BYTES"),
+      "ordered output a rank holds in memory while it waits for its turn; past it, a "
+      "temporary spill file (in FILE's directory, else $TMPDIR)")(
       "report-json", po::value<std::string>()->value_name("FILE"),
       "also write the report as JSON (schema hpar-report/1)")("no-report",
                                                               "print results only, no report")(
@@ -47,14 +52,11 @@ void emit(const RunRecord& record, const ParsedRun& parsed, RunContext context,
   const double t_output = MPI_Wtime();
   if (record.complete) {
     for (const auto& line : record.result.lines) std::cout << line << "\n";
-    if (record.plan.ordered_output && record.result.print_ordered) {
-      if (parsed.vm.count("output") != 0U) {
-        const auto path = parsed.vm["output"].as<std::string>();
-        write_file_atomically(path, record.ordered);
-        std::cout << "result: wrote " << record.ordered.size() << " bytes to " << path << "\n";
-      } else {
-        std::cout.write(record.ordered.data(), static_cast<std::streamsize>(record.ordered.size()));
-      }
+    if (record.plan.ordered_output && !record.plan.ordered_to_finish &&
+        parsed.vm.count("output") != 0U) {
+      std::cout << "result: wrote " << record.ordered_stats.bytes << " bytes to "
+                << parsed.vm["output"].as<std::string>()
+                << (record.ordered_stats.parallel ? " (every rank, MPI-IO)" : "") << "\n";
     }
   }
   std::cout.flush();
@@ -117,6 +119,15 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   if (tracing) {
     world.barrier();
     trace.start();
+  }
+  // Ordered output streams to standard output, or to --output, while the blocks finish.
+  parsed.run.ordered.buffer_bytes =
+      parse_size(parsed.vm["output-buffer"].as<std::string>(), "--output-buffer");
+  if (parsed.vm.count("output") != 0U) {
+    parsed.run.ordered.kind = OrderedDestination::Kind::file;
+    parsed.run.ordered.path = parsed.vm["output"].as<std::string>();
+  } else {
+    parsed.run.ordered.kind = OrderedDestination::Kind::standard_output;
   }
   const RunRecord record = run_job(world, *parsed.job, parsed.vm, parsed.run);
   nlohmann::json trace_doc;

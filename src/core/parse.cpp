@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "hpar/core/errors.hpp"
@@ -33,6 +34,28 @@ std::uint64_t parse_count(std::string_view text, std::string_view option) {
   if (real >= 18446744073709551616.0) bad(option, text, "too large (at most 2^64-1)");
   if (real > 9007199254740992.0) bad(option, text, "write numbers above 2^53 in digits");
   return static_cast<std::uint64_t>(real);
+}
+
+std::uint64_t parse_size(std::string_view text, std::string_view option) {
+  struct Suffix {
+    std::string_view name;
+    std::uint64_t factor;
+  };
+  constexpr Suffix suffixes[] = {{"Ki", 1ULL << 10},   {"Mi", 1ULL << 20},     {"Gi", 1ULL << 30},
+                                 {"Ti", 1ULL << 40},   {"k", 1000ULL},         {"M", 1000000ULL},
+                                 {"G", 1000000000ULL}, {"T", 1000000000000ULL}};
+  std::uint64_t factor = 1;
+  std::string_view digits = text;
+  for (const auto& s : suffixes) {
+    if (digits.size() > s.name.size() && digits.ends_with(s.name)) {
+      digits.remove_suffix(s.name.size());
+      factor = s.factor;
+      break;
+    }
+  }
+  const std::uint64_t value = parse_count(digits, option);
+  if (value != 0 && factor > UINT64_MAX / value) bad(option, text, "too large (at most 2^64-1)");
+  return value * factor;
 }
 
 std::int64_t parse_int(std::string_view text, std::string_view option) {

@@ -1,6 +1,7 @@
 #include "hpar/engine/engine.hpp"
 
 #include <mpi.h>
+#include <sys/resource.h>
 
 #include <boost/mpi/collectives.hpp>
 #include <boost/program_options/variables_map.hpp>
@@ -22,6 +23,13 @@ PhaseStats phase_stats(const boost::mpi::communicator& comm, double seconds) {
   boost::mpi::all_reduce(comm, seconds, s.avg, std::plus<double>());
   s.avg /= comm.size();
   return s;
+}
+
+/// This process's peak resident memory so far, in bytes.
+std::uint64_t peak_rss() {
+  rusage usage = {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux: KiB
 }
 
 /// A run in its phases: setup, compute, gather, finish. Each step is collective.
@@ -49,6 +57,7 @@ class JobRun {
     record_.compute = phase_stats(comm_, compute);
     record_.gather = phase_stats(comm_, gather);
     record_.total = phase_stats(comm_, seconds_between(begin, RunClock::now()));
+    boost::mpi::gather(comm_, peak_rss(), record_.rank_peak_rss, 0);
     record_.imbalance =
         record_.compute.avg > 0 ? record_.compute.max / record_.compute.avg - 1.0 : 0.0;
     return std::move(record_);
@@ -70,6 +79,9 @@ class JobRun {
     }
     agree(comm_, failure);
     dealer_ = make_dealer(comm_, record_.plan, options_.distribution, options_.threads);
+    if (record_.plan.ordered_output) {
+      ordered_ = std::make_unique<OrderedStream>(comm_, record_.plan, options_.ordered);
+    }
     try {
       job_->prepare(dealer_->items());
     } catch (...) {
@@ -94,7 +106,12 @@ class JobRun {
   /// compute time, the sum of its passes.
   double compute_blocks() {
     const TimePoint begin = RunClock::now();
-    walk_ = walk_blocks(comm_, *job_, record_.plan, *dealer_, options_, ordered_);
+    try {
+      walk_ = walk_blocks(comm_, *job_, record_.plan, *dealer_, options_, ordered_.get());
+    } catch (...) {  // agreed on every rank: leave nothing in flight, no partial file
+      if (ordered_) ordered_->abandon();
+      throw;
+    }
     dealer_.reset();  // collective for the dynamic dealer: every rank is here
     observers_.phase(Phase::compute, begin, RunClock::now());
     double seconds = 0.0;
@@ -113,13 +130,30 @@ class JobRun {
     record_.pass_seconds.resize(pass_seconds.size());
     boost::mpi::reduce(comm_, pass_seconds.data(), static_cast<int>(pass_seconds.size()),
                        record_.pass_seconds.data(), boost::mpi::maximum<double>(), 0);
+    if (ordered_) deliver_ordered();
     if (record_.complete) {
       gather_partials();
-      if (record_.plan.ordered_output) gathered_.ordered = ordered_.join(comm_, record_.plan);
       if (record_.plan.thread_state) gather_states();
       gathered_.pass_seconds = record_.pass_seconds;
     }
     return span.close();
+  }
+
+  /// Completes the ordered output (every block delivered, the file committed), or drops it
+  /// when the run stopped early.
+  void deliver_ordered() {
+    if (!record_.complete) {
+      ordered_->abandon();
+      return;
+    }
+    ordered_->finish();
+    record_.ordered_stats = ordered_->stats();
+    if (comm_.rank() != 0) return;
+    if (record_.plan.ordered_to_finish) {
+      gathered_.ordered = ordered_->take_memory();
+    } else {
+      record_.ordered = ordered_->take_memory();
+    }
   }
 
   void gather_partials() {
@@ -161,7 +195,6 @@ class JobRun {
       PhaseSpan span(observers_, Phase::finish);
       try {
         record_.result = job_->finish(gathered_);
-        record_.ordered = std::move(gathered_.ordered);
       } catch (...) {
         failure = std::current_exception();
       }
@@ -178,7 +211,7 @@ class JobRun {
   RunRecord record_;
   std::unique_ptr<Job> job_;
   std::unique_ptr<BlockDealer> dealer_;
-  OrderedOutput ordered_;
+  std::unique_ptr<OrderedStream> ordered_;
   WalkResults walk_;
   Gathered gathered_;
 };

@@ -1,51 +1,406 @@
 #include "ordered_output.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <numeric>
+#include <boost/mpi/collectives.hpp>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
 
 #include "hpar/core/errors.hpp"
-#include "hpar/engine/gather.hpp"
+#include "hpar/engine/agreement.hpp"
 
 namespace hpar {
+namespace {
 
-void OrderedOutput::put(std::uint64_t block, std::string&& bytes) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  blocks_.emplace_back(block, std::move(bytes));
+/// Sends a rank keeps in flight before it holds further blocks back (in its store).
+constexpr std::size_t max_in_flight = 4;
+/// Largest piece of one MPI-IO write (MPI counts are int).
+constexpr std::uint64_t max_write = std::uint64_t{1} << 30;
+
+void append_u64(std::string& out, std::uint64_t v) {
+  char raw[sizeof v];
+  std::memcpy(raw, &v, sizeof v);
+  out.append(raw, sizeof v);
 }
 
-std::string OrderedOutput::join(const boost::mpi::communicator& comm, const WorkPlan& plan) {
-  std::sort(blocks_.begin(), blocks_.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::uint64_t> index;
-  std::vector<std::uint64_t> sizes;
-  std::vector<std::string> pieces;
-  for (auto& [block, bytes] : blocks_) {
-    index.push_back(block);
-    sizes.push_back(bytes.size());
-    pieces.push_back(std::move(bytes));
-  }
-  blocks_.clear();
-  std::string all = gather_pieces(comm, pieces);
-  std::vector<std::string>().swap(pieces);
-  const auto all_index = gather_values<std::uint64_t>(comm, index);
-  const auto all_sizes = gather_values<std::uint64_t>(comm, sizes);
-  if (comm.rank() != 0) return {};
-  // Rank order -> block order: where each block's bytes start in `all`.
-  std::vector<std::uint64_t> source(plan.blocks(), 0);
-  std::vector<std::uint64_t> size(plan.blocks(), 0);
-  std::uint64_t offset = 0;
-  for (std::size_t k = 0; k < all_index.size(); ++k) {
-    const std::uint64_t b = all_index[k];
-    if (b >= plan.blocks()) throw RuntimeError("internal error: ordered output of a stray block");
-    source[b] = offset;
-    size[b] = all_sizes[k];
-    offset += all_sizes[k];
-  }
-  if (std::is_sorted(all_index.begin(), all_index.end())) return all;  // block distribution
-  std::string out;
-  out.reserve(all.size());
-  for (std::uint64_t b = 0; b < plan.blocks(); ++b) out.append(all, source[b], size[b]);
+/// The bytes of a list of 64-bit values, as one message.
+std::string message_of(const std::vector<std::uint64_t>& values) {
+  std::string out(values.size() * sizeof(std::uint64_t), '\0');
+  std::memcpy(out.data(), values.data(), out.size());
   return out;
+}
+
+std::uint64_t read_u64(const char* at) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, at, sizeof v);
+  return v;
+}
+
+/// The directory spill files go to: the output file's, else $TMPDIR, else /tmp.
+std::string spill_directory(const OrderedDestination& d) {
+  if (d.kind == OrderedDestination::Kind::file && d.path != "-") {
+    const std::filesystem::path p(d.path);
+    return p.has_parent_path() ? p.parent_path().string() : std::string(".");
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+/// A short nap when a wait loop made no progress, so waiting ranks leave the cores to others.
+void nap() {
+  const timespec t{0, 50'000};
+  nanosleep(&t, nullptr);
+}
+
+}  // namespace
+
+OrderedStream::OrderedStream(const boost::mpi::communicator& comm, const WorkPlan& plan,
+                             const OrderedDestination& destination)
+    : comm_(comm, boost::mpi::comm_duplicate),
+      rank_(comm.rank()),
+      blocks_(plan.blocks()),
+      kind_(plan.ordered_to_finish ? OrderedDestination::Kind::memory : destination.kind),
+      store_(destination.buffer_bytes, spill_directory(destination)),
+      sent_to_(static_cast<std::size_t>(comm.size()), 0),
+      received_from_(static_cast<std::size_t>(comm.size()), 0) {
+  if (kind_ == OrderedDestination::Kind::file) open_file(destination);
+}
+
+OrderedStream::~OrderedStream() {
+  if (!closed_) abandon();
+}
+
+/// Rank 0 opens the file (a temporary name beside it); when it is a regular file that every
+/// rank sees, every rank opens it with MPI-IO and the blocks are written in parallel.
+void OrderedStream::open_file(const OrderedDestination& destination) {
+  std::exception_ptr failure;
+  std::string staging;
+  std::uint64_t inode = 0;
+  if (rank_ == 0) {
+    try {
+      file_ = std::make_unique<AtomicFile>(destination.path);
+      if (!file_->direct()) staging = file_->staging_path();
+      struct stat st = {};
+      if (!staging.empty() && ::stat(staging.c_str(), &st) == 0) inode = st.st_ino;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  agree(comm_, failure);
+  if (comm_.size() == 1) return;
+  boost::mpi::broadcast(comm_, staging, 0);
+  boost::mpi::broadcast(comm_, inode, 0);
+  struct stat st = {};
+  const int sees = !staging.empty() && ::stat(staging.c_str(), &st) == 0 && st.st_ino == inode;
+  int all_see = 0;
+  boost::mpi::all_reduce(comm_, sees, all_see, boost::mpi::minimum<int>());
+  if (all_see == 0) return;  // rank 0 alone writes, as for standard output
+  const int rc =
+      MPI_File_open(MPI_Comm(comm_), staging.c_str(), MPI_MODE_WRONLY, MPI_INFO_NULL, &handle_);
+  int ok = rc == MPI_SUCCESS ? 1 : 0;
+  int all_ok = 0;
+  boost::mpi::all_reduce(comm_, ok, all_ok, boost::mpi::minimum<int>());
+  if (all_ok == 0) {
+    if (rc == MPI_SUCCESS) MPI_File_close(&handle_);
+    throw RuntimeError("cannot open '" + destination.path + "' with MPI-IO on every rank");
+  }
+  parallel_ = true;
+}
+
+void OrderedStream::put(std::uint64_t block, std::string&& bytes) {
+  const std::uint64_t size = bytes.size();
+  store_.put(block, std::move(bytes));
+  if (parallel_) {
+    const std::lock_guard<std::mutex> lock(sizes_mutex_);
+    new_sizes_.push_back(block);
+    new_sizes_.push_back(size);
+    ++writes_left_;
+  }
+}
+
+void OrderedStream::pump() {
+  complete_sends();
+  if (parallel_) {
+    pump_parallel();
+  } else {
+    pump_through_root();
+  }
+}
+
+void OrderedStream::pump_through_root() {
+  if (rank_ != 0) {
+    send_blocks_to_root();
+    return;
+  }
+  receive_data();
+  bool wrote = false;
+  while (frontier_ < blocks_ && store_.contains(frontier_)) {
+    const std::string bytes = store_.take(frontier_);
+    emit(bytes);
+    bytes_ += bytes.size();
+    ++frontier_;
+    wrote = true;
+  }
+  if (wrote && kind_ == OrderedDestination::Kind::standard_output) std::cout.flush();
+}
+
+void OrderedStream::pump_parallel() {
+  if (rank_ != 0) {
+    send_new_sizes();
+    receive_offsets();
+    return;
+  }
+  receive_sizes();
+  assign_offsets();
+}
+
+/// Non-root, through rank 0: the lowest blocks held go to rank 0, a few in flight at a time;
+/// the rest wait in the store (spilling past its budget), so a rank never blocks here.
+void OrderedStream::send_blocks_to_root() {
+  while (sends_.size() < max_in_flight) {
+    const auto block = store_.first();
+    if (!block) return;
+    std::string buffer = store_.take(*block);
+    append_u64(buffer, *block);  // a trailer: rank 0 receives the bytes in place
+    post(0, data_tag, std::move(buffer));
+  }
+}
+
+/// Rank 0: every data message that has arrived goes into the store.
+void OrderedStream::receive_data() {
+  for (;;) {
+    int flag = 0;
+    MPI_Message message = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    check_mpi(MPI_Improbe(MPI_ANY_SOURCE, data_tag, MPI_Comm(comm_), &flag, &message, &status),
+              "MPI_Improbe");
+    if (flag == 0) return;
+    MPI_Count count = 0;
+    check_mpi(MPI_Get_elements_x(&status, MPI_BYTE, &count), "MPI_Get_elements_x");
+    if (count < static_cast<MPI_Count>(sizeof(std::uint64_t)) || count > INT_MAX) {
+      throw RuntimeError("a block's ordered output is larger than 2 GiB");
+    }
+    std::string bytes(static_cast<std::size_t>(count), '\0');
+    check_mpi(
+        MPI_Mrecv(bytes.data(), static_cast<int>(count), MPI_BYTE, &message, MPI_STATUS_IGNORE),
+        "MPI_Mrecv");
+    ++received_from_[static_cast<std::size_t>(status.MPI_SOURCE)];
+    const std::uint64_t block = read_u64(bytes.data() + bytes.size() - sizeof(std::uint64_t));
+    bytes.resize(bytes.size() - sizeof(std::uint64_t));
+    store_.put(block, std::move(bytes));
+  }
+}
+
+/// Non-root, parallel: the sizes of blocks finished since the last call go to rank 0.
+void OrderedStream::send_new_sizes() {
+  std::vector<std::uint64_t> sizes;
+  {
+    const std::lock_guard<std::mutex> lock(sizes_mutex_);
+    sizes.swap(new_sizes_);
+  }
+  if (!sizes.empty()) post(0, sizes_tag, message_of(sizes));
+}
+
+/// Rank 0, parallel: sizes told by the ranks (and its own) wait for their turn.
+void OrderedStream::receive_sizes() {
+  const auto take = [this](const std::vector<std::uint64_t>& pairs, int owner) {
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2)
+      pending_[pairs[i]] = {owner, pairs[i + 1]};
+  };
+  {
+    std::vector<std::uint64_t> mine;
+    {
+      const std::lock_guard<std::mutex> lock(sizes_mutex_);
+      mine.swap(new_sizes_);
+    }
+    take(mine, 0);
+  }
+  for (;;) {
+    int flag = 0;
+    MPI_Message message = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    check_mpi(MPI_Improbe(MPI_ANY_SOURCE, sizes_tag, MPI_Comm(comm_), &flag, &message, &status),
+              "MPI_Improbe");
+    if (flag == 0) return;
+    int count = 0;
+    check_mpi(MPI_Get_count(&status, MPI_UINT64_T, &count), "MPI_Get_count");
+    std::vector<std::uint64_t> pairs(static_cast<std::size_t>(count));
+    check_mpi(MPI_Mrecv(pairs.data(), count, MPI_UINT64_T, &message, MPI_STATUS_IGNORE),
+              "MPI_Mrecv");
+    ++received_from_[static_cast<std::size_t>(status.MPI_SOURCE)];
+    take(pairs, status.MPI_SOURCE);
+  }
+}
+
+/// Rank 0, parallel: the finished prefix gets its offsets; rank 0 writes its own blocks, and
+/// tells each other rank where its blocks go.
+void OrderedStream::assign_offsets() {
+  std::map<int, std::vector<std::uint64_t>> batches;
+  for (auto it = pending_.find(frontier_); it != pending_.end(); it = pending_.find(frontier_)) {
+    const auto [owner, size] = it->second;
+    pending_.erase(it);
+    if (owner == 0) {
+      write_at(frontier_, bytes_);
+    } else {
+      batches[owner].push_back(frontier_);
+      batches[owner].push_back(bytes_);
+    }
+    bytes_ += size;
+    ++frontier_;
+  }
+  for (const auto& [owner, pairs] : batches) post(owner, offsets_tag, message_of(pairs));
+}
+
+/// Non-root, parallel: offsets from rank 0; each block is written there and forgotten.
+void OrderedStream::receive_offsets() {
+  for (;;) {
+    int flag = 0;
+    MPI_Message message = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    check_mpi(MPI_Improbe(0, offsets_tag, MPI_Comm(comm_), &flag, &message, &status),
+              "MPI_Improbe");
+    if (flag == 0) return;
+    int count = 0;
+    check_mpi(MPI_Get_count(&status, MPI_UINT64_T, &count), "MPI_Get_count");
+    std::vector<std::uint64_t> pairs(static_cast<std::size_t>(count));
+    check_mpi(MPI_Mrecv(pairs.data(), count, MPI_UINT64_T, &message, MPI_STATUS_IGNORE),
+              "MPI_Mrecv");
+    ++received_from_[0];
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) write_at(pairs[i], pairs[i + 1]);
+  }
+}
+
+void OrderedStream::write_at(std::uint64_t block, std::uint64_t offset) {
+  const std::string bytes = store_.take(block);
+  for (std::uint64_t done = 0; done < bytes.size();) {
+    const std::uint64_t piece = std::min<std::uint64_t>(bytes.size() - done, max_write);
+    MPI_Status status;
+    check_mpi(MPI_File_write_at(handle_, static_cast<MPI_Offset>(offset + done),
+                                bytes.data() + done, static_cast<int>(piece), MPI_BYTE, &status),
+              "MPI_File_write_at");
+    done += piece;
+  }
+  const std::lock_guard<std::mutex> lock(sizes_mutex_);
+  --writes_left_;
+}
+
+void OrderedStream::emit(std::string_view bytes) {
+  switch (kind_) {
+    case OrderedDestination::Kind::memory:
+      memory_.append(bytes);
+      break;
+    case OrderedDestination::Kind::standard_output:
+      std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (!std::cout) throw RuntimeError("cannot write to standard output");
+      break;
+    case OrderedDestination::Kind::file:
+      file_->write(bytes);
+      break;
+  }
+}
+
+void OrderedStream::post(int to, int tag, std::string&& buffer) {
+  if (buffer.size() > INT_MAX) throw RuntimeError("a block's ordered output is larger than 2 GiB");
+  Send& s = sends_.emplace_back();
+  s.buffer = std::move(buffer);
+  check_mpi(MPI_Isend(s.buffer.data(), static_cast<int>(s.buffer.size()), MPI_BYTE, to, tag,
+                      MPI_Comm(comm_), &s.request),
+            "MPI_Isend");
+  ++sent_to_[static_cast<std::size_t>(to)];
+}
+
+/// Frees the sends that completed; true when none is left in flight.
+bool OrderedStream::complete_sends() {
+  for (auto it = sends_.begin(); it != sends_.end();) {
+    int done = 0;
+    check_mpi(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    it = done != 0 ? sends_.erase(it) : std::next(it);
+  }
+  return sends_.empty();
+}
+
+/// True when this rank has nothing left to deliver (rank 0: the whole output is out).
+bool OrderedStream::delivered() const {
+  if (!sends_.empty()) return false;
+  if (rank_ == 0) return frontier_ == blocks_;
+  if (!parallel_) return store_.size() == 0;
+  return store_.size() == 0 && writes_left_ == 0;
+}
+
+void OrderedStream::finish() {
+  std::exception_ptr failure;
+  try {
+    while (!delivered()) {
+      const std::uint64_t before = frontier_;
+      const std::size_t held = store_.size();
+      pump();
+      if (frontier_ == before && store_.size() == held) nap();
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  agree(comm_, failure);
+  closed_ = true;
+  if (parallel_) check_mpi(MPI_File_close(&handle_), "MPI_File_close");
+  if (rank_ == 0) {
+    try {
+      if (kind_ == OrderedDestination::Kind::standard_output) std::cout.flush();
+      if (file_) file_->commit();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  agree(comm_, failure);
+}
+
+void OrderedStream::abandon() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  try {
+    // Every message sent is received (and dropped), so none is left over on the communicator.
+    std::vector<std::uint64_t> expected(sent_to_.size());
+    MPI_Alltoall(sent_to_.data(), 1, MPI_UINT64_T, expected.data(), 1, MPI_UINT64_T,
+                 MPI_Comm(comm_));
+    for (;;) {
+      const bool sent = complete_sends();
+      bool all_in = true;
+      for (std::size_t r = 0; r < expected.size(); ++r)
+        all_in = all_in && received_from_[r] >= expected[r];
+      if (sent && all_in) break;
+      int flag = 0;
+      MPI_Message message = MPI_MESSAGE_NULL;
+      MPI_Status status;
+      MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_Comm(comm_), &flag, &message, &status);
+      if (flag == 0) {
+        nap();
+        continue;
+      }
+      MPI_Count count = 0;
+      MPI_Get_elements_x(&status, MPI_BYTE, &count);
+      std::vector<char> sink(static_cast<std::size_t>(count));
+      MPI_Mrecv(sink.data(), static_cast<int>(count), MPI_BYTE, &message, MPI_STATUS_IGNORE);
+      ++received_from_[static_cast<std::size_t>(status.MPI_SOURCE)];
+    }
+    if (parallel_) MPI_File_close(&handle_);
+  } catch (...) {
+  }
+  if (file_) file_->abandon();
+}
+
+OrderedStats OrderedStream::stats() const {
+  OrderedStats s;
+  s.bytes = bytes_;
+  s.parallel = parallel_;
+  s.root_peak = store_.peak_memory();
+  std::uint64_t mine = store_.spilled();
+  boost::mpi::reduce(comm_, mine, s.spilled, std::plus<std::uint64_t>(), 0);
+  return s;
 }
 
 }  // namespace hpar

@@ -1,29 +1,102 @@
 #pragma once
-// Engine-internal: the ordered output of a run (blocks' bytes, joined in block order on rank 0).
+// Engine-internal: a run's ordered output, streamed in block order while the blocks are computed.
+//
+// Two ways, one protocol (rank 0 coordinates, every other rank talks only to it, on a private
+// duplicate of the communicator, from its main thread between blocks):
+//  - through rank 0: ranks send their finished blocks' bytes to rank 0, which emits the longest
+//    finished prefix at once (standard output, a file, or memory for the job's finish);
+//  - in parallel (a file every rank sees): ranks send only their blocks' sizes; rank 0 turns the
+//    finished prefix into offsets and sends each block's offset to its rank, which writes it with
+//    MPI-IO into the temporary file; rank 0 renames it when every block is written.
+// Bytes waiting for their turn are kept in a BlockStore (memory up to a budget, then a spill
+// file), so no rank's memory grows with the output.
+
+#include <mpi.h>
 
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "block_store.hpp"
+#include "hpar/core/files.hpp"
 #include "hpar/core/job.hpp"
+#include "hpar/engine/engine.hpp"
 
 namespace hpar {
 
-/// Collects the bytes of this rank's finished blocks and joins every rank's in block order on
-/// rank 0. put() is thread-safe; the rest is for the main thread.
-class OrderedOutput {
+class OrderedStream {
  public:
-  /// Keeps block `block`'s bytes (any thread).
+  /// Collective: opens the destination on rank 0 (and, for a file every rank sees, on all).
+  OrderedStream(const boost::mpi::communicator& comm, const WorkPlan& plan,
+                const OrderedDestination& destination);
+  OrderedStream(const OrderedStream&) = delete;
+  OrderedStream& operator=(const OrderedStream&) = delete;
+  ~OrderedStream();
+
+  /// Hands over block `block`'s bytes (any thread).
   void put(std::uint64_t block, std::string&& bytes);
-  /// Collective: every rank's blocks, joined in block order, on rank 0 ("" elsewhere).
-  [[nodiscard]] std::string join(const boost::mpi::communicator& comm, const WorkPlan& plan);
+  /// Moves bytes along without waiting (main thread only).
+  void pump();
+  /// Collective: waits until every block is delivered, then commits the destination.
+  void finish();
+  /// Collective: drops everything in flight; a file destination is left untouched.
+  void abandon() noexcept;
+
+  /// Rank 0, memory destination: the joined bytes.
+  [[nodiscard]] std::string take_memory() { return std::move(memory_); }
+  /// What the stream did (rank 0's view after finish()).
+  [[nodiscard]] OrderedStats stats() const;
 
  private:
-  std::mutex mutex_;
-  std::vector<std::pair<std::uint64_t, std::string>> blocks_;
+  struct Send {
+    MPI_Request request = MPI_REQUEST_NULL;
+    std::string buffer;
+  };
+  enum Tag : int { data_tag = 1, sizes_tag = 2, offsets_tag = 3 };
+
+  void pump_through_root();
+  void pump_parallel();
+  void receive_data();
+  void receive_sizes();
+  void receive_offsets();
+  void assign_offsets();
+  void send_blocks_to_root();
+  void send_new_sizes();
+  void emit(std::string_view bytes);
+  void write_at(std::uint64_t block, std::uint64_t offset);
+  void post(int to, int tag, std::string&& buffer);
+  bool complete_sends();
+  [[nodiscard]] bool delivered() const;
+  void open_file(const OrderedDestination& destination);
+
+  boost::mpi::communicator comm_;
+  int rank_ = 0;
+  std::uint64_t blocks_ = 0;
+  OrderedDestination::Kind kind_;
+  bool parallel_ = false;  ///< every rank writes its own blocks into the shared file
+  BlockStore store_;
+  std::list<Send> sends_;
+  std::vector<std::uint64_t> sent_to_;        ///< messages sent to each rank
+  std::vector<std::uint64_t> received_from_;  ///< messages received from each rank
+  // Rank 0: the prefix emitted (or assigned offsets) so far.
+  std::uint64_t frontier_ = 0;
+  std::uint64_t bytes_ = 0;  ///< bytes of the prefix, = the next block's offset
+  std::string memory_;
+  std::unique_ptr<AtomicFile> file_;
+  // Parallel mode.
+  MPI_File handle_ = MPI_FILE_NULL;
+  std::mutex sizes_mutex_;
+  std::vector<std::uint64_t> new_sizes_;  ///< (block, size) pairs not yet told to rank 0
+  std::map<std::uint64_t, std::pair<int, std::uint64_t>> pending_;  ///< rank 0: owner, size
+  std::uint64_t writes_left_ = 0;  ///< blocks this rank put and has not written yet
+  std::mutex count_mutex_;
+  bool closed_ = false;
 };
 
 }  // namespace hpar

@@ -68,7 +68,7 @@ class PassControl {
 class Walker {
  public:
   Walker(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan, BlockDealer& dealer,
-         const RunOptions& options, OrderedOutput& ordered)
+         const RunOptions& options, OrderedStream* ordered)
       : comm_(comm),
         job_(job),
         plan_(plan),
@@ -116,6 +116,7 @@ class Walker {
       }
       if (!chunk) break;
       run_chunk(*chunk, pass, control);
+      pump(control);
     }
     results_.pass_seconds.push_back(seconds_between(start, RunClock::now()));
     const bool complete = !control.abandoned();
@@ -141,7 +142,10 @@ class Walker {
       const auto count = static_cast<std::int64_t>(chunk.count);
 #pragma omp for schedule(runtime) nowait
       for (std::int64_t i = 0; i < count; ++i) {
-        if (thread == 0) control.keep_in_touch();  // only the main thread calls MPI
+        if (thread == 0) {  // only the main thread calls MPI
+          control.keep_in_touch();
+          pump(control);
+        }
         if (control.abandoned()) continue;
         compute_block(chunk[static_cast<std::uint64_t>(i)], pass, thread, control);
         if (thread == 0) {
@@ -158,6 +162,16 @@ class Walker {
     }
   }
 
+  /// Main thread: moves finished blocks' ordered bytes along (never waits).
+  void pump(PassControl& control) {
+    if (ordered_ == nullptr) return;
+    try {
+      ordered_->pump();
+    } catch (...) {
+      control.fail(std::current_exception());
+    }
+  }
+
   /// Computes block `b` on `thread` and keeps its results.
   void compute_block(std::uint64_t b, int pass, std::size_t thread, PassControl& control) {
     const Block block{b, plan_.block(b), pass};
@@ -168,7 +182,7 @@ class Walker {
       job_.compute(block, out);
       if (last_pass_) {
         logs_[thread].append(b, scratch.reals(), scratch.counts());
-        if (plan_.ordered_output) ordered_.put(b, std::move(scratch.bytes()));
+        if (ordered_ != nullptr) ordered_->put(b, std::move(scratch.bytes()));
         items_done_.fetch_add(block.items.size(), std::memory_order_relaxed);
         blocks_done_.fetch_add(1, std::memory_order_relaxed);
       }
@@ -188,7 +202,7 @@ class Walker {
   BlockDealer& dealer_;
   const RunOptions& options_;
   const Observers& observers_;
-  OrderedOutput& ordered_;
+  OrderedStream* ordered_;
   std::size_t threads_;
   std::vector<BlockScratch> scratch_;  // one per thread
   std::vector<PartialLog> logs_;       // one per thread
@@ -202,7 +216,7 @@ class Walker {
 }  // namespace
 
 WalkResults walk_blocks(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan,
-                        BlockDealer& dealer, const RunOptions& options, OrderedOutput& ordered) {
+                        BlockDealer& dealer, const RunOptions& options, OrderedStream* ordered) {
   return Walker(comm, job, plan, dealer, options, ordered).run();
 }
 

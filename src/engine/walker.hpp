@@ -28,9 +28,10 @@ struct WalkResults {
 /// Runs every pass of `job` over the blocks `dealer` hands this rank. No exception leaves a
 /// parallel region: the first one is kept, the other threads skip their remaining blocks, the
 /// other ranks are told at once, and every rank throws it after the pass (agree). A stop
-/// request ends the walk after the current blocks; the agreed `stopped` says so. Collective.
+/// request ends the walk after the current blocks; the agreed `stopped` says so. The blocks'
+/// ordered bytes go to `ordered` (when the plan has them). Collective.
 [[nodiscard]] WalkResults walk_blocks(const boost::mpi::communicator& comm, Job& job,
                                       const WorkPlan& plan, BlockDealer& dealer,
-                                      const RunOptions& options, OrderedOutput& ordered);
+                                      const RunOptions& options, OrderedStream* ordered);
 
 }  // namespace hpar

@@ -113,6 +113,12 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
         {"total", stats_json(record.total)}}},
       {"pass_seconds", record.pass_seconds},
       {"imbalance", record.imbalance},
+      {"memory", {{"peak_rss_bytes", record.rank_peak_rss}}},
+      {"ordered_output",
+       {{"bytes", record.ordered_stats.bytes},
+        {"parallel", record.ordered_stats.parallel},
+        {"rank0_peak_buffer_bytes", record.ordered_stats.root_peak},
+        {"spilled_bytes", record.ordered_stats.spilled}}},
       {"throughput", {{"value", throughput.value}, {"unit", throughput.unit}}},
       {"result", record.result.lines},
       {"metrics", metrics},
@@ -170,6 +176,18 @@ void print_report(std::ostream& out, const nlohmann::json& r) {
   out << "imbalance    " << std::fixed << std::setprecision(1)
       << 100.0 * r["imbalance"].get<double>() << " % (compute max/avg - 1)\n"
       << std::defaultfloat;
+  if (r.contains("memory") && !r["memory"]["peak_rss_bytes"].empty()) {
+    const auto rss = r["memory"]["peak_rss_bytes"].get<std::vector<std::uint64_t>>();
+    const auto most = std::max_element(rss.begin(), rss.end());
+    constexpr double mib = 1024.0 * 1024.0;
+    out << "memory       peak RSS rank 0 " << std::fixed << std::setprecision(1)
+        << static_cast<double>(rss.front()) / mib << " MiB";
+    if (rss.size() > 1) {
+      out << ", most " << static_cast<double>(*most) / mib << " MiB (rank " << most - rss.begin()
+          << ")";
+    }
+    out << std::defaultfloat << "\n";
+  }
   out << "throughput   " << rate_text(r["throughput"]["value"].get<double>()) << " "
       << r["throughput"]["unit"].get<std::string>() << "\n";
   for (const auto& [k, v] : r["metrics"].items()) {

@@ -101,3 +101,73 @@ case_cyclic_distribution_keeps_input_order() {
   awk 'BEGIN { for (x = 1; x <= 20000; x++) printf "%d: %d %d\n", x, x + 1, x + 2 }' >expected.txt
   cmp -s layout_2x2.txt expected.txt || fail "cyclic output out of order"
 }
+
+case_dynamic_distribution_keeps_input_order() {
+  same_at_layouts numbers --range 1:20000 --steps 2 --distribution dynamic
+  awk 'BEGIN { for (x = 1; x <= 20000; x++) printf "%d: %d %d\n", x, x + 1, x + 2 }' >expected.txt
+  cmp -s layout_2x2.txt expected.txt || fail "dynamic output out of order"
+}
+
+# The first lines reach the reader while the run goes on: rank 0 emits every finished prefix
+# of blocks at once instead of holding the output until the end.
+case_output_streams_while_the_run_goes_on() {
+  mkfifo pipe
+  "$MPIEXEC" -q -n 2 --oversubscribe --bind-to none \
+    "$HPAR" run numbers --range 1:50000000 --no-report --progress off >pipe 2>err.txt &
+  local launcher=$! first alive
+  {
+    read -r first
+    kill -0 "$launcher" 2>/dev/null && alive=yes
+    echo "$first" >first.txt
+    echo "${alive:-no}" >alive.txt
+    pkill -TERM -P "$launcher"  # enough seen: stop the ranks (they stop cleanly, exit 4)
+    cat >/dev/null
+  } <pipe
+  wait "$launcher"
+  [ "$(cat first.txt)" = "1: 2 3 4 5 6" ] || fail "first line: $(cat first.txt)"
+  [ "$(cat alive.txt)" = yes ] || fail "the run had ended before its first line was read"
+  # The signal found the blocks still being computed: the line was out before the compute
+  # phase ended, not after a gather.
+  grep -q "stopped early by a signal" err.txt || fail "not stopped mid-compute: $(cat err.txt)"
+}
+
+# --output by every rank in parallel (MPI-IO) is byte for byte the output through rank 0.
+case_parallel_output_equals_streamed_output_at_every_layout() {
+  hpar_np 1 run numbers --range -5000:250000 --no-report
+  expect_rc 0
+  cp out.txt expected.txt
+  local layout np t
+  for layout in 1x1 2x1 1x2 3x1 4x1; do
+    np=${layout%x*}
+    t=${layout#*x}
+    for d in block dynamic; do
+      hpar_np "$np" run numbers --range -5000:250000 --threads "$t" --distribution "$d" \
+        --output "o_$layout.txt" --output-buffer 64Ki
+      expect_rc 0
+      [ "$np" = 1 ] || expect_out "(every rank, MPI-IO)"
+      cmp -s "o_$layout.txt" expected.txt || fail "--output at $layout $d differs"
+    done
+  done
+  [ -z "$(find . -name '.o_*')" ] || fail "temporary files left: $(find . -name '.o_*')"
+}
+
+# Rank 0's memory stays bounded whatever the output's size: blocks wait in a spill file past
+# --output-buffer, through rank 0 (stdout) and in parallel (--output) alike.
+case_rank0_memory_bounded_by_the_output_buffer() {
+  hpar_np 2 run numbers --range 1:6000000 --output big.txt --output-buffer 8Mi \
+    --report-json r.json
+  expect_rc 0
+  [ "$(stat -c %s big.txt)" -gt 250000000 ] || fail "output smaller than expected"
+  hpar_np 2 run numbers --range 1:2000000 --output-buffer 4Mi --report-json s.json
+  expect_rc 0
+  python3 - <<'PY' || fail "rank 0 held too much: $(grep -A3 '"memory"' r.json s.json)"
+import json
+for name, limit in (("r.json", 96), ("s.json", 96)):
+    r = json.load(open(name))
+    rss = r["memory"]["peak_rss_bytes"]
+    assert rss[0] < limit * 2**20, (name, rss)
+    assert r["ordered_output"]["rank0_peak_buffer_bytes"] <= 16 * 2**20, name
+    assert r["ordered_output"]["spilled_bytes"] > 0, name
+PY
+  rm -f big.txt
+}

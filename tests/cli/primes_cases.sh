@@ -18,14 +18,15 @@ case_list_matches_factor() {
   # Independent reference: coreutils' factor; a prime is a number with one factor.
   hpar_np 2 run primes --limit 30000 --list --threads 2 --no-report
   expect_rc 0
-  { echo "result: 3245 primes <= 30000"; seq 2 30000 | factor | awk 'NF == 2 { print $2 }'; } >expected.txt
+  # The list streams while the blocks finish; the count follows it.
+  { seq 2 30000 | factor | awk 'NF == 2 { print $2 }'; echo "result: 3245 primes <= 30000"; } >expected.txt
   cmp -s out.txt expected.txt || fail "differs from factor: $(diff out.txt expected.txt | head -5)"
 }
 
-case_list_result_first_then_report() {
+case_list_then_result_then_report() {
   hpar_np 2 run primes --limit 10 --list
   expect_rc 0
-  [ "$(sed -n 1,5p out.txt)" = "$(printf 'result: 4 primes <= 10\n2\n3\n5\n7')" ] || fail "got: $OUT"
+  [ "$(sed -n 1,5p out.txt)" = "$(printf '2\n3\n5\n7\nresult: 4 primes <= 10')" ] || fail "got: $OUT"
   sed -n 6p out.txt | grep -q '^== hpar report: primes ==' || fail "report not after the list: $OUT"
 }
 
@@ -48,7 +49,7 @@ case_small_limits() {
   for n in 0 1 2 3; do
     hpar_np 3 run primes --limit $n --list --no-report
     expect_rc 0
-    { echo "result: $(seq 2 $n | wc -l) primes <= $n"; seq 2 $n; } >expected.txt
+    { seq 2 $n; echo "result: $(seq 2 $n | wc -l) primes <= $n"; } >expected.txt
     cmp -s out.txt expected.txt || fail "limit $n: $OUT"
   done
 }

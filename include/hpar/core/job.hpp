@@ -32,12 +32,15 @@ namespace hpar {
 
 /// How a job's work is shaped. Fixed by the job's options; never by the layout.
 struct WorkPlan {
-  std::uint64_t items = 0;          ///< work items, numbered 0 .. items-1
-  std::uint64_t block_items = 1;    ///< items per block (the last block may be shorter); >= 1
-  int passes = 1;                   ///< times the engine walks all blocks, each pass timed
-  std::size_t real_partials = 0;    ///< doubles each block returns (folded in block order)
-  std::size_t count_partials = 0;   ///< 64-bit counters each block returns
-  bool ordered_output = false;      ///< blocks append bytes, joined in item order on rank 0
+  std::uint64_t items = 0;         ///< work items, numbered 0 .. items-1
+  std::uint64_t block_items = 1;   ///< items per block (the last block may be shorter); >= 1
+  int passes = 1;                  ///< times the engine walks all blocks, each pass timed
+  std::size_t real_partials = 0;   ///< doubles each block returns (folded in block order)
+  std::size_t count_partials = 0;  ///< 64-bit counters each block returns
+  bool ordered_output = false;     ///< blocks append bytes, joined in item order on rank 0
+  /// The ordered bytes are for finish() (Gathered::ordered, e.g. an image's pixels), not for
+  /// standard output or --output.
+  bool ordered_to_finish = false;
   bool thread_state = false;        ///< threads keep a mergeable state (see Job::serialize)
   std::string item_unit = "items";  ///< what an item is, for throughput ("inputs", "samples")
   /// The job needs one contiguous slice per rank (prepare's items are all its items), so it
@@ -81,7 +84,7 @@ struct Gathered {
   std::uint64_t blocks = 0;
   std::vector<double> reals;             ///< blocks x real_partials, block-major
   std::vector<std::uint64_t> counts;     ///< blocks x count_partials, block-major
-  std::string ordered;                   ///< all blocks' bytes in item order
+  std::string ordered;                   ///< all blocks' bytes in item order (ordered_to_finish)
   std::vector<std::string> rank_states;  ///< Job::serialize of each rank, rank order
   std::vector<double> pass_seconds;      ///< per pass: slowest rank's time for the pass
 };
@@ -105,7 +108,6 @@ struct JobResult {
   Verification verification;
   std::optional<Throughput> throughput;  ///< default: items per second of compute
   std::vector<std::pair<std::string, std::string>> metrics;  ///< extra report entries
-  bool print_ordered = true;  ///< print (or --output) the ordered bytes
 };
 
 /// A computation over work items. Construction parses and checks the job's options

@@ -13,6 +13,10 @@ namespace hpar {
 /// fractions, values above 2^64-1).
 [[nodiscard]] std::uint64_t parse_count(std::string_view text, std::string_view option);
 
+/// A size in bytes: a count as parse_count takes it, optionally followed by a binary (Ki, Mi,
+/// Gi, Ti) or decimal (k, M, G, T) multiplier: "64Mi", "1e6", "2G". Throws UsageError.
+[[nodiscard]] std::uint64_t parse_size(std::string_view text, std::string_view option);
+
 /// A signed 64-bit integer ("-12", "+7", "42"). Throws UsageError naming `option` otherwise.
 [[nodiscard]] std::int64_t parse_int(std::string_view text, std::string_view option);
 

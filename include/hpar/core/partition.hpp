@@ -25,7 +25,7 @@ struct Slice {
 
 /// How a job's blocks are dealt to ranks (`--distribution`).
 enum class Distribution {
-  block,   ///< contiguous slices (block_partition of the blocks): the default
+  block,    ///< contiguous slices (block_partition of the blocks): the default
   cyclic,   ///< block b to rank b % ranks: spreads a load that varies along the items
   dynamic,  ///< ranks take chunks of blocks at run time as they become free (self-scheduling)
 };

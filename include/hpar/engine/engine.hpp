@@ -23,6 +23,29 @@ class variables_map;
 
 namespace hpar {
 
+/// Where a run's ordered output goes. Every rank passes the same.
+struct OrderedDestination {
+  enum class Kind {
+    memory,           ///< RunRecord::ordered on rank 0 (and Gathered::ordered for the job)
+    standard_output,  ///< streamed by rank 0 in block order as blocks finish
+    file,             ///< `path`, atomically: by every rank in parallel (MPI-IO) when every
+                      ///< rank sees the file's directory, else streamed by rank 0
+  };
+  Kind kind = Kind::memory;
+  std::string path;  ///< for Kind::file
+  /// Ordered bytes a rank keeps in memory while they wait for their turn; past it they spill to
+  /// a temporary file (in the output's directory, else $TMPDIR).
+  std::uint64_t buffer_bytes = std::uint64_t{64} << 20;
+};
+
+/// What the ordered output took.
+struct OrderedStats {
+  std::uint64_t bytes = 0;      ///< bytes of ordered output
+  bool parallel = false;        ///< written by every rank with MPI-IO
+  std::uint64_t root_peak = 0;  ///< most bytes rank 0 held waiting (in memory)
+  std::uint64_t spilled = 0;    ///< bytes that went to spill files, all ranks
+};
+
 /// How each rank runs its slice.
 struct RunOptions {
   int threads = 1;                                  ///< OpenMP threads per rank (>= 1)
@@ -30,6 +53,8 @@ struct RunOptions {
   Distribution distribution = Distribution::block;  ///< how blocks are dealt to ranks
   /// Who watches this rank's run (traces, progress, checkpoints); not owned; none = no cost.
   Observers observers;
+  /// Where ordered output goes (jobs whose plan has ordered_output and not ordered_to_finish).
+  OrderedDestination ordered;
 };
 
 /// min/avg/max over ranks of one phase, in seconds.
@@ -47,13 +72,15 @@ struct RunRecord {
   RunOptions options;
   std::vector<RankPlacement> placements;  ///< one per rank, rank order
   PhaseStats setup, compute, gather, total;
-  double imbalance = 0.0;                  ///< compute max/avg - 1
-  std::vector<double> pass_seconds;        ///< per pass, slowest rank
-  std::vector<std::uint64_t> rank_blocks;  ///< blocks each rank computed (last pass), rank order
-  JobResult result;                        ///< from Job::finish (empty when incomplete)
-  std::string ordered;                     ///< ordered output bytes, item order
-  bool complete = true;                    ///< false when stopped early by a signal
-  std::uint64_t items_done = 0;            ///< items whose blocks finished every pass
+  double imbalance = 0.0;                    ///< compute max/avg - 1
+  std::vector<double> pass_seconds;          ///< per pass, slowest rank
+  std::vector<std::uint64_t> rank_blocks;    ///< blocks each rank computed (last pass), rank order
+  std::vector<std::uint64_t> rank_peak_rss;  ///< peak resident memory of each rank, bytes
+  JobResult result;                          ///< from Job::finish (empty when incomplete)
+  std::string ordered;           ///< ordered output bytes, item order (memory destination)
+  OrderedStats ordered_stats;    ///< how the ordered output went (rank 0)
+  bool complete = true;          ///< false when stopped early by a signal
+  std::uint64_t items_done = 0;  ///< items whose blocks finished every pass
 };
 
 /// Runs `info`'s job with options `vm` on `comm`. Collective; every rank returns or every rank
