@@ -173,19 +173,6 @@ double process_cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-/// Exit code and message of an exception.
-std::pair<int, std::string> describe(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const Error& err) {
-    return {static_cast<int>(err.code()), err.what()};
-  } catch (const std::exception& err) {
-    return {static_cast<int>(ExitCode::runtime), err.what()};
-  } catch (...) {
-    return {static_cast<int>(ExitCode::runtime), "unknown exception"};
-  }
-}
-
 /// One point of the sweep and what rank 0 learned of it.
 struct PointRun {
   ScalingPoint point;

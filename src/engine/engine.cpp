@@ -24,21 +24,6 @@ extern "C" void on_stop_signal(int /*signal*/) {
   stop_flag = 1;
 }
 
-/// Code and message of an exception, as the exit code the job would end with.
-std::pair<int, std::string> describe(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const Error& err) {
-    return {static_cast<int>(err.code()), err.what()};
-  } catch (const std::bad_alloc&) {
-    return {static_cast<int>(ExitCode::runtime), "out of memory"};
-  } catch (const std::exception& err) {
-    return {static_cast<int>(ExitCode::runtime), err.what()};
-  } catch (...) {
-    return {static_cast<int>(ExitCode::runtime), "unknown exception"};
-  }
-}
-
 PhaseStats phase_stats(const boost::mpi::communicator& comm, double seconds) {
   PhaseStats s;
   boost::mpi::all_reduce(comm, seconds, s.min, boost::mpi::minimum<double>());
