@@ -3,7 +3,6 @@
 // speedups are recomputed from the measured times, so merged studies share one baseline.
 
 #include <boost/program_options.hpp>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -14,6 +13,7 @@
 #include "hpar/engine/engine.hpp"
 #include "hpar/study/plot.hpp"
 #include "hpar/study/scaling.hpp"
+#include "hpar/study/study.hpp"
 
 namespace po = boost::program_options;
 
@@ -28,15 +28,7 @@ po::options_description plot_options() {
 }
 
 Study read_study(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError("cannot read study '" + path + "'");
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(path + " is not JSON: " + e.what());
-  }
-  return study_from_json(doc, path);
+  return study_from_json(read_json_file(path, "study "), path);
 }
 
 }  // namespace
