@@ -21,8 +21,8 @@ namespace hpar {
 template <class Step>
 std::invoke_result_t<Step&> on_every_rank(const boost::mpi::communicator& comm, Step&& step) {
   using Result = std::invoke_result_t<Step&>;
-  std::exception_ptr failure;
   if constexpr (std::is_void_v<Result>) {
+    std::exception_ptr failure;
     try {
       step();
     } catch (...) {
@@ -31,12 +31,7 @@ std::invoke_result_t<Step&> on_every_rank(const boost::mpi::communicator& comm, 
     agree(comm, failure);
   } else {
     std::optional<Result> result;
-    try {
-      result.emplace(step());
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    agree(comm, failure);
+    on_every_rank(comm, [&] { result.emplace(step()); });
     return std::move(*result);
   }
 }
@@ -47,26 +42,12 @@ std::invoke_result_t<Step&> on_every_rank(const boost::mpi::communicator& comm, 
 template <class Step>
 std::invoke_result_t<Step&> on_root(const boost::mpi::communicator& comm, Step&& step) {
   using Result = std::invoke_result_t<Step&>;
-  std::exception_ptr failure;
   if constexpr (std::is_void_v<Result>) {
-    if (comm.rank() == 0) {
-      try {
-        step();
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    }
-    agree(comm, failure);
+    on_every_rank(comm, [&] {
+      if (comm.rank() == 0) step();
+    });
   } else {
-    Result result{};
-    if (comm.rank() == 0) {
-      try {
-        result = step();
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    }
-    agree(comm, failure);
+    Result result = on_every_rank(comm, [&] { return comm.rank() == 0 ? step() : Result{}; });
     boost::mpi::broadcast(comm, result, 0);
     return result;
   }
