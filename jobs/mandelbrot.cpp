@@ -255,87 +255,16 @@ class Mandelbrot final : public Job {
   }
 
   JobResult finish(Gathered& g) override {
-    const std::uint64_t w = view_.width;
-    const std::uint64_t h = view_.height;
-    const auto row = [&](std::uint64_t r, Partial k) { return g.counts[r * partials + k]; };
-    std::uint64_t iterations = 0;
-    std::uint64_t inside = 0;
-    std::uint64_t checksum = 0;
-    const std::uint64_t row_shift = hash_power(w);
-    for (std::uint64_t r = 0; r < h; ++r) {
-      iterations += row(r, iterations_partial);
-      inside += row(r, inside_partial);
-      checksum = checksum * row_shift + row(r, hash_partial);
-    }
-
+    const Totals totals = fold_rows(g);
     std::vector<std::string> problems;
-    const auto problem = [&](std::string text) {
-      if (problems.size() < 3) problems.push_back(std::move(text));
-    };
-    // (1) Sampled rows recomputed by the textbook loop; closed form on them.
-    std::uint64_t samples = 0;
-    std::uint64_t closed_form_pixels = 0;
-    std::vector<std::uint32_t> counts(w);
-    for (const std::uint64_t r : sample_rows()) {
-      const double cy = view_.y(r);
-      for (std::uint64_t c = 0; c < w; ++c) {
-        counts[c] = reference_escape_time(view_.x(c), cy, max_iter_);
-        if (safely_inside(view_.x(c), cy) && counts[c] != max_iter_) {
-          problem("reference pixel (" + std::to_string(r) + ", " + std::to_string(c) +
-                  ") inside the cardioid/bulb escaped after " + std::to_string(counts[c]));
-        }
-      }
-      const auto expected = row_partials(counts, max_iter_);
-      for (std::size_t k = 0; k < partials; ++k) {
-        if (row(r, static_cast<Partial>(k)) != expected[k]) {
-          problem("row " + std::to_string(r) + " differs from the serial reference");
-          break;
-        }
-      }
-      ++samples;
-    }
-    // (2) and (3) on every row: at least one iteration per pixel; closed-form lower bound.
-    for (std::uint64_t r = 0; r < h; ++r) {
-      if (row(r, iterations_partial) < w) {
-        problem("row " + std::to_string(r) + " has fewer than one iteration per pixel");
-      }
-      const std::uint64_t bound = closed_form_count(r);
-      closed_form_pixels += bound;
-      if (row(r, inside_partial) < bound) {
-        problem("row " + std::to_string(r) + " has " + std::to_string(row(r, inside_partial)) +
-                " max-iter pixels, fewer than its " + std::to_string(bound) +
-                " points inside the cardioid/bulb");
-      }
-    }
-
+    const std::uint64_t samples = check_sampled_rows(g, problems);
+    const std::uint64_t closed_form_pixels = check_every_row(g, problems);
     JobResult result;
     std::vector<std::uint8_t> indices;
     if (!image_.empty()) indices = check_and_colour_image(g, problems);
-    result.lines.push_back("result: mandelbrot " + std::to_string(w) + " x " + std::to_string(h) +
-                           ", max-iter " + std::to_string(max_iter_) + ", center (" +
-                           format_exact(view_.center_x) + ", " + format_exact(view_.center_y) +
-                           "), span " + format_exact(view_.span));
-    result.lines.push_back("result: checksum " + std::to_string(checksum) +
-                           " (hash of all iteration counts, row-major)");
-    result.lines.push_back(
-        "result: iterations " + std::to_string(iterations) + ", mean " +
-        format_exact(static_cast<double>(iterations) / static_cast<double>(w * h)) +
-        " per pixel, " + std::to_string(inside) + " pixels reached max-iter");
-    if (!image_.empty() && problems.empty()) {
-      std::string().swap(g.ordered);
-      const std::string png = encode_png(view_, indices);
-      write_file_atomically(image_, png);
-      result.lines.push_back("result: wrote " + image_ + " (" + std::to_string(w) + " x " +
-                             std::to_string(h) + " PNG, " + std::to_string(png.size()) + " bytes)");
-    }
-
-    const double seconds = g.pass_seconds.empty() ? 0.0 : g.pass_seconds.front();
-    if (seconds > 0) {
-      result.metrics.emplace_back("pixels/s", format_rate(static_cast<double>(w * h) / seconds));
-      result.metrics.emplace_back("iterations/s",
-                                  format_rate(static_cast<double>(iterations) / seconds));
-    }
-    result.metrics.emplace_back("checksum", std::to_string(checksum));
+    result.lines = result_lines(totals);
+    if (!image_.empty() && problems.empty()) result.lines.push_back(write_image(g, indices));
+    add_metrics(g, totals, result);
     result.verification.status =
         problems.empty() ? Verification::Status::pass : Verification::Status::fail;
     if (problems.empty()) {
@@ -353,6 +282,115 @@ class Mandelbrot final : public Job {
   }
 
  private:
+  /// The image's figures, folded from the rows in row order.
+  struct Totals {
+    std::uint64_t iterations = 0;
+    std::uint64_t inside = 0;    ///< pixels that reached max_iter
+    std::uint64_t checksum = 0;  ///< hash of all counts in row-major order
+  };
+
+  /// Partial `k` of row `r`.
+  static std::uint64_t partial(const Gathered& g, std::uint64_t r, Partial k) {
+    return g.counts[r * partials + k];
+  }
+
+  /// Keeps the first three problems.
+  static void add_problem(std::vector<std::string>& problems, std::string text) {
+    if (problems.size() < 3) problems.push_back(std::move(text));
+  }
+
+  [[nodiscard]] Totals fold_rows(const Gathered& g) const {
+    Totals t;
+    const std::uint64_t row_shift = hash_power(view_.width);
+    for (std::uint64_t r = 0; r < view_.height; ++r) {
+      t.iterations += partial(g, r, iterations_partial);
+      t.inside += partial(g, r, inside_partial);
+      t.checksum = t.checksum * row_shift + partial(g, r, hash_partial);
+    }
+    return t;
+  }
+
+  /// (1) Sampled rows recomputed by the textbook loop, with the closed form on their pixels.
+  /// Returns the rows checked.
+  std::uint64_t check_sampled_rows(const Gathered& g, std::vector<std::string>& problems) const {
+    std::uint64_t samples = 0;
+    std::vector<std::uint32_t> counts(view_.width);
+    for (const std::uint64_t r : sample_rows()) {
+      const double cy = view_.y(r);
+      for (std::uint64_t c = 0; c < view_.width; ++c) {
+        counts[c] = reference_escape_time(view_.x(c), cy, max_iter_);
+        if (safely_inside(view_.x(c), cy) && counts[c] != max_iter_) {
+          add_problem(problems, "reference pixel (" + std::to_string(r) + ", " + std::to_string(c) +
+                                    ") inside the cardioid/bulb escaped after " +
+                                    std::to_string(counts[c]));
+        }
+      }
+      const auto expected = row_partials(counts, max_iter_);
+      for (std::size_t k = 0; k < partials; ++k) {
+        if (partial(g, r, static_cast<Partial>(k)) != expected[k]) {
+          add_problem(problems, "row " + std::to_string(r) + " differs from the serial reference");
+          break;
+        }
+      }
+      ++samples;
+    }
+    return samples;
+  }
+
+  /// (2) and (3) on every row: at least one iteration per pixel; the closed-form lower bound of
+  /// max-iter pixels. Returns the pixels the closed form puts inside.
+  std::uint64_t check_every_row(const Gathered& g, std::vector<std::string>& problems) const {
+    std::uint64_t closed_form_pixels = 0;
+    for (std::uint64_t r = 0; r < view_.height; ++r) {
+      if (partial(g, r, iterations_partial) < view_.width) {
+        add_problem(problems,
+                    "row " + std::to_string(r) + " has fewer than one iteration per pixel");
+      }
+      const std::uint64_t bound = closed_form_count(r);
+      closed_form_pixels += bound;
+      if (partial(g, r, inside_partial) < bound) {
+        add_problem(problems, "row " + std::to_string(r) + " has " +
+                                  std::to_string(partial(g, r, inside_partial)) +
+                                  " max-iter pixels, fewer than its " + std::to_string(bound) +
+                                  " points inside the cardioid/bulb");
+      }
+    }
+    return closed_form_pixels;
+  }
+
+  [[nodiscard]] std::vector<std::string> result_lines(const Totals& t) const {
+    const std::uint64_t w = view_.width;
+    const std::uint64_t h = view_.height;
+    return {"result: mandelbrot " + std::to_string(w) + " x " + std::to_string(h) + ", max-iter " +
+                std::to_string(max_iter_) + ", center (" + format_exact(view_.center_x) + ", " +
+                format_exact(view_.center_y) + "), span " + format_exact(view_.span),
+            "result: checksum " + std::to_string(t.checksum) +
+                " (hash of all iteration counts, row-major)",
+            "result: iterations " + std::to_string(t.iterations) + ", mean " +
+                format_exact(static_cast<double>(t.iterations) / static_cast<double>(w * h)) +
+                " per pixel, " + std::to_string(t.inside) + " pixels reached max-iter"};
+  }
+
+  /// Writes the PNG (freeing the gathered counts first) and returns its result line.
+  std::string write_image(Gathered& g, const std::vector<std::uint8_t>& indices) const {
+    std::string().swap(g.ordered);
+    const std::string png = encode_png(view_, indices);
+    write_file_atomically(image_, png);
+    return "result: wrote " + image_ + " (" + std::to_string(view_.width) + " x " +
+           std::to_string(view_.height) + " PNG, " + std::to_string(png.size()) + " bytes)";
+  }
+
+  void add_metrics(const Gathered& g, const Totals& t, JobResult& result) const {
+    const double seconds = g.pass_seconds.empty() ? 0.0 : g.pass_seconds.front();
+    if (seconds > 0) {
+      const auto pixels = static_cast<double>(view_.width * view_.height);
+      result.metrics.emplace_back("pixels/s", format_rate(pixels / seconds));
+      result.metrics.emplace_back("iterations/s",
+                                  format_rate(static_cast<double>(t.iterations) / seconds));
+    }
+    result.metrics.emplace_back("checksum", std::to_string(t.checksum));
+  }
+
   static std::string format_rate(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.4g", v);

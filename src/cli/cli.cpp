@@ -3,12 +3,13 @@
 #include <mpi.h>
 
 #include <boost/mpi/collectives.hpp>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
+#include "hpar/cli/options.hpp"
+#include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/platform/layout.hpp"
@@ -132,31 +133,10 @@ ParsedRun parse_job_command(std::span<const std::string> args,
   all.add_options()("config", po::value<std::string>()->value_name("FILE"),
                     "read options from an INI file (name = value; the command line wins)")(
       "help", "show this job's options");
-  try {
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    // No positional arguments after the job: a stray word is an error, not ignored.
-    po::store(po::command_line_parser(rest)
-                  .options(all)
-                  .positional(po::positional_options_description())
-                  .run(),
-              parsed.vm);
-    if (parsed.vm.count("config") != 0U) {
-      const auto path = parsed.vm["config"].as<std::string>();
-      std::ifstream file(path);
-      if (!file) throw UsageError("cannot read config file '" + path + "'");
-      po::store(po::parse_config_file(file, all), parsed.vm);
-    }
-    po::notify(parsed.vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
+  // No positional arguments after the job: a stray word is an error, not ignored.
+  parsed.vm = parse_options(args.subspan(1), all, {.config_file = true}).vm;
   parsed.help = parsed.vm.count("help") != 0U;
-  parsed.run.threads = default_threads();
-  if (parsed.vm.count("threads") != 0U) {
-    const auto t = parse_count(parsed.vm["threads"].as<std::string>(), "--threads");
-    if (t < 1 || t > 4096) throw UsageError("--threads must be between 1 and 4096");
-    parsed.run.threads = static_cast<int>(t);
-  }
+  parsed.run.threads = threads_option(parsed.vm);
   parsed.run.schedule = Schedule::parse(parsed.vm["schedule"].as<std::string>());
   parsed.run.distribution = parse_distribution(parsed.vm["distribution"].as<std::string>());
   return parsed;
@@ -174,6 +154,21 @@ std::string job_help(const JobInfo& job, const po::options_description& extra) {
   return o.str();
 }
 
+void require_funneled() {
+  if (thread_level_name() == "single") {
+    throw RuntimeError("MPI provides only MPI_THREAD_SINGLE; hpar needs MPI_THREAD_FUNNELED");
+  }
+}
+
+RunContext run_context(std::string_view command, std::span<const std::string> args) {
+  RunContext context;
+  context.command_line = {"hpar", std::string(command)};
+  context.command_line.insert(context.command_line.end(), args.begin(), args.end());
+  context.mpi_library = mpi_library_version();
+  context.thread_level = thread_level_name();
+  return context;
+}
+
 std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm, int threads) {
   const auto placements = gather_placements(comm, threads);
   if (comm.rank() != 0) return {};
@@ -185,26 +180,21 @@ std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm,
 int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args) {
   std::span<const std::string> rest(args);
   try {
-    std::exception_ptr failure;
-    const Command* command = nullptr;
-    try {
-      if (rest.empty()) throw UsageError("missing command");
-      if (rest[0] == "--help" || rest[0] == "-h") {
-        if (world.rank() == 0) std::cout << general_help();
-        return 0;
-      }
-      if (rest[0] == "--version") {
-        if (world.rank() == 0) std::cout << version_text();
-        return 0;
-      }
-      for (const auto& c : commands) {
-        if (c.name == rest[0]) command = &c;
-      }
-      if (command == nullptr) throw UsageError("unknown command '" + rest[0] + "'");
-    } catch (...) {
-      failure = std::current_exception();
+    if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
+      if (world.rank() == 0) std::cout << general_help();
+      return 0;
     }
-    agree(world, failure);
+    if (!rest.empty() && rest[0] == "--version") {
+      if (world.rank() == 0) std::cout << version_text();
+      return 0;
+    }
+    const Command* command = on_every_rank(world, [&] {
+      if (rest.empty()) throw UsageError("missing command");
+      for (const auto& c : commands) {
+        if (c.name == rest[0]) return &c;
+      }
+      throw UsageError("unknown command '" + rest[0] + "'");
+    });
     return command->main(world, rest.subspan(1));
   } catch (const Error& e) {
     if (world.rank() == 0) {

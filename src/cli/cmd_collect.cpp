@@ -7,25 +7,19 @@
 // print and write.
 
 #include <algorithm>
-#include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/program_options.hpp>
-#include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <iomanip>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <sstream>
-#include <stdexcept>
-#include <tuple>
 
 #include "commands.hpp"
+#include "hpar/cli/options.hpp"
+#include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
-#include "hpar/engine/engine.hpp"
 #include "hpar/report/report.hpp"
-#include "hpar/study/plot.hpp"
-#include "hpar/study/scaling.hpp"
+#include "hpar/study/study.hpp"
+#include "study_output.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -37,11 +31,9 @@ po::options_description collect_options() {
   po::options_description d("Collect options");
   d.add_options()("mode", po::value<std::string>()->default_value("strong")->value_name("M"),
                   "strong: every report did the same work; weak: work proportional to ranks x "
-                  "threads")("json", po::value<std::string>()->value_name("FILE"),
-                             "also write the study as JSON (schema hpar-study/1, for hpar plot)")(
-      "csv", po::value<std::string>()->value_name("FILE"), "also write the table as CSV")(
-      "plot", po::value<std::string>()->value_name("FILE.png"),
-      "draw speedup and efficiency against cores with gnuplot")("help", "show this help");
+                  "threads");
+  add_study_file_options(d);
+  d.add_options()("help", "show this help");
   return d;
 }
 
@@ -58,7 +50,7 @@ std::string collect_help() {
   return o.str();
 }
 
-/// One report as the study needs it.
+/// One report as the study needs it: where it came from, what it ran, and the run itself.
 struct RunReport {
   std::string source;
   std::string job;
@@ -67,13 +59,17 @@ struct RunReport {
   std::string schedule;
   std::uint64_t items = 0;
   std::string item_unit;
-  double seconds = 0.0;
-  std::string verification;
-  std::string verification_detail;
-  nlohmann::json results;  ///< result lines and metrics: what must agree between runs
-  std::string host;        ///< the hosts of the run, joined
-  nlohmann::json document;
+  StudyRun run;
 };
+
+/// The hosts of a report's run, joined by commas.
+std::string hosts_of(const nlohmann::json& report) {
+  std::string hosts;
+  for (const auto& h : report.at("layout").at("hosts")) {
+    hosts += (hosts.empty() ? "" : ",") + h.at("host").get<std::string>();
+  }
+  return hosts;
+}
 
 /// The *.json files named by `paths` (a directory stands for its own *.json files, sorted).
 std::vector<std::string> report_files(const std::vector<std::string>& paths) {
@@ -103,14 +99,7 @@ std::vector<std::string> report_files(const std::vector<std::string>& paths) {
 /// Reads one report; nothing (with a warning) when it is incomplete. Throws UsageError when
 /// the file is not an hpar-report/1 document.
 std::optional<RunReport> read_report(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw UsageError("cannot read '" + path + "'");
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(file);
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(path + " is not JSON: " + e.what());
-  }
+  nlohmann::json doc = read_json_file(path);
   const std::string schema = doc.is_object() ? doc.value("schema", std::string()) : "";
   if (schema != report_schema) {
     throw UsageError(path + " is not an " + std::string(report_schema) + " report (schema '" +
@@ -132,19 +121,18 @@ std::optional<RunReport> read_report(const std::string& path) {
     r.schedule = layout.at("schedule").get<std::string>();
     r.items = doc.at("work").at("items").get<std::uint64_t>();
     r.item_unit = doc.at("work").at("item_unit").get<std::string>();
+    (void)hosts_of(doc);  // checked here, where a bad report is named
+    // The time `hpar scale` measures: the whole run but for writing the output.
     const auto& phases = doc.at("phases");
     const double output = phases.contains("output") ? phases["output"].at("max").get<double>() : 0;
-    r.seconds = phases.at("total").at("max").get<double>() - output;
-    r.verification = doc.at("verification").at("status").get<std::string>();
-    r.verification_detail = doc.at("verification").at("detail").get<std::string>();
-    r.results = {{"result", doc.at("result")}, {"metrics", doc.at("metrics")}};
-    for (const auto& h : layout.at("hosts")) {
-      r.host += (r.host.empty() ? "" : ",") + h.at("host").get<std::string>();
-    }
-    if (r.ranks < 1 || r.threads < 1 || !(r.seconds > 0.0)) {
+    r.run.seconds = phases.at("total").at("max").get<double>() - output;
+    r.run.result = doc.at("result").get<std::vector<std::string>>();
+    r.run.verification = doc.at("verification").at("status").get<std::string>();
+    r.run.verification_detail = doc.at("verification").at("detail").get<std::string>();
+    if (r.ranks < 1 || r.threads < 1 || !(r.run.seconds > 0.0)) {
       throw UsageError(path + ": bad ranks, threads or times");
     }
-    r.document = std::move(doc);
+    r.run.report = std::move(doc);
     return r;
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(path + ": not a valid report: " + e.what());
@@ -178,148 +166,18 @@ void check_together(const std::vector<RunReport>& runs, ScalingMode mode) {
   }
 }
 
-std::string fixed(double v, int digits) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(digits) << v;
-  return o.str();
-}
-
-std::string layout_name(const ScalingPoint& p) {
-  return std::to_string(p.ranks) + "x" + std::to_string(p.threads) + " " + p.schedule;
-}
-
-/// Everything collected, grouped into points.
-struct Collected {
-  std::vector<ScalingPoint> points;
-  std::vector<std::vector<const RunReport*>> runs;  ///< per point, in file order
-  std::vector<std::string> verification;            ///< per point: FAIL if any run failed
-  bool identical = true;  ///< strong: every run; weak: the runs of each point
-};
-
-Collected group_points(const std::vector<RunReport>& reports, ScalingMode mode) {
-  std::map<std::tuple<int, int, int, std::string>, std::vector<const RunReport*>> by_layout;
-  for (const auto& r : reports) {
-    by_layout[{r.ranks * r.threads, r.ranks, r.threads, r.schedule}].push_back(&r);
-  }
-  Collected c;
-  for (const auto& [key, runs] : by_layout) {
-    ScalingPoint p;
-    p.ranks = std::get<1>(key);
-    p.threads = std::get<2>(key);
-    p.schedule = std::get<3>(key);
-    std::string verdict = runs.front()->verification;
-    for (const auto* r : runs) {
-      p.seconds.push_back(r->seconds);
-      if (r->verification == "FAIL") verdict = "FAIL";
-      const auto& reference = mode == ScalingMode::strong ? reports.front() : *runs.front();
-      if (r->results != reference.results) c.identical = false;
-    }
-    c.points.push_back(std::move(p));
-    c.runs.push_back(runs);
-    c.verification.push_back(verdict);
-  }
-  return c;
-}
-
-void print_table(std::ostream& out, const std::string& job, ScalingMode mode, const Collected& c,
-                 const ScalingAnalysis& a, std::size_t files) {
-  const bool strong = mode == ScalingMode::strong;
-  out << "== hpar collect: " << job << ", " << to_string(mode) << " scaling, " << files
-      << " report(s) ==\n";
-  out << "cores  ranks  threads  schedule     runs   time (s)   spread  "
-      << (strong ? "speedup" : " scaled") << "  efficiency  Karp-Flatt  verification\n";
-  for (std::size_t i = 0; i < c.points.size(); ++i) {
-    const auto& p = c.points[i];
-    const auto& pa = a.points[i];
-    out << std::setw(5) << p.cores() << std::setw(7) << p.ranks << std::setw(9) << p.threads << "  "
-        << std::left << std::setw(12) << p.schedule << std::right << std::setw(5)
-        << p.seconds.size() << std::setw(11) << fixed(pa.median, 6) << std::setw(7)
-        << fixed(100.0 * pa.spread, 1) << " %" << std::setw(9) << fixed(pa.speedup, 2)
-        << std::setw(10) << fixed(100.0 * pa.efficiency, 1) << " %" << std::setw(12)
-        << (pa.karp_flatt ? fixed(*pa.karp_flatt, 4) : std::string("-")) << "  "
-        << c.verification[i] << "\n";
-  }
-  const auto& base = c.points[a.baseline];
-  out << "baseline     " << layout_name(base) << " (" << base.cores() << " core"
-      << (base.cores() == 1 ? "" : "s") << "): speedups are relative to it\n";
-  for (const auto& f : a.fits) {
-    out << "fit          " << (strong ? "Amdahl" : "Gustafson") << " (" << f.schedule
-        << "): serial fraction " << fixed(f.serial_fraction, 4) << ", R^2 "
-        << (f.r_squared ? fixed(*f.r_squared, 4) : std::string("n/a (2 points fit exactly)"))
-        << " over " << f.points << " points at " << f.core_counts << " core counts\n";
-  }
-  if (a.fits.empty()) out << "fit          none: it needs points at two core counts or more\n";
-  bool first = true;
-  for (const auto& r : a.ranking) {
-    out << (first ? "fastest      " : "             ") << r.cores << " core"
-        << (r.cores == 1 ? "" : "s") << ": " << layout_name(c.points[r.points.front()]) << " "
-        << fixed(a.points[r.points.front()].median, 3) << " s\n";
-    first = false;
-  }
-  out << "results      "
-      << (c.identical ? (strong ? "identical in every report"
-                                : "identical across the runs of "
-                                  "each point")
-                      : "DIFFER between reports")
-      << "\n";
-}
-
-std::string csv_text(const Collected& c, const ScalingAnalysis& a) {
-  std::ostringstream o;
-  o << std::setprecision(9);
-  o << "schedule,ranks,threads,cores,runs,median_s,min_s,max_s,spread,speedup,efficiency,"
-       "karp_flatt,verification\n";
-  for (std::size_t i = 0; i < c.points.size(); ++i) {
-    const auto& p = c.points[i];
-    const auto& pa = a.points[i];
-    o << p.schedule << ',' << p.ranks << ',' << p.threads << ',' << p.cores() << ','
-      << p.seconds.size() << ',' << pa.median << ',' << pa.min << ',' << pa.max << ',' << pa.spread
-      << ',' << pa.speedup << ',' << pa.efficiency << ',';
-    if (pa.karp_flatt) o << *pa.karp_flatt;
-    o << ',' << c.verification[i] << '\n';
-  }
-  return o.str();
-}
-
-nlohmann::json study_json(const std::string& job, ScalingMode mode, const Collected& c,
-                          const ScalingAnalysis& a, const std::vector<std::string>& files) {
-  nlohmann::json doc;
-  doc["schema"] = study_schema;
-  doc["job"] = job;
-  doc["mode"] = to_string(mode);
-  doc["complete"] = true;
-  doc["collected_from"] = files;
-  doc["host"] = c.runs.back().front()->host;
-  doc["results_identical"] = c.identical;
-  nlohmann::json points = nlohmann::json::array();
-  for (std::size_t i = 0; i < c.points.size(); ++i) {
-    const auto& p = c.points[i];
-    const auto& pa = a.points[i];
-    // The report of the run closest to the median time.
-    std::size_t median_run = 0;
-    for (std::size_t k = 1; k < p.seconds.size(); ++k) {
-      if (std::abs(p.seconds[k] - pa.median) < std::abs(p.seconds[median_run] - pa.median)) {
-        median_run = k;
-      }
-    }
-    points.push_back(
-        {{"ranks", p.ranks},
-         {"threads", p.threads},
-         {"schedule", p.schedule},
-         {"cores", p.cores()},
-         {"seconds", p.seconds},
-         {"median", pa.median},
-         {"spread", pa.spread},
-         {"speedup", pa.speedup},
-         {"efficiency", pa.efficiency},
-         {"karp_flatt", pa.karp_flatt ? nlohmann::json(*pa.karp_flatt) : nlohmann::json(nullptr)},
-         {"verification", c.verification[i]},
-         {"result", c.runs[i][median_run]->document["result"]},
-         {"report", c.runs[i][median_run]->document}});
-  }
-  doc["points"] = points;
-  doc["analysis"] = analysis_json(c.points, a);
-  return doc;
+/// The study of the reports: one point per layout (its reports in file order are its runs),
+/// by cores.
+StudyRecord collected_study(std::vector<RunReport>& reports, ScalingMode mode,
+                            const std::vector<std::string>& files) {
+  StudyRecord study;
+  study.job = reports.front().job;
+  study.mode = mode;
+  study.extra["collected_from"] = files;
+  for (auto& r : reports) add_run(study, r.ranks, r.threads, r.schedule, std::move(r.run));
+  sort_points(study);
+  study.host = hosts_of(study.points.back().runs.front().report);
+  return study;
 }
 
 /// Rank 0's whole work; returns the exit code.
@@ -332,85 +190,38 @@ int collect(const std::vector<std::string>& paths, const po::variables_map& vm) 
   }
   if (reports.empty()) throw UsageError("no complete report to collect");
   check_together(reports, mode);
-  const Collected c = group_points(reports, mode);
-  ScalingAnalysis analysis;
-  try {
-    analysis = analyze_scaling(mode, c.points);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("cannot analyse the reports: ") + e.what());
-  }
+  const std::size_t count = reports.size();
+  const StudyRecord study = collected_study(reports, mode, files);
+  const ScalingAnalysis analysis = analyze_study(study);
 
-  const std::string& job = reports.front().job;
-  print_table(std::cout, job, mode, c, analysis, reports.size());
-  std::cout.flush();
-  const auto doc = study_json(job, mode, c, analysis, files);
-  if (vm.count("csv") != 0U)
-    write_file_atomically(vm["csv"].as<std::string>(), csv_text(c, analysis));
-  if (vm.count("json") != 0U) {
-    write_file_atomically(vm["json"].as<std::string>(), doc.dump(2) + "\n");
-  }
-  if (vm.count("plot") != 0U) {
-    plot_study(study_from_json(doc, "the study"), vm["plot"].as<std::string>());
-  }
-  std::vector<std::string> failed;
-  for (std::size_t i = 0; i < c.points.size(); ++i) {
-    if (c.verification[i] == "FAIL") failed.push_back(layout_name(c.points[i]));
-  }
-  if (!failed.empty()) {
-    std::string list;
-    for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
-    std::cerr << "hpar: error: verification failed at " << failed.size() << " point(s): " << list
-              << "\n";
-    return static_cast<int>(ExitCode::verification);
-  }
-  if (!c.identical) {
-    std::cerr << "hpar: error: the job's results differ between the reports\n";
-    return static_cast<int>(ExitCode::verification);
-  }
-  return 0;
+  TableWords words;
+  words.title = "== hpar collect: " + study.job + ", " + to_string(mode) + " scaling, " +
+                std::to_string(count) + " report(s) ==";
+  words.runs_column = true;
+  words.identical = "identical in every report";
+  words.differ = "DIFFER between reports";
+  show_study(study, analysis, words, vm);
+  const StudyVerdict verdict = study_verdict(study);
+  if (verdict.code != 0) std::cerr << "hpar: error: " << verdict.problem << "\n";
+  return verdict.code;
 }
 
 }  // namespace
 
 int collect_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
-  po::variables_map vm;
-  std::vector<std::string> paths;
-  std::exception_ptr failure;
-  try {
-    const auto options = collect_options();  // the parsed options point into it
-    po::options_description all;
-    all.add(options).add_options()("path", po::value<std::vector<std::string>>());
-    po::positional_options_description positional;
-    positional.add("path", -1);
-    const std::vector<std::string> list(args.begin(), args.end());
-    po::store(po::command_line_parser(list).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("path") != 0U) paths = vm["path"].as<std::vector<std::string>>();
-    if (paths.empty() && vm.count("help") == 0U) {
+  const ParsedOptions parsed = on_every_rank(world, [&] {
+    ParsedOptions p = parse_options(args, collect_options(), {.words = true});
+    if (p.words.empty() && p.vm.count("help") == 0U) {
       throw UsageError("name the reports: hpar collect DIR|FILE... (see 'hpar collect --help')");
     }
-    [[maybe_unused]] const auto mode = parse_scaling_mode(vm["mode"].as<std::string>());
-  } catch (const po::error& e) {
-    failure = std::make_exception_ptr(UsageError(e.what()));
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  agree(world, failure);
-  if (vm.count("help") != 0U) {
+    [[maybe_unused]] const auto mode = parse_scaling_mode(p.vm["mode"].as<std::string>());
+    return p;
+  });
+  if (parsed.vm.count("help") != 0U) {
     if (world.rank() == 0) std::cout << collect_help();
     return 0;
   }
-  int code = 0;
-  if (world.rank() == 0) {
-    try {
-      code = collect(paths, vm);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }
-  agree(world, failure);
-  boost::mpi::broadcast(world, code, 0);
-  return code;
+  return on_root(world, [&] { return collect(parsed.words, parsed.vm); });
 }
 
 }  // namespace hpar

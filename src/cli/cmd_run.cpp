@@ -3,11 +3,12 @@
 
 #include <mpi.h>
 
-#include <boost/mpi/collectives/broadcast.hpp>
 #include <iostream>
 
 #include "commands.hpp"
 #include "hpar/cli/cli.hpp"
+#include "hpar/cli/options.hpp"
+#include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/observe/progress.hpp"
@@ -68,43 +69,29 @@ void emit(const RunRecord& record, const ParsedRun& parsed, RunContext context,
   report["phases"]["total"]["max"] = record.total.max + output_seconds;
   if (parsed.vm.count("no-report") == 0U) print_report(std::cout, report);
   std::cout.flush();
-  if (parsed.vm.count("report-json") != 0U) {
-    write_file_atomically(parsed.vm["report-json"].as<std::string>(), report.dump(2) + "\n");
-  }
-  if (parsed.vm.count("trace") != 0U) {
-    write_file_atomically(parsed.vm["trace"].as<std::string>(), trace.dump() + "\n");
-  }
+  write_if_asked(parsed.vm, "report-json", [&] { return report.dump(2) + "\n"; });
+  write_if_asked(parsed.vm, "trace", [&] { return trace.dump() + "\n"; });
 }
 
 }  // namespace
 
 int run_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
   // Parse: every rank the same way; agree in case a config file is unreadable on one rank.
-  ParsedRun parsed;
   ProgressMode progress_mode = ProgressMode::automatic;
-  std::exception_ptr failure;
-  try {
-    parsed = parse_job_command(args, run_output_options());
-    progress_mode = parse_progress_mode(parsed.vm["progress"].as<std::string>());
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  agree(world, failure);
+  ParsedRun parsed = on_every_rank(world, [&] {
+    ParsedRun p = parse_job_command(args, run_output_options());
+    progress_mode = parse_progress_mode(p.vm["progress"].as<std::string>());
+    return p;
+  });
   if (parsed.help) {
     if (world.rank() == 0) std::cout << job_help(*parsed.job, run_output_options());
     return 0;
   }
-  if (thread_level_name() == "single") {
-    throw RuntimeError("MPI provides only MPI_THREAD_SINGLE; hpar needs MPI_THREAD_FUNNELED");
-  }
+  require_funneled();
 
   // Layout check (warnings only), then the run itself.
-  RunContext context;
+  RunContext context = run_context("run", args);
   context.warnings = warn_about_layout(world, parsed.run.threads);
-  context.command_line = {"hpar", "run"};
-  context.command_line.insert(context.command_line.end(), args.begin(), args.end());
-  context.mpi_library = mpi_library_version();
-  context.thread_level = thread_level_name();
   // Tracing and progress are off unless asked for; progress is printed by rank 0 only.
   const bool tracing = parsed.vm.count("trace") != 0U;
   TraceRecorder trace;
@@ -134,16 +121,10 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   if (tracing) trace_doc = gather_trace(world, trace, host_name());
 
   // Output and report on rank 0; every rank ends with rank 0's verdict.
-  if (world.rank() == 0) {
-    try {
-      emit(record, parsed, context, trace_doc);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }
-  agree(world, failure);
-  int code = static_cast<int>(outcome(record));
-  boost::mpi::broadcast(world, code, 0);
+  const int code = on_root(world, [&] {
+    emit(record, parsed, context, trace_doc);
+    return static_cast<int>(outcome(record));
+  });
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::verification)) {
     std::cerr << "hpar: error: verification failed: " << record.result.verification.detail << "\n";
   }

@@ -4,19 +4,16 @@
 // point give a median and a spread. Then: the table (speedup, efficiency, Karp-Flatt), the
 // fitted law, the fastest layout per core count, and optionally CSV, JSON, a plot and a trace.
 //
-// Reads like a table of contents: parse -> plan the points -> check the layouts -> sweep ->
-// analyse -> report.
+// Reads like a table of contents: parse -> plan the points (and check their layouts) -> sweep
+// -> report. The study itself (model, analysis, table, CSV, JSON, plot) is hpar::study's; this
+// file keeps what is scale's own: planning the points and sweeping them on sub-communicators.
 
 #include <mpi.h>
 
 #include <algorithm>
 #include <boost/any.hpp>
 #include <boost/mpi/collectives.hpp>
-#include <cerrno>
-#include <cmath>
-#include <cstdint>
 #include <ctime>
-#include <iomanip>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -25,14 +22,17 @@
 
 #include "commands.hpp"
 #include "hpar/cli/cli.hpp"
+#include "hpar/cli/options.hpp"
+#include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/engine/gather.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
 #include "hpar/report/report.hpp"
-#include "hpar/study/plot.hpp"
-#include "hpar/study/scaling.hpp"
+#include "hpar/study/study.hpp"
+#include "study_output.hpp"
 
 namespace po = boost::program_options;
 
@@ -47,14 +47,10 @@ po::options_description scale_options() {
       "ranks", po::value<std::string>()->value_name("R1,R2,..."),
       "ranks per point (default: 1, 2, 4, ... up to the ranks of this launch)")(
       "repeat", po::value<std::string>()->default_value("3")->value_name("K"),
-      "runs per point; the table shows the median and the spread")(
-      "csv", po::value<std::string>()->value_name("FILE"), "also write the table as CSV")(
-      "json", po::value<std::string>()->value_name("FILE"),
-      "also write the study as JSON (schema hpar-study/1, with every point's report)")(
-      "plot", po::value<std::string>()->value_name("FILE.png"),
-      "draw speedup and efficiency against cores with gnuplot")(
-      "trace", po::value<std::string>()->value_name("FILE.json"),
-      "write a Chrome trace of the whole study (open in Perfetto or chrome://tracing)");
+      "runs per point; the table shows the median and the spread");
+  add_study_file_options(d);
+  d.add_options()("trace", po::value<std::string>()->value_name("FILE.json"),
+                  "write a Chrome trace of the whole study (open in Perfetto or chrome://tracing)");
   return d;
 }
 
@@ -115,23 +111,6 @@ SweepArgs take_sweep_options(std::span<const std::string> args) {
   return out;
 }
 
-/// A positive count list "1,2,4" as ascending distinct values in [1, most].
-std::vector<int> parse_list(const std::vector<std::string>& texts, const std::string& option,
-                            int most) {
-  std::set<int> values;
-  for (const auto& text : texts) {
-    for (const auto field : split(text, ',')) {
-      const auto v = parse_count(field, option);
-      if (v < 1 || v > static_cast<std::uint64_t>(most)) {
-        throw UsageError("bad value '" + std::string(field) + "' for " + option +
-                         ": expected 1 to " + std::to_string(most));
-      }
-      values.insert(static_cast<int>(v));
-    }
-  }
-  return {values.begin(), values.end()};
-}
-
 /// The options with the job's size option multiplied by `factor` (weak scaling).
 po::variables_map scaled_options(const po::variables_map& vm, const std::string& name,
                                  std::uint64_t factor) {
@@ -173,133 +152,6 @@ double process_cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-/// Exit code and message of an exception.
-std::pair<int, std::string> describe(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const Error& err) {
-    return {static_cast<int>(err.code()), err.what()};
-  } catch (const std::exception& err) {
-    return {static_cast<int>(ExitCode::runtime), err.what()};
-  } catch (...) {
-    return {static_cast<int>(ExitCode::runtime), "unknown exception"};
-  }
-}
-
-/// One point of the sweep and what rank 0 learned of it.
-struct PointRun {
-  ScalingPoint point;
-  Schedule schedule;
-  Distribution distribution = Distribution::block;
-  std::uint64_t size_factor = 1;          // weak: cores; strong: 1
-  std::vector<nlohmann::json> reports;    // rank 0: one per run
-  std::vector<std::string> result_lines;  // rank 0: of the first run
-  bool results_repeat = true;             // every run printed the same result lines
-  std::string verification = "none";
-  std::string verification_detail;
-  double idle_cpu_fraction = -1.0;  // most CPU a waiting rank used per wall second (-1: none
-                                    // waited, or for less than 50 ms)
-};
-
-std::string layout_name(const ScalingPoint& p) {
-  return std::to_string(p.ranks) + "x" + std::to_string(p.threads) + " " + p.schedule;
-}
-
-std::string fixed(double v, int digits) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(digits) << v;
-  return o.str();
-}
-
-/// Index of the run closest to the median time.
-std::size_t median_run(const std::vector<double>& seconds) {
-  const double m = median(seconds);
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < seconds.size(); ++i) {
-    if (std::abs(seconds[i] - m) < std::abs(seconds[best] - m)) best = i;
-  }
-  return best;
-}
-
-void print_table(std::ostream& out, const std::string& job, ScalingMode mode, int repeat,
-                 const std::string& work, const std::vector<PointRun>& runs,
-                 const ScalingAnalysis& a, bool results_identical, double idle_cpu) {
-  const bool strong = mode == ScalingMode::strong;
-  out << "== hpar scale: " << job << ", " << to_string(mode) << " scaling, " << repeat
-      << " run(s) per point ==\n";
-  out << "work         " << work << "\n";
-  out << "cores  ranks  threads  schedule       time (s)   spread  "
-      << (strong ? "speedup" : " scaled") << "  efficiency  Karp-Flatt  verification\n";
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto& p = runs[i].point;
-    const auto& pa = a.points[i];
-    out << std::setw(5) << p.cores() << std::setw(7) << p.ranks << std::setw(9) << p.threads << "  "
-        << std::left << std::setw(12) << p.schedule << std::right << std::setw(11)
-        << fixed(pa.median, 6) << std::setw(7) << fixed(100.0 * pa.spread, 1) << " %"
-        << std::setw(9) << fixed(pa.speedup, 2) << std::setw(10) << fixed(100.0 * pa.efficiency, 1)
-        << " %" << std::setw(12) << (pa.karp_flatt ? fixed(*pa.karp_flatt, 4) : std::string("-"))
-        << "  " << runs[i].verification << "\n";
-  }
-  const auto& base = runs[a.baseline].point;
-  out << "baseline     " << layout_name(base) << " (" << base.cores() << " core"
-      << (base.cores() == 1 ? "" : "s") << "): speedups are relative to it\n";
-  for (const auto& f : a.fits) {
-    out << "fit          " << (strong ? "Amdahl" : "Gustafson") << " (" << f.schedule
-        << "): serial fraction " << fixed(f.serial_fraction, 4) << " ("
-        << fixed(100.0 * f.serial_fraction, 2) << " %), R^2 "
-        << (f.r_squared ? fixed(*f.r_squared, 4) : std::string("n/a (2 points fit exactly)"))
-        << " over " << f.points << " points at " << f.core_counts << " core counts";
-    if (strong && f.serial_fraction > 0.0) {
-      out << "; speedup limit " << fixed(1.0 / f.serial_fraction, 1) << "x";
-    }
-    out << "\n";
-  }
-  if (a.fits.empty()) {
-    out << "fit          none: it needs points at two core counts or more, with times that a "
-        << (strong ? "positive Amdahl law" : "Gustafson law") << " can explain\n";
-  }
-  bool first = true;
-  for (const auto& r : a.ranking) {
-    const auto& best = runs[r.points.front()].point;
-    out << (first ? "fastest      " : "             ") << r.cores << " core"
-        << (r.cores == 1 ? "" : "s") << ": " << layout_name(best) << " "
-        << fixed(a.points[r.points.front()].median, 3) << " s";
-    for (std::size_t k = 1; k < r.points.size(); ++k) {
-      const double slower = a.points[r.points[k]].median / a.points[r.points.front()].median - 1.0;
-      out << (k == 1 ? "; then " : ", ") << layout_name(runs[r.points[k]].point) << " +"
-          << fixed(100.0 * slower, 1) << " %";
-    }
-    out << "\n";
-    first = false;
-  }
-  out << "results      "
-      << (results_identical ? (strong ? "identical at every point and run"
-                                      : "identical across the runs of each point")
-                            : "DIFFER between runs or points")
-      << "\n";
-  if (idle_cpu >= 0.0) {
-    out << "idle ranks   used at most " << fixed(100.0 * idle_cpu, 1)
-        << " % of a CPU while waiting for a point they were not in\n";
-  }
-}
-
-std::string csv_text(const std::vector<PointRun>& runs, const ScalingAnalysis& a) {
-  std::ostringstream o;
-  o << std::setprecision(9);
-  o << "schedule,ranks,threads,cores,runs,median_s,min_s,max_s,spread,speedup,efficiency,"
-       "karp_flatt,verification\n";
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto& p = runs[i].point;
-    const auto& pa = a.points[i];
-    o << p.schedule << ',' << p.ranks << ',' << p.threads << ',' << p.cores() << ','
-      << p.seconds.size() << ',' << pa.median << ',' << pa.min << ',' << pa.max << ',' << pa.spread
-      << ',' << pa.speedup << ',' << pa.efficiency << ',';
-    if (pa.karp_flatt) o << *pa.karp_flatt;
-    o << ',' << runs[i].verification << '\n';
-  }
-  return o.str();
-}
-
 /// What the command line asks for.
 struct ScaleRequest {
   ParsedRun parsed;
@@ -323,7 +175,7 @@ ScaleRequest parse_scale(std::span<const std::string> args, int launch_ranks) {
                      "' has no size option, so it cannot be scaled weakly (use --mode strong)");
   }
   if (vm.count("ranks") != 0U) {
-    req.ranks = parse_list({vm["ranks"].as<std::string>()}, "--ranks", 1 << 20);
+    req.ranks = count_list({vm["ranks"].as<std::string>()}, "--ranks", 1 << 20);
     if (req.ranks.back() > launch_ranks) {
       throw UsageError("--ranks " + std::to_string(req.ranks.back()) + " is more than the " +
                        std::to_string(launch_ranks) +
@@ -332,24 +184,37 @@ ScaleRequest parse_scale(std::span<const std::string> args, int launch_ranks) {
     }
   }
   if (!sweep.threads.empty()) {
-    req.threads = parse_list(sweep.threads, "--threads", 4096);
+    req.threads = count_list(sweep.threads, "--threads", 4096);
   } else if (vm.count("threads") != 0U) {  // from --config
     req.threads = {req.parsed.run.threads};
   }
   for (const auto& s : sweep.schedules) req.schedules.push_back(Schedule::parse(s));
   if (req.schedules.empty()) req.schedules.push_back(req.parsed.run.schedule);
-  const auto k = parse_count(vm["repeat"].as<std::string>(), "--repeat");
-  if (k < 1 || k > 1000) throw UsageError("--repeat must be between 1 and 1000");
-  req.repeat = static_cast<int>(k);
+  req.repeat = static_cast<int>(count_option(vm, "repeat", 1, 1000));
   return req;
 }
 
-/// The points, schedule by schedule, by cores. Defaults are powers of two up to the launch's
-/// ranks and the fewest CPUs a rank may use; unless both lists are given, points with more
-/// threads than the CPUs their ranks may use are left out.
-std::vector<PointRun> plan_points(const ScaleRequest& req,
-                                  const std::vector<RankPlacement>& placements,
-                                  std::vector<std::string>& skipped) {
+/// How to run one point: what its layout in the study does not say.
+struct PointSetup {
+  Schedule schedule;
+  Distribution distribution = Distribution::block;
+  po::variables_map options;          // the job's options (weak: the size grown with the cores)
+  std::vector<std::string> warnings;  // the layout check of this point
+};
+
+/// The study as planned: its points, without runs yet, and how to run each.
+struct ScalePlan {
+  StudyRecord study;
+  std::vector<PointSetup> setups;     // one per point
+  std::vector<std::string> warnings;  // the distinct warnings of all points, naming the point
+};
+
+/// The layouts ranks x threads to run, by cores. Defaults are powers of two up to the launch's
+/// ranks and the fewest CPUs a rank may use; unless both lists are given, layouts with more
+/// threads than the CPUs their ranks may use are left out (named in `skipped`).
+std::vector<std::pair<int, int>> plan_layouts(const ScaleRequest& req,
+                                              const std::vector<RankPlacement>& placements,
+                                              std::vector<std::string>& skipped) {
   int fewest_cpus = std::numeric_limits<int>::max();
   for (const auto& p : placements) {
     fewest_cpus = std::min(fewest_cpus, static_cast<int>(p.cpus.size()));
@@ -368,112 +233,128 @@ std::vector<PointRun> plan_points(const ScaleRequest& req,
     for (const auto& [h, cpus] : by_host) n += static_cast<int>(cpus.size());
     return n;
   };
-  std::vector<PointRun> runs;
+  std::vector<std::pair<int, int>> layouts;
+  for (const int p : rank_list) {
+    for (const int t : thread_list) {
+      if (!both_given && p * t > 1 && p * t > cpus_of_first(p)) {
+        skipped.push_back(std::to_string(p) + "x" + std::to_string(t));
+        continue;
+      }
+      layouts.emplace_back(p, t);
+    }
+  }
+  std::stable_sort(layouts.begin(), layouts.end(), [](const auto& x, const auto& y) {
+    return x.first * x.second < y.first * y.second;
+  });
+  return layouts;
+}
+
+/// The points, schedule by schedule, by cores; weak scaling grows the job's size option with
+/// the cores of each point.
+ScalePlan plan_points(const ScaleRequest& req, const std::vector<std::pair<int, int>>& layouts) {
+  const JobInfo& job = *req.parsed.job;
+  ScalePlan plan;
+  plan.study.job = job.name;
+  plan.study.mode = req.mode;
   for (const auto& schedule : req.schedules) {
-    std::vector<std::pair<int, int>> layouts;
-    for (const int p : rank_list) {
-      for (const int t : thread_list) {
-        if (!both_given && p * t > 1 && p * t > cpus_of_first(p)) {
-          skipped.push_back(std::to_string(p) + "x" + std::to_string(t));
-          continue;
-        }
-        layouts.emplace_back(p, t);
-      }
-    }
-    std::stable_sort(layouts.begin(), layouts.end(), [](const auto& x, const auto& y) {
-      return x.first * x.second < y.first * y.second;
-    });
     for (const auto& [p, t] : layouts) {
-      PointRun run;
-      run.point.ranks = p;
-      run.point.threads = t;
-      run.point.schedule = schedule.to_string();
-      run.schedule = schedule;
-      run.distribution = req.parsed.run.distribution;
-      run.size_factor = req.mode == ScalingMode::weak ? static_cast<std::uint64_t>(p * t) : 1;
-      runs.push_back(std::move(run));
+      StudyPoint point;
+      point.ranks = p;
+      point.threads = t;
+      point.schedule = schedule.to_string();
+      PointSetup setup;
+      setup.schedule = schedule;
+      setup.distribution = req.parsed.run.distribution;
+      setup.options = req.parsed.vm;
+      if (req.mode == ScalingMode::weak) {
+        const auto factor = static_cast<std::uint64_t>(p * t);
+        point.extra["size_factor"] = factor;
+        setup.options = scaled_options(req.parsed.vm, std::string(job.size_option), factor);
+      }
+      plan.study.points.push_back(std::move(point));
+      plan.setups.push_back(std::move(setup));
     }
   }
-  return runs;
+  return plan;
 }
 
-/// The short layout check of every point (layout_warnings on the first p ranks with t threads);
-/// returns the distinct warnings, prefixed with the point, and fills each point's own list.
-std::vector<std::string> check_layouts(const std::vector<PointRun>& runs,
-                                       const std::vector<RankPlacement>& placements,
-                                       std::vector<std::vector<std::string>>& per_point) {
-  std::vector<std::string> warnings;
-  per_point.assign(runs.size(), {});
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    std::vector<RankPlacement> layout(placements.begin(), placements.begin() + runs[i].point.ranks);
-    for (auto& r : layout) r.threads = runs[i].point.threads;
-    per_point[i] = layout_warnings(layout);
-    for (const auto& w : per_point[i]) {
-      const std::string text = "point " + std::to_string(runs[i].point.ranks) + "x" +
-                               std::to_string(runs[i].point.threads) + ": " + w;
-      if (std::find(warnings.begin(), warnings.end(), text) == warnings.end()) {
-        warnings.push_back(text);
+/// The short layout check of every point (layout_warnings on the first p ranks with t threads):
+/// each point's own list, and the distinct warnings of all, prefixed with the point.
+void check_layouts(ScalePlan& plan, const std::vector<RankPlacement>& placements) {
+  for (std::size_t i = 0; i < plan.study.points.size(); ++i) {
+    const auto& point = plan.study.points[i];
+    std::vector<RankPlacement> layout(placements.begin(), placements.begin() + point.ranks);
+    for (auto& r : layout) r.threads = point.threads;
+    plan.setups[i].warnings = layout_warnings(layout);
+    for (const auto& w : plan.setups[i].warnings) {
+      const std::string text =
+          "point " + std::to_string(point.ranks) + "x" + std::to_string(point.threads) + ": " + w;
+      if (std::find(plan.warnings.begin(), plan.warnings.end(), text) == plan.warnings.end()) {
+        plan.warnings.push_back(text);
       }
     }
   }
-  return warnings;
 }
 
-/// Runs one point: the first `ranks` ranks run the job `repeat` times on their own
-/// communicator; the others sleep in a barrier. Rank 0 (in every point) keeps the reports.
-/// Returns whether a stop signal cut the point short. Throws the point's error on every rank.
-bool run_point(const boost::mpi::communicator& world, const JobInfo& job,
-               const po::variables_map& vm, int repeat, const RunContext& context,
-               TraceRecorder* trace, TraceRecorder& clock, PointRun& run) {
-  const bool member = world.rank() < run.point.ranks;
-  MPI_Comm raw = MPI_COMM_NULL;
-  check_mpi(MPI_Comm_split(MPI_Comm(world), member ? 0 : MPI_UNDEFINED, world.rank(), &raw),
-            "MPI_Comm_split");
-  int stopped = 0;
-  std::exception_ptr failure;
-  const double point_begin = clock.now_us();
-  if (member) {
-    const boost::mpi::communicator sub(raw, boost::mpi::comm_take_ownership);
-    try {
-      RunOptions options;
-      options.threads = run.point.threads;
-      options.schedule = run.schedule;
-      options.distribution = run.distribution;
-      options.observers.add(trace);
-      for (int k = 0; k < repeat && stopped == 0; ++k) {
-        const double run_begin = clock.now_us();
-        const RunRecord record = run_job(sub, job, vm, options);
-        if (trace != nullptr) {
-          trace->span(0, "run " + std::to_string(k + 1) + " of point " + layout_name(run.point),
-                      "point", run_begin, clock.now_us());
-        }
-        if (!record.complete) {
-          stopped = 1;
-          break;
-        }
-        run.point.seconds.push_back(record.total.max);
-        if (world.rank() != 0) continue;
-        run.reports.push_back(make_report(record, context));
-        if (k == 0) {
-          run.result_lines = record.result.lines;
-        } else if (record.result.lines != run.result_lines) {
-          run.results_repeat = false;
-        }
-        const auto status = record.result.verification.status;
-        const std::string verdict = status == Verification::Status::pass   ? "PASS"
-                                    : status == Verification::Status::fail ? "FAIL"
-                                                                           : "none";
-        if (k == 0 || verdict == "FAIL") {
-          run.verification = verdict;
-          run.verification_detail = record.result.verification.detail;
-        }
-      }
-    } catch (...) {
-      failure = std::current_exception();
-    }
+/// Plans the study on every rank alike: the layouts, the points and their layout checks.
+/// Rank 0 notes the layouts left out and warns of unsound ones.
+ScalePlan plan_study(const boost::mpi::communicator& world, const ScaleRequest& req) {
+  const auto placements = gather_placements(world, 1);
+  std::vector<std::string> skipped;
+  ScalePlan plan = plan_points(req, plan_layouts(req, placements, skipped));
+  if (world.rank() == 0 && !skipped.empty()) {
+    std::set<std::string> distinct(skipped.begin(), skipped.end());
+    std::cerr << "hpar: note: left out";
+    for (const auto& s : distinct) std::cerr << " " << s;
+    std::cerr << ": more threads than the CPUs their ranks may use (give both --ranks and "
+                 "--threads to run them anyway)\n";
   }
+  check_layouts(plan, placements);
+  if (world.rank() == 0) {
+    for (const auto& w : plan.warnings) std::cerr << "hpar: warning: " << w << "\n";
+  }
+  return plan;
+}
 
-  // Everyone meets here; the ranks that were not in the point measure how little CPU they used.
+/// The run as the study keeps it: its time, results, verdict and report.
+StudyRun study_run(const RunRecord& record, const RunContext& context) {
+  StudyRun run;
+  run.seconds = record.total.max;
+  run.result = record.result.lines;
+  run.report = make_report(record, context);
+  run.verification = run.report["verification"]["status"].get<std::string>();
+  run.verification_detail = record.result.verification.detail;
+  return run;
+}
+
+/// The `repeat` runs of a point on its own communicator `sub`; its rank 0 (world's rank 0)
+/// keeps them. Returns whether a stop signal cut them short.
+bool run_repeats(const boost::mpi::communicator& sub, const JobInfo& job, const PointSetup& setup,
+                 int repeat, const RunContext& context, TraceRecorder* trace, TraceRecorder& clock,
+                 StudyPoint& point) {
+  RunOptions options;
+  options.threads = point.threads;
+  options.schedule = setup.schedule;
+  options.distribution = setup.distribution;
+  options.observers.add(trace);
+  for (int k = 0; k < repeat; ++k) {
+    const double run_begin = clock.now_us();
+    const RunRecord record = run_job(sub, job, setup.options, options);
+    if (trace != nullptr) {
+      trace->span(0, "run " + std::to_string(k + 1) + " of point " + layout_name(point), "point",
+                  run_begin, clock.now_us());
+    }
+    if (!record.complete) return true;
+    if (sub.rank() == 0) point.runs.push_back(study_run(record, context));
+  }
+  return false;
+}
+
+/// Every rank meets here after a point; the ranks that were not in it measure how little CPU
+/// they used while they waited, and rank 0 puts the most of them in the point's JSON.
+void meet_after_point(const boost::mpi::communicator& world, bool member, int repeat,
+                      TraceRecorder* trace, TraceRecorder& clock, double point_begin,
+                      StudyPoint& point) {
   const double wait_cpu = process_cpu_seconds();
   const double wait_wall = MPI_Wtime();
   const double wait_begin = clock.now_us();
@@ -483,14 +364,41 @@ bool run_point(const boost::mpi::communicator& world, const JobInfo& job,
     const double wall = MPI_Wtime() - wait_wall;
     if (wall >= 0.05) idle = (process_cpu_seconds() - wait_cpu) / wall;
     if (trace != nullptr) {
-      trace->span(0, "waiting: not in point " + layout_name(run.point), "wait", wait_begin,
+      trace->span(0, "waiting: not in point " + layout_name(point), "wait", wait_begin,
                   clock.now_us());
     }
   } else if (trace != nullptr) {
-    trace->span(0, "point " + layout_name(run.point), "point", point_begin, clock.now_us(),
+    trace->span(0, "point " + layout_name(point), "point", point_begin, clock.now_us(),
                 {{"runs", repeat}});
   }
-  boost::mpi::reduce(world, idle, run.idle_cpu_fraction, boost::mpi::maximum<double>(), 0);
+  double most_idle = -1.0;
+  boost::mpi::reduce(world, idle, most_idle, boost::mpi::maximum<double>(), 0);
+  point.extra["idle_ranks_cpu_fraction"] =
+      most_idle >= 0.0 ? nlohmann::json(most_idle) : nlohmann::json(nullptr);
+}
+
+/// Runs one point: the first `ranks` ranks run the job `repeat` times on their own
+/// communicator; the others sleep in a barrier. Rank 0 (in every point) keeps the runs.
+/// Returns whether a stop signal cut the point short. Throws the point's error on every rank.
+bool run_point(const boost::mpi::communicator& world, const JobInfo& job, const PointSetup& setup,
+               int repeat, const RunContext& context, TraceRecorder* trace, TraceRecorder& clock,
+               StudyPoint& point) {
+  const bool member = world.rank() < point.ranks;
+  MPI_Comm raw = MPI_COMM_NULL;
+  check_mpi(MPI_Comm_split(MPI_Comm(world), member ? 0 : MPI_UNDEFINED, world.rank(), &raw),
+            "MPI_Comm_split");
+  int stopped = 0;
+  std::exception_ptr failure;
+  const double point_begin = clock.now_us();
+  if (member) {
+    const boost::mpi::communicator sub(raw, boost::mpi::comm_take_ownership);
+    try {
+      stopped = run_repeats(sub, job, setup, repeat, context, trace, clock, point) ? 1 : 0;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  meet_after_point(world, member, repeat, trace, clock, point_begin, point);
 
   // Rank 0 is in every point and run_job agrees within the point: its outcome is the point's.
   auto [code, message] =
@@ -503,13 +411,14 @@ bool run_point(const boost::mpi::communicator& world, const JobInfo& job,
 }
 
 /// Rank 0: "hpar: point i/n done: ..., elapsed, about ... left" on stderr.
-void print_progress(std::size_t i, std::size_t n, const PointRun& run, double elapsed,
+void print_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
                     double fraction_done) {
-  std::cerr << "hpar: point " << i + 1 << "/" << n << " done: " << run.point.ranks
-            << (run.point.ranks == 1 ? " rank x " : " ranks x ") << run.point.threads
-            << (run.point.threads == 1 ? " thread" : " threads") << " (" << run.point.schedule
-            << "), median " << fixed(median(run.point.seconds), 3) << " s of "
-            << run.point.seconds.size() << ", " << run.verification << "; "
+  const ScalingPoint times = point.scaling();
+  std::cerr << "hpar: point " << i + 1 << "/" << n << " done: " << point.ranks
+            << (point.ranks == 1 ? " rank x " : " ranks x ") << point.threads
+            << (point.threads == 1 ? " thread" : " threads") << " (" << point.schedule
+            << "), median " << format_fixed(median(times.seconds), 3) << " s of "
+            << times.seconds.size() << ", " << point.verification() << "; "
             << human_duration(elapsed) << " elapsed";
   if (i + 1 < n && fraction_done > 0.0) {
     std::cerr << ", about " << human_duration(elapsed * (1.0 - fraction_done) / fraction_done)
@@ -518,55 +427,113 @@ void print_progress(std::size_t i, std::size_t n, const PointRun& run, double el
   std::cerr << std::endl;
 }
 
-/// The study document: what ran, every point (with its median run's report) and the analysis.
-nlohmann::json study_json(const ScaleRequest& req, const std::vector<PointRun>& runs,
-                          const ScalingAnalysis& analysis, const RunContext& context,
-                          const std::string& work, const std::vector<std::string>& warnings,
-                          bool identical, bool complete, int launch_ranks,
-                          const std::string& host) {
-  nlohmann::json doc;
-  doc["schema"] = study_schema;
-  doc["job"] = req.parsed.job->name;
-  doc["mode"] = to_string(req.mode);
-  doc["complete"] = complete;
-  doc["command_line"] = context.command_line;
-  doc["launch_ranks"] = launch_ranks;
-  doc["repeat"] = req.repeat;
-  doc["host"] = host;
-  doc["work"] = work;
-  if (req.mode == ScalingMode::weak) doc["size_option"] = req.parsed.job->size_option;
-  doc["warnings"] = warnings;
-  doc["results_identical"] = identical;
-  doc["mpi"] = {{"library", context.mpi_library}, {"thread_level", context.thread_level}};
-  nlohmann::json point_list = nlohmann::json::array();
-  std::vector<ScalingPoint> points;
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto& r = runs[i];
-    const auto& pa = analysis.points[i];
-    points.push_back(r.point);
-    nlohmann::json p = {
-        {"ranks", r.point.ranks},
-        {"threads", r.point.threads},
-        {"schedule", r.point.schedule},
-        {"cores", r.point.cores()},
-        {"seconds", r.point.seconds},
-        {"median", pa.median},
-        {"spread", pa.spread},
-        {"speedup", pa.speedup},
-        {"efficiency", pa.efficiency},
-        {"karp_flatt", pa.karp_flatt ? nlohmann::json(*pa.karp_flatt) : nlohmann::json(nullptr)},
-        {"verification", r.verification},
-        {"result", r.result_lines},
-        {"report", r.reports[median_run(r.point.seconds)]}};
-    p["idle_ranks_cpu_fraction"] =
-        r.idle_cpu_fraction >= 0.0 ? nlohmann::json(r.idle_cpu_fraction) : nullptr;
-    if (req.mode == ScalingMode::weak) p["size_factor"] = r.size_factor;
-    point_list.push_back(p);
+/// How the sweep ended.
+struct SweepResult {
+  std::size_t planned = 0;  // points planned
+  bool interrupted = false;
+  nlohmann::json trace_doc;  // the study's Chrome trace (rank 0, --trace)
+};
+
+/// Runs the planned points in order, one sub-communicator each, with a progress line per
+/// finished point; keeps the points done (with their runs on rank 0) in the plan's study.
+SweepResult sweep_points(const boost::mpi::communicator& world, const ScaleRequest& req,
+                         ScalePlan& plan, const RunContext& context) {
+  auto& points = plan.study.points;
+  SweepResult result;
+  result.planned = points.size();
+  const bool tracing = req.parsed.vm.count("trace") != 0U;
+  TraceRecorder trace;
+  world.barrier();
+  trace.start();
+  const double sweep_start = MPI_Wtime();
+  const auto cost = [&](const StudyPoint& p) {  // expected time, for the estimate of time left
+    return req.mode == ScalingMode::strong ? 1.0 / p.cores() : 1.0;
+  };
+  double cost_total = 0.0, cost_done = 0.0;
+  for (const auto& p : points) cost_total += cost(p);
+  std::size_t done = 0;
+  for (; done < points.size(); ++done) {
+    RunContext point_context = context;
+    point_context.warnings = plan.setups[done].warnings;
+    result.interrupted = run_point(world, *req.parsed.job, plan.setups[done], req.repeat,
+                                   point_context, tracing ? &trace : nullptr, trace, points[done]);
+    if (result.interrupted) break;
+    cost_done += cost(points[done]);
+    if (world.rank() == 0) {
+      print_progress(done, result.planned, points[done], MPI_Wtime() - sweep_start,
+                     cost_done / cost_total);
+    }
   }
-  doc["points"] = point_list;
-  doc["analysis"] = analysis_json(points, analysis);
-  doc["build"] = runs.front().reports.front()["build"];
+  points.resize(done);
+  plan.study.complete = !result.interrupted;
+  if (tracing) result.trace_doc = gather_trace(world, trace, host_name());
+  return result;
+}
+
+/// The "work" line: the work of the first point, and how it grows in a weak study.
+std::string work_text(const ScaleRequest& req, const StudyRecord& study) {
+  const auto& first = study.points.front();
+  const auto& work = first.runs.front().report["work"];
+  const std::string items = std::to_string(work["items"].get<std::uint64_t>()) + " " +
+                            work["item_unit"].get<std::string>();
+  if (req.mode == ScalingMode::strong) return items + ", the same at every point";
+  const std::string size(req.parsed.job->size_option);
+  const int cores = first.cores();
+  return "--" + size + " " + req.parsed.vm[size].as<std::string>() + " x ranks x threads (" +
+         items + " at " + std::to_string(cores) + (cores == 1 ? " core)" : " cores)");
+}
+
+/// The fields of the study document that are scale's: what ran it, how, and where.
+nlohmann::json document_fields(const ScaleRequest& req, const ScalePlan& plan,
+                               const RunContext& context, const std::string& work,
+                               int launch_ranks) {
+  nlohmann::json doc = {
+      {"command_line", context.command_line},
+      {"launch_ranks", launch_ranks},
+      {"repeat", req.repeat},
+      {"work", work},
+      {"warnings", plan.warnings},
+      {"mpi", {{"library", context.mpi_library}, {"thread_level", context.thread_level}}},
+      {"build", plan.study.points.front().runs.front().report["build"]}};
+  if (req.mode == ScalingMode::weak) doc["size_option"] = req.parsed.job->size_option;
   return doc;
+}
+
+/// The table's wording: the title, the work, and how little CPU the waiting ranks used.
+TableWords table_words(const ScaleRequest& req, const StudyRecord& study, const std::string& work) {
+  TableWords words;
+  words.title = "== hpar scale: " + study.job + ", " + to_string(req.mode) + " scaling, " +
+                std::to_string(req.repeat) + " run(s) per point ==";
+  words.work = work;
+  double idle_cpu = -1.0;
+  for (const auto& p : study.points) {
+    const auto& idle = p.extra["idle_ranks_cpu_fraction"];
+    if (idle.is_number()) idle_cpu = std::max(idle_cpu, idle.get<double>());
+  }
+  if (idle_cpu >= 0.0) {
+    words.notes.push_back("idle ranks   used at most " + format_fixed(100.0 * idle_cpu, 1) +
+                          " % of a CPU while waiting for a point they were not in");
+  }
+  return words;
+}
+
+/// Rank 0: the table and the files (the study's, then the trace); returns the exit code: 4 when
+/// a signal stopped the sweep, 3 when a point failed verification or the results differ.
+int report_study(const ScaleRequest& req, ScalePlan& plan, const SweepResult& sweep,
+                 const RunContext& context, int launch_ranks) {
+  const int stopped = static_cast<int>(ExitCode::interrupted);
+  auto& study = plan.study;
+  if (study.points.empty()) return sweep.interrupted ? stopped : 0;
+  study.host = host_name();
+  const ScalingAnalysis analysis = analyze_study(study);
+  const std::string work = work_text(req, study);
+  study.extra = document_fields(req, plan, context, work, launch_ranks);
+  show_study(study, analysis, table_words(req, study, work), req.parsed.vm);
+  write_if_asked(req.parsed.vm, "trace", [&] { return sweep.trace_doc.dump() + "\n"; });
+  if (sweep.interrupted) return stopped;
+  const StudyVerdict verdict = study_verdict(study);
+  if (verdict.code != 0) std::cerr << "hpar: error: " << verdict.problem << "\n";
+  return verdict.code;
 }
 
 }  // namespace
@@ -574,154 +541,24 @@ nlohmann::json study_json(const ScaleRequest& req, const std::vector<PointRun>& 
 int scale_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
   // Parse: every rank the same way, agreeing on errors.
   if (args.empty()) throw UsageError("missing job name (see 'hpar list' and 'hpar scale --help')");
-  if (args[0] == "--help" || args[0] == "-h") {
+  const bool help = args[0] == "--help" || args[0] == "-h";
+  const ScaleRequest req =
+      help ? ScaleRequest{} : on_every_rank(world, [&] { return parse_scale(args, world.size()); });
+  if (help || req.parsed.help) {
     if (world.rank() == 0) std::cout << scale_help();
     return 0;
   }
-  ScaleRequest req;
-  std::exception_ptr failure;
-  try {
-    req = parse_scale(args, world.size());
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  agree(world, failure);
-  if (req.parsed.help) {
-    if (world.rank() == 0) std::cout << scale_help();
-    return 0;
-  }
-  if (thread_level_name() == "single") {
-    throw RuntimeError("MPI provides only MPI_THREAD_SINGLE; hpar needs MPI_THREAD_FUNNELED");
-  }
-  const auto& vm = req.parsed.vm;
-  const JobInfo& job = *req.parsed.job;
+  require_funneled();
 
-  // Plan the points, with each point's options (weak scaling grows the size option).
-  const auto placements = gather_placements(world, 1);
-  std::vector<std::string> skipped;
-  std::vector<PointRun> runs = plan_points(req, placements, skipped);
-  if (world.rank() == 0 && !skipped.empty()) {
-    std::set<std::string> distinct(skipped.begin(), skipped.end());
-    std::cerr << "hpar: note: left out";
-    for (const auto& s : distinct) std::cerr << " " << s;
-    std::cerr << ": more threads than the CPUs their ranks may use (give both --ranks and "
-                 "--threads to run them anyway)\n";
-  }
-  std::vector<po::variables_map> point_options;
-  for (const auto& run : runs) {
-    point_options.push_back(req.mode == ScalingMode::weak
-                                ? scaled_options(vm, std::string(job.size_option), run.size_factor)
-                                : vm);
-  }
-
-  // Check the layouts (warnings only).
-  std::vector<std::vector<std::string>> point_warnings;
-  const auto warnings = check_layouts(runs, placements, point_warnings);
-  if (world.rank() == 0) {
-    for (const auto& w : warnings) std::cerr << "hpar: warning: " << w << "\n";
-  }
-  RunContext context;
-  context.command_line = {"hpar", "scale"};
-  context.command_line.insert(context.command_line.end(), args.begin(), args.end());
-  context.mpi_library = mpi_library_version();
-  context.thread_level = thread_level_name();
-
-  // Sweep: one sub-communicator per point, a progress line per finished point.
-  const bool tracing = vm.count("trace") != 0U;
-  TraceRecorder trace;
-  world.barrier();
-  trace.start();
-  const double sweep_start = MPI_Wtime();
-  const auto cost = [&](const PointRun& r) {  // expected time, for the estimate of time left
-    return req.mode == ScalingMode::strong ? 1.0 / r.point.cores() : 1.0;
-  };
-  double cost_total = 0.0, cost_done = 0.0;
-  for (const auto& r : runs) cost_total += cost(r);
-  const std::size_t planned = runs.size();
-  std::size_t done = 0;
-  bool interrupted = false;
-  for (; done < runs.size(); ++done) {
-    RunContext point_context = context;
-    point_context.warnings = point_warnings[done];
-    interrupted = run_point(world, job, point_options[done], req.repeat, point_context,
-                            tracing ? &trace : nullptr, trace, runs[done]);
-    if (interrupted) break;
-    cost_done += cost(runs[done]);
-    if (world.rank() == 0) {
-      print_progress(done, planned, runs[done], MPI_Wtime() - sweep_start, cost_done / cost_total);
-    }
-  }
-  runs.resize(done);
-
-  // Report: the trace (collective), then on rank 0 the table and the files.
-  const std::string host = host_name();
-  nlohmann::json trace_doc;
-  if (tracing) trace_doc = gather_trace(world, trace, host);
-  int code = static_cast<int>(interrupted ? ExitCode::interrupted : ExitCode::ok);
-  std::string problem;
-  if (world.rank() == 0 && !runs.empty()) {
-    try {
-      std::vector<ScalingPoint> points;
-      for (const auto& r : runs) points.push_back(r.point);
-      const ScalingAnalysis analysis = analyze_scaling(req.mode, points);
-      bool identical = true;  // strong: every run of every point; weak: the runs of a point
-      std::vector<std::string> failed;
-      double idle_cpu = -1.0;
-      for (const auto& r : runs) {
-        if (!r.results_repeat) identical = false;
-        if (req.mode == ScalingMode::strong && r.result_lines != runs.front().result_lines) {
-          identical = false;
-        }
-        if (r.verification == "FAIL") {
-          failed.push_back(layout_name(r.point) + " (" + r.verification_detail + ")");
-        }
-        idle_cpu = std::max(idle_cpu, r.idle_cpu_fraction);
-      }
-      const auto& first_work = runs.front().reports.front()["work"];
-      const std::string first_items = std::to_string(first_work["items"].get<std::uint64_t>()) +
-                                      " " + first_work["item_unit"].get<std::string>();
-      std::string work;
-      if (req.mode == ScalingMode::strong) {
-        work = first_items + ", the same at every point";
-      } else {
-        const std::string size(job.size_option);
-        const int cores = runs.front().point.cores();
-        work = "--" + size + " " + vm[size].as<std::string>() + " x ranks x threads (" +
-               first_items + " at " + std::to_string(cores) + (cores == 1 ? " core)" : " cores)");
-      }
-      print_table(std::cout, std::string(job.name), req.mode, req.repeat, work, runs, analysis,
-                  identical, idle_cpu);
-      std::cout.flush();
-      const auto doc = study_json(req, runs, analysis, context, work, warnings, identical,
-                                  !interrupted, world.size(), host);
-      if (vm.count("csv") != 0U) {
-        write_file_atomically(vm["csv"].as<std::string>(), csv_text(runs, analysis));
-      }
-      if (vm.count("json") != 0U) {
-        write_file_atomically(vm["json"].as<std::string>(), doc.dump(2) + "\n");
-      }
-      if (vm.count("plot") != 0U) {
-        plot_study(study_from_json(doc, "the study"), vm["plot"].as<std::string>());
-      }
-      if (tracing) write_file_atomically(vm["trace"].as<std::string>(), trace_doc.dump() + "\n");
-      if (code == 0 && !failed.empty()) {
-        code = static_cast<int>(ExitCode::verification);
-        problem = "verification failed at " + std::to_string(failed.size()) + " point(s): ";
-        for (std::size_t k = 0; k < failed.size(); ++k) problem += (k ? "; " : "") + failed[k];
-      } else if (code == 0 && !identical) {
-        code = static_cast<int>(ExitCode::verification);
-        problem = "the job's results differ between runs or layouts (see the study's points)";
-      }
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }
-  agree(world, failure);
-  boost::mpi::broadcast(world, code, 0);
-  if (world.rank() == 0 && !problem.empty()) std::cerr << "hpar: error: " << problem << "\n";
-  if (world.rank() == 0 && interrupted) {
-    std::cerr << "hpar: error: stopped early by a signal; the study is incomplete (" << done
-              << " of " << planned << " points done)\n";
+  // Plan the points, sweep them, report the study.
+  ScalePlan plan = plan_study(world, req);
+  const RunContext context = run_context("scale", args);
+  const SweepResult sweep = sweep_points(world, req, plan, context);
+  const int code =
+      on_root(world, [&] { return report_study(req, plan, sweep, context, world.size()); });
+  if (world.rank() == 0 && sweep.interrupted) {
+    std::cerr << "hpar: error: stopped early by a signal; the study is incomplete ("
+              << plan.study.points.size() << " of " << sweep.planned << " points done)\n";
   }
   return code;
 }

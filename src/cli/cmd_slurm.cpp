@@ -19,6 +19,8 @@
 
 #include "commands.hpp"
 #include "hpar/cli/cli.hpp"
+#include "hpar/cli/options.hpp"
+#include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/parse.hpp"
 
@@ -92,18 +94,6 @@ std::string slurm_help() {
   return o.str();
 }
 
-/// A whole number option in [low, high].
-std::uint64_t bounded(const po::variables_map& vm, const char* name, std::uint64_t low,
-                      std::uint64_t high) {
-  const std::string option = std::string("--") + name;
-  const auto value = parse_count(vm[name].as<std::string>(), option);
-  if (value < low || value > high) {
-    throw UsageError(option + " must be between " + std::to_string(low) + " and " +
-                     std::to_string(high));
-  }
-  return value;
-}
-
 /// Seconds of a time limit in one of sbatch's formats; UsageError otherwise.
 std::uint64_t parse_time_limit(const std::string& text) {
   static const std::regex format(R"((?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?)");
@@ -148,34 +138,20 @@ SlurmRequest parse_request(std::span<const std::string> args) {
     }
   }
   SlurmRequest request;
-  po::variables_map vm;
-  std::vector<std::string> passed;
-  try {
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    const auto options = slurm_options();  // the parsed options point into it
-    const auto parsed =
-        po::command_line_parser(rest)
-            .options(options)
-            .allow_unregistered()
-            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-            .run();
-    po::store(parsed, vm);
-    po::notify(vm);
-    passed = po::collect_unrecognized(parsed.options, po::include_positional);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
+  const ParsedOptions parsed =
+      parse_options(args.subspan(1), slurm_options(), {.pass_on_unknown = true});
+  const po::variables_map& vm = parsed.vm;
   for (const char* required : {"nodes", "ranks-per-node", "threads"}) {
     if (vm.count(required) == 0U) {
       throw UsageError(std::string("'hpar slurm' needs --") + required +
                        " (the layout: --nodes N --ranks-per-node R --threads T)");
     }
   }
-  request.nodes = bounded(vm, "nodes", 1, 100000);
-  request.ranks_per_node = bounded(vm, "ranks-per-node", 1, 4096);
-  request.threads = bounded(vm, "threads", 1, 4096);
+  request.nodes = count_option(vm, "nodes", 1, 100000);
+  request.ranks_per_node = count_option(vm, "ranks-per-node", 1, 4096);
+  request.threads = count_option(vm, "threads", 1, 4096);
   if (vm.count("cores-per-node") != 0U) {
-    request.cores_per_node = bounded(vm, "cores-per-node", 1, 1U << 20);
+    request.cores_per_node = count_option(vm, "cores-per-node", 1, 1U << 20);
   }
   if (vm.count("time") != 0U) {
     request.time = vm["time"].as<std::string>();
@@ -200,7 +176,7 @@ SlurmRequest parse_request(std::span<const std::string> args) {
     throw UsageError("--launcher must be srun or mpirun, not '" + request.launcher + "'");
   }
   request.job_args.push_back(args[0]);
-  request.job_args.insert(request.job_args.end(), passed.begin(), passed.end());
+  request.job_args.insert(request.job_args.end(), parsed.passed_on.begin(), parsed.passed_on.end());
   return request;
 }
 
@@ -475,26 +451,15 @@ int slurm_command(const boost::mpi::communicator& world, std::span<const std::st
   }
 
   // Parse and check on every rank alike; ask sinfo and print on rank 0 only.
-  SlurmRequest request;
-  std::exception_ptr failure;
-  try {
-    request = parse_request(args);
-    check_job_options(request);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  agree(world, failure);
-  std::string script;
-  if (world.rank() == 0) {
-    try {
-      check_fit(request);
-      script = make_script(request, args);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }
-  agree(world, failure);
-  if (world.rank() == 0) std::cout << script << std::flush;
+  const SlurmRequest request = on_every_rank(world, [&] {
+    SlurmRequest r = parse_request(args);
+    check_job_options(r);
+    return r;
+  });
+  on_root(world, [&] {
+    check_fit(request);
+    std::cout << make_script(request, args) << std::flush;
+  });
   return 0;
 }
 

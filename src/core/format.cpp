@@ -11,4 +11,10 @@ std::string format_exact(double value) {
   return o.str();
 }
 
+std::string format_fixed(double value, int digits) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(digits) << value;
+  return o.str();
+}
+
 }  // namespace hpar

@@ -1,7 +1,6 @@
 #include "hpar/engine/agreement.hpp"
 
 #include <boost/mpi/collectives.hpp>
-#include <new>
 #include <string>
 #include <utility>
 
@@ -9,25 +8,6 @@
 #include "hpar/platform/host.hpp"
 
 namespace hpar {
-namespace {
-
-/// Code and message of an exception, as the exit code the job would end with.
-std::pair<int, std::string> describe(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const Error& err) {
-    return {static_cast<int>(err.code()), err.what()};
-  } catch (const std::bad_alloc&) {
-    return {static_cast<int>(ExitCode::runtime), "out of memory"};
-  } catch (const std::exception& err) {
-    return {static_cast<int>(ExitCode::runtime), err.what()};
-  } catch (...) {
-    return {static_cast<int>(ExitCode::runtime), "unknown exception"};
-  }
-}
-
-}  // namespace
-
 void agree(const boost::mpi::communicator& comm, const std::exception_ptr& local) {
   const int rank = comm.rank();
   const int failing = local ? rank : comm.size();

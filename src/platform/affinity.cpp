@@ -165,143 +165,163 @@ void gather_affinity(const boost::mpi::communicator& comm, const RankAffinity& m
   }
 }
 
-std::vector<Verdict> affinity_verdicts(const std::vector<RankAffinity>& ranks,
-                                       const std::map<std::string, HostTopology>& hosts) {
-  std::vector<Verdict> verdicts;
-  // Rank-level problems: the same check as at the start of `run`.
+namespace {
+
+/// The ranks of one host, and what their threads may reach together.
+struct HostRanks {
+  std::string host;
+  std::vector<const RankAffinity*> members;
+  int threads = 0;          // threads of all its ranks
+  std::size_t widest = 1;   // most threads of one rank
+  std::set<int> reachable;  // CPUs some thread may run on
+};
+
+std::vector<HostRanks> ranks_by_host(const std::vector<RankAffinity>& ranks) {
+  std::map<std::string, HostRanks> by_host;
+  for (const auto& r : ranks) {
+    auto& h = by_host[r.host];
+    h.host = r.host;
+    h.members.push_back(&r);
+    h.threads += static_cast<int>(r.threads.size());
+    h.widest = std::max(h.widest, r.threads.size());
+    for (const auto& t : r.threads) h.reachable.insert(t.cpus.begin(), t.cpus.end());
+  }
+  std::vector<HostRanks> out;
+  for (auto& [name, h] : by_host) out.push_back(std::move(h));
+  return out;
+}
+
+/// The rank-level problems: the same check as at the start of `run` (layout_findings). Returns
+/// the ranks they name, which the finer checks leave alone.
+std::set<int> rank_level_problems(const std::vector<RankAffinity>& ranks,
+                                  std::vector<Verdict>& verdicts) {
   std::vector<RankPlacement> placements;
   for (const auto& r : ranks) {
     placements.push_back({r.rank, r.host, static_cast<int>(r.threads.size()), r.cpus});
   }
-  std::set<int> flagged;  // ranks a rank-level problem already names
+  std::set<int> flagged;
   for (auto& f : layout_findings(placements)) {
     flagged.insert(f.ranks.begin(), f.ranks.end());
     verdicts.push_back({Severity::problem, std::move(f.text)});
   }
+  return flagged;
+}
 
-  std::map<std::string, std::vector<const RankAffinity*>> by_host;
-  for (const auto& r : ranks) by_host[r.host].push_back(&r);
-  for (const auto& [host, members] : by_host) {
-    const auto topo_it = hosts.find(host);
-    const HostTopology* topo = topo_it == hosts.end() ? nullptr : &topo_it->second;
-    int host_threads = 0;
-    std::size_t widest = 1;
-    std::set<int> reachable;  // CPUs some thread may run on
-    for (const auto* r : members) {
-      host_threads += static_cast<int>(r->threads.size());
-      widest = std::max(widest, r->threads.size());
-      for (const auto& t : r->threads) reachable.insert(t.cpus.begin(), t.cpus.end());
+/// Ranks whose masks overlap (not bound apart) but have room: advice, for steady timings.
+void unbound_ranks(const HostRanks& h, const std::set<int>& flagged,
+                   std::vector<Verdict>& verdicts) {
+  std::vector<const RankAffinity*> free_ranks;
+  std::vector<std::vector<int>> masks;
+  for (const auto* r : h.members) {
+    if (flagged.count(r->rank) != 0U) continue;
+    free_ranks.push_back(r);
+    masks.push_back(r->cpus);
+  }
+  for (const auto& group : overlapping_masks(masks)) {
+    if (group.size() < 2) continue;
+    std::vector<int> list;
+    std::set<int> shared;
+    for (const auto g : group) {
+      list.push_back(free_ranks[g]->rank);
+      shared.insert(free_ranks[g]->cpus.begin(), free_ranks[g]->cpus.end());
     }
+    std::sort(list.begin(), list.end());
+    std::ostringstream w;
+    w << "ranks " << cpu_ranges(list) << " on " << h.host << " may all run on CPUs "
+      << ranges(shared)
+      << " (their masks overlap: the ranks are not bound), so the OS may move them between "
+         "cores and timings vary: bind each rank to its own cores with 'mpirun --map-by "
+         "slot:PE="
+      << h.widest << " --bind-to core' (Slurm: srun --cpus-per-task=" << h.widest
+      << " --cpu-bind=cores)";
+    verdicts.push_back({Severity::advice, w.str()});
+  }
+}
 
-    // Ranks whose masks overlap (not bound apart) but have room: advice for steady timings.
-    std::vector<const RankAffinity*> free_ranks;
-    for (const auto* r : members) {
-      if (flagged.count(r->rank) == 0U) free_ranks.push_back(r);
+/// Threads bound to one core by their masks, two or more to the same core: a problem.
+void shared_cores(const HostRanks& h, const HostTopology& topo, const std::set<int>& flagged,
+                  std::vector<Verdict>& verdicts) {
+  std::map<int, std::vector<std::string>> bound_to;
+  for (const auto* r : h.members) {
+    if (flagged.count(r->rank) != 0U) continue;
+    for (const auto& t : r->threads) {
+      const auto cores = mapped(t.cpus, topo.core_of);
+      if (cores.size() == 1) bound_to[*cores.begin()].push_back(thread_name(*r, t));
     }
-    std::vector<std::size_t> parent(free_ranks.size());
-    for (std::size_t a = 0; a < parent.size(); ++a) parent[a] = a;
-    const auto root = [&](std::size_t a) {
-      while (parent[a] != a) a = parent[a];
-      return a;
-    };
-    for (std::size_t a = 0; a < free_ranks.size(); ++a) {
-      const std::set<int> mine(free_ranks[a]->cpus.begin(), free_ranks[a]->cpus.end());
-      for (std::size_t b = a + 1; b < free_ranks.size(); ++b) {
-        const auto& other = free_ranks[b]->cpus;
-        if (std::any_of(other.begin(), other.end(), [&](int c) { return mine.count(c) != 0; })) {
-          parent[root(b)] = root(a);
-        }
-      }
-    }
-    std::map<std::size_t, std::vector<const RankAffinity*>> group_map;
-    for (std::size_t a = 0; a < free_ranks.size(); ++a) group_map[root(a)].push_back(free_ranks[a]);
-    std::vector<std::vector<const RankAffinity*>> groups;
-    for (auto& [first, g] : group_map) groups.push_back(std::move(g));
-    for (const auto& g : groups) {
-      if (g.size() < 2) continue;
-      std::vector<int> list;
-      std::set<int> shared;
-      for (const auto* r : g) {
-        list.push_back(r->rank);
-        shared.insert(r->cpus.begin(), r->cpus.end());
-      }
-      std::sort(list.begin(), list.end());
-      std::ostringstream w;
-      w << "ranks " << cpu_ranges(list) << " on " << host << " may all run on CPUs "
-        << ranges(shared)
-        << " (their masks overlap: the ranks are not bound), so the OS may move them between "
-           "cores and timings vary: bind each rank to its own cores with 'mpirun --map-by "
-           "slot:PE="
-        << widest << " --bind-to core' (Slurm: srun --cpus-per-task=" << widest
-        << " --cpu-bind=cores)";
-      verdicts.push_back({Severity::advice, w.str()});
-    }
-    if (topo == nullptr) continue;
+  }
+  for (const auto& [core, names] : bound_to) {
+    if (names.size() < 2) continue;
+    std::ostringstream w;
+    w << join_names(names) << " on " << h.host << " are bound to the same core (core " << core
+      << ", CPU(s) " << cpu_ranges(cpus_of_core(topo, core))
+      << ") and take turns on it: give each thread its own core with OMP_PLACES=cores "
+         "OMP_PROC_BIND=close and 'mpirun --map-by slot:PE="
+      << h.widest << " --bind-to core' (Slurm: srun --cpus-per-task=" << h.widest
+      << " --cpu-bind=cores)";
+    verdicts.push_back({Severity::problem, w.str()});
+  }
+}
 
-    // Threads bound to one core by their masks, two or more to the same core.
-    const auto cores_allowed = mapped(topo->allowed_cpus, topo->core_of);
-    std::map<int, std::vector<std::string>> bound_to;
-    for (const auto* r : members) {
-      if (flagged.count(r->rank) != 0U) continue;
-      for (const auto& t : r->threads) {
-        const auto cores = mapped(t.cpus, topo->core_of);
-        if (cores.size() == 1) bound_to[*cores.begin()].push_back(thread_name(*r, t));
-      }
+/// Cores of the allocation left idle (no thread may run there, or too few threads): advice.
+void idle_cores(const HostRanks& h, const HostTopology& topo, std::vector<Verdict>& verdicts) {
+  const auto cores_allowed = mapped(topo.allowed_cpus, topo.core_of);
+  const auto cores_reachable =
+      mapped(std::vector<int>(h.reachable.begin(), h.reachable.end()), topo.core_of);
+  std::set<int> unreachable;
+  for (const int c : cores_allowed) {
+    if (cores_reachable.count(c) == 0U) unreachable.insert(c);
+  }
+  const int busy = std::min(h.threads, static_cast<int>(cores_reachable.size()));
+  const int idle = static_cast<int>(cores_allowed.size()) - busy;
+  if (idle <= 0) return;
+  const auto per_rank =
+      std::max<std::size_t>(1, cores_allowed.size() / std::max<std::size_t>(1, h.members.size()));
+  std::ostringstream w;
+  w << h.host << ": " << h.threads << " thread(s) keep at most " << busy << " of the "
+    << cores_allowed.size() << " cores of the allocation busy; " << idle << " core(s) left idle";
+  if (!unreachable.empty()) {
+    std::set<int> cpus;
+    for (const int c : unreachable) {
+      const auto list = cpus_of_core(topo, c);
+      cpus.insert(list.begin(), list.end());
     }
-    for (const auto& [core, names] : bound_to) {
-      if (names.size() < 2) continue;
-      std::ostringstream w;
-      w << join_names(names) << " on " << host << " are bound to the same core (core " << core
-        << ", CPU(s) " << cpu_ranges(cpus_of_core(*topo, core))
-        << ") and take turns on it: give each thread its own core with OMP_PLACES=cores "
-           "OMP_PROC_BIND=close and 'mpirun --map-by slot:PE="
-        << widest << " --bind-to core' (Slurm: srun --cpus-per-task=" << widest
-        << " --cpu-bind=cores)";
-      verdicts.push_back({Severity::problem, w.str()});
-    }
-    // Cores of the allocation left idle: no thread may run there, or too few threads.
-    const auto cores_reachable =
-        mapped(std::vector<int>(reachable.begin(), reachable.end()), topo->core_of);
-    std::set<int> unreachable;
-    for (const int c : cores_allowed) {
-      if (cores_reachable.count(c) == 0U) unreachable.insert(c);
-    }
-    const int busy = std::min(host_threads, static_cast<int>(cores_reachable.size()));
-    const int idle = static_cast<int>(cores_allowed.size()) - busy;
-    if (idle > 0) {
-      const auto per_rank =
-          std::max<std::size_t>(1, cores_allowed.size() / std::max<std::size_t>(1, members.size()));
-      std::ostringstream w;
-      w << host << ": " << host_threads << " thread(s) keep at most " << busy << " of the "
-        << cores_allowed.size() << " cores of the allocation busy; " << idle
-        << " core(s) left idle";
-      if (!unreachable.empty()) {
-        std::set<int> cpus;
-        for (const int c : unreachable) {
-          const auto list = cpus_of_core(*topo, c);
-          cpus.insert(list.begin(), list.end());
-        }
-        w << " (CPU(s) " << ranges(cpus) << " in no thread's mask)";
-      }
-      w << ": run " << members.size() << " rank(s) x " << per_rank << " threads here (--threads "
-        << per_rank << " with 'mpirun --map-by slot:PE=" << per_rank
-        << "'; Slurm: srun --cpus-per-task=" << per_rank
-        << ") or more ranks (mpirun -np / srun --ntasks-per-node)";
-      verdicts.push_back({Severity::advice, w.str()});
-    }
+    w << " (CPU(s) " << ranges(cpus) << " in no thread's mask)";
+  }
+  w << ": run " << h.members.size() << " rank(s) x " << per_rank << " threads here (--threads "
+    << per_rank << " with 'mpirun --map-by slot:PE=" << per_rank
+    << "'; Slurm: srun --cpus-per-task=" << per_rank
+    << ") or more ranks (mpirun -np / srun --ntasks-per-node)";
+  verdicts.push_back({Severity::advice, w.str()});
+}
 
-    // A rank whose threads may run on more than one NUMA node.
-    for (const auto* r : members) {
-      const auto nodes = mapped(r->cpus, topo->numa_of);
-      if (nodes.size() < 2) continue;
-      std::ostringstream w;
-      w << "rank " << r->rank << " on " << host << " spans NUMA nodes " << ranges(nodes)
-        << " (CPUs " << cpu_ranges(r->cpus)
-        << "): some of its threads reach its memory across the interconnect; keep each rank "
-           "in one NUMA domain with 'mpirun --map-by numa --bind-to numa' (Slurm: srun "
-           "--cpu-bind=ldoms)";
-      verdicts.push_back({Severity::advice, w.str()});
-    }
+/// A rank whose threads may run on more than one NUMA node: advice.
+void numa_spans(const HostRanks& h, const HostTopology& topo, std::vector<Verdict>& verdicts) {
+  for (const auto* r : h.members) {
+    const auto nodes = mapped(r->cpus, topo.numa_of);
+    if (nodes.size() < 2) continue;
+    std::ostringstream w;
+    w << "rank " << r->rank << " on " << h.host << " spans NUMA nodes " << ranges(nodes)
+      << " (CPUs " << cpu_ranges(r->cpus)
+      << "): some of its threads reach its memory across the interconnect; keep each rank "
+         "in one NUMA domain with 'mpirun --map-by numa --bind-to numa' (Slurm: srun "
+         "--cpu-bind=ldoms)";
+    verdicts.push_back({Severity::advice, w.str()});
+  }
+}
+
+}  // namespace
+
+std::vector<Verdict> affinity_verdicts(const std::vector<RankAffinity>& ranks,
+                                       const std::map<std::string, HostTopology>& hosts) {
+  std::vector<Verdict> verdicts;
+  const std::set<int> flagged = rank_level_problems(ranks, verdicts);
+  for (const auto& h : ranks_by_host(ranks)) {
+    unbound_ranks(h, flagged, verdicts);
+    const auto topology = hosts.find(h.host);
+    if (topology == hosts.end()) continue;  // the rank-level checks only
+    shared_cores(h, topology->second, flagged, verdicts);
+    idle_cores(h, topology->second, verdicts);
+    numa_spans(h, topology->second, verdicts);
   }
   return verdicts;
 }

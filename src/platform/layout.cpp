@@ -105,13 +105,41 @@ std::string cpu_ranges(const std::vector<int>& cpus) {
   return out;
 }
 
-std::vector<LayoutFinding> layout_findings(const std::vector<RankPlacement>& ranks) {
-  std::vector<LayoutFinding> findings;
-  struct HostUse {
-    std::vector<std::size_t> members;  // indices into ranks
-    int threads = 0;
-    std::set<int> cpus;
+std::vector<std::vector<std::size_t>> overlapping_masks(
+    const std::vector<std::vector<int>>& masks) {
+  std::vector<std::size_t> parent(masks.size());
+  for (std::size_t a = 0; a < parent.size(); ++a) parent[a] = a;
+  const auto root = [&](std::size_t a) {
+    while (parent[a] != a) a = parent[a];
+    return a;
   };
+  for (std::size_t a = 0; a < masks.size(); ++a) {
+    const std::set<int> mine(masks[a].begin(), masks[a].end());
+    for (std::size_t b = a + 1; b < masks.size(); ++b) {
+      const auto& other = masks[b];
+      if (std::any_of(other.begin(), other.end(), [&](int c) { return mine.count(c) != 0; })) {
+        parent[root(b)] = root(a);
+      }
+    }
+  }
+  std::map<std::size_t, std::vector<std::size_t>> by_root;
+  for (std::size_t a = 0; a < masks.size(); ++a) by_root[root(a)].push_back(a);
+  std::vector<std::vector<std::size_t>> groups;
+  for (auto& [r, members] : by_root) groups.push_back(std::move(members));
+  std::sort(groups.begin(), groups.end());  // by first member: members ascend in each group
+  return groups;
+}
+
+namespace {
+
+/// What the ranks of one host use together.
+struct HostUse {
+  std::vector<std::size_t> members;  // indices into the ranks
+  int threads = 0;
+  std::set<int> cpus;
+};
+
+std::map<std::string, HostUse> host_use(const std::vector<RankPlacement>& ranks) {
   std::map<std::string, HostUse> hosts;
   for (std::size_t i = 0; i < ranks.size(); ++i) {
     const auto& r = ranks[i];
@@ -120,64 +148,70 @@ std::vector<LayoutFinding> layout_findings(const std::vector<RankPlacement>& ran
     h.threads += r.threads;
     h.cpus.insert(r.cpus.begin(), r.cpus.end());
   }
-  const auto rank_list = [&](const std::vector<std::size_t>& members) {
-    std::vector<int> list;
-    for (const auto i : members) list.push_back(ranks[i].rank);
-    std::sort(list.begin(), list.end());
-    return list;
-  };
+  return hosts;
+}
+
+/// The rank numbers of `members` (indices into `ranks`), ascending.
+std::vector<int> rank_list(const std::vector<RankPlacement>& ranks,
+                           const std::vector<std::size_t>& members) {
+  std::vector<int> list;
+  for (const auto i : members) list.push_back(ranks[i].rank);
+  std::sort(list.begin(), list.end());
+  return list;
+}
+
+/// Hosts that run more threads than the CPUs the job may use there.
+void oversubscribed_hosts(const std::vector<RankPlacement>& ranks,
+                          const std::map<std::string, HostUse>& hosts,
+                          std::vector<LayoutFinding>& findings) {
   for (const auto& [name, h] : hosts) {
-    if (h.threads > static_cast<int>(h.cpus.size())) {
-      std::ostringstream w;
-      w << "host " << name << " runs " << h.members.size() << " rank(s) x threads = " << h.threads
-        << " threads on " << h.cpus.size()
-        << " CPU(s) the job may use: more threads than cores only slows it down"
-           " (use fewer ranks or --threads)";
-      findings.push_back({rank_list(h.members), w.str()});
-    }
+    if (h.threads <= static_cast<int>(h.cpus.size())) continue;
+    std::ostringstream w;
+    w << "host " << name << " runs " << h.members.size() << " rank(s) x threads = " << h.threads
+      << " threads on " << h.cpus.size()
+      << " CPU(s) the job may use: more threads than cores only slows it down"
+         " (use fewer ranks or --threads)";
+    findings.push_back({rank_list(ranks, h.members), w.str()});
   }
+}
+
+/// Ranks that run more threads than the CPUs of their affinity mask.
+void threads_beyond_masks(const std::vector<RankPlacement>& ranks,
+                          std::vector<LayoutFinding>& findings) {
   for (const auto& r : ranks) {
-    if (r.threads > static_cast<int>(r.cpus.size())) {
-      std::ostringstream w;
-      w << "rank " << r.rank << " on " << r.host << " runs " << r.threads << " threads on "
-        << r.cpus.size() << " CPU(s) of its affinity mask (" << cpu_ranges(r.cpus)
-        << "): launch with 'mpirun --map-by slot:PE=" << r.threads
-        << "' or '--bind-to none' (Slurm: srun --cpus-per-task=" << r.threads << ")";
-      findings.push_back({{r.rank}, w.str()});
-    }
+    if (r.threads <= static_cast<int>(r.cpus.size())) continue;
+    std::ostringstream w;
+    w << "rank " << r.rank << " on " << r.host << " runs " << r.threads << " threads on "
+      << r.cpus.size() << " CPU(s) of its affinity mask (" << cpu_ranges(r.cpus)
+      << "): launch with 'mpirun --map-by slot:PE=" << r.threads
+      << "' or '--bind-to none' (Slurm: srun --cpus-per-task=" << r.threads << ")";
+    findings.push_back({{r.rank}, w.str()});
   }
-  // Ranks of one host whose masks overlap (joined transitively) and that run more threads
-  // than the CPUs they share, while the host as a whole has room (else the host warning says it).
+}
+
+/// Ranks of one host whose masks overlap and that run more threads than the CPUs they share,
+/// while the host as a whole has room (else the host's finding says it).
+void crowded_overlaps(const std::vector<RankPlacement>& ranks,
+                      const std::map<std::string, HostUse>& hosts,
+                      std::vector<LayoutFinding>& findings) {
   for (const auto& [name, h] : hosts) {
-    std::vector<std::size_t> group_of(h.members.size());
-    for (std::size_t a = 0; a < group_of.size(); ++a) group_of[a] = a;
-    const auto root = [&](std::size_t a) {
-      while (group_of[a] != a) a = group_of[a];
-      return a;
-    };
-    for (std::size_t a = 0; a < h.members.size(); ++a) {
-      const std::set<int> mine(ranks[h.members[a]].cpus.begin(), ranks[h.members[a]].cpus.end());
-      for (std::size_t b = a + 1; b < h.members.size(); ++b) {
-        const auto& other = ranks[h.members[b]].cpus;
-        if (std::any_of(other.begin(), other.end(), [&](int c) { return mine.count(c) != 0; })) {
-          group_of[root(b)] = root(a);
-        }
-      }
-    }
-    std::map<std::size_t, std::vector<std::size_t>> groups;
-    for (std::size_t a = 0; a < h.members.size(); ++a) groups[root(a)].push_back(h.members[a]);
-    for (const auto& [first, members] : groups) {
-      if (members.size() < 2 || members.size() == h.members.size()) continue;
+    std::vector<std::vector<int>> masks;
+    for (const auto i : h.members) masks.push_back(ranks[i].cpus);
+    for (const auto& group : overlapping_masks(masks)) {
+      if (group.size() < 2 || group.size() == h.members.size()) continue;
       std::set<int> shared;
       int threads = 0;
       int widest = 1;
-      for (const auto i : members) {
-        shared.insert(ranks[i].cpus.begin(), ranks[i].cpus.end());
-        threads += ranks[i].threads;
-        widest = std::max(widest, ranks[i].threads);
+      std::vector<std::size_t> members;
+      for (const auto g : group) {
+        const auto& r = ranks[h.members[g]];
+        members.push_back(h.members[g]);
+        shared.insert(r.cpus.begin(), r.cpus.end());
+        threads += r.threads;
+        widest = std::max(widest, r.threads);
       }
       if (threads <= static_cast<int>(shared.size())) continue;
-      const auto list = rank_list(members);
+      const auto list = rank_list(ranks, members);
       std::ostringstream w;
       w << "ranks " << cpu_ranges(list) << " on " << name << " share CPU(s) "
         << cpu_ranges(std::vector<int>(shared.begin(), shared.end()))
@@ -187,6 +221,16 @@ std::vector<LayoutFinding> layout_findings(const std::vector<RankPlacement>& ran
       findings.push_back({list, w.str()});
     }
   }
+}
+
+}  // namespace
+
+std::vector<LayoutFinding> layout_findings(const std::vector<RankPlacement>& ranks) {
+  std::vector<LayoutFinding> findings;
+  const auto hosts = host_use(ranks);
+  oversubscribed_hosts(ranks, hosts, findings);
+  threads_beyond_masks(ranks, findings);
+  crowded_overlaps(ranks, hosts, findings);
   return findings;
 }
 

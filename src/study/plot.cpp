@@ -106,29 +106,36 @@ std::string series_title(int threads, const std::string& schedule, bool several_
   return t;
 }
 
-}  // namespace
-
-std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
-                           const std::string& png_path) {
-  const bool strong = study.mode == ScalingMode::strong;
-  std::set<std::string> schedules;
+/// What the script needs to know of a study besides the points themselves.
+struct PlotShape {
+  bool several_schedules = false;
   std::set<int> core_counts;
-  std::size_t repetitions = 0;
-  for (const auto& p : study.points) {
-    schedules.insert(p.schedule);
-    core_counts.insert(p.cores());
-    repetitions = std::max(repetitions, p.seconds.size());
-  }
-  const bool several = schedules.size() > 1;
-  const int max_cores = *core_counts.rbegin();
-
-  // One series per (schedule, threads per rank), points by cores.
+  std::size_t repetitions = 0;  ///< most runs of a point
+  /// One series per (schedule, threads per rank): point indices by cores.
   std::map<std::pair<std::string, int>, std::vector<std::size_t>> series;
+};
+
+PlotShape plot_shape(const Study& study) {
+  PlotShape shape;
+  std::set<std::string> schedules;
   for (std::size_t i = 0; i < study.points.size(); ++i) {
-    series[{study.points[i].schedule, study.points[i].threads}].push_back(i);
+    const auto& p = study.points[i];
+    schedules.insert(p.schedule);
+    shape.core_counts.insert(p.cores());
+    shape.repetitions = std::max(shape.repetitions, p.seconds.size());
+    shape.series[{p.schedule, p.threads}].push_back(i);
   }
-  std::ostringstream o;
-  o << std::setprecision(9);
+  shape.several_schedules = schedules.size() > 1;
+  for (auto& [key, idx] : shape.series) {
+    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+      return study.points[a].cores() < study.points[b].cores();
+    });
+  }
+  return shape;
+}
+
+/// The terminal (pngcairo when there is one) and the output file.
+void write_terminal(std::ostream& o, const Study& study, const std::string& png_path) {
   o << "# hpar: speedup and efficiency of a " << to_string(study.mode) << " scaling study of "
     << study.job << "\n";
   o << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
@@ -137,11 +144,13 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
        "  set terminal png size 1000,450\n"
        "}\n";
   o << "set output " << quoted(png_path) << "\n";
+}
+
+/// One inline data block per series ($s0, $s1, ...).
+void write_data(std::ostream& o, const Study& study, const ScalingAnalysis& analysis,
+                const PlotShape& shape) {
   int index = 0;
-  for (auto& [key, idx] : series) {
-    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-      return study.points[a].cores() < study.points[b].cores();
-    });
+  for (const auto& [key, idx] : shape.series) {
     // Columns 5-8: the speedup and efficiency of the slowest and fastest run (error bars).
     o << "$s" << index++
       << " << EOD\n# cores speedup efficiency_percent ranks speedup_min speedup_max"
@@ -156,18 +165,17 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
     }
     o << "EOD\n";
   }
+}
+
+/// The title, the two-plot layout, the style and the cores axis both plots share.
+void write_layout(std::ostream& o, const Study& study, const PlotShape& shape) {
+  const int max_cores = *shape.core_counts.rbegin();
   const std::string title = study.job + ": " + to_string(study.mode) + " scaling" +
                             (study.host.empty() ? std::string() : " on " + study.host) +
-                            " (median of " + std::to_string(repetitions) + " run" +
-                            (repetitions == 1 ? "" : "s") +
+                            " (median of " + std::to_string(shape.repetitions) + " run" +
+                            (shape.repetitions == 1 ? "" : "s") +
                             " per point; bars: fastest and slowest run)";
   o << "set multiplot layout 1,2 title " << quoted(title) << "\n";
-  double top_speedup = max_cores;
-  double top_efficiency = 100.0;
-  for (const auto& pa : analysis.points) {
-    top_speedup = std::max(top_speedup, pa.speedup);
-    top_efficiency = std::max(top_efficiency, 100.0 * pa.efficiency);
-  }
   o << "set grid\nset key bottom right box opaque\nset style data linespoints\nset samples 400\n";
   o << "set xlabel 'cores (ranks x threads per rank)'\n";
   if (max_cores >= 8) o << "set logscale x 2\n";
@@ -175,28 +183,40 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
     << (max_cores >= 8 ? max_cores * 1.25 : max_cores + 0.5) << "]\n";
   o << "set xtics (";
   bool first = true;
-  for (const int c : core_counts) {
+  for (const int c : shape.core_counts) {
     o << (first ? "" : ", ") << c;
     first = false;
   }
   o << ")\n";
+}
 
-  // Left: speedup with the ideal line and the fitted law of each schedule.
+/// `, $sN using COLUMNS with yerrorlines ... title '...'` for every series.
+void write_series(std::ostream& o, const PlotShape& shape, const char* columns) {
+  int index = 0;
+  for (const auto& [key, idx] : shape.series) {
+    o << ", $s" << index++ << " using " << columns << " with yerrorlines pointtype 7 title "
+      << quoted(series_title(key.second, key.first, shape.several_schedules));
+  }
+}
+
+/// Left: the speedup, the ideal line and the fitted law of each schedule.
+void write_speedup_plot(std::ostream& o, const Study& study, const ScalingAnalysis& analysis,
+                        const PlotShape& shape) {
+  const bool strong = study.mode == ScalingMode::strong;
+  double top_speedup = *shape.core_counts.rbegin();
+  for (const auto& pa : analysis.points) top_speedup = std::max(top_speedup, pa.speedup);
   o << "set ylabel " << quoted(strong ? "speedup" : "scaled speedup") << "\n";
   o << "set yrange [0:" << top_speedup * 1.15 << "]\n";
   o << "plot x with lines dashtype 2 linecolor rgb 'gray40' title 'ideal'";
-  index = 0;
-  for (const auto& [key, idx] : series) {
-    o << ", $s" << index++ << " using 1:2:5:6 with yerrorlines pointtype 7 title "
-      << quoted(series_title(key.second, key.first, several));
-  }
+  write_series(o, shape, "1:2:5:6");
   const auto& base = study.points[analysis.baseline];
   const double base_speed = base.cores() * analysis.points[analysis.baseline].median;
   for (const auto& f : analysis.fits) {
     std::ostringstream label;
     label << std::fixed << std::setprecision(3)
           << (strong ? "Amdahl fit, serial fraction " : "Gustafson fit, serial fraction ")
-          << f.serial_fraction << (several ? " (" + f.schedule + ")" : std::string());
+          << f.serial_fraction
+          << (shape.several_schedules ? " (" + f.schedule + ")" : std::string());
     if (strong && f.one_core_seconds > 0.0) {
       o << ", (x < 1 ? 1/0 : " << base_speed / f.one_core_seconds << " / (" << f.serial_fraction
         << " + (1 - " << f.serial_fraction << ") / x))";
@@ -208,18 +228,35 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
     o << " with lines dashtype 3 linewidth 1.5 title " << quoted(label.str());
   }
   o << "\n";
+}
 
-  // Right: parallel efficiency.
+/// Right: the parallel efficiency and its ideal line.
+void write_efficiency_plot(std::ostream& o, const ScalingAnalysis& analysis,
+                           const PlotShape& shape) {
+  double top_efficiency = 100.0;
+  for (const auto& pa : analysis.points) {
+    top_efficiency = std::max(top_efficiency, 100.0 * pa.efficiency);
+  }
   o << "set ylabel 'parallel efficiency (%)'\n";
   o << "set key bottom left\n";
   o << "set yrange [0:" << top_efficiency * 1.1 << "]\n";
   o << "plot 100 with lines dashtype 2 linecolor rgb 'gray40' title 'ideal'";
-  index = 0;
-  for (const auto& [key, idx] : series) {
-    o << ", $s" << index++ << " using 1:3:7:8 with yerrorlines pointtype 7 title "
-      << quoted(series_title(key.second, key.first, several));
-  }
+  write_series(o, shape, "1:3:7:8");
   o << "\nunset multiplot\nset output\n";
+}
+
+}  // namespace
+
+std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
+                           const std::string& png_path) {
+  const PlotShape shape = plot_shape(study);
+  std::ostringstream o;
+  o << std::setprecision(9);
+  write_terminal(o, study, png_path);
+  write_data(o, study, analysis, shape);
+  write_layout(o, study, shape);
+  write_speedup_plot(o, study, analysis, shape);
+  write_efficiency_plot(o, analysis, shape);
   return o.str();
 }
 

@@ -131,3 +131,25 @@ case_bad_usage() {
   hpar_np 1 collect empty --mode sideways
   expect_usage_error "sideways"
 }
+
+case_rates_in_metrics_are_not_results() {
+  # triad's metrics hold bandwidths, which differ from run to run; the results are its lines.
+  report 1 1 a triad --size 100000 --repeat 2
+  report 1 1 b triad --size 100000 --repeat 2
+  report 2 1 c triad --size 100000 --repeat 2
+  hpar_np 1 collect reports
+  expect_rc 0
+  expect_out "results      identical in every report"
+}
+
+case_collect_table_is_the_study_table() {
+  # The same study table as `hpar scale`, with a column of runs per point.
+  report 1 1 a pi --samples 1e6
+  report 1 1 b pi --samples 1e6
+  report 2 1 c pi --samples 1e6
+  hpar_np 1 collect reports
+  expect_rc 0
+  expect_out "cores  ranks  threads  schedule     runs   time (s)   spread  speedup"
+  expect_out "baseline     1x1 static (1 core): speedups are relative to it"
+  expect_out "fastest      1 core: 1x1 static"
+}

@@ -158,3 +158,14 @@ case_bad_distribution() {
   hpar_np 2 run numbers --distribution random
   expect_usage_error "bad --distribution 'random'"
 }
+
+case_stray_words_refused_by_every_command() {
+  hpar_np 2 affinity stray
+  expect_usage_error "unexpected word 'stray'"
+  hpar_np 1 run numbers --inputs 1 stray
+  expect_usage_error "unexpected word 'stray'"
+  hpar_np 1 scale numbers --mode strong stray
+  expect_usage_error "unexpected word 'stray'"
+  hpar_np 1 slurm numbers --nodes 1 --ranks-per-node 1 --threads 1 --cores-per-node 1 stray
+  expect_usage_error "unexpected word 'stray'"
+}

@@ -61,3 +61,16 @@ TEST(Layout, HostsAreCheckedSeparately) {
   const std::vector<RankPlacement> ranks{{0, "a", 2, {0, 1}}, {1, "b", 2, {0, 1}}};
   EXPECT_TRUE(layout_warnings(ranks).empty());
 }
+
+TEST(Layout, OverlappingMasksJoinTransitively) {
+  // 0 overlaps 2, 2 overlaps 3 (so 0, 2, 3 are one group), 1 and 4 overlap nobody.
+  const std::vector<std::vector<int>> masks{{0, 1}, {4}, {1, 2}, {2, 3}, {5, 6}};
+  const auto groups = overlapping_masks(masks);
+  EXPECT_EQ(groups, (std::vector<std::vector<std::size_t>>{{0, 2, 3}, {1}, {4}}));
+  // Joined late: 0, 2 and 5 through 5; 1, 3 and 4 through 4; the last mask joins both.
+  const auto two = overlapping_masks({{0}, {7}, {8}, {1}, {1, 7}, {0, 8}});
+  EXPECT_EQ(two, (std::vector<std::vector<std::size_t>>{{0, 2, 5}, {1, 3, 4}}));
+  const auto one = overlapping_masks({{0}, {7}, {8}, {1}, {1, 7}, {0, 8}, {8, 7}});
+  EXPECT_EQ(one, (std::vector<std::vector<std::size_t>>{{0, 1, 2, 3, 4, 5, 6}}));
+  EXPECT_TRUE(overlapping_masks({}).empty());
+}

@@ -5,9 +5,11 @@
 #include <boost/program_options.hpp>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hpar/engine/engine.hpp"
+#include "hpar/report/report.hpp"
 
 namespace hpar {
 
@@ -34,6 +36,13 @@ struct ParsedRun {
 /// Help text of one job: summary, its options with defaults, and the shared options.
 [[nodiscard]] std::string job_help(const JobInfo& job,
                                    const boost::program_options::options_description& extra);
+
+/// Throws RuntimeError when MPI provides only MPI_THREAD_SINGLE: running jobs needs FUNNELED.
+void require_funneled();
+
+/// What produced a run of `hpar COMMAND ARGS...`, for its reports: the command line, the MPI
+/// library and the thread level it provides.
+[[nodiscard]] RunContext run_context(std::string_view command, std::span<const std::string> args);
 
 /// Prints `hpar: warning: ...` lines on rank 0's stderr for an unsound layout and returns them
 /// (on rank 0; empty elsewhere). Collective.

@@ -5,8 +5,10 @@
 /// whole job ends with. The engine agrees on errors across ranks before each
 /// collective, so every rank throws the same Error and exits with the same code.
 
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace hpar {
 
@@ -41,6 +43,12 @@ class RuntimeError : public Error {
  public:
   explicit RuntimeError(const std::string& message) : Error(ExitCode::runtime, message) {}
 };
+
+/// The exit code (as an int) and the one-line message a failure ends the job with: an
+/// hpar::Error gives its own code and message, std::bad_alloc is "out of memory" (1), any other
+/// exception its what() (1), anything else "unknown exception" (1). `failure` must not be null.
+/// The one place that turns exceptions into exit codes (the engine's agreement uses it).
+[[nodiscard]] std::pair<int, std::string> describe(const std::exception_ptr& failure);
 
 /// Throws RuntimeError naming `what` when an MPI call's return code `rc` is not MPI_SUCCESS
 /// (raw MPI return codes never go unchecked). Declared without MPI types: jobs never see MPI.

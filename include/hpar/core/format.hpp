@@ -8,4 +8,7 @@ namespace hpar {
 /// Formats a double with 17 significant digits (round-trips exactly).
 [[nodiscard]] std::string format_exact(double value);
 
+/// Formats a double with `digits` digits after the point ("12.346" for 12.3456 and 3).
+[[nodiscard]] std::string format_fixed(double value, int digits);
+
 }  // namespace hpar

@@ -1,6 +1,7 @@
 #pragma once
 /// Threads, OpenMP schedule and CPU affinity of one rank; checks of a whole layout.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -50,6 +51,13 @@ struct LayoutFinding {
   std::vector<int> ranks;  ///< the ranks concerned, ascending
   std::string text;        ///< the warning, with the launcher flag that fixes it
 };
+
+/// The groups of CPU masks that overlap, joined transitively (a overlaps b and b overlaps c:
+/// a, b and c are one group), as indices into `masks`, ascending in each group; groups in the
+/// order of their first index. A mask that overlaps no other is a group of its own. The
+/// checks of a layout (layout_findings, affinity_verdicts) use it to find ranks not bound apart.
+[[nodiscard]] std::vector<std::vector<std::size_t>> overlapping_masks(
+    const std::vector<std::vector<int>>& masks);
 
 /// Problems of a layout that slow a job down: more ranks x threads on a host than CPUs the
 /// job may use there; ranks running more threads than CPUs in their mask; ranks whose masks

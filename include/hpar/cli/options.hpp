@@ -1,0 +1,63 @@
+#pragma once
+/// A subcommand's command line, parsed the same way for every command (one parser, one refusal
+/// of stray words, the same messages), and the option values several commands share.
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hpar {
+
+/// How parse_options treats what on a command line is not one of the command's options.
+struct OptionRules {
+  /// The command takes positional words (paths, study files): they land in
+  /// ParsedOptions::words, in order. When false a stray word is a usage error.
+  bool words = false;
+  /// After the command line, read the INI file named by --config (which the options must
+  /// declare) with the same option names; what the command line gives wins.
+  bool config_file = false;
+  /// Options that are not the command's, and every word, are passed on in order
+  /// (ParsedOptions::passed_on) instead of refused. Abbreviated option names are then not
+  /// accepted, so that no passed-on option is taken for one of the command's.
+  bool pass_on_unknown = false;
+};
+
+/// A parsed subcommand command line.
+struct ParsedOptions {
+  boost::program_options::variables_map vm;  ///< the options given, and the defaults
+  std::vector<std::string> words;            ///< positional words (OptionRules::words)
+  std::vector<std::string> passed_on;        ///< tokens not ours (OptionRules::pass_on_unknown)
+};
+
+/// Parses `args` (the words after the command's name) against `options` by `rules`, the same
+/// way on every rank. Throws UsageError: unknown option, missing or repeated value, a stray
+/// word, an unreadable config file.
+[[nodiscard]] ParsedOptions parse_options(
+    std::span<const std::string> args, const boost::program_options::options_description& options,
+    const OptionRules& rules = {});
+
+/// The whole number option --NAME, which must lie in [low, high]. Throws UsageError ("--NAME
+/// must be between LOW and HIGH", or the parse error of a value that is not a count).
+[[nodiscard]] std::uint64_t count_option(const boost::program_options::variables_map& vm,
+                                         const std::string& name, std::uint64_t low,
+                                         std::uint64_t high);
+
+/// Threads per rank: --threads T (1 to 4096) when given, else default_threads(). Throws
+/// UsageError.
+[[nodiscard]] int threads_option(const boost::program_options::variables_map& vm);
+
+/// Counts given as comma lists ("1,2,4"; several texts add up): the distinct values in
+/// ascending order, each in [1, most]. Throws UsageError naming `option` and the bad value.
+[[nodiscard]] std::vector<int> count_list(const std::vector<std::string>& texts,
+                                          const std::string& option, int most);
+
+/// Writes the file that option --NAME names (atomically), with the text `make` returns, when
+/// the option was given; otherwise does nothing (and does not call `make`). Throws what
+/// write_file_atomically throws.
+void write_if_asked(const boost::program_options::variables_map& vm, const std::string& name,
+                    const std::function<std::string()>& make);
+
+}  // namespace hpar

@@ -1,0 +1,108 @@
+#include "hpar/cli/options.hpp"
+
+#include <fstream>
+#include <set>
+
+#include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
+#include "hpar/core/parse.hpp"
+#include "hpar/platform/layout.hpp"
+
+namespace po = boost::program_options;
+
+namespace hpar {
+namespace {
+
+/// Reads the INI file named by --config into `vm` (values the command line gave stay).
+void read_config_file(const po::options_description& options, po::variables_map& vm) {
+  if (vm.count("config") == 0U) return;
+  const auto path = vm["config"].as<std::string>();
+  std::ifstream file(path);
+  if (!file) throw UsageError("cannot read config file '" + path + "'");
+  po::store(po::parse_config_file(file, options), vm);
+}
+
+/// The command line without the words: they are taken out of `parsed` into `words`.
+void take_words(const po::parsed_options& parsed, std::vector<std::string>& words) {
+  for (const auto& option : parsed.options) {
+    // A word has no option name (no positional description is given, so none is assigned).
+    if (option.position_key != -1 && option.string_key.empty()) {
+      words.insert(words.end(), option.value.begin(), option.value.end());
+    }
+  }
+}
+
+}  // namespace
+
+ParsedOptions parse_options(std::span<const std::string> args,
+                            const po::options_description& options, const OptionRules& rules) {
+  ParsedOptions out;
+  const std::vector<std::string> list(args.begin(), args.end());
+  try {
+    if (rules.pass_on_unknown) {
+      const auto parsed = po::command_line_parser(list)
+                              .options(options)
+                              .allow_unregistered()
+                              .style(po::command_line_style::default_style &
+                                     ~po::command_line_style::allow_guessing)
+                              .run();
+      po::store(parsed, out.vm);
+      out.passed_on = po::collect_unrecognized(parsed.options, po::include_positional);
+    } else {
+      // Without a positional description the parser keeps words unnamed, and store() skips
+      // them: they are taken here, so that none is silently ignored.
+      const auto parsed = po::command_line_parser(list).options(options).run();
+      take_words(parsed, out.words);
+      if (!rules.words && !out.words.empty()) {
+        throw UsageError("unexpected word '" + out.words.front() +
+                         "' on the command line (too many positional options)");
+      }
+      po::store(parsed, out.vm);
+    }
+    if (rules.config_file) read_config_file(options, out.vm);
+    po::notify(out.vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return out;
+}
+
+std::uint64_t count_option(const po::variables_map& vm, const std::string& name, std::uint64_t low,
+                           std::uint64_t high) {
+  const std::string option = "--" + name;
+  const auto value = parse_count(vm[name].as<std::string>(), option);
+  if (value < low || value > high) {
+    throw UsageError(option + " must be between " + std::to_string(low) + " and " +
+                     std::to_string(high));
+  }
+  return value;
+}
+
+int threads_option(const po::variables_map& vm) {
+  if (vm.count("threads") == 0U) return default_threads();
+  return static_cast<int>(count_option(vm, "threads", 1, 4096));
+}
+
+std::vector<int> count_list(const std::vector<std::string>& texts, const std::string& option,
+                            int most) {
+  std::set<int> values;
+  for (const auto& text : texts) {
+    for (const auto field : split(text, ',')) {
+      const auto v = parse_count(field, option);
+      if (v < 1 || v > static_cast<std::uint64_t>(most)) {
+        throw UsageError("bad value '" + std::string(field) + "' for " + option +
+                         ": expected 1 to " + std::to_string(most));
+      }
+      values.insert(static_cast<int>(v));
+    }
+  }
+  return {values.begin(), values.end()};
+}
+
+void write_if_asked(const po::variables_map& vm, const std::string& name,
+                    const std::function<std::string()>& make) {
+  if (vm.count(name) == 0U) return;
+  write_file_atomically(vm[name].as<std::string>(), make());
+}
+
+}  // namespace hpar

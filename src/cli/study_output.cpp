@@ -1,0 +1,30 @@
+#include "study_output.hpp"
+
+#include <iostream>
+
+#include "hpar/cli/options.hpp"
+#include "hpar/study/plot.hpp"
+
+namespace po = boost::program_options;
+
+namespace hpar {
+
+void add_study_file_options(po::options_description& options) {
+  options.add_options()("csv", po::value<std::string>()->value_name("FILE"),
+                        "also write the table as CSV")(
+      "json", po::value<std::string>()->value_name("FILE"),
+      "also write the study as JSON (schema hpar-study/1, with every point's report; "
+      "'hpar plot' reads it)")("plot", po::value<std::string>()->value_name("FILE.png"),
+                               "draw speedup and efficiency against cores with gnuplot");
+}
+
+void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const TableWords& words,
+                const po::variables_map& vm) {
+  print_study_table(std::cout, study, analysis, words);
+  std::cout.flush();
+  write_if_asked(vm, "csv", [&] { return study_csv(study, analysis); });
+  write_if_asked(vm, "json", [&] { return study_json(study, analysis).dump(2) + "\n"; });
+  if (vm.count("plot") != 0U) plot_study(plot_view(study), vm["plot"].as<std::string>());
+}
+
+}  // namespace hpar

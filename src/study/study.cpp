@@ -1,0 +1,297 @@
+#include "hpar/study/study.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+
+#include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
+
+namespace hpar {
+namespace {
+
+std::string cores_text(int cores) {
+  return std::to_string(cores) + (cores == 1 ? " core" : " cores");
+}
+
+/// Refuses a point the analysis cannot take: no runs, or a time that is not positive and finite.
+void check_point(const StudyPoint& p) {
+  if (p.runs.empty()) throw UsageError("point " + layout_name(p) + " of the study has no runs");
+  for (const auto& run : p.runs) {
+    if (!(run.seconds > 0.0) || !std::isfinite(run.seconds)) {
+      throw UsageError("point " + layout_name(p) + " of the study has a time of " +
+                       std::to_string(run.seconds) + " s: times must be positive");
+    }
+  }
+}
+
+void print_rows(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a,
+                bool runs_column) {
+  const bool strong = study.mode == ScalingMode::strong;
+  out << "cores  ranks  threads  " << std::left << std::setw(12) << "schedule" << std::right;
+  if (runs_column) out << std::setw(5) << "runs";
+  out << std::setw(11) << "time (s)"
+      << "   spread  " << (strong ? "speedup" : " scaled")
+      << "  efficiency  Karp-Flatt  verification\n";
+  for (std::size_t i = 0; i < study.points.size(); ++i) {
+    const auto& p = study.points[i];
+    const auto& pa = a.points[i];
+    out << std::setw(5) << p.cores() << std::setw(7) << p.ranks << std::setw(9) << p.threads << "  "
+        << std::left << std::setw(12) << p.schedule << std::right;
+    if (runs_column) out << std::setw(5) << p.runs.size();
+    out << std::setw(11) << format_fixed(pa.median, 6) << std::setw(7)
+        << format_fixed(100.0 * pa.spread, 1) << " %" << std::setw(9) << format_fixed(pa.speedup, 2)
+        << std::setw(10) << format_fixed(100.0 * pa.efficiency, 1) << " %" << std::setw(12)
+        << (pa.karp_flatt ? format_fixed(*pa.karp_flatt, 4) : std::string("-")) << "  "
+        << p.verification() << "\n";
+  }
+}
+
+void print_fits(std::ostream& out, ScalingMode mode, const ScalingAnalysis& a) {
+  const bool strong = mode == ScalingMode::strong;
+  for (const auto& f : a.fits) {
+    out << "fit          " << (strong ? "Amdahl" : "Gustafson") << " (" << f.schedule
+        << "): serial fraction " << format_fixed(f.serial_fraction, 4) << " ("
+        << format_fixed(100.0 * f.serial_fraction, 2) << " %), R^2 "
+        << (f.r_squared ? format_fixed(*f.r_squared, 4) : std::string("n/a (2 points fit exactly)"))
+        << " over " << f.points << " points at " << f.core_counts << " core counts";
+    if (strong && f.serial_fraction > 0.0) {
+      out << "; speedup limit " << format_fixed(1.0 / f.serial_fraction, 1) << "x";
+    }
+    out << "\n";
+  }
+  if (a.fits.empty()) {
+    out << "fit          none: it needs points at two core counts or more, with times that a "
+        << (strong ? "positive Amdahl law" : "Gustafson law") << " can explain\n";
+  }
+}
+
+void print_fastest(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a) {
+  bool first = true;
+  for (const auto& r : a.ranking) {
+    const std::size_t best = r.points.front();
+    out << (first ? "fastest      " : "             ") << cores_text(r.cores) << ": "
+        << layout_name(study.points[best]) << " " << format_fixed(a.points[best].median, 3) << " s";
+    for (std::size_t k = 1; k < r.points.size(); ++k) {
+      const double slower = a.points[r.points[k]].median / a.points[best].median - 1.0;
+      out << (k == 1 ? "; then " : ", ") << layout_name(study.points[r.points[k]]) << " +"
+          << format_fixed(100.0 * slower, 1) << " %";
+    }
+    out << "\n";
+    first = false;
+  }
+}
+
+nlohmann::json point_json(const StudyPoint& p, const PointAnalysis& pa) {
+  nlohmann::json j = p.extra.is_object() ? p.extra : nlohmann::json::object();
+  const StudyRun& median = p.runs[p.median_run()];
+  std::vector<double> seconds;
+  for (const auto& run : p.runs) seconds.push_back(run.seconds);
+  j["ranks"] = p.ranks;
+  j["threads"] = p.threads;
+  j["schedule"] = p.schedule;
+  j["cores"] = p.cores();
+  j["seconds"] = seconds;
+  j["median"] = pa.median;
+  j["spread"] = pa.spread;
+  j["speedup"] = pa.speedup;
+  j["efficiency"] = pa.efficiency;
+  j["karp_flatt"] = pa.karp_flatt ? nlohmann::json(*pa.karp_flatt) : nlohmann::json(nullptr);
+  j["verification"] = p.verification();
+  j["result"] = median.result;
+  j["report"] = median.report;
+  return j;
+}
+
+}  // namespace
+
+ScalingPoint StudyPoint::scaling() const {
+  ScalingPoint p;
+  p.ranks = ranks;
+  p.threads = threads;
+  p.schedule = schedule;
+  for (const auto& run : runs) p.seconds.push_back(run.seconds);
+  return p;
+}
+
+std::string StudyPoint::verification() const {
+  for (const auto& run : runs) {
+    if (run.verification == "FAIL") return run.verification;
+  }
+  return runs.empty() ? "none" : runs.front().verification;
+}
+
+std::string StudyPoint::verification_detail() const {
+  for (const auto& run : runs) {
+    if (run.verification == "FAIL") return run.verification_detail;
+  }
+  return runs.empty() ? "" : runs.front().verification_detail;
+}
+
+std::size_t StudyPoint::median_run() const {
+  const double m = median(scaling().seconds);
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    if (std::abs(runs[i].seconds - m) < std::abs(runs[best].seconds - m)) best = i;
+  }
+  return best;
+}
+
+std::string layout_name(int ranks, int threads, const std::string& schedule) {
+  return std::to_string(ranks) + "x" + std::to_string(threads) + " " + schedule;
+}
+
+std::string layout_name(const StudyPoint& point) {
+  return layout_name(point.ranks, point.threads, point.schedule);
+}
+
+void add_run(StudyRecord& study, int ranks, int threads, const std::string& schedule,
+             StudyRun run) {
+  const auto it = std::find_if(study.points.begin(), study.points.end(), [&](const auto& p) {
+    return p.ranks == ranks && p.threads == threads && p.schedule == schedule;
+  });
+  if (it != study.points.end()) {
+    it->runs.push_back(std::move(run));
+    return;
+  }
+  StudyPoint p;
+  p.ranks = ranks;
+  p.threads = threads;
+  p.schedule = schedule;
+  p.runs.push_back(std::move(run));
+  study.points.push_back(std::move(p));
+}
+
+void sort_points(StudyRecord& study) {
+  std::stable_sort(study.points.begin(), study.points.end(), [](const auto& x, const auto& y) {
+    return std::make_tuple(x.cores(), x.ranks, x.threads, x.schedule) <
+           std::make_tuple(y.cores(), y.ranks, y.threads, y.schedule);
+  });
+}
+
+ScalingAnalysis analyze_study(const StudyRecord& study) {
+  if (study.points.empty()) throw UsageError("the study has no points");
+  std::vector<ScalingPoint> points;
+  for (const auto& p : study.points) {
+    check_point(p);
+    points.push_back(p.scaling());
+  }
+  try {
+    return analyze_scaling(study.mode, points);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("cannot analyse the study: ") + e.what());
+  }
+}
+
+bool results_identical(const StudyRecord& study) {
+  for (const auto& p : study.points) {
+    for (const auto& run : p.runs) {
+      const auto& reference =
+          study.mode == ScalingMode::strong ? study.points.front().runs.front() : p.runs.front();
+      if (run.result != reference.result) return false;
+    }
+  }
+  return true;
+}
+
+void print_study_table(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& analysis,
+                       const TableWords& words) {
+  const bool strong = study.mode == ScalingMode::strong;
+  out << words.title << "\n";
+  if (!words.work.empty()) out << "work         " << words.work << "\n";
+  print_rows(out, study, analysis, words.runs_column);
+  const auto& base = study.points[analysis.baseline];
+  out << "baseline     " << layout_name(base) << " (" << cores_text(base.cores())
+      << "): speedups are relative to it\n";
+  print_fits(out, study.mode, analysis);
+  print_fastest(out, study, analysis);
+  out << "results      "
+      << (results_identical(study)
+              ? (strong ? words.identical : std::string("identical across the runs of each point"))
+              : words.differ)
+      << "\n";
+  for (const auto& note : words.notes) out << note << "\n";
+}
+
+std::string study_csv(const StudyRecord& study, const ScalingAnalysis& analysis) {
+  std::ostringstream o;
+  o << std::setprecision(9);
+  o << "schedule,ranks,threads,cores,runs,median_s,min_s,max_s,spread,speedup,efficiency,"
+       "karp_flatt,verification\n";
+  for (std::size_t i = 0; i < study.points.size(); ++i) {
+    const auto& p = study.points[i];
+    const auto& pa = analysis.points[i];
+    o << p.schedule << ',' << p.ranks << ',' << p.threads << ',' << p.cores() << ','
+      << p.runs.size() << ',' << pa.median << ',' << pa.min << ',' << pa.max << ',' << pa.spread
+      << ',' << pa.speedup << ',' << pa.efficiency << ',';
+    if (pa.karp_flatt) o << *pa.karp_flatt;
+    o << ',' << p.verification() << '\n';
+  }
+  return o.str();
+}
+
+nlohmann::json study_json(const StudyRecord& study, const ScalingAnalysis& analysis) {
+  nlohmann::json doc = study.extra.is_object() ? study.extra : nlohmann::json::object();
+  doc["schema"] = study_schema;
+  doc["job"] = study.job;
+  doc["mode"] = to_string(study.mode);
+  doc["complete"] = study.complete;
+  doc["host"] = study.host;
+  doc["results_identical"] = results_identical(study);
+  nlohmann::json points = nlohmann::json::array();
+  std::vector<ScalingPoint> scaling;
+  for (std::size_t i = 0; i < study.points.size(); ++i) {
+    points.push_back(point_json(study.points[i], analysis.points[i]));
+    scaling.push_back(study.points[i].scaling());
+  }
+  doc["points"] = points;
+  doc["analysis"] = analysis_json(scaling, analysis);
+  return doc;
+}
+
+Study plot_view(const StudyRecord& study) {
+  Study s;
+  s.job = study.job;
+  s.mode = study.mode;
+  s.host = study.host;
+  for (const auto& p : study.points) s.points.push_back(p.scaling());
+  return s;
+}
+
+StudyVerdict study_verdict(const StudyRecord& study) {
+  std::vector<std::string> failed;
+  for (const auto& p : study.points) {
+    if (p.verification() == "FAIL") {
+      failed.push_back(layout_name(p) + " (" + p.verification_detail() + ")");
+    }
+  }
+  StudyVerdict verdict;
+  if (!failed.empty()) {
+    verdict.code = static_cast<int>(ExitCode::verification);
+    verdict.problem = "verification failed at " + std::to_string(failed.size()) + " point(s): ";
+    for (std::size_t k = 0; k < failed.size(); ++k) {
+      verdict.problem += (k ? "; " : "") + failed[k];
+    }
+  } else if (!results_identical(study)) {
+    verdict.code = static_cast<int>(ExitCode::verification);
+    verdict.problem = "the job's results differ between runs or layouts (see the study's points)";
+  }
+  return verdict;
+}
+
+nlohmann::json read_json_file(const std::string& path, const std::string& what) {
+  std::ifstream file(path);
+  if (!file) throw UsageError("cannot read " + what + "'" + path + "'");
+  try {
+    return nlohmann::json::parse(file);
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(path + " is not JSON: " + e.what());
+  }
+}
+
+}  // namespace hpar
