@@ -11,12 +11,7 @@ no_stdout() { [ ! -s out.txt ] || fail "stdout not empty: ${OUT:0:300}"; }
 
 # hpar_direct ARGS...: hpar without mpiexec (a singleton), so that PATH stays as set here: an
 # mpiexec called by its full path puts its own directory first on the ranks' PATH.
-hpar_direct() {
-  "$HPAR" "$@" >out.txt 2>err.txt
-  RC=$?
-  OUT=$(cat out.txt)
-  ERR=$(cat err.txt)
-}
+hpar_direct() { capture "$HPAR" "$@"; }
 
 # fake_sinfo: a stand-in sinfo on PATH printing two 16-core nodes in the default partition
 # "batch" and one 64-core node in "big"; it logs its arguments to sinfo.args.
@@ -185,6 +180,7 @@ case_launch_block_has_one_source() {
   hpar_np 1 slurm numbers "${layout[@]}"
   expect_rc 0
   bash "$sync" --check out.txt 2>check.txt || fail "hpar slurm's launch block differs: $(cat check.txt)"
+  # shellcheck disable=SC2016 # the script's own text
   sed 's/kill -INT "$launcher_pid"/kill -TERM "$launcher_pid"/' "$SOURCE_DIR/slurm/scaling.sbatch" >drifted.sbatch
   cmp -s drifted.sbatch "$SOURCE_DIR/slurm/scaling.sbatch" && fail "the test's edit changed nothing"
   bash "$sync" --check drifted.sbatch 2>check.txt && fail "a drifted copy passed --check"
