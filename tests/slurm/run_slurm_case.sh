@@ -21,8 +21,6 @@ source "$here/../lib/exclusive.sh"
 exclusive slurm "${HPAR_CASE_SECONDS:-300}" "$0" "$@"
 # shellcheck source=tests/lib/assert.sh
 source "$here/../lib/assert.sh"
-# shellcheck source=tests/lib/skip.sh
-source "$here/../lib/skip.sh"
 # shellcheck source=tests/lib/slurm.sh
 source "$here/../lib/slurm.sh"
 
