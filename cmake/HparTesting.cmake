@@ -30,3 +30,50 @@ function(hpar_add_mpi_test)
     ENVIRONMENT "OMP_NUM_THREADS=${T_THREADS};${HPAR_MPI_TEST_ENV}"
     PROCESSORS ${procs} TIMEOUT ${T_TIMEOUT} LABELS "mpi;${T_LABELS}")
 endfunction()
+
+# Lock waits of the tests that share system-wide resources (tests/lib/exclusive.sh): how long
+# such a test may wait for another checkout's run before it fails.
+set(HPAR_TEST_LOCK_WAIT 1200 CACHE STRING
+    "Seconds a multi-host or Slurm test waits for another run's lock on this machine")
+
+# hpar_add_case_tests(PREFIX prefix SCRIPTS file... RUNNER script [WITHOUT_FILE_NAME]
+#                     [TIMEOUT s] [EXCLUSIVE] [LABELS ...] [ENVIRONMENT ...] [PROPERTIES ...])
+# Every `case_NAME()` function in each SCRIPT (tests/.../FILE_cases.sh) becomes a test
+# prefix.FILE.NAME (prefix.NAME with WITHOUT_FILE_NAME) that runs `bash RUNNER SCRIPT case_NAME`
+# with the ENVIRONMENT, TIMEOUT seconds (default 120) and LABELS (default: prefix); PROPERTIES
+# go to set_tests_properties as they are. EXCLUSIVE: the runner takes a lock on this machine
+# (tests/lib/exclusive.sh) and limits the case itself to TIMEOUT (HPAR_CASE_SECONDS); ctest's
+# own limit then also allows for HPAR_TEST_LOCK_WAIT. CMake configures again when a SCRIPT
+# changes, so a new case is a new test at the next build.
+function(hpar_add_case_tests)
+  cmake_parse_arguments(C "WITHOUT_FILE_NAME;EXCLUSIVE" "PREFIX;RUNNER;TIMEOUT"
+                        "SCRIPTS;LABELS;ENVIRONMENT;PROPERTIES" ${ARGN})
+  if(NOT C_TIMEOUT)
+    set(C_TIMEOUT 120)
+  endif()
+  if(NOT C_LABELS)
+    set(C_LABELS ${C_PREFIX})
+  endif()
+  set(environment ${C_ENVIRONMENT})
+  set(timeout ${C_TIMEOUT})
+  if(C_EXCLUSIVE)
+    list(APPEND environment HPAR_CASE_SECONDS=${C_TIMEOUT} HPAR_LOCK_WAIT=${HPAR_TEST_LOCK_WAIT})
+    math(EXPR timeout "${C_TIMEOUT} + ${HPAR_TEST_LOCK_WAIT} + 90")
+  endif()
+  foreach(script ${C_SCRIPTS})
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${script})
+    get_filename_component(group ${script} NAME_WE)
+    string(REGEX REPLACE "_cases$" "" group ${group})
+    set(prefix ${C_PREFIX}.${group})
+    if(C_WITHOUT_FILE_NAME)
+      set(prefix ${C_PREFIX})
+    endif()
+    file(STRINGS ${script} case_lines REGEX "^case_[A-Za-z0-9_]+\\(\\)")
+    foreach(line ${case_lines})
+      string(REGEX REPLACE "^case_([A-Za-z0-9_]+)\\(\\).*" "\\1" case ${line})
+      add_test(NAME ${prefix}.${case} COMMAND bash ${C_RUNNER} ${script} case_${case})
+      set_tests_properties(${prefix}.${case} PROPERTIES ENVIRONMENT "${environment}"
+                           TIMEOUT ${timeout} LABELS "${C_LABELS}" ${C_PROPERTIES})
+    endforeach()
+  endforeach()
+endfunction()

@@ -126,8 +126,9 @@ void ByteReader::read_at(std::size_t file, std::uint64_t offset, std::span<char>
       {
         std::unique_lock<std::mutex> guard(h.mutex, std::defer_lock);
         if (h.lock) guard.lock();
-        check_mpi(MPI_File_read_at(h.handles[file], static_cast<MPI_Offset>(offset + done), target,
-                                   static_cast<int>(piece), MPI_BYTE, &status),
+        check_mpi(MPI_File_read_at(h.handles[file],
+                                   static_cast<MPI_Offset>(offset) + static_cast<MPI_Offset>(done),
+                                   target, static_cast<int>(piece), MPI_BYTE, &status),
                   "MPI_File_read_at");
         check_mpi(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
       }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # CLI tests of `hpar affinity` (the verdicts themselves are unit-tested on synthetic masks).
 
 case_table_in_rank_thread_order() {
@@ -36,10 +37,7 @@ case_more_threads_than_cpus_is_a_problem() {
 
 case_ranks_bound_to_one_core_each() {
   # Open MPI's default binding at np <= 2 (one core per rank) with two threads per rank.
-  "$MPIEXEC" -q -n 2 --bind-to core "$HPAR" affinity --threads 2 >out.txt 2>err.txt
-  RC=$?
-  OUT=$(cat out.txt)
-  ERR=$(cat err.txt)
+  capture "$MPIEXEC" -q -n 2 --bind-to core "$HPAR" affinity --threads 2
   expect_rc 0
   expect_out "problem: rank 0 on"
   expect_out "runs 2 threads on 1 CPU(s) of its affinity mask"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # CLI tests of bad usage and failures: one clear error line, the same exit code on every rank,
 # no hang (sourced by run_case.sh; each case_NAME is one ctest).
 
@@ -76,10 +77,8 @@ case_bad_config_option() {
 case_failure_on_one_rank_is_named() {
   # MPMD launch: rank 1 alone gets a file it cannot read; every rank must stop, rank 0 names it.
   printf '1\n2\n' >good.txt
-  "$MPIEXEC" -q --oversubscribe -n 1 "$HPAR" run numbers --input-file good.txt : \
-    -n 1 "$HPAR" run numbers --input-file missing.txt >out.txt 2>err.txt
-  RC=$?
-  ERR=$(cat err.txt)
+  capture "$MPIEXEC" -q --oversubscribe -n 1 "$HPAR" run numbers --input-file good.txt : \
+    -n 1 "$HPAR" run numbers --input-file missing.txt
   expect_usage_error "rank 1"
   expect_err "cannot read input file 'missing.txt'"
 }
@@ -130,9 +129,7 @@ case_help_list_version() {
 
 case_layout_warnings() {
   # Open MPI binds each rank to one core at np <= 2: two threads on one core is the trap.
-  "$MPIEXEC" -q -n 1 --bind-to core "$HPAR" run numbers --threads 2 >out.txt 2>err.txt
-  RC=$?
-  ERR=$(cat err.txt)
+  capture "$MPIEXEC" -q -n 1 --bind-to core "$HPAR" run numbers --threads 2
   expect_rc 0
   expect_err "hpar: warning: rank 0"
   expect_err "--bind-to none"
@@ -146,10 +143,8 @@ case_layout_warnings() {
   [ -z "$ERR" ] || fail "unexpected warning: $ERR"
   # OMP_PLACES/OMP_PROC_BIND pin the main thread to one place at start-up: the rank's CPUs are
   # still the union of its places, so a correct hybrid launch gives no warning.
-  "$MPIEXEC" -q -n 1 --map-by slot:PE=2 --bind-to core -x OMP_NUM_THREADS=2 -x OMP_PLACES=cores \
-    -x OMP_PROC_BIND=close "$HPAR" run numbers >out.txt 2>err.txt
-  RC=$?
-  ERR=$(cat err.txt)
+  capture "$MPIEXEC" -q -n 1 --map-by slot:PE=2 --bind-to core -x OMP_NUM_THREADS=2 \
+    -x OMP_PLACES=cores -x OMP_PROC_BIND=close "$HPAR" run numbers
   expect_rc 0
   [ -z "$ERR" ] || fail "unexpected warning with OMP_PLACES: $ERR"
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # CLI tests of the mandelbrot job (sourced by run_case.sh; each case_NAME is one ctest).
 
 small=(--width 160 --height 90 --max-iter 300)
@@ -49,7 +50,7 @@ case_png_same_bytes_at_two_layouts() {
   expect_rc 0
   cmp one.png three.png || fail "PNG bytes differ between 1x1 and 3x2"
   file one.png | grep -q "PNG image data, 160 x 90, 8-bit colormap" || fail "$(file one.png)"
-  [ "$(ls -A | grep -c hpar-)" = 0 ] || fail "temporary file left: $(ls -A)"
+  expect_no_temporary_files
 }
 
 case_report_names_rows_per_second() {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # CLI tests of the numbers job (sourced by run_case.sh; each case_NAME is one ctest).
 
 case_tutorial_example_np3() {
@@ -36,14 +37,14 @@ case_output_file_written_atomically() {
   expect_rc 0
   expect_out "result: wrote"
   [ "$(wc -l <res.txt)" = 1000 ] || fail "res.txt has $(wc -l <res.txt) lines"
-  [ "$(ls -A | grep -c hpar-)" = 0 ] || fail "temporary file left: $(ls -A)"
+  expect_no_temporary_files
 }
 
 case_no_file_after_failure() {
   hpar_np 2 run numbers --inputs 1,9223372036854775807 --output res.txt
   expect_usage_error "overflows a 64-bit integer"
   [ ! -e res.txt ] || fail "res.txt exists after a failure"
-  [ "$(ls -A | grep -c hpar-)" = 0 ] || fail "temporary file left: $(ls -A)"
+  expect_no_temporary_files
 }
 
 case_overflow_is_an_error() {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # CLI tests of the pi job (sourced by run_case.sh; each case_NAME is one ctest).
 
 case_same_result_at_all_layouts() {

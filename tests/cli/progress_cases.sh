@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # CLI tests of progress lines on `run` (scale's per-point lines are in scale_cases.sh).
 
 case_progress_on_prints_lines() {

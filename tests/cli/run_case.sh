@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # helpers for the sourced cases
 # Runs one CLI test case: `run_case.sh FILE case_NAME`. The case runs in a fresh temporary
-# directory with helpers below; it fails on the first failed check (set -e style, explicit).
+# directory with the checks of tests/lib/assert.sh and the helpers below; it fails on the first
+# failed check (set -e style, explicit).
 set -u
-script=$1
+script=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 case_name=$2
 : "${HPAR:?HPAR must name the hpar binary}" "${MPIEXEC:=mpiexec}"
+lib=$(cd "$(dirname "$0")/../lib" && pwd)
+# shellcheck source=tests/lib/assert.sh
+source "$lib/assert.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # hpar_np N ARGS...: runs hpar under mpiexec with N ranks (quiet launcher, no binding).
 # Sets OUT, ERR (file contents) and RC. When ranks exit non-zero, mpirun's clean-up waits
@@ -17,26 +20,16 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 hpar_np() {
   local np=$1
   shift
-  "$MPIEXEC" -q -n "$np" --oversubscribe --bind-to none --mca odls_base_sigkill_timeout 0 \
-    "$HPAR" "$@" >out.txt 2>err.txt
-  RC=$?
-  OUT=$(cat out.txt)
-  ERR=$(cat err.txt)
+  capture "$MPIEXEC" -q -n "$np" --oversubscribe --bind-to none --mca odls_base_sigkill_timeout 0 \
+    "$HPAR" "$@"
 }
 
-expect_rc() { [ "$RC" = "$1" ] || fail "exit code $RC, expected $1; stderr: $ERR; stdout: ${OUT:0:2000}"; }
-expect_out() { grep -qF -- "$1" out.txt || fail "stdout lacks '$1'; stdout: ${OUT:0:2000}; stderr: $ERR"; }
-expect_err() { grep -qF -- "$1" err.txt || fail "stderr lacks '$1'; stderr: $ERR"; }
-# expect_usage_error TEXT: exit 2, exactly one 'hpar: error:' line containing TEXT, no output.
-expect_usage_error() {
-  expect_rc 2
-  local n
-  n=$(grep -c '^hpar: error:' err.txt)
-  [ "$n" = 1 ] || fail "expected one 'hpar: error:' line, got $n: $ERR"
-  grep '^hpar: error:' err.txt | grep -qF -- "$1" || fail "error line lacks '$1': $ERR"
-  grep -q 'MPI_ABORT\|MPI_Abort' err.txt && fail "MPI abort noise: $ERR"
-  return 0
+# expect_no_temporary_files: no file of the case's directory has "hpar-" in its name (hpar
+# writes files through temporary names with it).
+expect_no_temporary_files() {
+  [ -z "$(find . -maxdepth 1 -name '*hpar-*')" ] || fail "temporary file left: $(ls -A)"
 }
+
 # result_lines: stdout's 'result:' lines and job output, without the report.
 result_lines() { sed '/^== hpar report/,$d' out.txt; }
 
@@ -56,9 +49,4 @@ same_at_layouts() {
   done
 }
 
-# shellcheck source=/dev/null
-source "$script"
-"$case_name"
-status=$?
-[ $status = 0 ] && echo "PASS: $case_name"
-exit $status
+run_case "$script" "$case_name"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # CLI tests of `hpar scale` and `hpar plot` (sourced by run_case.sh; each case_NAME is one ctest).
 
 # point_results STUDY: one line per point, "RANKS THREADS SCHEDULE<TAB>result lines joined by |".
@@ -137,7 +138,7 @@ case_plot_is_a_png() {
   expect_out "wrote q.png (4 points of a strong scaling study of numbers)"
   [ "$(head -c 8 q.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "q.png is not a PNG"
   [ "$(stat -c %s q.png)" -lt 200000 ] || fail "q.png is $(stat -c %s q.png) bytes"
-  [ "$(ls -A | grep -c hpar-)" = 0 ] || fail "temporary file left: $(ls -A)"
+  expect_no_temporary_files
 }
 
 case_plot_merges_studies_and_refuses_bad_input() {
@@ -155,7 +156,7 @@ case_plot_merges_studies_and_refuses_bad_input() {
   expect_usage_error "is not a hpar-study/1 document"
   hpar_np 1 plot a.json
   expect_usage_error "needs -o FILE.png"
-  [ ! -e x.png ] && [ ! -e m2.png ] || fail "a PNG was written after an error"
+  if [ -e x.png ] || [ -e m2.png ]; then fail "a PNG was written after an error"; fi
 }
 
 case_bad_mode() {

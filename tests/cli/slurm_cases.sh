@@ -11,12 +11,7 @@ no_stdout() { [ ! -s out.txt ] || fail "stdout not empty: ${OUT:0:300}"; }
 
 # hpar_direct ARGS...: hpar without mpiexec (a singleton), so that PATH stays as set here: an
 # mpiexec called by its full path puts its own directory first on the ranks' PATH.
-hpar_direct() {
-  "$HPAR" "$@" >out.txt 2>err.txt
-  RC=$?
-  OUT=$(cat out.txt)
-  ERR=$(cat err.txt)
-}
+hpar_direct() { capture "$HPAR" "$@"; }
 
 # fake_sinfo: a stand-in sinfo on PATH printing two 16-core nodes in the default partition
 # "batch" and one 64-core node in "big"; it logs its arguments to sinfo.args.
@@ -163,7 +158,8 @@ case_help() {
   expect_out "--range"
 }
 
-# The lines from the marker to the end are hybrid.sbatch's own (one logic for both scripts).
+# The lines from the marker to the end are hybrid.sbatch's own (one logic for both scripts; the
+# binary reads them from slurm/hybrid.sbatch when it is built).
 case_body_same_as_hybrid_sbatch() {
   hpar_np 1 slurm numbers "${layout[@]}"
   expect_rc 0
@@ -173,6 +169,28 @@ case_body_same_as_hybrid_sbatch() {
   [ -s hybrid_body.txt ] || fail "no marker in slurm/hybrid.sbatch"
   cmp -s printed_body.txt hybrid_body.txt ||
     fail "printed script differs from hybrid.sbatch: $(diff printed_body.txt hybrid_body.txt | head -10)"
+}
+
+# The launch block has one source, slurm/lib/launch.bash: every batch script of slurm/ and the
+# script `hpar slurm` prints carry it unchanged, and sync-launch.sh finds a copy that drifted
+# (and mends it).
+case_launch_block_has_one_source() {
+  local sync=$SOURCE_DIR/slurm/lib/sync-launch.sh
+  bash "$sync" --check 2>check.txt || fail "a script of slurm/ differs from launch.bash: $(cat check.txt)"
+  hpar_np 1 slurm numbers "${layout[@]}"
+  expect_rc 0
+  bash "$sync" --check out.txt 2>check.txt || fail "hpar slurm's launch block differs: $(cat check.txt)"
+  # shellcheck disable=SC2016 # the script's own text
+  sed 's/kill -INT "$launcher_pid"/kill -TERM "$launcher_pid"/' "$SOURCE_DIR/slurm/scaling.sbatch" >drifted.sbatch
+  cmp -s drifted.sbatch "$SOURCE_DIR/slurm/scaling.sbatch" && fail "the test's edit changed nothing"
+  bash "$sync" --check drifted.sbatch 2>check.txt && fail "a drifted copy passed --check"
+  grep -q "drifted.sbatch differs from slurm/lib/launch.bash" check.txt || fail "message: $(cat check.txt)"
+  printf '#!/bin/bash\necho no block\n' >none.sbatch
+  bash "$sync" --check none.sbatch 2>check.txt && fail "a script without the block passed --check"
+  grep -q "none.sbatch has no launch block" check.txt || fail "message: $(cat check.txt)"
+  bash "$sync" drifted.sbatch >/dev/null || fail "sync-launch.sh could not mend drifted.sbatch"
+  cmp -s drifted.sbatch "$SOURCE_DIR/slurm/scaling.sbatch" ||
+    fail "mended script differs: $(diff drifted.sbatch "$SOURCE_DIR/slurm/scaling.sbatch" | head -5)"
 }
 
 # The printed script outside Slurm (mpirun, one rank): runs the job, writes hpar-local.json.

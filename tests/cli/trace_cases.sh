@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # CLI tests of --trace on `run` and `scale` (Chrome Trace Event JSON).
 
 # tracks TRACE: the sorted "pid:tid" pairs that have complete (X) events, comma-separated;

@@ -144,7 +144,7 @@ cmd_down() {
 
 cmd_up() {
   local n=${1:-} k
-  [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le $MAX_HOSTS ] ||
+  { [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le $MAX_HOSTS ]; } ||
     die "usage: cluster.sh up N (1 <= N <= $MAX_HOSTS)"
   [[ $NET =~ ^10\.[0-9]+\.[0-9]+$ ]] || die "HPAR_CLUSTER_NET must be 10.X.Y (a private /24)"
   local slots
@@ -277,9 +277,9 @@ cmd_status() {
 
 cmd_exec() {
   local h=${1:-}
-  [ -n "$h" ] && [ $# -ge 2 ] || die "usage: cluster.sh exec HOST CMD [ARG...]"
+  { [ -n "$h" ] && [ $# -ge 2 ]; } || die "usage: cluster.sh exec HOST CMD [ARG...]"
   shift
-  netns_exists "$h" && [ -e "$STATE/uts/$h" ] || die "host '$h' is not up"
+  { netns_exists "$h" && [ -e "$STATE/uts/$h" ]; } || die "host '$h' is not up"
   exec nsenter --net="/run/netns/$h" --uts="$STATE/uts/$h" "$@"
 }
 

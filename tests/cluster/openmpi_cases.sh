@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Multi-host tests with Open MPI over TCP on simulated hosts (sourced by run_multihost.sh; each
 # case_NAME is one ctest multihost.openmpi.NAME). Ranks on different hosts share no memory
 # transport: everything they exchange (the gather of results, the reduction of timings, the

@@ -1,36 +1,34 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # helpers for the sourced cases
 # Runs one multi-host test case: `run_multihost.sh FILE case_NAME`. The case runs in a fresh
-# directory with the helpers below and builds its own simulated cluster (cluster_up N); the
-# cluster is always taken down at the end, also when the case fails or is interrupted.
+# directory with the checks of tests/lib/assert.sh and the helpers below and builds its own
+# simulated cluster (cluster_up N); the cluster is always taken down at the end, also when the
+# case fails or is interrupted.
 #
 # Exit 77 (ctest's SKIP) with a message when not root or when network namespaces are not
 # available here; HPAR_REQUIRE_MULTIHOST=1 turns that into a failure (for CI, which is root).
+# The simulated hosts have fixed names and addresses: one case runs at a time on this machine
+# (tests/lib/exclusive.sh), HPAR_CASE_SECONDS at most (default 180); another checkout's run
+# waits for it.
 set -u
 script=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 case_name=$2
 : "${HPAR:?HPAR must name the hpar binary}" "${MPIEXEC:=mpiexec}"
 here=$(cd "$(dirname "$0")" && pwd)
 CLUSTER=$here/cluster.sh
+# shellcheck source=tests/lib/skip.sh
+source "$here/../lib/skip.sh"
+# shellcheck source=tests/lib/assert.sh
+source "$here/../lib/assert.sh"
+# shellcheck source=tests/lib/exclusive.sh
+source "$here/../lib/exclusive.sh"
 
-skip() {
-  if [ "${HPAR_REQUIRE_MULTIHOST:-0}" = 1 ]; then
-    echo "FAIL: $* (HPAR_REQUIRE_MULTIHOST=1)" >&2
-    exit 1
-  fi
-  echo "SKIP: $*"
-  exit 77
-}
-[ "$(id -u)" = 0 ] || skip "multi-host tests need root (they create network namespaces)"
-for tool in ip nsenter unshare flock; do
-  command -v "$tool" >/dev/null || skip "multi-host tests need '$tool' (Debian: iproute2, util-linux)"
-done
-ip netns list >/dev/null 2>&1 || skip "'ip netns' does not work here"
-unshare --net --uts true 2>/dev/null || skip "cannot create network or UTS namespaces here"
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+require_root HPAR_REQUIRE_MULTIHOST "multi-host tests need root (they create network namespaces)"
+require_tools HPAR_REQUIRE_MULTIHOST "multi-host tests" "iproute2, util-linux" ip nsenter unshare flock
+ip netns list >/dev/null 2>&1 || skip HPAR_REQUIRE_MULTIHOST "'ip netns' does not work here"
+unshare --net --uts true 2>/dev/null ||
+  skip HPAR_REQUIRE_MULTIHOST "cannot create network or UTS namespaces here"
+exclusive multihost "${HPAR_CASE_SECONDS:-180}" "$0" "$@"
 
 # The work directory is shared by every simulated host (like a cluster's home); not under /tmp,
 # which a simulated Slurm node replaces with its own.
@@ -63,33 +61,19 @@ hpar_hosts() {
   local np=$1
   shift
   # shellcheck disable=SC2046,SC2086
-  timeout 120 mpirun $(bash "$CLUSTER" mpi-flags) -np "$np" \
-    ${MPIRUN_MAP:---bind-to none} -x OMP_NUM_THREADS "$HPAR" "$@" >out.txt 2>err.txt
-  RC=$?
-  OUT=$(cat out.txt)
-  ERR=$(cat err.txt)
+  capture timeout 120 mpirun $(bash "$CLUSTER" mpi-flags) -np "$np" \
+    ${MPIRUN_MAP:---bind-to none} -x OMP_NUM_THREADS "$HPAR" "$@"
 }
 
 # hpar_local NP ARGS...: hpar under mpirun on this machine only (shared memory).
 hpar_local() {
   local np=$1
   shift
-  OMPI_MCA_btl=self,vader timeout 120 "$MPIEXEC" -q -n "$np" --oversubscribe --bind-to none \
-    "$HPAR" "$@" >out.txt 2>err.txt
-  RC=$?
-  OUT=$(cat out.txt)
-  ERR=$(cat err.txt)
+  OMPI_MCA_btl=self,vader capture timeout 120 "$MPIEXEC" -q -n "$np" --oversubscribe \
+    --bind-to none "$HPAR" "$@"
 }
 
-expect_rc() { [ "$RC" = "$1" ] || fail "exit code $RC, expected $1; stderr: $ERR; stdout: ${OUT:0:2000}"; }
-expect_out() { grep -qF -- "$1" out.txt || fail "stdout lacks '$1'; stdout: ${OUT:0:2000}; stderr: $ERR"; }
-expect_err() { grep -qF -- "$1" err.txt || fail "stderr lacks '$1'; stderr: $ERR"; }
 # job_exists NAME: the binary lists the job.
 job_exists() { "$HPAR" list | awk '{print $1}' | grep -qx -- "$1"; }
 
-# shellcheck source=/dev/null
-source "$script"
-"$case_name"
-status=$?
-[ $status = 0 ] && echo "PASS: $case_name"
-exit $status
+run_case "$script" "$case_name"

@@ -1,7 +1,12 @@
+# shellcheck shell=bash disable=SC2034,SC2154 # here, work: the runner's; RC, OUT, ERR: the checks'
 # Multi-node Slurm on simulated hosts (sourced by run_multihost.sh; each case_NAME is one ctest
 # multihost.slurm.NAME): slurmctld on the head, one slurmd per simulated host, each node with
 # its own /tmp (tests/cluster/slurm-multi.sh). Batch jobs run on h1 and h2; their ranks talk
 # TCP between the nodes.
+
+# final_state, wait_job_end
+# shellcheck source=tests/lib/slurm.sh
+source "$here/../lib/slurm.sh"
 
 # slurm_up N: N simulated hosts and a Slurm over them; stopped again when the case ends. The
 # Slurm directory is always the same one, so that starting it also stops daemons that a killed
@@ -9,14 +14,14 @@
 slurm_up() {
   cluster_up "$1"
   SLURM_DIR=${HPAR_MULTIHOST_SLURM_DIR:-/var/tmp/hpar-multihost-slurm}
-  # shellcheck disable=SC2016,SC2034
+  # shellcheck disable=SC2016
   CASE_CLEANUP='bash "$here/slurm-multi.sh" stop "$SLURM_DIR" >/dev/null 2>&1; rm -rf "$SLURM_DIR"'
   local rc
   bash "$here/slurm-multi.sh" start "$SLURM_DIR" >slurm.log 2>&1
   rc=$?
   if [ $rc = 77 ]; then
     cat slurm.log
-    skip "Slurm is not installed"
+    skip HPAR_REQUIRE_MULTIHOST "Slurm is not installed"
   fi
   [ $rc = 0 ] || fail "slurm-multi.sh start failed: $(cat slurm.log)"
   export SLURM_CONF=$SLURM_DIR/slurm.conf
@@ -26,27 +31,22 @@ slurm_up() {
   HPAR=$work/hpar
 }
 
-# sbatch_wait ARGS...: submits from the shared work directory and waits for the end (polling
-# the controller: `sbatch --wait` polls only every few seconds). Sets RC (the job's exit
-# code), JOB (its id), OUT (its output file's contents, also in out.txt).
+# sbatch_wait ARGS...: submits from the shared work directory and waits (up to 120 s) for the
+# end. Sets RC (the job's exit code), JOB (its id), OUT (its output file's contents, also in
+# out.txt).
 sbatch_wait() {
   sbatch --parsable --chdir="$work" -o "job-%j.out" "$@" >sbatch.txt 2>sbatch.err
   JOB=$(head -1 sbatch.txt)
   [ -n "$JOB" ] || fail "sbatch did not submit: $(cat sbatch.err)"
-  local state="" info
-  for _ in $(seq 1 600); do
-    info=$(scontrol -o show job "$JOB" 2>/dev/null)
-    state=$(echo "$info" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
-    case $state in
-      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED) break ;;
-    esac
-    sleep 0.2
-  done
-  case $state in
+  wait_job_end "$JOB" 120
+  local info
+  info=$(scontrol -o show job "$JOB" 2>/dev/null)
+  case $STATE in
     COMPLETED | FAILED) ;;
     *)
       timeout 10 scancel "$JOB" 2>/dev/null
-      fail "job $JOB did not complete (state '$state'): $(cat "job-$JOB.out" 2>/dev/null)"
+      fail "job $JOB did not complete (state '$STATE', $(grep -o 'JobState=[A-Z_]*' <<<"$info")):" \
+        "$(cat "job-$JOB.out" 2>/dev/null)"
       ;;
   esac
   RC=$(echo "$info" | grep -o ' ExitCode=[0-9]*' | cut -d= -f2)

@@ -27,7 +27,9 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// An exception escaping main ends the whole job: Boost.MPI's environment aborts on it (the
+// default abort_on_exception), so that no rank waits in a collective for one that left.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   boost::mpi::environment env(argc, argv, boost::mpi::threading::serialized);  // as hpar itself
   const boost::mpi::communicator world;
   ::testing::InitGoogleTest(&argc, argv);

@@ -10,15 +10,13 @@
 #include "hpar/cli/cli.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/engine/engine.hpp"
+#include "parse_run.hpp"
 
 namespace po = boost::program_options;
 using namespace hpar;
+using hpar_test::parse;
 
 namespace {
-
-ParsedRun parse(std::vector<std::string> args) {
-  return parse_job_command(args, po::options_description());
-}
 
 std::string reference_numbers(long long first, long long last) {
   std::string out;

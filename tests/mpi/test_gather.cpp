@@ -71,7 +71,7 @@ TEST(Gather, TypedValues) {
   if (world.rank() == 0) {
     std::vector<double> expected;
     for (int r = 0; r < world.size(); ++r)
-      expected.insert(expected.end(), static_cast<std::size_t>(r + 1), r + 0.5);
+      expected.insert(expected.end(), static_cast<std::size_t>(r) + 1, r + 0.5);
     EXPECT_EQ(all, expected);
   }
 }

@@ -11,17 +11,10 @@
 #include "hpar/engine/engine.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
+#include "parse_run.hpp"
 
-namespace po = boost::program_options;
 using namespace hpar;
-
-namespace {
-
-ParsedRun parse(std::vector<std::string> args) {
-  return parse_job_command(args, po::options_description());
-}
-
-}  // namespace
+using hpar_test::parse;
 
 TEST(TraceHooks, EveryRankAndThreadGetsATrackAndResultsDoNotChange) {
   const boost::mpi::communicator world;

@@ -3,14 +3,26 @@
 # Runs one test case against the throwaway Slurm of tests/slurm/cluster.sh:
 #   run_slurm_case.sh FILE case_NAME
 # Starts the cluster (or reuses the one up in HPAR_SLURM_DIR), submits from a fresh temporary
-# directory, and gives the case helpers below. Exit 77 (ctest's SKIP) when Slurm or munge is
-# not installed or not root; HPAR_REQUIRE_SLURM=1 (CI) turns that into a failure.
+# directory, and gives the checks of tests/lib/assert.sh and the case helpers below. Exit 77
+# (ctest's SKIP) when Slurm or munge is not installed or not root; HPAR_REQUIRE_SLURM=1 (CI)
+# turns that into a failure.
+# Clusters of different build trees have their own ports and munge, but their jobs are numbered
+# from 1 alike, and srun --mpi=pmix and Open MPI name their files in the shared /tmp and
+# /dev/shm by job id: one case runs at a time on this machine (tests/lib/exclusive.sh),
+# HPAR_CASE_SECONDS at most (default 300); another checkout's run waits for it.
 set -u
-script=$1
+script=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 case_name=$2
 : "${HPAR:?HPAR must name the hpar binary}" "${SOURCE_DIR:?SOURCE_DIR must name the source tree}"
 : "${HPAR_SLURM_DIR:?HPAR_SLURM_DIR must name the cluster directory}"
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/exclusive.sh
+source "$here/../lib/exclusive.sh"
+exclusive slurm "${HPAR_CASE_SECONDS:-300}" "$0" "$@"
+# shellcheck source=tests/lib/assert.sh
+source "$here/../lib/assert.sh"
+# shellcheck source=tests/lib/slurm.sh
+source "$here/../lib/slurm.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -23,11 +35,9 @@ rc=$?
 source cluster.env
 export HPAR SLURM_CONF
 
-fail() {
-  echo "FAIL: $*" >&2
-  [ -n "${JOB:-}" ] && timeout 10 scancel "$JOB" 2>/dev/null
-  exit 1
-}
+# on_fail: a failed case cancels its job, so that it does not hold the node for the next case.
+on_fail() { [ -n "${JOB:-}" ] && timeout 10 scancel "$JOB" 2>/dev/null; }
+trap 'fail "stopped by SIGTERM (the case ran out of time?)"' TERM
 
 # submit ARGS...: sbatch from this directory; sets JOB.
 submit() {
@@ -36,28 +46,11 @@ submit() {
   [ -n "$JOB" ] || fail "sbatch printed no job id: $(cat sbatch.err)"
 }
 
-# final_state JOB: the job's state once it has ended (empty while it runs).
-final_state() {
-  local state
-  state=$(timeout 10 scontrol -o show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | head -1)
-  state=${state#JobState=}
-  case $state in
-    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED)
-      echo "$state"
-      ;;
-  esac
-}
-
 # wait_end JOB [SECONDS]: waits (bounded, default 120 s) until JOB ended; sets STATE, EXIT
 # ("code:signal" as Slurm records it) and OUT (the job's output file hpar*-JOB.out, if any).
 wait_end() {
   local job=$1 limit=${2:-120}
-  STATE=
-  for _ in $(seq 1 $((limit * 5))); do
-    STATE=$(final_state "$job")
-    [ -n "$STATE" ] && break
-    sleep 0.2
-  done
+  wait_job_end "$job" "$limit"
   [ -n "$STATE" ] || fail "job $job did not end within $limit s: $(scontrol -o show job "$job" 2>&1 | head -c 600)"
   EXIT=$(scontrol -o show job "$job" | grep -o ' ExitCode=[0-9]*:[0-9]*' | head -1)
   EXIT=${EXIT# ExitCode=}
@@ -79,8 +72,6 @@ expect_job() {
   [ "$1" = CANCELLED ] || echo "$line" | grep -q " ExitCode=$2 " ||
     fail "jobcomp.txt: job $JOB not exit $2: $line"
 }
-
-expect_out() { grep -qF -- "$1" <<<"$OUT" || fail "job output lacks '$1': ${OUT:0:3000}"; }
 
 # json_check FILE PYTHON: runs PYTHON with `r` = the JSON document in FILE; fails unless it
 # exits 0 (use assert).
@@ -112,9 +103,4 @@ wait_computing() {
   fail "job $job: $ranks hpar ranks not running after 60 s: $(cat ./*-"$job".out 2>/dev/null)"
 }
 
-# shellcheck source=/dev/null
-source "$script"
-"$case_name"
-status=$?
-[ $status = 0 ] && echo "PASS: $case_name"
-exit $status
+run_case "$script" "$case_name"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <utility>
 
 #include "hpar/platform/affinity.hpp"
 
@@ -39,7 +40,7 @@ RankAffinity unbound(int rank, const std::string& host, std::vector<int> mask, i
 /// A rank whose thread t is bound to CPU thread_cpus[t].
 RankAffinity bound(int rank, const std::string& host, std::vector<int> mask,
                    std::vector<int> thread_cpus) {
-  RankAffinity r{rank, host, mask, {}};
+  RankAffinity r{rank, host, std::move(mask), {}};
   for (std::size_t t = 0; t < thread_cpus.size(); ++t) {
     r.threads.push_back({static_cast<int>(t), thread_cpus[t], {thread_cpus[t]}});
   }

@@ -6,17 +6,11 @@
 
 #include "hpar/cli/cli.hpp"
 #include "hpar/core/errors.hpp"
+#include "parse_run.hpp"
 
 namespace po = boost::program_options;
 using namespace hpar;
-
-namespace {
-
-ParsedRun parse(std::vector<std::string> args) {
-  return parse_job_command(args, po::options_description());
-}
-
-}  // namespace
+using hpar_test::parse;
 
 TEST(Cli, JobAndDefaults) {
   const auto p = parse({"numbers"});

@@ -79,7 +79,7 @@ TEST(Mandelbrot, ChecksumAndRowsMatchThePlainLoop) {
   for (unsigned row = 0; row < h; ++row) {
     unsigned long long row_iterations = 0;
     for (unsigned col = 0; col < w; ++col) row_iterations += expected[row * w + col];
-    EXPECT_EQ(g.counts[row * 3], row_iterations) << "row " << row;
+    EXPECT_EQ(g.counts[std::size_t{row} * 3], row_iterations) << "row " << row;
     iterations += row_iterations;
   }
   for (const unsigned n : expected) inside += n == m ? 1 : 0;
@@ -154,7 +154,7 @@ TEST(Mandelbrot, ImageIsAValidPng) {
   std::vector<unsigned char> rgb(PNG_IMAGE_SIZE(image));
   ASSERT_NE(png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr), 0) << image.message;
   const auto pixel = [&](unsigned row, unsigned col) {
-    const unsigned char* p = &rgb[(row * 64 + col) * 3];
+    const unsigned char* p = &rgb[(std::size_t{row} * 64 + col) * 3];
     return p[0] + p[1] + p[2];
   };
   // Default viewport: centre -0.5, span 3; c = -0.25 + 0i (in the cardioid) is near col 37.

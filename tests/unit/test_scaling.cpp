@@ -164,7 +164,7 @@ TEST(Scaling, ModeNames) {
 namespace {
 
 nlohmann::json study_doc(const std::string& job, const std::string& mode,
-                         std::vector<std::tuple<int, int, double>> layouts) {
+                         const std::vector<std::tuple<int, int, double>>& layouts) {
   nlohmann::json points = nlohmann::json::array();
   for (const auto& [r, t, s] : layouts) {
     points.push_back({{"ranks", r}, {"threads", t}, {"schedule", "static"}, {"seconds", {s}}});

@@ -39,7 +39,7 @@ class TextFiles {
   [[nodiscard]] std::vector<std::string> args(std::vector<std::string> extra = {}) const {
     std::vector<std::string> a;
     for (const auto& p : paths_) {
-      a.push_back("--input-file");
+      a.emplace_back("--input-file");
       a.push_back(p);
     }
     a.insert(a.end(), extra.begin(), extra.end());
