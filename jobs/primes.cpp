@@ -95,6 +95,7 @@ class Primes final : public Job {
     p.count_partials = 1;
     p.ordered_output = list_;
     p.thread_state = true;
+    p.scratch_state = true;  // buffers and next multiples: a cache, no results
     p.item_unit = "numbers";
     return p;
   }

@@ -280,8 +280,14 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
 }  // namespace
 
 JobInfo triad_job() {
-  return {"triad", "STREAM triad a = b + s*c: memory bandwidth in GB/s (--per-rank: weak scaling)",
-          add_options, make, "size"};
+  return {
+      "triad",
+      "STREAM triad a = b + s*c: memory bandwidth in GB/s (--per-rank: weak scaling)",
+      add_options,
+      make,
+      "size",
+      "Note: triad needs one contiguous slice per rank (--distribution block only) and repeats\n"
+      "its passes to time them, so it cannot be checkpointed (--checkpoint is refused)."};
 }
 
 }  // namespace hpar::jobs

@@ -371,8 +371,13 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*conte
 }  // namespace
 
 JobInfo wordcount_job() {
-  return {"wordcount", "words and the K most frequent words in text files (read with MPI-IO)",
-          add_options, make};
+  return {"wordcount",
+          "words and the K most frequent words in text files (read with MPI-IO)",
+          add_options,
+          make,
+          "",
+          "Note: each thread's word counts build up across its blocks (merged on rank 0 at the "
+          "end),\nso wordcount cannot be checkpointed: --checkpoint is refused."};
 }
 
 }  // namespace hpar::jobs

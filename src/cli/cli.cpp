@@ -151,6 +151,7 @@ std::string job_help(const JobInfo& job, const po::options_description& extra) {
     << layout_options() << "\n";
   if (!extra.options().empty()) o << extra << "\n";
   o << "  --config FILE         read options from an INI file (the command line wins)\n";
+  if (!job.notes.empty()) o << "\n" << job.notes << "\n";
   return o.str();
 }
 

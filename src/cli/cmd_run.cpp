@@ -3,6 +3,7 @@
 
 #include <mpi.h>
 
+#include <boost/any.hpp>
 #include <iostream>
 
 #include "commands.hpp"
@@ -10,6 +11,7 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
@@ -34,8 +36,72 @@ po::options_description run_output_options() {
       "trace", po::value<std::string>()->value_name("FILE.json"),
       "write a Chrome trace of the run: a track per rank and thread (Perfetto, chrome://tracing)")(
       "progress", po::value<std::string>()->default_value("auto")->value_name("auto|on|off"),
-      "progress lines on stderr: auto = when stderr is a terminal and the run takes a while");
+      "progress lines on stderr: auto = when stderr is a terminal and the run takes a while")(
+      "checkpoint", po::value<std::string>()->value_name("DIR"),
+      "record every finished block in DIR (a directory every rank sees), so that a run stopped "
+      "by a signal or a time limit can be resumed")(
+      "resume",
+      "continue the checkpoint in --checkpoint DIR: finished blocks are not computed "
+      "again, and the results are the same bits as an uninterrupted run's");
   return d;
+}
+
+/// What a checkpoint must match on resume: the job's own options as given (defaults included)
+/// and hpar's version. Layout, output and checkpoint options may change between attempts.
+std::vector<std::pair<std::string, std::string>> checkpoint_identity(const ParsedRun& parsed) {
+  po::options_description own;
+  parsed.job->add_options(own);
+  std::vector<std::pair<std::string, std::string>> identity;
+  for (const auto& option : own.options()) {
+    const std::string name = option->long_name();
+    const auto it = parsed.vm.find(name);
+    if (it == parsed.vm.end() || it->second.empty()) continue;
+    std::string value = "(set)";
+    if (const auto* text = boost::any_cast<std::string>(&it->second.value())) value = *text;
+    if (const auto* list = boost::any_cast<std::vector<std::string>>(&it->second.value())) {
+      value.clear();
+      for (const auto& item : *list) value += (value.empty() ? "" : "\n") + item;
+    }
+    identity.emplace_back("--" + name, value);
+  }
+  identity.emplace_back("hpar version", build_info().version + " " + build_info().git_revision);
+  return identity;
+}
+
+/// Where the run's ordered output goes and its checkpoint, from the output options.
+void set_destinations(ParsedRun& parsed) {
+  const auto& vm = parsed.vm;
+  parsed.run.ordered.buffer_bytes =
+      parse_size(vm["output-buffer"].as<std::string>(), "--output-buffer");
+  if (vm.count("output") != 0U) {
+    parsed.run.ordered.kind = OrderedDestination::Kind::file;
+    parsed.run.ordered.path = vm["output"].as<std::string>();
+  } else {  // streamed to standard output while the blocks finish
+    parsed.run.ordered.kind = OrderedDestination::Kind::standard_output;
+  }
+  if (vm.count("resume") != 0U && vm.count("checkpoint") == 0U) {
+    throw UsageError("--resume needs --checkpoint DIR (the checkpoint to continue)");
+  }
+  if (vm.count("checkpoint") != 0U) {
+    parsed.run.checkpoint.dir = vm["checkpoint"].as<std::string>();
+    parsed.run.checkpoint.resume = vm.count("resume") != 0U;
+    parsed.run.checkpoint.identity = checkpoint_identity(parsed);
+  }
+}
+
+/// Rank 0, after a stop: how to go on from the checkpoint.
+void print_resume_hint(const RunRecord& record, const RunContext& context) {
+  if (!record.checkpoint.enabled) return;
+  std::string command;
+  bool has_resume = false;
+  for (const auto& word : context.command_line) {
+    has_resume = has_resume || word == "--resume";
+    command += (command.empty() ? "" : " ") + quote_for_shell(word);
+  }
+  if (!has_resume) command += " --resume";
+  std::cerr << "hpar: the checkpoint in " << record.checkpoint.dir
+            << " holds every finished block; resume with (any ranks x threads):\n  " << command
+            << "\n";
 }
 
 /// Exit code of a finished run: incomplete > verification failure > success.
@@ -81,6 +147,7 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   ParsedRun parsed = on_every_rank(world, [&] {
     ParsedRun p = parse_job_command(args, run_output_options());
     progress_mode = parse_progress_mode(p.vm["progress"].as<std::string>());
+    if (!p.help) set_destinations(p);
     return p;
   });
   if (parsed.help) {
@@ -107,15 +174,6 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
     world.barrier();
     trace.start();
   }
-  // Ordered output streams to standard output, or to --output, while the blocks finish.
-  parsed.run.ordered.buffer_bytes =
-      parse_size(parsed.vm["output-buffer"].as<std::string>(), "--output-buffer");
-  if (parsed.vm.count("output") != 0U) {
-    parsed.run.ordered.kind = OrderedDestination::Kind::file;
-    parsed.run.ordered.path = parsed.vm["output"].as<std::string>();
-  } else {
-    parsed.run.ordered.kind = OrderedDestination::Kind::standard_output;
-  }
   const RunRecord record = run_job(world, *parsed.job, parsed.vm, parsed.run);
   nlohmann::json trace_doc;
   if (tracing) trace_doc = gather_trace(world, trace, host_name());
@@ -130,6 +188,7 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   }
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::interrupted)) {
     std::cerr << "hpar: error: stopped early by a signal; the report is incomplete\n";
+    print_resume_hint(record, context);
   }
   return code;
 }

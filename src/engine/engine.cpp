@@ -7,6 +7,7 @@
 #include <boost/program_options/variables_map.hpp>
 #include <functional>
 
+#include "checkpoint.hpp"
 #include "dealer.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/engine/gather.hpp"
@@ -38,6 +39,7 @@ class JobRun {
   JobRun(const boost::mpi::communicator& comm, const JobInfo& info,
          const boost::program_options::variables_map& vm, const RunOptions& options)
       : comm_(comm), info_(info), vm_(vm), options_(options), observers_(options.observers) {
+    // The run's own observers (a checkpoint's writer) join the caller's.
     record_.job = std::string(info.name);
     record_.ranks = comm.size();
     record_.options = options;
@@ -78,9 +80,11 @@ class JobRun {
       failure = std::current_exception();
     }
     agree(comm_, failure);
+    if (!options_.checkpoint.dir.empty()) open_checkpoint();
     dealer_ = make_dealer(comm_, record_.plan, options_.distribution, options_.threads);
     if (record_.plan.ordered_output) {
       ordered_ = std::make_unique<OrderedStream>(comm_, record_.plan, options_.ordered);
+      if (checkpoint_) ordered_->restore_from(*checkpoint_);
     }
     try {
       job_->prepare(dealer_->items());
@@ -90,6 +94,17 @@ class JobRun {
     agree(comm_, failure);
     record_.placements = gather_placements(comm_, options_.threads);
     return span.close();
+  }
+
+  /// Starts this run's checkpoint, or reads the one it resumes; its writer observes the run.
+  void open_checkpoint() {
+    checkpoint_ =
+        std::make_unique<Checkpoint>(comm_, options_.checkpoint, record_.job, record_.plan);
+    observers_.add(&checkpoint_->writer());
+    record_.checkpoint.enabled = true;
+    record_.checkpoint.dir = options_.checkpoint.dir;
+    record_.checkpoint.attempt = checkpoint_->attempt();
+    record_.checkpoint.restored_blocks = checkpoint_->restored_blocks();
   }
 
   void check_plan(const WorkPlan& plan) const {
@@ -107,7 +122,8 @@ class JobRun {
   double compute_blocks() {
     const TimePoint begin = RunClock::now();
     try {
-      walk_ = walk_blocks(comm_, *job_, record_.plan, *dealer_, options_, ordered_.get());
+      walk_ = walk_blocks(comm_, {*job_, record_.plan, *dealer_, options_, observers_,
+                                  ordered_.get(), checkpoint_.get()});
     } catch (...) {  // agreed on every rank: leave nothing in flight, no partial file
       if (ordered_) ordered_->abandon();
       throw;
@@ -124,6 +140,11 @@ class JobRun {
     PhaseSpan span(observers_, Phase::gather);
     record_.complete = !walk_.stopped;
     boost::mpi::reduce(comm_, walk_.items_done, record_.items_done, std::plus<std::uint64_t>(), 0);
+    if (checkpoint_) {
+      record_.items_done += comm_.rank() == 0 ? checkpoint_->restored_items() : 0;
+      boost::mpi::reduce(comm_, walk_.blocks_done, record_.checkpoint.computed_blocks,
+                         std::plus<std::uint64_t>(), 0);
+    }
     boost::mpi::gather(comm_, walk_.blocks_done, record_.rank_blocks, 0);
     std::vector<double> pass_seconds = walk_.pass_seconds;
     pass_seconds.resize(static_cast<std::size_t>(record_.plan.passes), 0.0);
@@ -133,7 +154,7 @@ class JobRun {
     if (ordered_) deliver_ordered();
     if (record_.complete) {
       gather_partials();
-      if (record_.plan.thread_state) gather_states();
+      if (record_.plan.thread_state && !record_.plan.scratch_state) gather_states();
       gathered_.pass_seconds = record_.pass_seconds;
     }
     return span.close();
@@ -162,6 +183,7 @@ class JobRun {
     all.reals = gather_values<double>(comm_, walk_.partials.reals);
     all.counts = gather_values<std::uint64_t>(comm_, walk_.partials.counts);
     walk_.partials = PartialLog();
+    if (checkpoint_ && comm_.rank() == 0) all.append(checkpoint_->restored_partials());
     std::exception_ptr failure;
     if (comm_.rank() == 0) {
       try {
@@ -195,6 +217,7 @@ class JobRun {
       PhaseSpan span(observers_, Phase::finish);
       try {
         record_.result = job_->finish(gathered_);
+        if (checkpoint_) checkpoint_->mark_complete();
       } catch (...) {
         failure = std::current_exception();
       }
@@ -207,9 +230,10 @@ class JobRun {
   const JobInfo& info_;
   const boost::program_options::variables_map& vm_;
   const RunOptions& options_;
-  const Observers& observers_;
+  Observers observers_;
   RunRecord record_;
   std::unique_ptr<Job> job_;
+  std::unique_ptr<Checkpoint> checkpoint_;
   std::unique_ptr<BlockDealer> dealer_;
   std::unique_ptr<OrderedStream> ordered_;
   WalkResults walk_;

@@ -113,6 +113,19 @@ void OrderedStream::open_file(const OrderedDestination& destination) {
   parallel_ = true;
 }
 
+/// Owner of a restored block in rank 0's table of pending sizes (parallel mode).
+constexpr int restored_owner = -1;
+
+void OrderedStream::restore_from(const Checkpoint& checkpoint) {
+  if (rank_ != 0 || checkpoint.restored_blocks() == 0) return;
+  restored_ = &checkpoint;
+  if (parallel_) {  // their sizes are known: they take their offsets in turn, rank 0 writes them
+    for (const auto& [block, size] : checkpoint.restored_sizes()) {
+      pending_[block] = {restored_owner, size};
+    }
+  }
+}
+
 void OrderedStream::put(std::uint64_t block, std::string&& bytes) {
   const std::uint64_t size = bytes.size();
   store_.put(block, std::move(bytes));
@@ -140,8 +153,15 @@ void OrderedStream::pump_through_root() {
   }
   receive_data();
   bool wrote = false;
-  while (frontier_ < blocks_ && store_.contains(frontier_)) {
-    const std::string bytes = store_.take(frontier_);
+  while (frontier_ < blocks_) {
+    std::string bytes;
+    if (store_.contains(frontier_)) {
+      bytes = store_.take(frontier_);
+    } else if (restored_ != nullptr && restored_->restored(frontier_)) {
+      bytes = restored_->restored_bytes(frontier_);
+    } else {
+      break;
+    }
     emit(bytes);
     bytes_ += bytes.size();
     ++frontier_;
@@ -245,7 +265,9 @@ void OrderedStream::assign_offsets() {
   for (auto it = pending_.find(frontier_); it != pending_.end(); it = pending_.find(frontier_)) {
     const auto [owner, size] = it->second;
     pending_.erase(it);
-    if (owner == 0) {
+    if (owner == restored_owner) {
+      write_bytes(restored_->restored_bytes(frontier_), bytes_);
+    } else if (owner == 0) {
       write_at(frontier_, bytes_);
     } else {
       batches[owner].push_back(frontier_);
@@ -277,7 +299,12 @@ void OrderedStream::receive_offsets() {
 }
 
 void OrderedStream::write_at(std::uint64_t block, std::uint64_t offset) {
-  const std::string bytes = store_.take(block);
+  write_bytes(store_.take(block), offset);
+  const std::lock_guard<std::mutex> lock(sizes_mutex_);
+  --writes_left_;
+}
+
+void OrderedStream::write_bytes(const std::string& bytes, std::uint64_t offset) {
   for (std::uint64_t done = 0; done < bytes.size();) {
     const std::uint64_t piece = std::min<std::uint64_t>(bytes.size() - done, max_write);
     MPI_Status status;
@@ -286,8 +313,6 @@ void OrderedStream::write_at(std::uint64_t block, std::uint64_t offset) {
               "MPI_File_write_at");
     done += piece;
   }
-  const std::lock_guard<std::mutex> lock(sizes_mutex_);
-  --writes_left_;
 }
 
 void OrderedStream::emit(std::string_view bytes) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "block_store.hpp"
+#include "checkpoint.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/core/job.hpp"
 #include "hpar/engine/engine.hpp"
@@ -39,6 +40,9 @@ class OrderedStream {
   OrderedStream& operator=(const OrderedStream&) = delete;
   ~OrderedStream();
 
+  /// Rank 0 (or no-op elsewhere): the blocks `checkpoint` restored are delivered from it, in
+  /// their turn, as if rank 0 had computed them. Call before the first pump().
+  void restore_from(const Checkpoint& checkpoint);
   /// Hands over block `block`'s bytes (any thread).
   void put(std::uint64_t block, std::string&& bytes);
   /// Moves bytes along without waiting (main thread only).
@@ -70,6 +74,7 @@ class OrderedStream {
   void send_new_sizes();
   void emit(std::string_view bytes);
   void write_at(std::uint64_t block, std::uint64_t offset);
+  void write_bytes(const std::string& bytes, std::uint64_t offset);
   void post(int to, int tag, std::string&& buffer);
   bool complete_sends();
   [[nodiscard]] bool delivered() const;
@@ -94,7 +99,8 @@ class OrderedStream {
   std::mutex sizes_mutex_;
   std::vector<std::uint64_t> new_sizes_;  ///< (block, size) pairs not yet told to rank 0
   std::map<std::uint64_t, std::pair<int, std::uint64_t>> pending_;  ///< rank 0: owner, size
-  std::uint64_t writes_left_ = 0;  ///< blocks this rank put and has not written yet
+  const Checkpoint* restored_ = nullptr;  ///< rank 0: blocks an earlier attempt finished
+  std::uint64_t writes_left_ = 0;         ///< blocks this rank put and has not written yet
   std::mutex count_mutex_;
   bool closed_ = false;
 };

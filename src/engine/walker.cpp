@@ -67,17 +67,17 @@ class PassControl {
 
 class Walker {
  public:
-  Walker(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan, BlockDealer& dealer,
-         const RunOptions& options, OrderedStream* ordered)
+  Walker(const boost::mpi::communicator& comm, const WalkSetup& setup)
       : comm_(comm),
-        job_(job),
-        plan_(plan),
-        dealer_(dealer),
-        options_(options),
-        observers_(options.observers),
-        ordered_(ordered),
-        threads_(static_cast<std::size_t>(options.threads)),
-        scratch_(threads_, BlockScratch(plan)),
+        job_(setup.job),
+        plan_(setup.plan),
+        dealer_(setup.dealer),
+        options_(setup.options),
+        observers_(setup.observers),
+        ordered_(setup.ordered),
+        checkpoint_(setup.checkpoint),
+        threads_(static_cast<std::size_t>(setup.options.threads)),
+        scratch_(threads_, BlockScratch(setup.plan)),
         logs_(threads_) {
     results_.states.resize(threads_);
   }
@@ -147,7 +147,9 @@ class Walker {
           pump(control);
         }
         if (control.abandoned()) continue;
-        compute_block(chunk[static_cast<std::uint64_t>(i)], pass, thread, control);
+        const std::uint64_t b = chunk[static_cast<std::uint64_t>(i)];
+        if (checkpoint_ != nullptr && checkpoint_->restored(b)) continue;  // done before
+        compute_block(b, pass, thread, control);
         if (thread == 0) {
           observers_.tick(dealer_.progress(pass, pass_done_.load(std::memory_order_relaxed)));
         }
@@ -180,16 +182,16 @@ class Walker {
       const TimePoint begin = observers_.empty() ? TimePoint{} : RunClock::now();
       BlockOutput out = scratch.prepare(last_pass_, results_.states[thread].get());
       job_.compute(block, out);
+      pass_done_.fetch_add(1, std::memory_order_relaxed);
+      if (!observers_.empty()) {  // before the bytes move on: a checkpoint records them too
+        observers_.block_done(
+            {static_cast<int>(thread), pass, &block, &out, begin, RunClock::now()});
+      }
       if (last_pass_) {
         logs_[thread].append(b, scratch.reals(), scratch.counts());
         if (ordered_ != nullptr) ordered_->put(b, std::move(scratch.bytes()));
         items_done_.fetch_add(block.items.size(), std::memory_order_relaxed);
         blocks_done_.fetch_add(1, std::memory_order_relaxed);
-      }
-      pass_done_.fetch_add(1, std::memory_order_relaxed);
-      if (!observers_.empty()) {
-        observers_.block_done(
-            {static_cast<int>(thread), pass, &block, &out, begin, RunClock::now()});
       }
     } catch (...) {
       control.fail(std::current_exception());
@@ -203,6 +205,7 @@ class Walker {
   const RunOptions& options_;
   const Observers& observers_;
   OrderedStream* ordered_;
+  const Checkpoint* checkpoint_;
   std::size_t threads_;
   std::vector<BlockScratch> scratch_;  // one per thread
   std::vector<PartialLog> logs_;       // one per thread
@@ -215,9 +218,8 @@ class Walker {
 
 }  // namespace
 
-WalkResults walk_blocks(const boost::mpi::communicator& comm, Job& job, const WorkPlan& plan,
-                        BlockDealer& dealer, const RunOptions& options, OrderedStream* ordered) {
-  return Walker(comm, job, plan, dealer, options, ordered).run();
+WalkResults walk_blocks(const boost::mpi::communicator& comm, const WalkSetup& setup) {
+  return Walker(comm, setup).run();
 }
 
 }  // namespace hpar

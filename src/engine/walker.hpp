@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "checkpoint.hpp"
 #include "dealer.hpp"
 #include "hpar/core/job.hpp"
 #include "hpar/engine/block_results.hpp"
@@ -25,13 +26,23 @@ struct WalkResults {
   bool stopped = false;           ///< some rank stopped early (agreed on every rank)
 };
 
-/// Runs every pass of `job` over the blocks `dealer` hands this rank. No exception leaves a
+/// What one rank's compute phase works with (not owned).
+struct WalkSetup {
+  Job& job;
+  const WorkPlan& plan;
+  BlockDealer& dealer;
+  const RunOptions& options;
+  const Observers& observers;
+  OrderedStream* ordered = nullptr;        ///< where blocks' ordered bytes go, if any
+  const Checkpoint* checkpoint = nullptr;  ///< blocks it restored are skipped
+};
+
+/// Runs every pass of `job` over the blocks `dealer` hands this rank (skipping the blocks a
+/// checkpoint restored). No exception leaves a
 /// parallel region: the first one is kept, the other threads skip their remaining blocks, the
 /// other ranks are told at once, and every rank throws it after the pass (agree). A stop
 /// request ends the walk after the current blocks; the agreed `stopped` says so. The blocks'
 /// ordered bytes go to `ordered` (when the plan has them). Collective.
-[[nodiscard]] WalkResults walk_blocks(const boost::mpi::communicator& comm, Job& job,
-                                      const WorkPlan& plan, BlockDealer& dealer,
-                                      const RunOptions& options, OrderedStream* ordered);
+[[nodiscard]] WalkResults walk_blocks(const boost::mpi::communicator& comm, const WalkSetup& setup);
 
 }  // namespace hpar

@@ -114,6 +114,13 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
       {"pass_seconds", record.pass_seconds},
       {"imbalance", record.imbalance},
       {"memory", {{"peak_rss_bytes", record.rank_peak_rss}}},
+      {"checkpoint", record.checkpoint.enabled
+                         ? nlohmann::json{{"dir", record.checkpoint.dir},
+                                          {"attempt", record.checkpoint.attempt},
+                                          {"resumed", record.checkpoint.attempt > 0},
+                                          {"restored_blocks", record.checkpoint.restored_blocks},
+                                          {"computed_blocks", record.checkpoint.computed_blocks}}
+                         : nlohmann::json(nullptr)},
       {"ordered_output",
        {{"bytes", record.ordered_stats.bytes},
         {"parallel", record.ordered_stats.parallel},
@@ -164,6 +171,12 @@ void print_report(std::ostream& out, const nlohmann::json& r) {
   out << "work         " << work["items_done"] << " of " << work["items"] << " "
       << work["item_unit"].get<std::string>() << " in " << work["blocks"] << " blocks of "
       << work["block_items"] << ", " << work["passes"] << " pass(es)\n";
+  if (r.contains("checkpoint") && r["checkpoint"].is_object()) {
+    const auto& c = r["checkpoint"];
+    out << "checkpoint   " << c["dir"].get<std::string>() << ", attempt "
+        << c["attempt"].get<int>() + 1 << ": " << c["restored_blocks"] << " blocks restored, "
+        << c["computed_blocks"] << " computed\n";
+  }
   out << "phase (s)          min          avg          max\n";
   for (const char* phase : {"setup", "compute", "gather", "output", "total"}) {
     if (!r["phases"].contains(phase)) continue;

@@ -41,7 +41,10 @@ struct WorkPlan {
   /// The ordered bytes are for finish() (Gathered::ordered, e.g. an image's pixels), not for
   /// standard output or --output.
   bool ordered_to_finish = false;
-  bool thread_state = false;        ///< threads keep a mergeable state (see Job::serialize)
+  bool thread_state = false;  ///< threads keep a mergeable state (see Job::serialize)
+  /// The thread state is only a cache (e.g. a sieve's buffers): it holds no results, nothing is
+  /// merged, and every block's results stand alone (so the job can be checkpointed).
+  bool scratch_state = false;
   std::string item_unit = "items";  ///< what an item is, for throughput ("inputs", "samples")
   /// The job needs one contiguous slice per rank (prepare's items are all its items), so it
   /// refuses `--distribution cyclic`.
@@ -151,6 +154,9 @@ struct JobInfo {
   std::unique_ptr<Job> (*make)(const boost::program_options::variables_map&, const JobContext&);
   /// The option that sets the problem size (weak scaling multiplies it); "" if none.
   std::string_view size_option = {};
+  /// What else a user should know, printed under the options by `hpar help JOB` (e.g. what the
+  /// job cannot do: --checkpoint, a distribution); "" if nothing.
+  std::string_view notes = {};
 };
 
 /// All jobs, in the order `hpar list` shows them (defined in jobs/registry.cpp).

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hpar/core/job.hpp"
@@ -46,6 +47,24 @@ struct OrderedStats {
   std::uint64_t spilled = 0;    ///< bytes that went to spill files, all ranks
 };
 
+/// Checkpoints of a run (--checkpoint DIR, --resume).
+struct CheckpointOptions {
+  std::string dir;      ///< where records go; empty = no checkpoint
+  bool resume = false;  ///< continue the checkpoint in `dir`, skipping the blocks it holds
+  /// What must match on resume besides the job and its work plan (name -> value): the job's
+  /// options, hpar's version. Filled by the command line.
+  std::vector<std::pair<std::string, std::string>> identity;
+};
+
+/// What a checkpointed run did.
+struct CheckpointRecord {
+  bool enabled = false;
+  std::string dir;
+  int attempt = 0;                    ///< 0 for the first run, n for the n-th resume
+  std::uint64_t restored_blocks = 0;  ///< finished by earlier attempts, not computed again
+  std::uint64_t computed_blocks = 0;  ///< computed by this attempt
+};
+
 /// How each rank runs its slice.
 struct RunOptions {
   int threads = 1;                                  ///< OpenMP threads per rank (>= 1)
@@ -55,6 +74,8 @@ struct RunOptions {
   Observers observers;
   /// Where ordered output goes (jobs whose plan has ordered_output and not ordered_to_finish).
   OrderedDestination ordered;
+  /// Checkpoint and resume.
+  CheckpointOptions checkpoint;
 };
 
 /// min/avg/max over ranks of one phase, in seconds.
@@ -79,6 +100,7 @@ struct RunRecord {
   JobResult result;                          ///< from Job::finish (empty when incomplete)
   std::string ordered;           ///< ordered output bytes, item order (memory destination)
   OrderedStats ordered_stats;    ///< how the ordered output went (rank 0)
+  CheckpointRecord checkpoint;   ///< what the checkpoint held and took (rank 0)
   bool complete = true;          ///< false when stopped early by a signal
   std::uint64_t items_done = 0;  ///< items whose blocks finished every pass
 };

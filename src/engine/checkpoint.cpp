@@ -1,0 +1,387 @@
+#include "checkpoint.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <boost/mpi/collectives.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
+#include "hpar/engine/agreement.hpp"
+
+namespace hpar {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char magic[4] = {'H', 'P', 'C', 'K'};
+constexpr std::uint32_t record_format = 1;
+constexpr const char* manifest_schema = "hpar-checkpoint/1";
+/// Buffered records are written out past this many bytes, or this often.
+constexpr std::size_t flush_bytes = std::size_t{1} << 20;
+constexpr double flush_seconds = 1.0;
+
+/// The fixed part of a record, before its payload.
+struct RecordHead {
+  char magic[4];
+  std::uint32_t format;
+  std::uint64_t block;
+  std::uint32_t reals;
+  std::uint32_t counts;
+  std::uint64_t bytes;
+};
+static_assert(sizeof(RecordHead) == 32);
+
+template <class T>
+void append_raw(std::string& out, const T* data, std::size_t n) {
+  out.append(reinterpret_cast<const char*>(data), n * sizeof(T));
+}
+
+std::uint32_t crc_of(const char* data, std::size_t n) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (n > 0) {  // zlib takes uInt lengths
+    const auto piece = static_cast<uInt>(std::min<std::size_t>(n, 1U << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), piece);
+    data += piece;
+    n -= piece;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+  for (std::size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      throw RuntimeError("cannot write checkpoint '" + path + "': " + std::strerror(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+std::string manifest_path(const std::string& dir) {
+  return (fs::path(dir) / "manifest.json").string();
+}
+
+std::string record_path(const std::string& dir, int attempt, int rank) {
+  return (fs::path(dir) /
+          ("blocks-" + std::to_string(attempt) + "-" + std::to_string(rank) + ".log"))
+      .string();
+}
+
+nlohmann::json plan_json(const WorkPlan& plan) {
+  return {{"items", plan.items},
+          {"block_items", plan.block_items},
+          {"passes", plan.passes},
+          {"real_partials", plan.real_partials},
+          {"count_partials", plan.count_partials},
+          {"ordered_output", plan.ordered_output}};
+}
+
+nlohmann::json identity_json(const CheckpointOptions& options) {
+  nlohmann::json id = nlohmann::json::object();
+  for (const auto& [name, value] : options.identity) id[name] = value;
+  return id;
+}
+
+/// Why a checkpoint's identity differs from this run's, in words; "" when it matches.
+std::string identity_difference(const nlohmann::json& saved, const nlohmann::json& now) {
+  for (const auto& [name, value] : now.items()) {
+    if (!saved.contains(name)) return name + " is new (" + value.get<std::string>() + ")";
+    if (saved[name] != value) {
+      return name + " was " + saved[name].get<std::string>() + ", now " + value.get<std::string>();
+    }
+  }
+  for (const auto& [name, value] : saved.items()) {
+    if (!now.contains(name)) return name + " was " + value.get<std::string>() + ", now not given";
+  }
+  return {};
+}
+
+}  // namespace
+
+// ---- the writer --------------------------------------------------------------------------
+
+CheckpointWriter::CheckpointWriter(std::string path, const WorkPlan& plan)
+    : path_(std::move(path)), last_pass_(plan.passes - 1), last_flush_(RunClock::now()) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    throw UsageError("cannot write checkpoint '" + path_ + "': " + std::strerror(errno));
+  }
+}
+
+CheckpointWriter::~CheckpointWriter() {
+  try {
+    flush(true);
+  } catch (...) {  // a destructor does not throw; the run has already failed if this fails
+  }
+  ::close(fd_);
+}
+
+void CheckpointWriter::block_done(const BlockEvent& event) {
+  if (event.pass != last_pass_ || event.output == nullptr) return;
+  const BlockOutput& out = *event.output;
+  const std::string empty;
+  const std::string& bytes = out.bytes != nullptr ? *out.bytes : empty;
+  RecordHead head{};
+  std::memcpy(head.magic, magic, sizeof magic);
+  head.format = record_format;
+  head.block = event.block->index;
+  head.reals = static_cast<std::uint32_t>(out.reals.size());
+  head.counts = static_cast<std::uint32_t>(out.counts.size());
+  head.bytes = bytes.size();
+  std::string record;
+  record.reserve(sizeof head + out.reals.size_bytes() + out.counts.size_bytes() + bytes.size() + 4);
+  append_raw(record, &head, 1);
+  append_raw(record, out.reals.data(), out.reals.size());
+  append_raw(record, out.counts.data(), out.counts.size());
+  record += bytes;
+  const std::uint32_t crc = crc_of(record.data(), record.size());
+  append_raw(record, &crc, 1);
+  const std::lock_guard<std::mutex> lock(mutex_);
+  buffer_ += record;
+}
+
+void CheckpointWriter::tick(const Progress& /*progress*/) {
+  bool due = false;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    due = buffer_.size() >= flush_bytes;
+  }
+  if (due || seconds_between(last_flush_, RunClock::now()) >= flush_seconds) flush(false);
+}
+
+void CheckpointWriter::pass_end(int /*pass*/, bool /*complete*/) {
+  flush(true);  // a stopped pass too: what finished is on disk before the report says so
+}
+
+void CheckpointWriter::flush(bool sync) {
+  std::string out;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    out.swap(buffer_);
+  }
+  last_flush_ = RunClock::now();
+  if (!out.empty()) write_all(fd_, out, path_);
+  if (sync && ::fdatasync(fd_) != 0) {
+    throw RuntimeError("cannot sync checkpoint '" + path_ + "': " + std::strerror(errno));
+  }
+}
+
+// ---- the checkpoint ----------------------------------------------------------------------
+
+Checkpoint::Checkpoint(const boost::mpi::communicator& comm, const CheckpointOptions& options,
+                       const std::string& job, const WorkPlan& plan)
+    : dir_(options.dir) {
+  std::exception_ptr failure;
+  if (comm.rank() == 0) {
+    try {
+      const bool merged_state = plan.thread_state && !plan.scratch_state;
+      if (plan.passes != 1 || merged_state) {
+        throw UsageError("job '" + job + "' cannot be checkpointed: " +
+                         (merged_state ? "its threads keep results across blocks"
+                                       : "it repeats its passes (a benchmark)"));
+      }
+      options.resume ? resume(options, job, plan) : start(options, job, plan);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  agree(comm, failure);
+  boost::mpi::broadcast(comm, attempt_, 0);
+  // Every rank must see the directory: rank 0 reads every rank's records when resuming.
+  const int sees = ::access(manifest_path(dir_).c_str(), R_OK) == 0 ? 1 : 0;
+  int all = 0;
+  boost::mpi::all_reduce(comm, sees, all, boost::mpi::minimum<int>());
+  if (all == 0) {
+    throw UsageError("checkpoint directory '" + dir_ +
+                     "' must be on a file system every rank sees");
+  }
+  share_done(comm, plan);
+  try {
+    writer_ = std::make_unique<CheckpointWriter>(record_path(dir_, attempt_, comm.rank()), plan);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  agree(comm, failure);
+}
+
+void Checkpoint::start(const CheckpointOptions& options, const std::string& job,
+                       const WorkPlan& plan) {
+  std::error_code ec;
+  if (fs::exists(manifest_path(dir_), ec)) {
+    throw UsageError("'" + dir_ +
+                     "' already holds a checkpoint: continue it with --resume, or remove it");
+  }
+  fs::create_directories(dir_, ec);
+  if (ec || !fs::is_directory(dir_)) {
+    throw UsageError("cannot create checkpoint directory '" + dir_ + "': " + ec.message());
+  }
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().filename().string().rfind("blocks-", 0) == 0) {
+      throw UsageError("'" + dir_ + "' holds checkpoint records but no manifest: remove them");
+    }
+  }
+  const nlohmann::json manifest = {
+      {"schema", manifest_schema}, {"job", job},    {"identity", identity_json(options)},
+      {"plan", plan_json(plan)},   {"attempts", 1}, {"complete", false}};
+  write_file_atomically(manifest_path(dir_), manifest.dump(2) + "\n");
+}
+
+void Checkpoint::resume(const CheckpointOptions& options, const std::string& job,
+                        const WorkPlan& plan) {
+  std::ifstream in(manifest_path(dir_));
+  if (!in) {
+    throw UsageError("no checkpoint in '" + dir_ + "' to resume (run with --checkpoint first)");
+  }
+  nlohmann::json manifest;
+  try {
+    manifest = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError("'" + manifest_path(dir_) + "' is not a checkpoint manifest: " + e.what());
+  }
+  const auto field = [&](const char* name) -> const nlohmann::json& {
+    if (!manifest.is_object() || !manifest.contains(name)) {
+      throw UsageError("'" + manifest_path(dir_) + "' is not a checkpoint manifest (no " + name +
+                       ")");
+    }
+    return manifest[name];
+  };
+  if (field("schema") != manifest_schema) {
+    throw UsageError("'" + manifest_path(dir_) + "' is not an " + manifest_schema + " manifest");
+  }
+  const std::string refused = "cannot resume the checkpoint in '" + dir_ + "': ";
+  if (field("job") != job) {
+    throw UsageError(refused + "it is of job '" + field("job").get<std::string>() + "', not '" +
+                     job + "'");
+  }
+  const std::string difference = identity_difference(field("identity"), identity_json(options));
+  if (!difference.empty()) throw UsageError(refused + difference);
+  if (field("plan") != plan_json(plan)) {
+    throw UsageError(refused + "the work plan differs: " + field("plan").dump() + " then, " +
+                     plan_json(plan).dump() + " now");
+  }
+  attempt_ = field("attempts").get<int>();
+  manifest["attempts"] = attempt_ + 1;
+  read_records(plan);
+  write_file_atomically(manifest_path(dir_), manifest.dump(2) + "\n");
+}
+
+void Checkpoint::read_records(const WorkPlan& plan) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("blocks-", 0) == 0 && entry.path().extension() == ".log") {
+      files_.push_back(entry.path().string());
+    }
+  }
+  std::sort(files_.begin(), files_.end());
+  done_.assign(plan.blocks(), false);
+  for (std::size_t f = 0; f < files_.size(); ++f) read_file(f, plan);
+  std::sort(where_.begin(), where_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+
+/// Takes the valid records of one file, up to the first that is truncated or corrupt.
+void Checkpoint::read_file(std::size_t file, const WorkPlan& plan) {
+  std::ifstream in(files_[file], std::ios::binary);
+  std::uint64_t offset = 0;
+  std::string record;
+  for (;;) {
+    RecordHead head{};
+    if (!in.read(reinterpret_cast<char*>(&head), sizeof head)) return;
+    if (std::memcmp(head.magic, magic, sizeof magic) != 0 || head.format != record_format ||
+        head.reals != plan.real_partials || head.counts != plan.count_partials ||
+        head.block >= plan.blocks() || head.bytes > (std::uint64_t{1} << 40)) {
+      return;
+    }
+    const std::uint64_t payload = 8ULL * (head.reals + head.counts) + head.bytes;
+    record.resize(sizeof head + payload + 4);
+    std::memcpy(record.data(), &head, sizeof head);
+    if (!in.read(record.data() + sizeof head, static_cast<std::streamsize>(payload + 4))) return;
+    std::uint32_t crc = 0;
+    std::memcpy(&crc, record.data() + sizeof head + payload, sizeof crc);
+    if (crc != crc_of(record.data(), sizeof head + payload)) return;
+    if (!done_[head.block]) {
+      done_[head.block] = true;
+      ++restored_blocks_;
+      restored_items_ += plan.block(head.block).size();
+      const char* at = record.data() + sizeof head;
+      std::vector<double> reals(head.reals);
+      std::vector<std::uint64_t> counts(head.counts);
+      std::memcpy(reals.data(), at, 8ULL * head.reals);
+      std::memcpy(counts.data(), at + 8ULL * head.reals, 8ULL * head.counts);
+      partials_.append(head.block, reals, counts);
+      const std::uint64_t bytes_at = offset + sizeof head + 8ULL * (head.reals + head.counts);
+      where_.push_back({head.block, {file, bytes_at, head.bytes}});
+    }
+    offset += sizeof head + payload + 4;
+  }
+}
+
+/// Every rank learns which blocks are done (a bitmap, as bytes).
+void Checkpoint::share_done(const boost::mpi::communicator& comm, const WorkPlan& plan) {
+  int any = restored_blocks_ > 0 ? 1 : 0;
+  boost::mpi::broadcast(comm, any, 0);
+  boost::mpi::broadcast(comm, restored_blocks_, 0);
+  boost::mpi::broadcast(comm, restored_items_, 0);
+  if (any == 0) {
+    done_.clear();
+    return;
+  }
+  std::vector<std::uint8_t> bits((plan.blocks() + 7) / 8, 0);
+  if (comm.rank() == 0) {
+    for (std::uint64_t b = 0; b < plan.blocks(); ++b) {
+      if (done_[b]) bits[b / 8] = static_cast<std::uint8_t>(bits[b / 8] | (1U << (b % 8)));
+    }
+  }
+  check_mpi(MPI_Bcast(bits.data(), static_cast<int>(bits.size()), MPI_BYTE, 0, MPI_Comm(comm)),
+            "MPI_Bcast");
+  done_.assign(plan.blocks(), false);
+  for (std::uint64_t b = 0; b < plan.blocks(); ++b) done_[b] = ((bits[b / 8] >> (b % 8)) & 1U) != 0;
+}
+
+std::uint64_t Checkpoint::restored_size(std::uint64_t block) const {
+  const auto it = std::lower_bound(where_.begin(), where_.end(), block,
+                                   [](const auto& w, std::uint64_t b) { return w.first < b; });
+  if (it == where_.end() || it->first != block) throw RuntimeError("internal error: not restored");
+  return it->second.size;
+}
+
+std::string Checkpoint::restored_bytes(std::uint64_t block) const {
+  const auto it = std::lower_bound(where_.begin(), where_.end(), block,
+                                   [](const auto& w, std::uint64_t b) { return w.first < b; });
+  if (it == where_.end() || it->first != block) throw RuntimeError("internal error: not restored");
+  const Where& w = it->second;
+  std::string bytes(w.size, '\0');
+  std::ifstream in(files_[w.file], std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(w.offset));
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(w.size))) {
+    throw RuntimeError("checkpoint file '" + files_[w.file] + "' changed while resuming");
+  }
+  return bytes;
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> Checkpoint::restored_sizes() const {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  out.reserve(where_.size());
+  for (const auto& [block, w] : where_) out.emplace_back(block, w.size);
+  return out;
+}
+
+void Checkpoint::mark_complete() const {
+  std::ifstream in(manifest_path(dir_));
+  nlohmann::json manifest = nlohmann::json::parse(in);
+  manifest["complete"] = true;
+  write_file_atomically(manifest_path(dir_), manifest.dump(2) + "\n");
+}
+
+}  // namespace hpar

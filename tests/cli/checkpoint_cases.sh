@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# CLI tests of --checkpoint/--resume with real signals: a run stopped by SIGTERM mid-compute
+# leaves its checkpoint (and no partial output), says how to resume, and the resumed run (at
+# another layout) gives the bytes of an uninterrupted one.
+
+# start_bg NP ARGS...: hpar under mpiexec in the background (stdout bg.out, stderr bg.err);
+# sets LAUNCHER to mpiexec's pid.
+start_bg() {
+  local np=$1
+  shift
+  "$MPIEXEC" -q -n "$np" --oversubscribe --bind-to none "$HPAR" "$@" >bg.out 2>bg.err &
+  LAUNCHER=$!
+}
+
+# stop_when_recorded DIR: waits until DIR holds a non-empty record file (some blocks are on
+# disk), then sends SIGTERM to the ranks (as Slurm does at a time limit) and waits for the end.
+stop_when_recorded() {
+  local i
+  for i in $(seq 1 600); do
+    find "$1" -name 'blocks-*.log' -size +0 2>/dev/null | grep -q . && break
+    kill -0 "$LAUNCHER" 2>/dev/null || break
+    sleep 0.05
+  done
+  pkill -TERM -P "$LAUNCHER"
+  wait "$LAUNCHER"
+  RC=$?
+  OUT=$(cat bg.out)
+  ERR=$(cat bg.err)
+}
+
+case_numbers_file_resumes_to_the_same_bytes() {
+  hpar_np 1 run numbers --range 1:3000000 --no-report
+  expect_rc 0
+  md5sum <out.txt | cut -d' ' -f1 >expected.md5
+  start_bg 2 run numbers --range 1:3000000 --output o.txt --checkpoint ck --output-buffer 1Mi
+  stop_when_recorded ck
+  expect_rc 4
+  expect_err "stopped early by a signal"
+  expect_err "resume with"
+  expect_err "--checkpoint ck --output-buffer 1Mi --resume"
+  [ ! -e o.txt ] || fail "a partial output file after the stop"
+  hpar_np 3 run numbers --range 1:3000000 --output o.txt --checkpoint ck --resume \
+    --distribution dynamic --report-json r.json
+  expect_rc 0
+  [ "$(md5sum <o.txt | cut -d' ' -f1)" = "$(cat expected.md5)" ] || fail "resumed output differs"
+  python3 - <<'PY' || fail "checkpoint report: $(grep -A6 '"checkpoint"' r.json)"
+import json
+c = json.load(open("r.json"))["checkpoint"]
+assert c["resumed"] and c["attempt"] == 1, c
+assert c["restored_blocks"] > 0 and c["computed_blocks"] > 0, c
+assert c["restored_blocks"] + c["computed_blocks"] == 733, c
+PY
+  expect_no_temporary_files
+}
+
+case_pi_resumes_to_the_same_bits() {
+  hpar_np 2 run pi --samples 4e9 --no-report
+  expect_rc 0
+  cp out.txt expected.txt
+  start_bg 2 run pi --samples 4e9 --checkpoint ck --no-report
+  stop_when_recorded ck
+  expect_rc 4
+  hpar_np 1 run pi --samples 4e9 --checkpoint ck --resume --threads 2 --no-report
+  expect_rc 0
+  cmp -s out.txt expected.txt || fail "resumed: $OUT; uninterrupted: $(cat expected.txt)"
+}
+
+case_resume_refuses_changed_options() {
+  start_bg 2 run pi --samples 4e9 --checkpoint ck --no-report
+  stop_when_recorded ck
+  hpar_np 2 run pi --samples 4e9 --seed 7 --checkpoint ck --resume
+  expect_usage_error "cannot resume the checkpoint in 'ck': --seed was 42, now 7"
+  hpar_np 2 run integrate --checkpoint ck --resume
+  expect_usage_error "it is of job 'pi', not 'integrate'"
+  hpar_np 2 run pi --samples 4e9 --checkpoint ck
+  expect_usage_error "'ck' already holds a checkpoint"
+  hpar_np 2 run pi --resume
+  expect_usage_error "--resume needs --checkpoint DIR"
+  hpar_np 2 run pi --checkpoint nowhere --resume
+  expect_usage_error "no checkpoint in 'nowhere' to resume"
+  echo "a b a" >words.txt
+  hpar_np 2 run wordcount --checkpoint ck2 --input-file words.txt
+  expect_usage_error "job 'wordcount' cannot be checkpointed"
+}

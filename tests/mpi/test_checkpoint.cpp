@@ -1,0 +1,206 @@
+// Checkpoint and resume: a run stopped part-way (as by SIGTERM) and resumed, at another layout
+// and distribution, gives the same bits as an uninterrupted run, for every job that can be
+// checkpointed; mismatched resumes are refused; damaged records are recomputed, never trusted.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../support/parse_run.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/engine/engine.hpp"
+
+using namespace hpar;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Asks for a stop (as SIGTERM does) once this rank has finished `after` blocks.
+class StopAfter final : public RunObserver {
+ public:
+  explicit StopAfter(int after) : after_(after) {}
+  void block_done(const BlockEvent& /*event*/) override {
+    if (++done_ == after_) request_stop();
+  }
+
+ private:
+  int after_;
+  std::atomic<int> done_{0};
+};
+
+/// A fresh directory every rank agrees on.
+std::string fresh_dir(const boost::mpi::communicator& world, const std::string& name) {
+  std::string dir = ::testing::TempDir() + "hpar_ckpt_" + std::to_string(::getpid()) + "_" + name;
+  boost::mpi::broadcast(world, dir, 0);
+  if (world.rank() == 0) fs::remove_all(dir);
+  world.barrier();
+  return dir;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Outcome {
+  std::vector<std::string> lines;
+  std::string ordered;
+  RunRecord record;
+};
+
+Outcome run(const std::vector<std::string>& args, const std::string& distribution,
+            const std::string& dir, bool resume, RunObserver* observer = nullptr) {
+  const boost::mpi::communicator world;
+  std::vector<std::string> full = args;
+  full.insert(full.end(), {"--distribution", distribution});
+  auto p = hpar_test::parse(full);
+  if (!dir.empty()) {
+    p.run.checkpoint.dir = dir;
+    p.run.checkpoint.resume = resume;
+    p.run.checkpoint.identity = {{"args", std::to_string(args.size())}, {"version", "test"}};
+  }
+  p.run.observers.add(observer);
+  Outcome out;
+  out.record = run_job(world, *p.job, p.vm, p.run);
+  out.lines = out.record.result.lines;
+  out.ordered = out.record.ordered;
+  return out;
+}
+
+/// Stops a checkpointed run after a few blocks per rank, resumes it at another distribution,
+/// and holds the result against an uninterrupted run's.
+void expect_resume_is_uninterrupted(const std::vector<std::string>& args, const std::string& name,
+                                    const std::string& file = "") {
+  const boost::mpi::communicator world;
+  const Outcome reference = run(args, "block", "", false);
+  const std::string file_bytes = file.empty() || world.rank() != 0 ? "" : read_all(file);
+  const std::string dir = fresh_dir(world, name);
+  StopAfter stop(3);
+  const Outcome stopped = run(args, "block", dir, false, &stop);
+  clear_stop_request();
+  EXPECT_FALSE(stopped.record.complete) << name;
+  const Outcome resumed = run(args, "dynamic", dir, true);
+  if (world.rank() == 0) {
+    EXPECT_TRUE(resumed.record.complete) << name;
+    EXPECT_EQ(resumed.lines, reference.lines) << name;
+    EXPECT_EQ(resumed.ordered, reference.ordered) << name;
+    if (!file.empty()) {
+      EXPECT_EQ(read_all(file), file_bytes) << name << ": " << file;
+    }
+    const auto& c = resumed.record.checkpoint;
+    EXPECT_EQ(c.attempt, 1);
+    EXPECT_GT(c.restored_blocks, 0U) << name << ": the stopped run's blocks are kept";
+    EXPECT_EQ(c.restored_blocks + c.computed_blocks, resumed.record.plan.blocks())
+        << name << ": every block exactly once across the two attempts";
+    EXPECT_EQ(resumed.record.items_done, resumed.record.plan.items);
+  }
+  world.barrier();
+  if (world.rank() == 0) fs::remove_all(dir);
+}
+
+}  // namespace
+
+TEST(Checkpoint, NumbersResumesToTheSameBytes) {
+  expect_resume_is_uninterrupted({"numbers", "--range", "1:300000"}, "numbers");
+}
+
+TEST(Checkpoint, PiResumesToTheSameBits) {
+  expect_resume_is_uninterrupted({"pi", "--samples", "40000000"}, "pi");
+}
+
+TEST(Checkpoint, IntegrateResumesToTheSameBits) {
+  expect_resume_is_uninterrupted(
+      {"integrate", "--function", "sin", "--from", "0", "--to", "3", "--intervals", "30000000"},
+      "integrate");
+}
+
+TEST(Checkpoint, PrimesResumesToTheSameList) {
+  expect_resume_is_uninterrupted({"primes", "--limit", "20000000", "--list"}, "primes");
+}
+
+TEST(Checkpoint, MandelbrotResumesToTheSameImage) {
+  const boost::mpi::communicator world;
+  std::string image = ::testing::TempDir() + "hpar_ckpt_" + std::to_string(::getpid()) + ".png";
+  boost::mpi::broadcast(world, image, 0);
+  expect_resume_is_uninterrupted(
+      {"mandelbrot", "--width", "200", "--height", "150", "--max-iter", "300", "--image", image},
+      "mandelbrot", image);
+  if (world.rank() == 0) fs::remove(image);
+}
+
+TEST(Checkpoint, ResumeRefusesAnotherJobOrOptions) {
+  const boost::mpi::communicator world;
+  const std::string dir = fresh_dir(world, "refuse");
+  StopAfter stop(2);
+  (void)run({"pi", "--samples", "20000000"}, "block", dir, false, &stop);
+  clear_stop_request();
+  const auto refused = [&](const std::vector<std::string>& args, const std::string& why) {
+    try {
+      (void)run(args, "block", dir, true);
+      ADD_FAILURE() << "resumed: " << why;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused({"integrate", "--intervals", "20000000"}, "it is of job 'pi'");
+  refused({"pi", "--samples", "30000000"}, "the work plan differs");
+  try {  // a new checkpoint over an existing one would lose it
+    (void)run({"pi", "--samples", "20000000"}, "block", dir, false);
+    ADD_FAILURE() << "started over an existing checkpoint";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("already holds a checkpoint"), std::string::npos);
+  }
+  world.barrier();
+  if (world.rank() == 0) fs::remove_all(dir);
+}
+
+TEST(Checkpoint, DamagedRecordsAreRecomputed) {
+  const boost::mpi::communicator world;
+  const std::vector<std::string> args{"numbers", "--range", "1:200000"};
+  const Outcome reference = run(args, "block", "", false);
+  const std::string dir = fresh_dir(world, "damaged");
+  StopAfter stop(4);
+  (void)run(args, "cyclic", dir, false, &stop);
+  clear_stop_request();
+  if (world.rank() == 0) {  // cut rank 0's file mid-record and flip a byte in the last rank's
+    const std::string first = dir + "/blocks-0-0.log";
+    fs::resize_file(first, fs::file_size(first) - 7);
+    const std::string last = dir + "/blocks-0-" + std::to_string(world.size() - 1) + ".log";
+    std::fstream f(last, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('#');
+  }
+  world.barrier();
+  const Outcome resumed = run(args, "block", dir, true);
+  if (world.rank() == 0) {
+    EXPECT_EQ(resumed.ordered, reference.ordered);
+    EXPECT_EQ(resumed.lines, reference.lines);
+    EXPECT_EQ(resumed.record.checkpoint.restored_blocks + resumed.record.checkpoint.computed_blocks,
+              resumed.record.plan.blocks());
+  }
+  world.barrier();
+  if (world.rank() == 0) fs::remove_all(dir);
+}
+
+TEST(Checkpoint, JobsWithThreadStateOrPassesRefuse) {
+  const boost::mpi::communicator world;
+  const std::string dir = fresh_dir(world, "triad");
+  try {
+    (void)run({"triad", "--size", "100000"}, "block", dir, false);
+    ADD_FAILURE() << "triad was checkpointed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("cannot be checkpointed"), std::string::npos) << e.what();
+  }
+  world.barrier();
+  if (world.rank() == 0) fs::remove_all(dir);
+}
