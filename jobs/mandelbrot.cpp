@@ -152,13 +152,13 @@ std::uint8_t colour_index(std::uint32_t n, std::uint32_t max_iter) {
 }
 
 /// 256 RGB entries: black, then a gradient through dark blue, white, orange and dark red.
-std::array<std::uint8_t, 3 * 256> palette() {
+std::array<std::uint8_t, std::size_t{3} * 256> palette() {
   constexpr std::array<std::array<double, 4>, 5> stops{{{0.0, 0, 7, 100},
                                                         {0.16, 32, 107, 203},
                                                         {0.42, 237, 255, 255},
                                                         {0.64, 255, 170, 0},
                                                         {1.0, 60, 2, 0}}};
-  std::array<std::uint8_t, 3 * 256> rgb{};
+  std::array<std::uint8_t, std::size_t{3} * 256> rgb{};
   for (int i = 1; i < 256; ++i) {
     const double t = (i - 1) / 254.0;
     std::size_t s = 0;

@@ -114,7 +114,7 @@ ExitCode outcome(const RunRecord& record) {
 }
 
 /// Rank 0: result lines and ordered output (stdout or --output), then the report.
-void emit(const RunRecord& record, const ParsedRun& parsed, RunContext context,
+void emit(const RunRecord& record, const ParsedRun& parsed, const RunContext& context,
           const nlohmann::json& trace) {
   const double t_output = MPI_Wtime();
   if (record.complete) {

@@ -267,7 +267,7 @@ ScalePlan plan_points(const ScaleRequest& req, const std::vector<std::pair<int, 
       setup.distribution = req.parsed.run.distribution;
       setup.options = req.parsed.vm;
       if (req.mode == ScalingMode::weak) {
-        const auto factor = static_cast<std::uint64_t>(p * t);
+        const auto factor = static_cast<std::uint64_t>(p) * static_cast<std::uint64_t>(t);
         point.extra["size_factor"] = factor;
         setup.options = scaled_options(req.parsed.vm, std::string(job.size_option), factor);
       }
@@ -428,7 +428,7 @@ void print_progress(std::size_t i, std::size_t n, const StudyPoint& point, doubl
 }
 
 /// How the sweep ended.
-struct SweepResult {
+struct SweepResult {        // NOLINT(bugprone-exception-escape): nlohmann::json members
   std::size_t planned = 0;  // points planned
   bool interrupted = false;
   nlohmann::json trace_doc;  // the study's Chrome trace (rank 0, --trace)

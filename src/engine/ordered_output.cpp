@@ -308,9 +308,10 @@ void OrderedStream::write_bytes(const std::string& bytes, std::uint64_t offset) 
   for (std::uint64_t done = 0; done < bytes.size();) {
     const std::uint64_t piece = std::min<std::uint64_t>(bytes.size() - done, max_write);
     MPI_Status status;
-    check_mpi(MPI_File_write_at(handle_, static_cast<MPI_Offset>(offset + done),
-                                bytes.data() + done, static_cast<int>(piece), MPI_BYTE, &status),
-              "MPI_File_write_at");
+    check_mpi(
+        MPI_File_write_at(handle_, static_cast<MPI_Offset>(offset) + static_cast<MPI_Offset>(done),
+                          bytes.data() + done, static_cast<int>(piece), MPI_BYTE, &status),
+        "MPI_File_write_at");
     done += piece;
   }
 }

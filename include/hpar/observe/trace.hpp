@@ -57,7 +57,7 @@ class TraceRecorder final : public RunObserver {
   [[nodiscard]] std::string serialize(int rank, const std::string& host) const;
 
  private:
-  struct Event {
+  struct Event {  // NOLINT(bugprone-exception-escape): nlohmann::json's moves are not noexcept
     std::string name;
     std::string category;
     double begin = 0.0;
