@@ -8,9 +8,9 @@
 
 #include <boost/mpi/communicator.hpp>
 
-#include "../unit/job_harness.hpp"
 #include "hpar/cli/cli.hpp"
 #include "hpar/engine/engine.hpp"
+#include "serial_reference.hpp"
 #include "small_jobs.hpp"
 
 namespace po = boost::program_options;
@@ -18,40 +18,9 @@ using namespace hpar;
 
 namespace {
 
-/// The test jobs as the program's jobs while a test holds it.
-struct SmallJobs {
-  Registry registry{hpar_test::small_api_jobs()};
-  RegistryScope scope{registry};
-};
-
-void expect_serial_result(std::vector<std::string> args) {
-  const boost::mpi::communicator world;
-  const SmallJobs jobs;
-  std::vector<std::string> lines;
-  std::string ordered;
-  Verification::Status status = Verification::Status::none;
-  if (world.rank() == 0) {
-    auto job = hpar::testing::make_job(args[0], {args.begin() + 1, args.end()});
-    auto g = hpar::testing::run_serially(*job);
-    const JobResult result = job->finish(g);
-    lines = result.lines;
-    status = result.verification.status;
-    ordered = g.ordered;
-    ASSERT_FALSE(lines.empty() && ordered.empty());
-  }
-  for (const char* distribution : {"block", "cyclic", "dynamic"}) {
-    for (const char* schedule : {"static", "dynamic,1"}) {
-      std::vector<std::string> run_args = args;
-      run_args.insert(run_args.end(), {"--schedule", schedule, "--distribution", distribution});
-      const ParsedRun p = parse_job_command(run_args, po::options_description());
-      const RunRecord record = run_job(world, *p.job, p.vm, p.run);
-      if (world.rank() == 0) {
-        EXPECT_EQ(record.result.lines, lines) << args[0] << " " << schedule << " " << distribution;
-        EXPECT_EQ(record.ordered, ordered) << args[0] << " " << schedule << " " << distribution;
-        EXPECT_EQ(record.result.verification.status, status);
-      }
-    }
-  }
+void expect_serial_result(const std::vector<std::string>& args) {
+  const hpar_test::SmallJobs jobs;
+  (void)hpar_test::expect_serial_result(args, {"static", "dynamic,1"});
 }
 
 }  // namespace
@@ -76,7 +45,7 @@ TEST(SmallApi, AMapIsTheSerialRunBitForBit) {
 
 TEST(SmallApi, AThrowingLambdaEndsEveryRankWithTheSameError) {
   const boost::mpi::communicator world;
-  const SmallJobs jobs;
+  const hpar_test::SmallJobs jobs;
   const std::vector<std::string> args = {"throws", "--block", "100"};
   const ParsedRun p = parse_job_command(args, po::options_description());
   try {

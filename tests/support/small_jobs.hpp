@@ -131,4 +131,10 @@ inline std::vector<hpar::JobInfo> small_api_jobs() {
   return jobs;
 }
 
+/// The test jobs as the program's jobs (find_job, parse_job_command) while it lives.
+struct SmallJobs {
+  hpar::Registry registry{small_api_jobs()};
+  hpar::RegistryScope scope{registry};
+};
+
 }  // namespace hpar_test

@@ -47,12 +47,6 @@ std::pair<std::vector<std::string>, std::string> run_small(const std::string& na
   return {job->finish(gathered).lines, gathered.ordered};
 }
 
-/// The test jobs as the program's jobs while a test holds it.
-struct SmallJobs {
-  hpar::Registry registry{hpar_test::small_api_jobs()};
-  hpar::RegistryScope scope{registry};
-};
-
 }  // namespace
 
 TEST(SmallApiOptions, ParsesEveryKindAndTheDefaults) {
@@ -126,7 +120,7 @@ TEST(SmallApiWork, DefaultBlocksDependOnTheItemCountOnly) {
 }
 
 TEST(SmallApiWork, AReductionSumsEachBlockInItemOrderThenTheBlocksInBlockOrder) {
-  const SmallJobs jobs;
+  const hpar_test::SmallJobs jobs;
   // The reference: a plain loop per block of 98 items (100003 / 1024, rounded up), the blocks
   // added in order.
   double total = 0.0;
@@ -148,7 +142,7 @@ TEST(SmallApiWork, AReductionSumsEachBlockInItemOrderThenTheBlocksInBlockOrder) 
 }
 
 TEST(SmallApiWork, ValuesOfEveryCarriedTypeComeBackExactly) {
-  const SmallJobs jobs;
+  const hpar_test::SmallJobs jobs;
   double sum = 0.0;
   double squares = 0.0;
   double peak = -1e300;
@@ -178,7 +172,7 @@ TEST(SmallApiWork, ValuesOfEveryCarriedTypeComeBackExactly) {
 }
 
 TEST(SmallApiWork, AMapWritesEveryItemInOrderAndSumsItsValues) {
-  const SmallJobs jobs;
+  const hpar_test::SmallJobs jobs;
   std::string expected;
   for (std::uint64_t i = 0; i < 30001; ++i) {
     char root[64];
@@ -191,7 +185,7 @@ TEST(SmallApiWork, AMapWritesEveryItemInOrderAndSumsItsValues) {
 }
 
 TEST(SmallApiWork, ChecksGiveTheVerdict) {
-  const SmallJobs jobs;
+  const hpar_test::SmallJobs jobs;
   auto hits = hpar::testing::make_job("hits");
   auto g = hpar::testing::run_serially(*hits);
   EXPECT_EQ(hits->finish(g).verification.status, hpar::Verification::Status::pass);
@@ -229,7 +223,7 @@ TEST(Registry, RefusesTwoJobsOfOneName) {
 TEST(Registry, AScopeMakesItTheProgramsJobsAndRestoresTheOneBefore) {
   ASSERT_NE(hpar::find_job("pi"), nullptr);  // the test process's built-in jobs
   {
-    const SmallJobs jobs;
+    const hpar_test::SmallJobs jobs;
     EXPECT_EQ(hpar::find_job("pi"), nullptr);
     ASSERT_NE(hpar::find_job("wavy"), nullptr);
     EXPECT_EQ(hpar::job_registry().size(), hpar_test::small_api_jobs().size());
