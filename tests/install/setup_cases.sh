@@ -22,8 +22,9 @@ installed_files=(
 strict_flags="-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror"
 
 case_install_and_move() {
-  local dir=$HPAR_INSTALL_TEST_DIR file example
-  rm -rf "$dir" && mkdir -p "$dir" || fail "cannot make $dir"
+  local dir=${HPAR_INSTALL_TEST_DIR:?} file example
+  rm -rf "$dir"
+  mkdir -p "$dir" || fail "cannot make $dir"
   capture "$CMAKE" --install "$HPAR_BUILD_DIR" --prefix "$dir/staging"
   expect_rc 0
   mv "$dir/staging" "$dir/prefix" || fail "cannot move the prefix"
