@@ -15,7 +15,6 @@
 
 #include <boost/program_options.hpp>
 #include <charconv>
-#include <fstream>
 #include <limits>
 
 #include "hpar/core/errors.hpp"
@@ -78,30 +77,6 @@ Inputs parse_range(std::string_view text) {
     throw UsageError("bad --range '" + std::string(text) + "': more than 2^64-1 inputs");
   }
   in.range_count = distance / step + 1;
-  return in;
-}
-
-Inputs read_file(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw UsageError("cannot read input file '" + path + "'");
-  Inputs in;
-  std::string line;
-  for (std::uint64_t number = 1; std::getline(file, line); ++number) {
-    const auto hash = line.find('#');
-    std::string_view text(line.data(), hash == std::string::npos ? line.size() : hash);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-      text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-      text.remove_suffix(1);
-    if (text.empty()) continue;
-    try {
-      in.list.push_back(parse_int(text, "an input"));
-    } catch (const UsageError&) {
-      throw UsageError(path + ":" + std::to_string(number) + ": '" + std::string(text) +
-                       "' is not a 64-bit integer");
-    }
-  }
-  if (file.bad()) throw UsageError("error reading input file '" + path + "'");
   return in;
 }
 
@@ -220,10 +195,11 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*conte
   const int sources =
       static_cast<int>(vm.count("inputs") + vm.count("range") + vm.count("input-file"));
   if (sources > 1) throw UsageError("give only one of --inputs, --range and --input-file");
-  Inputs inputs = vm.count("range") != 0U        ? parse_range(vm["range"].as<std::string>())
-                  : vm.count("input-file") != 0U ? read_file(vm["input-file"].as<std::string>())
-                  : vm.count("inputs") != 0U     ? parse_list(vm["inputs"].as<std::string>())
-                                                 : parse_list("1,10");
+  Inputs inputs = vm.count("range") != 0U ? parse_range(vm["range"].as<std::string>())
+                  : vm.count("input-file") != 0U
+                      ? Inputs{read_integers(vm["input-file"].as<std::string>())}
+                  : vm.count("inputs") != 0U ? parse_list(vm["inputs"].as<std::string>())
+                                             : parse_list("1,10");
   const std::uint64_t steps = parse_count(vm["steps"].as<std::string>(), "--steps");
   if (steps < 1 || steps > 1'000'000) throw UsageError("--steps must be between 1 and 1000000");
   return std::make_unique<Numbers>(std::move(inputs), static_cast<std::int64_t>(steps),

@@ -1,21 +1,9 @@
-// hpar: hybrid MPI + OpenMP parallel runner.
-// main() only sets up MPI (serialized: the engine calls MPI from the main thread only, but
-// ByteReader's MPI-IO reads come from worker threads, one at a time) and the stop handlers;
-// src/cli.cpp reads the command line and runs the subcommand.
+// hpar: hybrid MPI + OpenMP parallel runner: the built-in jobs, handed to the one entry point
+// that programs of one's own call too (src/cli/program.cpp starts MPI and reads the command).
 
-#include <boost/mpi/communicator.hpp>
-#include <boost/mpi/environment.hpp>
-#include <string>
-#include <vector>
-
-#include "hpar/cli/cli.hpp"
-#include "hpar/engine/engine.hpp"
+#include "hpar/cli/main.hpp"
+#include "hpar/jobs/builtin.hpp"
 
 int main(int argc, char** argv) {
-  // abort_on_exception: last resort only; cli_main catches and agrees on every hpar error.
-  // Stop handlers first: a SIGTERM during MPI start-up then asks for a clean stop too.
-  hpar::install_stop_handlers();
-  boost::mpi::environment env(argc, argv, boost::mpi::threading::serialized, true);
-  const boost::mpi::communicator world;
-  return hpar::cli_main(world, std::vector<std::string>(argv + 1, argv + argc));
+  return hpar::main(argc, argv, hpar::builtin_jobs());
 }

@@ -5,6 +5,7 @@
 #include <boost/mpi/collectives.hpp>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
@@ -114,6 +115,21 @@ po::options_description layout_options() {
   return d;
 }
 
+void check_option_names(const JobInfo& job, const po::options_description& extra) {
+  po::options_description own;
+  job.add_options(own);
+  po::options_description shared;
+  shared.add(layout_options()).add(extra);
+  shared.add_options()("config", "")("help", "");
+  for (const auto& option : own.options()) {
+    const std::string& name = option->long_name();
+    if (shared.find_nothrow(name, false) != nullptr) {
+      throw UsageError("job '" + job.name + "' declares --" + name +
+                       ", an option hpar itself takes: give the job's option another name");
+    }
+  }
+}
+
 ParsedRun parse_job_command(std::span<const std::string> args,
                             const po::options_description& extra) {
   if (args.empty() || args[0].starts_with("-")) {
@@ -126,6 +142,7 @@ ParsedRun parse_job_command(std::span<const std::string> args,
   parsed.job = find_job(args[0]);
   if (parsed.job == nullptr) throw UsageError("unknown job '" + args[0] + "' (see 'hpar list')");
 
+  check_option_names(*parsed.job, extra);
   po::options_description job_opts(std::string(parsed.job->name) + " options");
   parsed.job->add_options(job_opts);
   po::options_description all;
@@ -178,9 +195,16 @@ std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm,
   return warnings;
 }
 
-int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args) {
+int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args,
+             std::span<const JobInfo> jobs) {
   std::span<const std::string> rest(args);
+  Registry registry;
+  std::optional<RegistryScope> program_jobs;  // the jobs every command sees, for this call
   try {
+    // Every rank holds the same list: a bad one fails the same way everywhere, no collective.
+    registry = Registry(std::vector<JobInfo>(jobs.begin(), jobs.end()));
+    for (const auto& job : registry.jobs()) check_option_names(job, po::options_description());
+    program_jobs.emplace(registry);
     if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
       if (world.rank() == 0) std::cout << general_help();
       return 0;

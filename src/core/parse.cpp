@@ -1,8 +1,10 @@
 #include "hpar/core/parse.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <string>
 
 #include "hpar/core/errors.hpp"
@@ -80,6 +82,30 @@ double parse_real(std::string_view text, std::string_view option) {
     bad(option, text, "expected a finite real number");
   }
   return value;
+}
+
+std::vector<std::int64_t> read_integers(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw UsageError("cannot read input file '" + path + "'");
+  std::vector<std::int64_t> values;
+  std::string line;
+  for (std::uint64_t number = 1; std::getline(file, line); ++number) {
+    const auto hash = line.find('#');
+    std::string_view text(line.data(), hash == std::string::npos ? line.size() : hash);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+      text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+      text.remove_suffix(1);
+    if (text.empty()) continue;
+    try {
+      values.push_back(parse_int(text, "an input"));
+    } catch (const UsageError&) {
+      throw UsageError(path + ":" + std::to_string(number) + ": '" + std::string(text) +
+                       "' is not a 64-bit integer");
+    }
+  }
+  if (file.bad()) throw UsageError("error reading input file '" + path + "'");
+  return values;
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator) {

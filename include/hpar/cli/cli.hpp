@@ -14,8 +14,11 @@
 namespace hpar {
 
 /// Entry point on every rank: parses `args` (argv without the program name), runs the
-/// subcommand, prints errors once (rank 0) and returns the exit code every rank agrees on.
-int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args);
+/// subcommand with `jobs` as the program's jobs (find_job, `list`; a RegistryScope for the
+/// call), prints errors once (rank 0) and returns the exit code every rank agrees on. Two jobs
+/// of one name, or a job option that hpar takes itself, end it at once with exit code 2.
+int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args,
+             std::span<const JobInfo> jobs);
 
 /// A parsed `run`-style command line: a job, its options and the engine's options.
 struct ParsedRun {
@@ -27,6 +30,11 @@ struct ParsedRun {
 
 /// Layout options every job-running command takes: --threads, --schedule.
 [[nodiscard]] boost::program_options::options_description layout_options();
+
+/// Throws UsageError when `job` declares an option that a job-running command takes itself:
+/// the layout options, --config, --help, or one of `extra` (the command's own).
+void check_option_names(const JobInfo& job,
+                        const boost::program_options::options_description& extra);
 
 /// Parses `JOB [options]` with the job's options, the layout options and `extra`; reads
 /// --config FILE (INI, same option names; the command line wins). Throws UsageError.

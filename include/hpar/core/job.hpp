@@ -13,6 +13,7 @@
 /// `finish` runs on rank 0 only and turns what was gathered into result lines and a verdict.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -144,25 +145,60 @@ struct JobContext {
   int threads_per_rank = 1;  ///< OpenMP threads per rank
 };
 
-/// A job as the registry lists it.
+/// A job as the registry lists it. The functions may hold state (a user's lambdas, the
+/// options they declared): a JobInfo is copied freely and called from any rank.
 struct JobInfo {
-  std::string_view name;
-  std::string_view summary;  ///< one line for `hpar list`
+  std::string name;
+  std::string summary;  ///< one line for `hpar list`
   /// Adds the job's options (with defaults) to a description.
-  void (*add_options)(boost::program_options::options_description&);
+  std::function<void(boost::program_options::options_description&)> add_options;
   /// Builds the job from parsed options; throws UsageError on bad values or input.
-  std::unique_ptr<Job> (*make)(const boost::program_options::variables_map&, const JobContext&);
+  std::function<std::unique_ptr<Job>(const boost::program_options::variables_map&,
+                                     const JobContext&)>
+      make;
   /// The option that sets the problem size (weak scaling multiplies it); "" if none.
-  std::string_view size_option = {};
+  std::string size_option = {};
   /// What else a user should know, printed under the options by `hpar help JOB` (e.g. what the
   /// job cannot do: --checkpoint, a distribution); "" if nothing.
-  std::string_view notes = {};
+  std::string notes = {};
 };
 
-/// All jobs, in the order `hpar list` shows them (defined in jobs/registry.cpp).
+/// A program's jobs: names unique, each job complete. What `cli_main` runs jobs from.
+class Registry {
+ public:
+  Registry() = default;
+  /// Takes the jobs in the order `list` shows them. Throws UsageError when a name is empty,
+  /// holds a space or a '-' first, or is taken twice (a program must not hold two jobs of one
+  /// name), or when a job lacks add_options or make.
+  explicit Registry(std::vector<JobInfo> jobs);
+  /// The jobs, in the order given.
+  [[nodiscard]] std::span<const JobInfo> jobs() const noexcept { return jobs_; }
+  /// The job with this name, or nullptr.
+  [[nodiscard]] const JobInfo* find(std::string_view name) const noexcept;
+
+ private:
+  std::vector<JobInfo> jobs_;
+};
+
+/// Makes `registry` the program's job list (what job_registry and find_job see) while this
+/// object lives; the list before it is the program's again afterwards. `registry` must outlive
+/// it. Not thread-safe: make one before any run starts (cli_main holds one for its whole call).
+class RegistryScope {
+ public:
+  explicit RegistryScope(const Registry& registry) noexcept;
+  ~RegistryScope();
+  RegistryScope(const RegistryScope&) = delete;
+  RegistryScope& operator=(const RegistryScope&) = delete;
+
+ private:
+  const Registry* previous_;
+};
+
+/// The jobs of the running program, in the order `hpar list` shows them: the registry of the
+/// innermost live RegistryScope, empty when there is none.
 [[nodiscard]] std::span<const JobInfo> job_registry();
 
-/// The job with this name, or nullptr.
+/// The job of the running program with this name, or nullptr.
 [[nodiscard]] const JobInfo* find_job(std::string_view name);
 
 }  // namespace hpar

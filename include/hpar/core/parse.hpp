@@ -23,6 +23,11 @@ namespace hpar {
 /// A finite double ("0.5", "-1e-3", "pi" is not one). Throws UsageError naming `option` otherwise.
 [[nodiscard]] double parse_real(std::string_view text, std::string_view option);
 
+/// The integers of a text file, one per line (a 64-bit integer as parse_int takes it); blank
+/// lines, white space around a number and `#` comments are skipped. Throws UsageError: the file
+/// cannot be read, or "PATH:LINE: 'TEXT' is not a 64-bit integer".
+[[nodiscard]] std::vector<std::int64_t> read_integers(const std::string& path);
+
 /// Splits "a,b,c" on commas (empty fields kept, so they can be reported as errors).
 [[nodiscard]] std::vector<std::string_view> split(std::string_view text, char separator);
 

@@ -1,0 +1,24 @@
+// hpar::main: MPI start-up and the command line, for `hpar` and for programs of one's own.
+// MPI is serialized: the engine calls MPI from the main thread only, but ByteReader's MPI-IO
+// reads come from worker threads, one at a time.
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <string>
+
+#include "hpar/cli/cli.hpp"
+#include "hpar/cli/main.hpp"
+#include "hpar/engine/signals.hpp"
+
+namespace hpar {
+
+int main(int argc, char** argv, const std::vector<JobInfo>& jobs) {
+  // Stop handlers first: a SIGTERM during MPI start-up then asks for a clean stop too.
+  // abort_on_exception: last resort only; cli_main catches and agrees on every hpar error.
+  install_stop_handlers();
+  const boost::mpi::environment env(argc, argv, boost::mpi::threading::serialized, true);
+  const boost::mpi::communicator world;
+  return cli_main(world, std::vector<std::string>(argv + 1, argv + argc), jobs);
+}
+
+}  // namespace hpar

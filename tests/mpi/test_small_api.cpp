@@ -1,0 +1,97 @@
+// The small API's jobs through the engine at this run's ranks x threads (the CTest
+// registrations cover 1..4 ranks x 1..2 threads: 1x1, 2x1, 1x2, 3x1 among them) give the same
+// result bytes as the job run serially in one process, whatever the schedule and the
+// distribution; a throwing lambda ends every rank with the same error; a program whose job list
+// is bad ends on every rank with exit code 2.
+
+#include <gtest/gtest.h>
+
+#include <boost/mpi/communicator.hpp>
+
+#include "hpar/cli/cli.hpp"
+#include "hpar/engine/engine.hpp"
+#include "serial_reference.hpp"
+#include "small_jobs.hpp"
+
+namespace po = boost::program_options;
+using namespace hpar;
+
+namespace {
+
+void expect_serial_result(const std::vector<std::string>& args) {
+  const hpar_test::SmallJobs jobs;
+  (void)hpar_test::expect_serial_result(args, {"static", "dynamic,1"});
+}
+
+}  // namespace
+
+TEST(SmallApi, ReductionsAreTheSerialRunBitForBit) {
+  expect_serial_result({"wavy"});
+  expect_serial_result({"wavy", "--n", "7", "--block", "2"});  // fewer blocks than ranks
+  expect_serial_result({"hits"});
+  expect_serial_result({"moments"});
+  expect_serial_result({"peak", "--block", "333"});
+  expect_serial_result({"blocks", "--block", "1000"});
+}
+
+TEST(SmallApi, AnEmptyReductionIsTheIdentity) {
+  expect_serial_result({"wavy", "--n", "0"});
+}
+
+TEST(SmallApi, AMapIsTheSerialRunBitForBit) {
+  expect_serial_result({"lines"});
+  expect_serial_result({"lines", "--n", "5", "--block", "1"});
+}
+
+TEST(SmallApi, AThrowingLambdaEndsEveryRankWithTheSameError) {
+  const boost::mpi::communicator world;
+  const hpar_test::SmallJobs jobs;
+  const std::vector<std::string> args = {"throws", "--block", "100"};
+  const ParsedRun p = parse_job_command(args, po::options_description());
+  try {
+    [[maybe_unused]] const RunRecord record = run_job(world, *p.job, p.vm, p.run);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::runtime);
+    EXPECT_NE(std::string(e.what()).find("item 7777 is bad"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SmallApi, AProgramWithTwoJobsOfOneNameEndsWithCodeTwoOnEveryRank) {
+  const boost::mpi::communicator world;
+  auto list = hpar_test::small_api_jobs();
+  list.push_back(list.back());
+  ::testing::internal::CaptureStderr();
+  const int code = cli_main(world, {"list"}, list);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(code, 2);
+  if (world.rank() == 0) {
+    EXPECT_EQ(err,
+              "hpar: error: two jobs are named 'wrong': the jobs handed to the program must "
+              "have different names\nhpar: try 'hpar help' for usage\n");
+  } else {
+    EXPECT_EQ(err, "");
+  }
+}
+
+TEST(SmallApi, AProgramRunsItsOwnJobsThroughTheCommandLine) {
+  const boost::mpi::communicator world;
+  const auto list = hpar_test::small_api_jobs();
+  ::testing::internal::CaptureStdout();
+  const int ok = cli_main(world, {"run", "hits", "--no-report"}, list);
+  const int wrong = cli_main(world, {"run", "wrong", "--no-report"}, list);
+  ::testing::internal::CaptureStderr();
+  const int bad = cli_main(world, {"run", "hits", "--n", "many"}, list);
+  const int unknown = cli_main(world, {"run", "pi"}, list);  // not one of this program's
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(ok, 0);
+  EXPECT_EQ(wrong, 3);
+  EXPECT_EQ(bad, 2);
+  EXPECT_EQ(unknown, 2);
+  if (world.rank() == 0) {
+    EXPECT_NE(out.find("result: "), std::string::npos) << out;
+    EXPECT_NE(err.find("hpar: error: bad value 'many' for --n"), std::string::npos) << err;
+    EXPECT_NE(err.find("hpar: error: unknown job 'pi'"), std::string::npos) << err;
+  }
+}
