@@ -10,6 +10,7 @@
 #include "dealer.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/engine/gather.hpp"
+#include "hpar/platform/memory.hpp"
 #include "ordered_output.hpp"
 #include "walker.hpp"
 
@@ -78,6 +79,9 @@ class JobRun {
       failure = std::current_exception();
     }
     agree(comm_, failure);
+    // Reliability (issue 15): the run's memory need against what each rank may use, before
+    // anything is allocated; refused with the same UsageError on every rank.
+    check_memory(comm_, record_.plan, options_.ordered.buffer_bytes);
     dealer_ = make_dealer(comm_, record_.plan, options_.distribution, options_.threads);
     if (record_.plan.ordered_output) {
       ordered_ = std::make_unique<OrderedStream>(comm_, record_.plan, options_.ordered);
