@@ -30,12 +30,39 @@ void read_config_file(const po::options_description& options, po::variables_map&
   po::store(po::parse_config_file(file, options), vm);
 }
 
-/// A Boost.Program_options error as one line that quotes what the user typed.
+/// A Boost.Program_options error as one line that quotes what the user typed. The message is
+/// made here from the error's parts: Boost's what() fills its templates by search and replace
+/// until no placeholder is left, so a value holding one ("%invalid_line%" in a config file)
+/// makes it loop forever (Boost 1.74; found by tests/fuzz/fuzz_config.cpp).
 std::string option_error(const po::error& e) {
   if (const auto* unknown = dynamic_cast<const po::unknown_option*>(&e)) {
     return "unknown option " + quote_for_message(unknown->get_option_name());
   }
-  return one_line_message(e.what(), 300);
+  if (const auto* ambiguous = dynamic_cast<const po::ambiguous_option*>(&e)) {
+    return "ambiguous option " + quote_for_message(ambiguous->get_option_name());
+  }
+  if (const auto* line = dynamic_cast<const po::invalid_config_file_syntax*>(&e)) {
+    return "bad line " + quote_for_message(line->tokens()) +
+           " in the --config file: expected NAME = VALUE";
+  }
+  if (const auto* syntax = dynamic_cast<const po::invalid_syntax*>(&e)) {
+    const std::string name = quote_for_message(syntax->get_option_name());
+    switch (syntax->kind()) {
+      case po::invalid_syntax::missing_parameter:
+        return "the required argument for option " + name + " is missing";
+      case po::invalid_syntax::extra_parameter:
+        return "option " + name + " takes no value";
+      default:
+        return "bad syntax of option " + name;
+    }
+  }
+  if (const auto* repeated = dynamic_cast<const po::multiple_occurrences*>(&e)) {
+    return "option " + quote_for_message(repeated->get_option_name()) + " given more than once";
+  }
+  if (const auto* named = dynamic_cast<const po::error_with_option_name*>(&e)) {
+    return "bad use of option " + quote_for_message(named->get_option_name());
+  }
+  return one_line_message(e.what(), 300);  // no placeholders: a plain message
 }
 
 /// The command line without the words: they are taken out of `parsed` into `words`.

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2119,SC2120 # OUT: read by the helpers; run_table sets its own words
 # The bad-input table: what a hostile new user types, at 2 ranks, over every subcommand and job.
 # Each row must give exactly one 'hpar: error:' line containing its text, the documented exit
 # code on EVERY rank (each rank's own exit status, recorded by a wrapper that then exits 0 so
@@ -6,6 +6,9 @@
 # other CLI tests), no new file in the directory (no output, no temporary file), no abort (no
 # MPI_ABORT, no signal, no backtrace) and no raw escape character on stderr. The rows are data:
 # `CODE | TEXT | ARGUMENTS` (arguments as shell words).
+
+# names: the names in this directory, sorted.
+names() { find . -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort; }
 
 # fixtures: the files every table runs beside (and that must be all that is left after a row).
 fixtures() {
@@ -21,9 +24,10 @@ fixtures() {
     --threads 1 --json study.json </dev/null >/dev/null 2>&1 || fail "no study to plot"
   "$MPIEXEC" -q -n 1 "$HPAR" run pi --samples 1000 --report-json report.json </dev/null \
     >/dev/null 2>&1 || fail "no report to collect"
+  # shellcheck disable=SC2016 # a script's text
   printf '#!/bin/sh\n"$HPAR" "$@"\necho "$?" >"../rc.$OMPI_COMM_WORLD_RANK"\n' >../rank_rc.sh
   chmod +x ../rank_rc.sh
-  ls -A | sort >../fixtures.txt
+  names >../fixtures.txt
 }
 
 # check_row CODE TEXT ARGS...: runs `hpar ARGS` at 2 ranks and checks the row.
@@ -50,8 +54,8 @@ check_row() {
   grep -qiE 'MPI_ABORT|Aborted|core dumped|terminate called|signal [0-9]|Backtrace' <<<"$ERR" &&
     fail "$where: an abort: ${ERR:0:600}"
   LC_ALL=C grep -q $'\e' <<<"$ERR" && fail "$where: a raw escape character on stderr"
-  [ "$(ls -A | sort)" = "$(cat ../fixtures.txt)" ] ||
-    fail "$where: files left behind: $(ls -A | sort | comm -13 ../fixtures.txt -)"
+  [ "$(names)" = "$(cat ../fixtures.txt)" ] ||
+    fail "$where: files left behind: $(names | comm -13 ../fixtures.txt -)"
   return 0
 }
 

@@ -171,3 +171,30 @@ TEST(Options, TwoOutputsNamingOneFileAreRefused) {
   EXPECT_NO_THROW((void)outputs({"--output", real, "--report-json", (dir / "b").string()}));
   fs::remove_all(dir);
 }
+
+TEST(Options, ConfigLinesThatLookLikeBoostPlaceholdersAreRefused) {
+  // Boost's own message for such a line loops forever: found by the config fuzz target.
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("hpar-options-placeholder-" + std::to_string(getpid()) + ".ini");
+  std::ofstream(path) << "%invalid_line%\x04\n";
+  try {
+    (void)parse({"--config", path.string()}, {.config_file = true});
+    FAIL() << "a bad config line was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(),
+                 "bad line '%invalid_line%\\x04' in the --config file: expected NAME = VALUE");
+  }
+  std::filesystem::remove(path);
+  try {
+    (void)parse({"--count", "1", "--count", "2"});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "option '--count' given more than once");
+  }
+  try {
+    (void)parse({"--flag=%value%"});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "option '--flag' takes no value");
+  }
+}
