@@ -69,9 +69,10 @@ int plot_command(const boost::mpi::communicator& world, std::span<const std::str
     }
     file.write(png);
     file.commit();
-    std::cout << "wrote " << one_line_message(out, 200) << " (" << study.points.size()
-              << " points of a " << to_string(study.mode) << " scaling study of " << study.job
-              << ")\n";
+    // With -o - the image is standard output: the note goes to stderr, not into the PNG.
+    (out == "-" ? std::cerr : std::cout)
+        << "wrote " << one_line_message(out, 200) << " (" << study.points.size() << " points of a "
+        << to_string(study.mode) << " scaling study of " << study.job << ")\n";
   });
   return stopped_after(
       world, 0,

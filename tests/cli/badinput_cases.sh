@@ -17,6 +17,7 @@ fixtures() {
   printf 'the quick brown fox\n' >words.txt
   printf 'steps = 2\n' >ok.ini
   printf '{ not json\n' >broken.json
+  printf '%%invalid_line%%\n' >placeholder.ini  # Boost's own message for it never ends
   printf '{"schema": "hpar-study/1", "points": []}\n' >nopoints.json
   mkfifo fifo
   ln -s inputs.txt link.txt
@@ -112,6 +113,8 @@ case_options_and_words_of_every_command() {
 2 | needs -o FILE.png               | plot nopoints.json
 2 | name the reports                | collect
 2 | the required argument           | run pi --samples
+2 | option '--no-report' takes no value | run pi --no-report=%value%
+2 | option '--samples' given more than once | run pi --samples 1 --samples=%value%
 TABLE
 }
 
@@ -167,6 +170,7 @@ case_file_arguments() {
 2 | cannot read --config 'dir': it is a directory        | run numbers --config dir
 2 | cannot read --config 'nope.ini': No such file        | run numbers --config nope.ini
 2 | cannot read --config 'fifo': not a regular file      | run numbers --config fifo
+2 | bad line '%invalid_line%' in the --config file       | run pi --config placeholder.ini
 2 | cannot read --config 'dir': it is a directory        | scale numbers --mode strong --config dir
 2 | cannot read --input-file 'dir': it is a directory    | run numbers --input-file dir
 2 | cannot read --input-file 'nope': No such file        | run numbers --input-file nope

@@ -40,12 +40,16 @@ TEST(Errors, QuoteForMessageEscapesControlCharacters) {
   EXPECT_EQ(quote_for_message("\x1b[2Jx"), "'\\e[2Jx'");  // would clear the terminal
   EXPECT_EQ(quote_for_message(std::string("a\0b", 3)), "'a\\x00b'");
   EXPECT_EQ(quote_for_message("\x7f"), "'\\x7f'");
-  EXPECT_EQ(quote_for_message("\x9b" "2J"), "'\\x9b2J'");      // a raw C1 byte: not UTF-8
-  EXPECT_EQ(quote_for_message("\xc2\x9b" "2J"), "'\\u009b2J'");  // C1 CSI encoded in UTF-8
+  EXPECT_EQ(quote_for_message("\x9b"
+                              "2J"),
+            "'\\x9b2J'");  // a raw C1 byte: not UTF-8
+  EXPECT_EQ(quote_for_message("\xc2\x9b"
+                              "2J"),
+            "'\\u009b2J'");  // C1 CSI encoded in UTF-8
   EXPECT_EQ(quote_for_message("caf\xc3\xa9 \xe2\x82\xac"), "'caf\xc3\xa9 \xe2\x82\xac'");
   EXPECT_EQ(quote_for_message("\xc0\xaf"), "'\\xc0\\xaf'");  // an overlong form is not UTF-8
   EXPECT_EQ(quote_for_message("\xed\xa0\x80"), "'\\xed\\xa0\\x80'");  // a surrogate neither
-  EXPECT_EQ(quote_for_message("\xe2\x82"), "'\\xe2\\x82'");  // cut short
+  EXPECT_EQ(quote_for_message("\xe2\x82"), "'\\xe2\\x82'");           // cut short
 }
 
 TEST(Errors, QuoteForMessageShortensLongValues) {

@@ -22,8 +22,8 @@ namespace {
 class Scratch {
  public:
   explicit Scratch(const std::string& name)
-      : dir_(fs::path(::testing::TempDir()) / ("hpar_files_" + name + "_" +
-                                                std::to_string(::getpid()))) {
+      : dir_(fs::path(::testing::TempDir()) /
+             ("hpar_files_" + name + "_" + std::to_string(::getpid()))) {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

@@ -29,8 +29,8 @@ TEST(Parse, CountsInScientificNotationAreExact) {
   EXPECT_EQ(parse_count("1E3", "--n"), 1000U);
   EXPECT_EQ(parse_count("1e+3", "--n"), 1000U);
   EXPECT_EQ(parse_count("007", "--n"), 7U);
-  for (const char* bad : {"1.8446744073709551616e19", "2e19", "1e20", "1e999999999999",
-                          "1.25e1", "1e", "1e+", "e5", ".", "1..0", "1e3.0", "0x10", "1 "}) {
+  for (const char* bad : {"1.8446744073709551616e19", "2e19", "1e20", "1e999999999999", "1.25e1",
+                          "1e", "1e+", "e5", ".", "1..0", "1e3.0", "0x10", "1 "}) {
     EXPECT_THROW((void)parse_count(bad, "--n"), UsageError) << bad;
   }
 }
@@ -41,8 +41,8 @@ TEST(Parse, IntsTakeTheFormsCountsTake) {
   EXPECT_EQ(parse_int("+2.5e3", "--range"), 2500);
   EXPECT_EQ(parse_int("-9.223372036854775808e18", "--x"), INT64_MIN);
   EXPECT_EQ(parse_int("9.223372036854775807e18", "--x"), INT64_MAX);
-  for (const char* bad : {"9.223372036854775808e18", "-9.223372036854775809e18", "1.5", "--1",
-                          "+-1", "-", "1e-1"}) {
+  for (const char* bad :
+       {"9.223372036854775808e18", "-9.223372036854775809e18", "1.5", "--1", "+-1", "-", "1e-1"}) {
     EXPECT_THROW((void)parse_int(bad, "--x"), UsageError) << bad;
   }
 }
