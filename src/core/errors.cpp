@@ -59,11 +59,8 @@ std::string escape(std::string_view text, std::size_t most, bool& cut) {
     } else if (c == '\n' || c == '\t' || c == '\r' || c == 0x1B) {
       out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : "\\e";
       ++i;
-    } else if (c < 0x80) {
-      append_hex(out, "\\x", c);
-      ++i;
-    } else if (const std::size_t n = utf8_sequence(text.substr(i)); n == 0) {
-      append_hex(out, "\\x", c);
+    } else if (const std::size_t n = c < 0x80 ? 0 : utf8_sequence(text.substr(i)); n == 0) {
+      append_hex(out, "\\x", c);  // another control character, or a byte that is not UTF-8
       ++i;
     } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
       append_hex(out, "\\u00", static_cast<unsigned char>(text[i + 1]));  // a C1 control

@@ -115,7 +115,7 @@ std::string first_message(const std::string& messages) {
   for (std::size_t p = 0, q; p < messages.size(); p = q + 1) {
     q = messages.find('\n', p);
     if (q == std::string::npos) q = messages.size();
-    const std::string line = messages.substr(p, q - p);
+    std::string line = messages.substr(p, q - p);
     if (line.find_first_not_of(" \t^") != std::string::npos) return line;
   }
   return messages;
