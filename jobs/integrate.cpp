@@ -242,7 +242,8 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*conte
     if (name == fn.name || name == fn.alias) function = &fn;
   }
   if (function == nullptr) {
-    throw UsageError("unknown --function '" + name + "': choose " + function_list());
+    throw UsageError("unknown --function " + quote_for_message(name) + ": choose " +
+                     function_list());
   }
   const double a = parse_real(vm["from"].as<std::string>(), "--from");
   const double b = parse_real(vm["to"].as<std::string>(), "--to");

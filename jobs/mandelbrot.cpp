@@ -200,23 +200,23 @@ void check_writable(const std::string& path) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   if (path.empty() || !target.has_filename()) {
-    throw UsageError("bad value '" + path + "' for --image: expected a file name");
+    throw UsageError("bad value " + quote_for_message(path) + " for --image: expected a file name");
   }
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
   if (fs::is_directory(target, ec)) {
-    throw UsageError("cannot write --image '" + path + "': it is a directory");
+    throw UsageError("cannot write --image " + quote_for_message(path) + ": it is a directory");
   }
   if (!fs::is_directory(dir, ec) || ::access(dir.c_str(), W_OK | X_OK) != 0) {
-    throw UsageError("cannot write --image '" + path + "': directory '" + dir.string() +
-                     "' does not exist or is not writable");
+    throw UsageError("cannot write --image " + quote_for_message(path) + ": directory " +
+                     quote_for_message(dir.string()) + " does not exist or is not writable");
   }
 }
 
 class Mandelbrot final : public Job {
  public:
-  Mandelbrot(Viewport view, std::uint32_t max_iter, std::string image)
-      : view_(view), max_iter_(max_iter), image_(std::move(image)) {}
+  Mandelbrot(Viewport view, std::uint32_t max_iter, std::string image, int threads)
+      : view_(view), max_iter_(max_iter), image_(std::move(image)), threads_(threads) {}
 
   [[nodiscard]] WorkPlan plan() const override {
     WorkPlan p;
@@ -226,6 +226,16 @@ class Mandelbrot final : public Job {
     p.ordered_output = !image_.empty();
     p.ordered_to_finish = true;  // the counts are binary: they go to the PNG only
     p.item_unit = "rows";
+    // Rank 0 recomputes rows (a row of counts); an image takes every pixel's count (gathered),
+    // its palette index and the encoded PNG (at most about two bytes a pixel), and a row of
+    // counts per thread.
+    const std::uint64_t pixels = view_.width * view_.height;
+    p.memory_on_root = view_.width * sizeof(std::uint32_t);
+    if (!image_.empty()) {
+      p.memory_on_root += pixels * (sizeof(std::uint32_t) + 1 + 2) + (std::uint64_t{1} << 20);
+      p.memory_per_rank =
+          static_cast<std::uint64_t>(threads_) * view_.width * sizeof(std::uint32_t);
+    }
     return p;
   }
 
@@ -460,6 +470,7 @@ class Mandelbrot final : public Job {
   Viewport view_;
   std::uint32_t max_iter_;
   std::string image_;
+  int threads_;
 };
 
 void add_options(po::options_description& d) {
@@ -488,7 +499,7 @@ std::uint64_t parse_side(const po::variables_map& vm, const char* name) {
   return v;
 }
 
-std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*context*/) {
+std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context) {
   Viewport view;
   view.width = parse_side(vm, "width");
   view.height = parse_side(vm, "height");
@@ -516,7 +527,8 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*conte
     }
     check_writable(image);
   }
-  return std::make_unique<Mandelbrot>(view, static_cast<std::uint32_t>(max_iter), std::move(image));
+  return std::make_unique<Mandelbrot>(view, static_cast<std::uint32_t>(max_iter), std::move(image),
+                                      context.threads_per_rank);
 }
 
 }  // namespace

@@ -13,11 +13,13 @@
 // the blocks, against the closed form (i+1) * (steps*x_i + steps*(steps+1)/2) summed serially
 // on rank 0. Inputs whose x + steps would overflow int64 are refused at set-up (exit 2).
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <limits>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
 #include "hpar/core/job.hpp"
 #include "hpar/core/parse.hpp"
 
@@ -29,34 +31,55 @@ namespace {
 constexpr std::uint64_t block_inputs = 4096;
 constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 
-/// The inputs, either listed or an arithmetic range computed on the fly.
+/// The inputs: listed (--inputs), an arithmetic range computed on the fly (--range), or a file
+/// (--input-file) that is checked and counted when the job is made and read into the list in
+/// prepare(), after the engine has checked that the list fits in memory.
 struct Inputs {
   std::vector<std::int64_t> list;
   bool is_range = false;
   std::int64_t first = 0;
   std::int64_t stride = 1;
   std::uint64_t range_count = 0;
+  std::string file;  ///< --input-file
+  std::uint64_t file_count = 0;
+  std::uint64_t largest_at = 0;  ///< index of the largest input (list and file)
+  std::int64_t largest = 0;      ///< the largest and smallest inputs (list and file)
+  std::int64_t smallest = 0;
 
-  [[nodiscard]] std::uint64_t size() const { return is_range ? range_count : list.size(); }
+  [[nodiscard]] std::uint64_t size() const {
+    return is_range ? range_count : file.empty() ? list.size() : file_count;
+  }
   [[nodiscard]] std::int64_t operator[](std::uint64_t i) const {
     // Two's complement wrap-around gives the exact value: every element lies in [first, last].
     return is_range ? static_cast<std::int64_t>(static_cast<std::uint64_t>(first) +
                                                 i * static_cast<std::uint64_t>(stride))
                     : list[i];
   }
+  /// Keeps the extremes of a listed input (the `index`-th).
+  void note(std::int64_t value, std::uint64_t index) {
+    if (index == 0 || value > largest) {
+      largest = value;
+      largest_at = index;
+    }
+    if (index == 0 || value < smallest) smallest = value;
+  }
 };
 
 Inputs parse_list(std::string_view text) {
   Inputs in;
-  for (const auto field : split(text, ',')) in.list.push_back(parse_int(field, "--inputs"));
+  for (const auto field : split(text, ',')) {
+    const std::int64_t value = parse_int(field, "--inputs");
+    in.note(value, in.list.size());
+    in.list.push_back(value);
+  }
   return in;
 }
 
 Inputs parse_range(std::string_view text) {
   const auto parts = split(text, ':');
   if (parts.size() < 2 || parts.size() > 3) {
-    throw UsageError("bad value '" + std::string(text) +
-                     "' for --range: expected FIRST:LAST[:STRIDE]");
+    throw UsageError("bad value " + quote_for_message(text) +
+                     " for --range: expected FIRST:LAST[:STRIDE]");
   }
   Inputs in;
   in.is_range = true;
@@ -64,9 +87,9 @@ Inputs parse_range(std::string_view text) {
   const std::int64_t last = parse_int(parts[1], "--range");
   in.stride = parts.size() == 3 ? parse_int(parts[2], "--range") : 1;
   if (in.stride == 0)
-    throw UsageError("bad --range '" + std::string(text) + "': STRIDE must not be 0");
+    throw UsageError("bad --range " + quote_for_message(text) + ": STRIDE must not be 0");
   if ((last < in.first && in.stride > 0) || (last > in.first && in.stride < 0)) {
-    throw UsageError("bad --range '" + std::string(text) + "': STRIDE goes away from LAST");
+    throw UsageError("bad --range " + quote_for_message(text) + ": STRIDE goes away from LAST");
   }
   const auto ufirst = static_cast<std::uint64_t>(in.first);
   const auto ulast = static_cast<std::uint64_t>(last);
@@ -74,10 +97,41 @@ Inputs parse_range(std::string_view text) {
   const std::uint64_t distance = last >= in.first ? ulast - ufirst : ufirst - ulast;
   const std::uint64_t step = in.stride > 0 ? ustride : std::uint64_t{0} - ustride;
   if (distance / step == std::numeric_limits<std::uint64_t>::max()) {
-    throw UsageError("bad --range '" + std::string(text) + "': more than 2^64-1 inputs");
+    throw UsageError("bad --range " + quote_for_message(text) + ": more than 2^64-1 inputs");
   }
   in.range_count = distance / step + 1;
   return in;
+}
+
+/// --input-file: checked and counted now, read in prepare().
+Inputs scan_file(const std::string& path) {
+  require_readable_file(path, "--input-file");
+  Inputs in;
+  in.file = path;
+  for_each_integer(path, [&](std::int64_t value) { in.note(value, in.file_count++); });
+  return in;
+}
+
+/// Reads the counted file into the list (every rank holds every input).
+void load_file(Inputs& in) {
+  in.list.reserve(in.file_count);
+  std::uint64_t seen = 0;
+  for_each_integer(in.file, [&](std::int64_t value) {
+    if (seen++ < in.file_count) in.list.push_back(value);  // more than counted: refused below
+  });
+  if (seen != in.file_count) {
+    throw RuntimeError("input file " + quote_for_message(in.file) + " changed while the job ran");
+  }
+}
+
+/// Characters of v in decimal, its sign included.
+std::uint64_t text_width(std::int64_t v) {
+  std::uint64_t digits = v < 0 ? 2 : 1;
+  for (std::uint64_t m = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+       m >= 10; m /= 10) {
+    ++digits;
+  }
+  return digits;
 }
 
 /// Appends the decimal text of v.
@@ -89,8 +143,8 @@ void append_number(std::string& out, std::int64_t v) {
 
 class Numbers final : public Job {
  public:
-  Numbers(Inputs inputs, std::int64_t steps, bool quiet)
-      : inputs_(std::move(inputs)), steps_(steps), quiet_(quiet) {
+  Numbers(Inputs inputs, std::int64_t steps, bool quiet, int threads)
+      : inputs_(std::move(inputs)), steps_(steps), quiet_(quiet), threads_(threads) {
     check_overflow();
   }
 
@@ -101,7 +155,18 @@ class Numbers final : public Job {
     p.count_partials = 1;
     p.ordered_output = !quiet_;
     p.item_unit = "inputs";
+    // Every rank holds the listed inputs; a thread formats a block's lines at a time.
+    const std::uint64_t listed = inputs_.is_range ? 0 : inputs_.size();
+    p.memory_per_rank = listed * sizeof(std::int64_t);
+    if (!quiet_) {
+      p.memory_per_rank += static_cast<std::uint64_t>(threads_) * block_inputs * line_bytes();
+    }
     return p;
+  }
+
+  /// Reads an --input-file's inputs (counted and checked when the job was made).
+  void prepare(Slice /*items*/) override {
+    if (!inputs_.file.empty()) load_file(inputs_);
   }
 
   void compute(const Block& block, BlockOutput& out) override {
@@ -157,26 +222,37 @@ class Numbers final : public Job {
   }
 
  private:
+  /// The longest line an input can give: its number, ':' and `steps` values, each after a space.
+  [[nodiscard]] std::uint64_t line_bytes() const {
+    const std::int64_t low =
+        inputs_.is_range ? std::min(inputs_[0], inputs_[inputs_.size() - 1]) : inputs_.smallest;
+    const std::int64_t high = extreme_input();
+    const std::uint64_t width = std::max(text_width(low), text_width(high + steps_));
+    return (static_cast<std::uint64_t>(steps_) + 1) * (width + 1) + 1;
+  }
+
+  /// The index of the largest input.
+  [[nodiscard]] std::uint64_t largest_at() const {
+    if (!inputs_.is_range) return inputs_.largest_at;
+    return inputs_.stride > 0 ? inputs_.size() - 1 : 0;
+  }
+  [[nodiscard]] std::int64_t extreme_input() const {
+    return inputs_.is_range ? inputs_[largest_at()] : inputs_.largest;
+  }
+
   void check_overflow() const {
-    const std::uint64_t n = inputs_.size();
-    if (n == 0) return;
-    std::uint64_t worst = 0;  // the index of the largest input
-    if (inputs_.is_range) {
-      worst = inputs_.stride > 0 ? n - 1 : 0;
-    } else {
-      for (std::uint64_t i = 1; i < n; ++i) {
-        if (inputs_.list[i] > inputs_.list[worst]) worst = i;
-      }
-    }
-    if (inputs_[worst] > int64_max - steps_) {
-      throw UsageError("input " + std::to_string(inputs_[worst]) + " + " + std::to_string(steps_) +
-                       " overflows a 64-bit integer (input #" + std::to_string(worst + 1) + ")");
+    if (inputs_.size() == 0) return;
+    if (extreme_input() > int64_max - steps_) {
+      throw UsageError("input " + std::to_string(extreme_input()) + " + " + std::to_string(steps_) +
+                       " overflows a 64-bit integer (input #" + std::to_string(largest_at() + 1) +
+                       ")");
     }
   }
 
   Inputs inputs_;
   std::int64_t steps_;
   bool quiet_;
+  int threads_;
 };
 
 void add_options(po::options_description& d) {
@@ -191,19 +267,18 @@ void add_options(po::options_description& d) {
                                        "print no per-input lines, only a summary with a checksum");
 }
 
-std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*context*/) {
+std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context) {
   const int sources =
       static_cast<int>(vm.count("inputs") + vm.count("range") + vm.count("input-file"));
   if (sources > 1) throw UsageError("give only one of --inputs, --range and --input-file");
-  Inputs inputs = vm.count("range") != 0U ? parse_range(vm["range"].as<std::string>())
-                  : vm.count("input-file") != 0U
-                      ? Inputs{read_integers(vm["input-file"].as<std::string>())}
-                  : vm.count("inputs") != 0U ? parse_list(vm["inputs"].as<std::string>())
-                                             : parse_list("1,10");
+  Inputs inputs = vm.count("range") != 0U        ? parse_range(vm["range"].as<std::string>())
+                  : vm.count("input-file") != 0U ? scan_file(vm["input-file"].as<std::string>())
+                  : vm.count("inputs") != 0U     ? parse_list(vm["inputs"].as<std::string>())
+                                                 : parse_list("1,10");
   const std::uint64_t steps = parse_count(vm["steps"].as<std::string>(), "--steps");
   if (steps < 1 || steps > 1'000'000) throw UsageError("--steps must be between 1 and 1000000");
   return std::make_unique<Numbers>(std::move(inputs), static_cast<std::int64_t>(steps),
-                                   vm.count("quiet") != 0U);
+                                   vm.count("quiet") != 0U, context.threads_per_rank);
 }
 
 }  // namespace

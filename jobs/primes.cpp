@@ -86,7 +86,8 @@ void append_number(std::string& out, std::uint64_t v) {
 
 class Primes final : public Job {
  public:
-  Primes(std::uint64_t limit, bool list) : limit_(limit), list_(list) {}
+  Primes(std::uint64_t limit, bool list, int threads)
+      : limit_(limit), list_(list), threads_(threads) {}
 
   [[nodiscard]] WorkPlan plan() const override {
     WorkPlan p;
@@ -97,6 +98,17 @@ class Primes final : public Job {
     p.thread_state = true;
     p.scratch_state = true;  // buffers and next multiples: a cache, no results
     p.item_unit = "numbers";
+    // The base primes (4 bytes each, fewer than 1.26 r / ln r below r = sqrt(N)) and the sieve
+    // of r / 2 bytes that finds them; per thread a segment buffer, the next multiple of every
+    // base prime (8 bytes each) and, with --list, a segment's primes as text (at most one per
+    // odd number, 11 bytes each below 10^10). Rank 0's Lucy_Hedgehog count: 2 (r + 1) words.
+    const std::uint64_t r = isqrt(limit_);
+    const double log_r = std::log(static_cast<double>(std::max<std::uint64_t>(r, 3)));
+    const auto base = static_cast<std::uint64_t>(1.26 * static_cast<double>(r) / log_r) + 16;
+    const std::uint64_t thread_bytes =
+        segment_numbers / 2 + 8 * base + (list_ ? segment_numbers / 2 * 11 : 0);
+    p.memory_per_rank = 4 * base + r / 2 + static_cast<std::uint64_t>(threads_) * thread_bytes;
+    p.memory_on_root = known_prime_count(limit_) ? 0 : 16 * (r + 1);
     return p;
   }
 
@@ -169,6 +181,7 @@ class Primes final : public Job {
 
   std::uint64_t limit_;
   bool list_;
+  int threads_;
   std::vector<std::uint32_t> base_;  // odd primes <= sqrt(limit_)
 };
 
@@ -178,14 +191,14 @@ void add_options(po::options_description& d) {
       "list", "also print the primes, one per line in order (N <= 10^9)");
 }
 
-std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*context*/) {
+std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context) {
   const std::uint64_t limit = parse_count(vm["limit"].as<std::string>(), "--limit");
   if (limit > max_limit) throw UsageError("--limit must be at most 10^14 (100000000000000)");
   const bool list = vm.count("list") != 0U;
   if (list && limit > max_list_limit) {
     throw UsageError("--list prints the primes only up to --limit 10^9 (1000000000)");
   }
-  return std::make_unique<Primes>(limit, list);
+  return std::make_unique<Primes>(limit, list, context.threads_per_rank);
 }
 
 }  // namespace

@@ -120,7 +120,8 @@ std::uint64_t serial_word_count(const ByteReader& reader) {
   for (std::size_t f = 0; f < reader.files(); ++f) {
     std::FILE* file = std::fopen(reader.path(f).c_str(), "rb");
     if (file == nullptr) {
-      throw RuntimeError("cannot reopen '" + reader.path(f) + "': " + std::strerror(errno));
+      throw RuntimeError("cannot reopen " + quote_for_message(reader.path(f)) + ": " +
+                         std::strerror(errno));
     }
     unsigned after_space = 1;  // a word starts at a non-space byte after a space or file start
     std::size_t n = 0;
@@ -133,7 +134,7 @@ std::uint64_t serial_word_count(const ByteReader& reader) {
     }
     const bool failed = std::ferror(file) != 0;
     std::fclose(file);
-    if (failed) throw RuntimeError("error reading '" + reader.path(f) + "'");
+    if (failed) throw RuntimeError("error reading " + quote_for_message(reader.path(f)));
   }
   return words;
 }
@@ -141,8 +142,12 @@ std::uint64_t serial_word_count(const ByteReader& reader) {
 class WordCount final : public Job {
  public:
   WordCount(std::vector<std::string> paths, std::uint64_t top, std::uint64_t block_bytes,
-            std::uint64_t chunk_bytes)
-      : reader_(std::move(paths)), top_(top), block_bytes_(block_bytes), chunk_bytes_(chunk_bytes) {
+            std::uint64_t chunk_bytes, int threads)
+      : reader_(std::move(paths)),
+        top_(top),
+        block_bytes_(block_bytes),
+        chunk_bytes_(chunk_bytes),
+        threads_(threads) {
     offsets_.push_back(0);
     for (std::size_t f = 0; f < reader_.files(); ++f) {
       offsets_.push_back(offsets_.back() + reader_.size(f));
@@ -156,6 +161,9 @@ class WordCount final : public Job {
     p.count_partials = 1;  // words that start in the block
     p.thread_state = true;
     p.item_unit = "bytes";
+    // Per thread: its read buffer and the piece of a word that crosses it (up to 4 chunks kept).
+    // The word maps grow with the distinct words, which no option tells.
+    p.memory_per_rank = static_cast<std::uint64_t>(threads_) * 5 * chunk_bytes_;
     return p;
   }
 
@@ -339,6 +347,7 @@ class WordCount final : public Job {
   std::uint64_t top_;
   std::uint64_t block_bytes_;
   std::uint64_t chunk_bytes_;
+  int threads_;
 };
 
 void add_options(po::options_description& d) {
@@ -355,17 +364,17 @@ void add_options(po::options_description& d) {
       "largest single read, per thread (tuning and tests; results do not depend on it)");
 }
 
-std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*context*/) {
+std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context) {
   if (vm.count("input-file") == 0U) throw UsageError("give at least one --input-file PATH");
   const std::uint64_t top = parse_count(vm["top"].as<std::string>(), "--top");
-  const std::uint64_t block = parse_count(vm["block-bytes"].as<std::string>(), "--block-bytes");
-  const std::uint64_t chunk = parse_count(vm["chunk-bytes"].as<std::string>(), "--chunk-bytes");
+  const std::uint64_t block = parse_size(vm["block-bytes"].as<std::string>(), "--block-bytes");
+  const std::uint64_t chunk = parse_size(vm["chunk-bytes"].as<std::string>(), "--chunk-bytes");
   if (block < 1) throw UsageError("--block-bytes must be at least 1");
   if (chunk < 1 || chunk > max_chunk_bytes) {
     throw UsageError("--chunk-bytes must be between 1 and " + std::to_string(max_chunk_bytes));
   }
   return std::make_unique<WordCount>(vm["input-file"].as<std::vector<std::string>>(), top, block,
-                                     chunk);
+                                     chunk, context.threads_per_rank);
 }
 
 }  // namespace

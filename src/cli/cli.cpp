@@ -3,6 +3,8 @@
 #include <mpi.h>
 
 #include <boost/mpi/collectives.hpp>
+#include <csignal>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -13,6 +15,7 @@
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/engine/signals.hpp"
 #include "hpar/platform/layout.hpp"
 #include "hpar/report/report.hpp"
 
@@ -71,7 +74,7 @@ std::string version_text() {
 }
 
 int list_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
-  if (!args.empty()) throw UsageError("'hpar list' takes no arguments");
+  (void)parse_options(args, po::options_description());  // refuses stray words and options
   if (world.rank() == 0) {
     for (const auto& job : job_registry()) {
       std::cout << std::left << std::setw(12) << job.name << job.summary << "\n";
@@ -81,11 +84,14 @@ int list_command(const boost::mpi::communicator& world, std::span<const std::str
 }
 
 int help_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
-  if (args.size() > 1) throw UsageError("'hpar help' takes at most one job name");
+  const auto words =
+      parse_options(args, po::options_description(), {.words = true, .most_words = 1}).words;
   std::string text = general_help();
-  if (args.size() == 1) {
-    const JobInfo* job = find_job(args[0]);
-    if (job == nullptr) throw UsageError("unknown job '" + args[0] + "' (see 'hpar list')");
+  if (words.size() == 1) {
+    const JobInfo* job = find_job(words[0]);
+    if (job == nullptr) {
+      throw UsageError("unknown job " + quote_for_message(words[0]) + " (see 'hpar list')");
+    }
     text = job_help(*job, po::options_description());
   }
   if (world.rank() == 0) std::cout << text;
@@ -140,7 +146,8 @@ ParsedRun parse_job_command(std::span<const std::string> args,
   }
   ParsedRun parsed;
   parsed.job = find_job(args[0]);
-  if (parsed.job == nullptr) throw UsageError("unknown job '" + args[0] + "' (see 'hpar list')");
+  if (parsed.job == nullptr)
+    throw UsageError("unknown job " + quote_for_message(args[0]) + " (see 'hpar list')");
 
   check_option_names(*parsed.job, extra);
   po::options_description job_opts(std::string(parsed.job->name) + " options");
@@ -195,8 +202,57 @@ std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm,
   return warnings;
 }
 
+namespace {
+
+/// Prints the error a command ended with (rank 0, one line, made safe) and a hint for usage.
+void print_error(const boost::mpi::communicator& world, const Error& e,
+                 std::span<const std::string> rest) {
+  if (world.rank() != 0) return;
+  std::cout.flush();
+  std::cerr << "hpar: error: " << one_line_message(e.what()) << "\n";
+  if (e.code() == ExitCode::usage) {
+    const char* hint = usage_hint(rest);
+    if (hint != nullptr) {
+      std::cerr << "hpar: " << hint << "\n";
+    } else {
+      std::cerr << "hpar: try 'hpar help " << rest[1] << "' for the job's options\n";
+    }
+  }
+}
+
+/// The last resort for a failure outside the agreed steps (std::bad_alloc in a collective,
+/// say): the other ranks may be waiting in a collective that this rank will never join, so the
+/// job is ended with MPI_Abort and the failure's exit code (1), after one clear line from the
+/// rank that failed. Never an uncaught exception (std::terminate, SIGABRT, a backtrace).
+[[noreturn]] void end_every_rank(const boost::mpi::communicator& world,
+                                 const std::exception_ptr& failure) {
+  const auto [code, message] = describe(failure);
+  std::cout.flush();
+  std::cerr << "hpar: error: rank " << world.rank() << ": " << one_line_message(message)
+            << " (outside the steps the ranks agree on: ending every rank)" << std::endl;
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);
+}
+
+extern "C" void on_forwarded_stop(int /*signal*/) {
+  request_stop();
+}
+
+/// SIGUSR1 asks for a clean stop as SIGTERM does. Open MPI's mpirun passes SIGUSR1 on to the
+/// ranks and then exits with their exit code (4); a SIGTERM or SIGINT of mpirun itself always
+/// makes it exit 1 (it kills the job, see README).
+void install_forwarded_stop_handler() {
+  struct sigaction action = {};
+  action.sa_handler = on_forwarded_stop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGUSR1, &action, nullptr);
+}
+
+}  // namespace
+
 int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args,
              std::span<const JobInfo> jobs) {
+  install_forwarded_stop_handler();
   std::span<const std::string> rest(args);
   Registry registry;
   std::optional<RegistryScope> program_jobs;  // the jobs every command sees, for this call
@@ -205,12 +261,11 @@ int cli_main(const boost::mpi::communicator& world, const std::vector<std::strin
     registry = Registry(std::vector<JobInfo>(jobs.begin(), jobs.end()));
     for (const auto& job : registry.jobs()) check_option_names(job, po::options_description());
     program_jobs.emplace(registry);
-    if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
-      if (world.rank() == 0) std::cout << general_help();
-      return 0;
-    }
-    if (!rest.empty() && rest[0] == "--version") {
-      if (world.rank() == 0) std::cout << version_text();
+    if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h" || rest[0] == "--version")) {
+      on_every_rank(world,
+                    [&] { (void)parse_options(rest.subspan(1), po::options_description()); });
+      if (world.rank() == 0)
+        std::cout << (rest[0] == "--version" ? version_text() : general_help());
       return 0;
     }
     const Command* command = on_every_rank(world, [&] {
@@ -218,23 +273,14 @@ int cli_main(const boost::mpi::communicator& world, const std::vector<std::strin
       for (const auto& c : commands) {
         if (c.name == rest[0]) return &c;
       }
-      throw UsageError("unknown command '" + rest[0] + "'");
+      throw UsageError("unknown command " + quote_for_message(rest[0]));
     });
     return command->main(world, rest.subspan(1));
   } catch (const Error& e) {
-    if (world.rank() == 0) {
-      std::cout.flush();
-      std::cerr << "hpar: error: " << e.what() << "\n";
-      if (e.code() == ExitCode::usage) {
-        const char* hint = usage_hint(rest);
-        if (hint != nullptr) {
-          std::cerr << "hpar: " << hint << "\n";
-        } else {
-          std::cerr << "hpar: try 'hpar help " << rest[1] << "' for the job's options\n";
-        }
-      }
-    }
+    print_error(world, e, rest);
     return static_cast<int>(e.code());
+  } catch (...) {
+    end_every_rank(world, std::current_exception());
   }
 }
 

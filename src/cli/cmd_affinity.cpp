@@ -94,7 +94,8 @@ int affinity_command(const boost::mpi::communicator& world, std::span<const std:
   }
 
   // Sample this rank's threads and its host's topology, then gather both to rank 0.
-  const RankAffinity mine = sample_affinity(world.rank(), host_name(), req.threads);
+  const RankAffinity mine =
+      on_every_rank(world, [&] { return sample_affinity(world.rank(), host_name(), req.threads); });
   const HostTopology topology = on_every_rank(world, [] { return host_topology(); });
   std::vector<RankAffinity> ranks;
   std::map<std::string, HostTopology> hosts;
@@ -110,7 +111,7 @@ int affinity_command(const boost::mpi::communicator& world, std::span<const std:
     write_if_asked(req.vm, "json",
                    [&] { return affinity_json(ranks, hosts, verdicts).dump(2) + "\n"; });
   });
-  return 0;
+  return stopped_after(world, 0, "--json was not written unless it had begun");
 }
 
 }  // namespace hpar

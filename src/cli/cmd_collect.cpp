@@ -17,6 +17,7 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
 #include "study_output.hpp"
@@ -83,14 +84,16 @@ std::vector<std::string> report_files(const std::vector<std::string>& paths) {
           found.push_back(entry.path().string());
         }
       }
-      if (error) throw UsageError("cannot read directory '" + path + "': " + error.message());
-      if (found.empty()) throw UsageError("no *.json reports in '" + path + "'");
+      if (error)
+        throw UsageError("cannot read directory " + quote_for_message(path) + ": " +
+                         error.message());
+      if (found.empty()) throw UsageError("no *.json reports in " + quote_for_message(path));
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(path, error)) {
       files.push_back(path);
     } else {
-      throw UsageError("no such file or directory: '" + path + "'");
+      require_readable_file(path, "report");  // says why: missing, not a regular file ...
     }
   }
   return files;
@@ -102,8 +105,9 @@ std::optional<RunReport> read_report(const std::string& path) {
   nlohmann::json doc = read_json_file(path);
   const std::string schema = doc.is_object() ? doc.value("schema", std::string()) : "";
   if (schema != report_schema) {
-    throw UsageError(path + " is not an " + std::string(report_schema) + " report (schema '" +
-                     schema + "'); hpar collect reads the reports of 'hpar run --report-json'" +
+    throw UsageError(quote_for_message(path) + " is not an " + std::string(report_schema) +
+                     " report (schema " + quote_for_message(schema) +
+                     "); hpar collect reads the reports of 'hpar run --report-json'" +
                      (schema == study_schema ? " ('hpar plot' reads studies)" : ""));
   }
   try {
@@ -144,8 +148,8 @@ void check_together(const std::vector<RunReport>& runs, ScalingMode mode) {
   const auto& first = runs.front();
   for (const auto& r : runs) {
     if (r.job != first.job) {
-      throw UsageError("the reports are of different jobs: '" + first.job + "' (" + first.source +
-                       ") and '" + r.job + "' (" + r.source + ")");
+      throw UsageError("the reports are of different jobs: " + quote_for_message(first.job) + " (" +
+                       first.source + ") and " + quote_for_message(r.job) + " (" + r.source + ")");
     }
     const auto cores = static_cast<std::uint64_t>(r.ranks) * static_cast<std::uint64_t>(r.threads);
     const auto first_cores =
@@ -201,6 +205,7 @@ int collect(const std::vector<std::string>& paths, const po::variables_map& vm) 
   words.identical = "identical in every report";
   words.differ = "DIFFER between reports";
   show_study(study, analysis, words, vm);
+  if (stop_requested()) return static_cast<int>(ExitCode::interrupted);
   const StudyVerdict verdict = study_verdict(study);
   if (verdict.code != 0) std::cerr << "hpar: error: " << verdict.problem << "\n";
   return verdict.code;
@@ -221,7 +226,8 @@ int collect_command(const boost::mpi::communicator& world, std::span<const std::
     if (world.rank() == 0) std::cout << collect_help();
     return 0;
   }
-  return on_root(world, [&] { return collect(parsed.words, parsed.vm); });
+  const int code = on_root(world, [&] { return collect(parsed.words, parsed.vm); });
+  return stopped_after(world, code, "the study's files not begun by then were not written");
 }
 
 }  // namespace hpar

@@ -10,6 +10,7 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
 #include "hpar/engine/engine.hpp"
 #include "hpar/study/plot.hpp"
 #include "hpar/study/scaling.hpp"
@@ -55,11 +56,27 @@ int plot_command(const boost::mpi::communicator& world, std::span<const std::str
     for (const auto& path : parsed.words) studies.push_back(read_study(path));
     const Study study = merge_studies(studies);
     const auto out = parsed.vm["output"].as<std::string>();
-    plot_study(study, out);
-    std::cout << "wrote " << out << " (" << study.points.size() << " points of a "
-              << to_string(study.mode) << " scaling study of " << study.job << ")\n";
+    AtomicFile file(out);  // a path that cannot be written is refused before gnuplot runs
+    std::string png;
+    try {
+      png = plot_png(study);
+    } catch (const RuntimeError&) {
+      if (!stop_requested()) throw;  // else gnuplot got the same Ctrl-C: a stop, not a failure
+    }
+    if (stop_requested()) {
+      throw Error(ExitCode::interrupted,
+                  "stopped by a signal: " + quote_for_message(out) + " not written");
+    }
+    file.write(png);
+    file.commit();
+    // With -o - the image is standard output: the note goes to stderr, not into the PNG.
+    (out == "-" ? std::cerr : std::cout)
+        << "wrote " << one_line_message(out, 200) << " (" << study.points.size() << " points of a "
+        << to_string(study.mode) << " scaling study of " << study.job << ")\n";
   });
-  return 0;
+  return stopped_after(
+      world, 0,
+      quote_for_message(parsed.vm["output"].as<std::string>()) + " was written before it came");
 }
 
 }  // namespace hpar

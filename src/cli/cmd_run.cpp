@@ -12,6 +12,7 @@
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/format.hpp"
+#include "hpar/core/files.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
@@ -104,39 +105,68 @@ void print_resume_hint(const RunRecord& record, const RunContext& context) {
             << "\n";
 }
 
-/// Exit code of a finished run: incomplete > verification failure > success.
-ExitCode outcome(const RunRecord& record) {
-  if (!record.complete) return ExitCode::interrupted;
+/// Exit code of a finished run: incomplete (or stopped while its outputs were written) >
+/// verification failure > success.
+ExitCode outcome(const RunRecord& record, bool stopped) {
+  if (!record.complete || stopped) return ExitCode::interrupted;
   if (record.result.verification.status == Verification::Status::fail) {
     return ExitCode::verification;
   }
   return ExitCode::ok;
 }
 
-/// Rank 0: result lines and ordered output (stdout or --output), then the report.
-void emit(const RunRecord& record, const ParsedRun& parsed, const RunContext& context,
-          const nlohmann::json& trace) {
+/// Rank 0: the result lines (the ordered output went to stdout or --output as blocks
+/// finished) and the trace. After a stop signal (`stopped`: on any rank before this phase; or
+/// on rank 0 now, even while the trace is written) the trace is not written. Returns the
+/// seconds it took.
+double emit_results(const RunRecord& record, const ParsedRun& parsed, const nlohmann::json& trace,
+                    bool stopped) {
   const double t_output = MPI_Wtime();
   if (record.complete) {
     for (const auto& line : record.result.lines) std::cout << line << "\n";
     if (record.plan.ordered_output && !record.plan.ordered_to_finish &&
         parsed.vm.count("output") != 0U) {
       std::cout << "result: wrote " << record.ordered_stats.bytes << " bytes to "
-                << parsed.vm["output"].as<std::string>()
+                << one_line_message(parsed.vm["output"].as<std::string>(), 200)
                 << (record.ordered_stats.parallel ? " (every rank, MPI-IO)" : "") << "\n";
     }
   }
   std::cout.flush();
-  const double output_seconds = MPI_Wtime() - t_output;
+  if (parsed.vm.count("trace") != 0U) {
+    bool written = false;
+    try {
+      written = !stopped && write_if_asked(parsed.vm, "trace", [&] { return trace.dump() + "\n"; });
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::interrupted) throw;  // else: the report follows, incomplete
+    }
+    if (!written) {
+      std::cerr << "hpar: note: stopped by a signal: --trace "
+                << quote_for_message(parsed.vm["trace"].as<std::string>()) << " not written\n";
+    }
+  }
+  return MPI_Wtime() - t_output;
+}
 
+/// Rank 0: the report on the terminal and in --report-json, marked incomplete ("complete":
+/// false, "stopped_during": "output") when a stop signal came during the output phase
+/// (`stopped`, on any rank) or comes now. Returns the exit code.
+int emit_report(const RunRecord& record, const ParsedRun& parsed, const RunContext& context,
+                double output_seconds, bool stopped) {
   auto report = make_report(record, context);
   report["phases"]["output"] = {
       {"min", output_seconds}, {"avg", output_seconds}, {"max", output_seconds}};
   report["phases"]["total"]["max"] = record.total.max + output_seconds;
+  stopped = stopped || stop_requested();
+  if (stopped && record.complete) {
+    report["complete"] = false;
+    report["stopped_during"] = "output";
+  }
   if (parsed.vm.count("no-report") == 0U) print_report(std::cout, report);
   std::cout.flush();
-  write_if_asked(parsed.vm, "report-json", [&] { return report.dump(2) + "\n"; });
-  write_if_asked(parsed.vm, "trace", [&] { return trace.dump() + "\n"; });
+  if (parsed.vm.count("report-json") != 0U) {  // the report is written even after a stop
+    write_output(parsed.vm["report-json"].as<std::string>(), report.dump(2) + "\n");
+  }
+  return static_cast<int>(outcome(record, stopped || stop_requested()));
 }
 
 }  // namespace
@@ -178,11 +208,16 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   nlohmann::json trace_doc;
   if (tracing) trace_doc = gather_trace(world, trace, host_name());
 
-  // Output and report on rank 0; every rank ends with rank 0's verdict.
-  const int code = on_root(world, [&] {
-    emit(record, parsed, context, trace_doc);
-    return static_cast<int>(outcome(record));
-  });
+  // Output, then the report, on rank 0; every rank ends with rank 0's verdict, or with 4 when
+  // a stop signal reached any rank before the output phase or during it (the report, written
+  // last, then says it is incomplete).
+  double output_seconds = 0.0;
+  const bool stopped_before = stop_requested_anywhere(world);
+  on_root(world, [&] { output_seconds = emit_results(record, parsed, trace_doc, stopped_before); });
+  const bool stopped = stop_requested_anywhere(world);
+  int code =
+      on_root(world, [&] { return emit_report(record, parsed, context, output_seconds, stopped); });
+  if (stop_requested_anywhere(world)) code = static_cast<int>(ExitCode::interrupted);
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::verification)) {
     std::cerr << "hpar: error: verification failed: " << record.result.verification.detail << "\n";
   }

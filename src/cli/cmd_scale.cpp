@@ -105,7 +105,8 @@ SweepArgs take_sweep_options(std::span<const std::string> args) {
     } else if (i + 1 < args.size()) {
       into->push_back(args[++i]);
     } else {
-      throw UsageError("the required argument for option '" + name + "' is missing");
+      throw UsageError("the required argument for option " + quote_for_message(name) +
+                       " is missing");
     }
   }
   return out;
@@ -458,6 +459,11 @@ SweepResult sweep_points(const boost::mpi::communicator& world, const ScaleReque
     result.interrupted = run_point(world, *req.parsed.job, plan.setups[done], req.repeat,
                                    point_context, tracing ? &trace : nullptr, trace, points[done]);
     if (result.interrupted) break;
+    if (stop_requested_anywhere(world)) {  // a signal to a rank outside the point, say
+      result.interrupted = true;
+      ++done;  // this point finished
+      break;
+    }
     cost_done += cost(points[done]);
     if (world.rank() == 0) {
       print_progress(done, result.planned, points[done], MPI_Wtime() - sweep_start,
@@ -530,7 +536,7 @@ int report_study(const ScaleRequest& req, ScalePlan& plan, const SweepResult& sw
   study.extra = document_fields(req, plan, context, work, launch_ranks);
   show_study(study, analysis, table_words(req, study, work), req.parsed.vm);
   write_if_asked(req.parsed.vm, "trace", [&] { return sweep.trace_doc.dump() + "\n"; });
-  if (sweep.interrupted) return stopped;
+  if (sweep.interrupted || stop_requested()) return stopped;
   const StudyVerdict verdict = study_verdict(study);
   if (verdict.code != 0) std::cerr << "hpar: error: " << verdict.problem << "\n";
   return verdict.code;
@@ -554,11 +560,14 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   ScalePlan plan = plan_study(world, req);
   const RunContext context = run_context("scale", args);
   const SweepResult sweep = sweep_points(world, req, plan, context);
-  const int code =
-      on_root(world, [&] { return report_study(req, plan, sweep, context, world.size()); });
+  int code = on_root(world, [&] { return report_study(req, plan, sweep, context, world.size()); });
+  if (stop_requested_anywhere(world)) code = static_cast<int>(ExitCode::interrupted);
   if (world.rank() == 0 && sweep.interrupted) {
     std::cerr << "hpar: error: stopped early by a signal; the study is incomplete ("
               << plan.study.points.size() << " of " << sweep.planned << " points done)\n";
+  } else if (world.rank() == 0 && code == static_cast<int>(ExitCode::interrupted)) {
+    std::cerr << "hpar: error: stopped by a signal after the last point: the study's files not "
+                 "begun by then were not written\n";
   }
   return code;
 }

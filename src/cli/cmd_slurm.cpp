@@ -99,8 +99,8 @@ std::uint64_t parse_time_limit(const std::string& text) {
   static const std::regex format(R"((?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?)");
   std::smatch m;
   if (text.size() > 16 || !std::regex_match(text, m, format)) {
-    throw UsageError("bad --time '" + text +
-                     "': expected MIN, MIN:SEC, H:MIN:SEC, D-H, D-H:MIN or D-H:MIN:SEC");
+    throw UsageError("bad --time " + quote_for_message(text) +
+                     ": expected MIN, MIN:SEC, H:MIN:SEC, D-H, D-H:MIN or D-H:MIN:SEC");
   }
   auto field = [&](int i) { return m[i].matched ? std::stoull(m[i].str()) : 0ULL; };
   const bool days = m[1].matched;
@@ -123,7 +123,8 @@ std::uint64_t parse_time_limit(const std::string& text) {
   const bool bounded_fields = s < 60 && (fields == 1 && !days ? true : min < 60);
   const std::uint64_t total = h * 3600 + min * 60 + s;
   if (!bounded_fields || total == 0) {
-    throw UsageError("bad --time '" + text + "': minutes and seconds go up to 59, total above 0");
+    throw UsageError("bad --time " + quote_for_message(text) +
+                     ": minutes and seconds go up to 59, total above 0");
   }
   return total;
 }
@@ -161,19 +162,20 @@ SlurmRequest parse_request(std::span<const std::string> args) {
   if (vm.count("partition") != 0U) {
     request.partition = vm["partition"].as<std::string>();
     if (!std::regex_match(request.partition, name_chars)) {
-      throw UsageError("bad --partition '" + request.partition +
-                       "': letters, digits and _ . , + - only");
+      throw UsageError("bad --partition " + quote_for_message(request.partition) +
+                       ": letters, digits and _ . , + - only");
     }
   }
   request.job_name =
       vm.count("job-name") != 0U ? vm["job-name"].as<std::string>() : "hpar-" + args[0];
   if (!std::regex_match(request.job_name, name_chars)) {
-    throw UsageError("bad --job-name '" + request.job_name +
-                     "': letters, digits and _ . , + - only");
+    throw UsageError("bad --job-name " + quote_for_message(request.job_name) +
+                     ": letters, digits and _ . , + - only");
   }
   request.launcher = vm["launcher"].as<std::string>();
   if (request.launcher != "srun" && request.launcher != "mpirun") {
-    throw UsageError("--launcher must be srun or mpirun, not '" + request.launcher + "'");
+    throw UsageError("--launcher must be srun or mpirun, not " +
+                     quote_for_message(request.launcher));
   }
   request.job_args.push_back(args[0]);
   request.job_args.insert(request.job_args.end(), parsed.passed_on.begin(), parsed.passed_on.end());
@@ -357,7 +359,7 @@ int slurm_command(const boost::mpi::communicator& world, std::span<const std::st
   if (args[0].starts_with("-"))
     throw UsageError("name the job first: hpar slurm JOB --nodes N ...");
   if (find_job(args[0]) == nullptr) {
-    throw UsageError("unknown job '" + args[0] + "' (see 'hpar list')");
+    throw UsageError("unknown job " + quote_for_message(args[0]) + " (see 'hpar list')");
   }
   if (std::find(args.begin(), args.end(), "--help") != args.end()) {
     if (world.rank() == 0)

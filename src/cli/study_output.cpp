@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "hpar/cli/options.hpp"
+#include "hpar/engine/signals.hpp"
 #include "hpar/study/plot.hpp"
 
 namespace po = boost::program_options;
@@ -24,7 +25,13 @@ void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const
   std::cout.flush();
   write_if_asked(vm, "csv", [&] { return study_csv(study, analysis); });
   write_if_asked(vm, "json", [&] { return study_json(study, analysis).dump(2) + "\n"; });
-  if (vm.count("plot") != 0U) plot_study(plot_view(study), vm["plot"].as<std::string>());
+  if (vm.count("plot") != 0U && !stop_requested()) {
+    plot_study(plot_view(study), vm["plot"].as<std::string>());
+  }
+  if (stop_requested()) {
+    std::cerr << "hpar: note: stopped by a signal while the study's files were written: those "
+                 "not begun by then were not written\n";
+  }
 }
 
 }  // namespace hpar

@@ -12,7 +12,8 @@ namespace hpar {
 void add_study_file_options(boost::program_options::options_description& options);
 
 /// Rank 0: prints the study's table on stdout, then writes the files that `vm` asks for (CSV,
-/// JSON, a plot drawn by gnuplot), each atomically. Throws what writing or drawing throws.
+/// JSON, a plot drawn by gnuplot), each atomically; after a stop signal the files not yet
+/// begun are left out (with a note). Throws what writing or drawing throws.
 void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const TableWords& words,
                 const boost::program_options::variables_map& vm);
 

@@ -75,15 +75,18 @@ ByteReader::ByteReader(std::vector<std::string> paths)
   for (const auto& path : paths_) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      throw UsageError("cannot read input file '" + path + "': " + std::strerror(errno));
+      throw UsageError("cannot read input file " + quote_for_message(path) + ": " +
+                       std::strerror(errno));
     }
     h.descriptors.push_back(fd);
     struct stat info = {};
     if (::fstat(fd, &info) != 0) {
-      throw UsageError("cannot read input file '" + path + "': " + std::strerror(errno));
+      throw UsageError("cannot read input file " + quote_for_message(path) + ": " +
+                       std::strerror(errno));
     }
     if (!S_ISREG(info.st_mode)) {
-      throw UsageError("cannot read input file '" + path + "': not a regular file");
+      throw UsageError("cannot read input file " + quote_for_message(path) +
+                       ": not a regular file");
     }
     sizes_.push_back(static_cast<std::uint64_t>(info.st_size));
     if (h.mpi_io) {
@@ -91,8 +94,8 @@ ByteReader::ByteReader(std::vector<std::string> paths)
       const int rc =
           MPI_File_open(MPI_COMM_SELF, path.c_str(), MPI_MODE_RDONLY, MPI_INFO_NULL, &handle);
       if (rc != MPI_SUCCESS) {
-        throw UsageError("cannot read input file '" + path +
-                         "' with MPI-IO: " + mpi_error_text(rc));
+        throw UsageError("cannot read input file " + quote_for_message(path) +
+                         " with MPI-IO: " + mpi_error_text(rc));
       }
       h.handles.push_back(handle);
       ::close(h.descriptors.back());
@@ -111,8 +114,8 @@ void ByteReader::read_at(std::size_t file, std::uint64_t offset, std::span<char>
   const std::uint64_t size = sizes_.at(file);
   if (offset > size || buffer.size() > size - offset) {
     throw RuntimeError("read of " + std::to_string(buffer.size()) + " bytes at offset " +
-                       std::to_string(offset) + " is past the end of '" + paths_[file] + "' (" +
-                       std::to_string(size) + " bytes)");
+                       std::to_string(offset) + " is past the end of " +
+                       quote_for_message(paths_[file]) + " (" + std::to_string(size) + " bytes)");
   }
   std::uint64_t done = 0;
   while (done < buffer.size()) {
@@ -138,13 +141,14 @@ void ByteReader::read_at(std::size_t file, std::uint64_t offset, std::span<char>
                                 static_cast<off_t>(offset + done));
       if (n < 0) {
         if (errno == EINTR) continue;
-        throw RuntimeError("cannot read '" + paths_[file] + "': " + std::strerror(errno));
+        throw RuntimeError("cannot read " + quote_for_message(paths_[file]) + ": " +
+                           std::strerror(errno));
       }
       got = static_cast<std::uint64_t>(n);
     }
     if (got == 0) {
-      throw RuntimeError("'" + paths_[file] +
-                         "' ended early (shrank while being read?) at offset " +
+      throw RuntimeError(quote_for_message(paths_[file]) +
+                         " ended early (shrank while being read?) at offset " +
                          std::to_string(offset + done));
     }
     done += got;

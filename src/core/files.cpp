@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
+#include <random>
 
 #include "hpar/core/errors.hpp"
 
@@ -37,10 +39,32 @@ mode_t new_file_mode() {
   return static_cast<mode_t>(0666 & ~mask);
 }
 
+/// The directory of `target` ("." for a bare file name).
+fs::path directory_of(const std::string& target) {
+  const fs::path p(target);
+  return p.has_parent_path() ? p.parent_path() : fs::path(".");
+}
+
+/// A hidden name beside `target` that is free now: DIR/.NAME.hpar-XXXXXX.
+std::string hidden_name(const std::string& target, std::mt19937_64& random) {
+  static constexpr char letters[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string suffix(6, 'x');
+  for (char& c : suffix) c = letters[random() % (sizeof letters - 1)];
+  return (directory_of(target) / ("." + fs::path(target).filename().string() + ".hpar-" + suffix))
+      .string();
+}
+
+std::string message(const std::string& path, const std::string& reason) {
+  return "cannot write " + quote_for_message(path) + ": " + reason;
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   if (path_ == "-") {
+    std::cout.flush();
+    std::fflush(stdout);
     direct_ = true;
     fd_ = STDOUT_FILENO;
     staging_ = target_ = "/dev/stdout";
@@ -50,28 +74,61 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   target_ = follow_links(path_);
   struct stat st = {};
   if (::stat(target_.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) throw UsageError("cannot write '" + path_ + "': it is a directory");
+    if (S_ISDIR(st.st_mode)) throw UsageError(message(path_, "it is a directory"));
     if (!S_ISREG(st.st_mode)) {  // a device, FIFO or socket: write into it, never replace it
       direct_ = true;
       staging_ = target_;
       fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd_ < 0) throw UsageError("cannot write '" + path_ + "': " + why());
+      if (fd_ < 0) throw UsageError(message(path_, why()));
       return;
     }
     mode_ = static_cast<int>(st.st_mode & 07777);
     uid_ = static_cast<int>(st.st_uid);
     gid_ = static_cast<int>(st.st_gid);
   }
-  const fs::path target(target_);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string pattern = (dir / ("." + target.filename().string() + ".hpar-XXXXXX")).string();
+  open_staging();
+}
+
+/// The temporary file: unnamed (O_TMPFILE) where the file system and /proc allow giving it a
+/// name later, else a hidden name from mkostemp.
+void AtomicFile::open_staging() {
+  const std::string dir = directory_of(target_).string();
+  if (::access("/proc/self/fd", X_OK) == 0) {
+    fd_ = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd_ >= 0) return;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      throw UsageError(message(path_, why()));
+    }
+  }
+  std::string pattern =
+      (fs::path(dir) / ("." + fs::path(target_).filename().string() + ".hpar-XXXXXX")).string();
   fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
-  if (fd_ < 0) throw UsageError("cannot write '" + path_ + "': " + why());
+  if (fd_ < 0) throw UsageError(message(path_, why()));
   staging_ = pattern;
+}
+
+/// Links the unnamed temporary file to a free hidden name beside the target.
+void AtomicFile::name_staging() {
+  const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+  std::mt19937_64 random(std::random_device{}());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = hidden_name(target_, random);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      staging_ = std::move(name);
+      return;
+    }
+    if (errno != EEXIST) break;
+  }
+  throw RuntimeError(message(path_, why()));
 }
 
 AtomicFile::~AtomicFile() {
   if (!done_) abandon();
+}
+
+const std::string& AtomicFile::staging_path() {
+  if (!direct_ && staging_.empty() && !done_) name_staging();
+  return staging_;
 }
 
 void AtomicFile::write(std::string_view bytes) {
@@ -79,9 +136,8 @@ void AtomicFile::write(std::string_view bytes) {
   std::size_t left = bytes.size();
   while (left > 0) {
     const ssize_t n = ::write(fd_, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw RuntimeError("cannot write '" + path_ + "': " + why());
+    if (n < 0) {  // EINTR too: hpar's handlers interrupt system calls only to stop the run
+      throw RuntimeError(message(path_, why()));
     }
     data += n;
     left -= static_cast<std::size_t>(n);
@@ -90,11 +146,9 @@ void AtomicFile::write(std::string_view bytes) {
 
 void AtomicFile::commit() {
   if (done_) return;
-  done_ = true;
   if (direct_) {
-    if (fd_ != STDOUT_FILENO && ::close(fd_) != 0) {
-      throw RuntimeError("cannot write '" + path_ + "': " + why());
-    }
+    done_ = true;
+    if (fd_ != STDOUT_FILENO && ::close(fd_) != 0) throw RuntimeError(message(path_, why()));
     return;
   }
   const auto mode = static_cast<mode_t>(mode_ >= 0 ? mode_ : static_cast<int>(new_file_mode()));
@@ -102,16 +156,18 @@ void AtomicFile::commit() {
     [[maybe_unused]] const int ignored =
         ::fchown(fd_, static_cast<uid_t>(uid_), static_cast<gid_t>(gid_));
   }
-  if (::fchmod(fd_, mode) != 0 || ::close(fd_) != 0) {
-    const std::string reason = why();
-    ::unlink(staging_.c_str());
-    throw RuntimeError("cannot write '" + path_ + "': " + reason);
+  try {
+    if (::fchmod(fd_, mode) != 0) throw RuntimeError(message(path_, why()));
+    if (staging_.empty()) name_staging();  // a name for the moment of the rename
+    if (std::rename(staging_.c_str(), target_.c_str()) != 0) {
+      throw RuntimeError(message(path_, why()));
+    }
+  } catch (...) {
+    abandon();
+    throw;
   }
-  if (std::rename(staging_.c_str(), target_.c_str()) != 0) {
-    const std::string reason = why();
-    ::unlink(staging_.c_str());
-    throw RuntimeError("cannot write '" + path_ + "': " + reason);
-  }
+  done_ = true;
+  if (::close(fd_) != 0) throw RuntimeError(message(path_, why()));
 }
 
 void AtomicFile::abandon() noexcept {
@@ -122,13 +178,41 @@ void AtomicFile::abandon() noexcept {
     return;
   }
   ::close(fd_);
-  ::unlink(staging_.c_str());
+  if (!staging_.empty()) ::unlink(staging_.c_str());
 }
 
 void write_file_atomically(const std::string& path, std::string_view bytes) {
   AtomicFile file(path);
   file.write(bytes);
   file.commit();
+}
+
+void require_readable_file(const std::string& path, std::string_view what) {
+  const auto refuse = [&](const std::string& reason) {
+    throw UsageError("cannot read " + std::string(what) + " " + quote_for_message(path) + ": " +
+                     reason);
+  };
+  if (path.empty()) refuse("an empty file name");
+  struct stat st = {};
+  if (::stat(path.c_str(), &st) != 0) refuse(why());
+  if (S_ISDIR(st.st_mode)) refuse("it is a directory");
+  if (!S_ISREG(st.st_mode)) refuse("not a regular file");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) refuse(why());
+  ::close(fd);
+}
+
+std::string output_identity(const std::string& path) {
+  if (path == "-") return {};
+  struct stat st = {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISCHR(st.st_mode)) return {};
+    return "inode " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  }
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(path, ec);
+  const fs::path resolved = fs::weakly_canonical(ec ? fs::path(path) : absolute, ec);
+  return "path " + (ec ? absolute.lexically_normal().string() : resolved.string());
 }
 
 }  // namespace hpar

@@ -23,8 +23,8 @@ Distribution parse_distribution(std::string_view text) {
   if (text == "block") return Distribution::block;
   if (text == "cyclic") return Distribution::cyclic;
   if (text == "dynamic") return Distribution::dynamic;
-  throw UsageError("bad --distribution '" + std::string(text) +
-                   "': expected block, cyclic or dynamic");
+  throw UsageError("bad --distribution " + quote_for_message(text) +
+                   ": expected block, cyclic or dynamic");
 }
 
 std::string to_string(Distribution d) {

@@ -11,6 +11,7 @@
 #include "dealer.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/engine/gather.hpp"
+#include "hpar/platform/memory.hpp"
 #include "ordered_output.hpp"
 #include "walker.hpp"
 
@@ -80,6 +81,9 @@ class JobRun {
       failure = std::current_exception();
     }
     agree(comm_, failure);
+    // Reliability (issue 15): the run's memory need against what each rank may use, before
+    // anything is allocated; refused with the same UsageError on every rank.
+    check_memory(comm_, record_.plan, options_.ordered.buffer_bytes);
     if (!options_.checkpoint.dir.empty()) open_checkpoint();
     dealer_ = make_dealer(comm_, record_.plan, options_.distribution, options_.threads);
     if (record_.plan.ordered_output) {

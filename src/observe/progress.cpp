@@ -5,25 +5,51 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include "hpar/core/errors.hpp"
 
 namespace hpar {
+namespace {
+
+/// Whether this process's parent has a terminal as its stderr (/proc/PPID/fd/2 leads to a
+/// terminal device). False when it cannot tell (another user's process, no /proc).
+bool parent_stderr_is_terminal() {
+  const std::string link = "/proc/" + std::to_string(getppid()) + "/fd/2";
+  struct stat st {};
+  if (::stat(link.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) return false;
+  char target[256] = {};
+  const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+  if (n <= 0) return false;
+  const std::string_view name(target, static_cast<std::size_t>(n));
+  return name.starts_with("/dev/pts/") || name.starts_with("/dev/tty") || name == "/dev/console";
+}
+
+}  // namespace
 
 ProgressMode parse_progress_mode(std::string_view text) {
   if (text == "auto") return ProgressMode::automatic;
   if (text == "on") return ProgressMode::on;
   if (text == "off") return ProgressMode::off;
-  throw UsageError("bad --progress '" + std::string(text) + "': expected auto, on or off");
+  throw UsageError("bad --progress " + quote_for_message(text) + ": expected auto, on or off");
 }
 
 bool stderr_reaches_terminal() {
   if (isatty(STDERR_FILENO) != 0) return true;
+  // Under Open MPI's mpirun a local rank's stderr is a pipe to mpirun, its parent (its stdout
+  // is a pty whatever mpirun's own output is, so it tells nothing). The lines reach a person
+  // when mpirun's own stderr is a terminal.
   struct stat st {};
-  return isatty(STDOUT_FILENO) != 0 && fstat(STDERR_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr || fstat(STDERR_FILENO, &st) != 0 ||
+      !S_ISFIFO(st.st_mode)) {
+    return false;
+  }
+  return parent_stderr_is_terminal();
 }
 
 ProgressMeter::ProgressMeter(std::ostream& out, bool terminal, double delay_s, double interval_s)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <iomanip>
 #include <set>
 #include <sstream>
@@ -132,6 +133,7 @@ RankAffinity sample_affinity(int rank, const std::string& host, int threads) {
   r.cpus = rank_cpus();
   std::vector<ThreadPlacement> sampled(static_cast<std::size_t>(threads));
   int team = 0;
+  std::vector<std::exception_ptr> failures(static_cast<std::size_t>(threads));
 #pragma omp parallel num_threads(threads)
   {
     // Keep every thread busy for a moment so the OS has placed them all, then sample together.
@@ -140,9 +142,16 @@ RankAffinity sample_affinity(int rank, const std::string& host, int threads) {
     }
 #pragma omp barrier
     const int t = omp_get_thread_num();
-    sampled[static_cast<std::size_t>(t)] = {t, sched_getcpu(), affinity_cpus()};
+    try {  // no exception leaves an OpenMP region
+      sampled[static_cast<std::size_t>(t)] = {t, sched_getcpu(), affinity_cpus()};
+    } catch (...) {
+      failures[static_cast<std::size_t>(t)] = std::current_exception();
+    }
 #pragma omp single
     team = omp_get_num_threads();
+  }
+  for (const auto& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
   }
   sampled.resize(static_cast<std::size_t>(team));
   r.threads = std::move(sampled);

@@ -25,15 +25,15 @@ Schedule Schedule::parse(std::string_view text) {
   } else if (kind == "guided") {
     s.kind = Kind::guided;
   } else {
-    throw UsageError("bad --schedule '" + std::string(text) +
-                     "': expected static, dynamic or guided, optionally followed by ,CHUNK");
+    throw UsageError("bad --schedule " + quote_for_message(text) +
+                     ": expected static, dynamic or guided, optionally followed by ,CHUNK");
   }
   if (comma != std::string_view::npos) {
     const std::string_view chunk = text.substr(comma + 1);
     const auto [ptr, ec] = std::from_chars(chunk.data(), chunk.data() + chunk.size(), s.chunk);
     if (ec != std::errc() || ptr != chunk.data() + chunk.size() || s.chunk < 1) {
-      throw UsageError("bad --schedule '" + std::string(text) +
-                       "': the chunk must be a whole number >= 1");
+      throw UsageError("bad --schedule " + quote_for_message(text) +
+                       ": the chunk must be a whole number >= 1");
     }
   }
   return s;

@@ -19,6 +19,7 @@
 #include <tuple>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
 
 extern char** environ;
 
@@ -36,55 +37,65 @@ std::string quoted(const std::string& text) {
   return out + "'";
 }
 
-/// A temporary file that is removed when it goes out of scope (unless released).
-class TempFile {
+/// A temporary file without a name (created in $TMPDIR and unlinked at once): nothing of it
+/// can outlive the process, however it ends. Closed when it goes out of scope.
+class AnonymousFile {
  public:
-  explicit TempFile(const std::string& pattern) : path_(pattern) {
-    fd_ = mkstemp(path_.data());
-    if (fd_ < 0) path_.clear();
+  AnonymousFile() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "hpar-gnuplot-XXXXXX").string();
+    fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
+    if (fd_ < 0) {
+      throw RuntimeError("cannot create a temporary file for gnuplot in " +
+                         quote_for_message(std::filesystem::path(pattern).parent_path().string()) +
+                         ": " + std::strerror(errno));
+    }
+    ::unlink(pattern.c_str());
   }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!path_.empty()) ::unlink(path_.c_str());
+  AnonymousFile(const AnonymousFile&) = delete;
+  AnonymousFile& operator=(const AnonymousFile&) = delete;
+  ~AnonymousFile() { ::close(fd_); }
+  [[nodiscard]] int descriptor() const { return fd_; }
+
+  /// Replaces the contents with `text` and rewinds.
+  void fill(const std::string& text) {
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n =
+          ::pwrite(fd_, text.data() + done, text.size() - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw RuntimeError(std::string("cannot write gnuplot's script: ") + why());
+      done += static_cast<std::size_t>(n);
+    }
   }
-  [[nodiscard]] bool ok() const { return !path_.empty(); }
-  [[nodiscard]] const std::string& path() const { return path_; }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+  /// Everything in the file.
+  [[nodiscard]] std::string contents() const {
+    std::string out;
+    char buffer[65536];
+    for (off_t at = 0;;) {
+      const ssize_t n = ::pread(fd_, buffer, sizeof buffer, at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw RuntimeError(std::string("cannot read gnuplot's output: ") + why());
+      if (n == 0) return out;
+      out.append(buffer, static_cast<std::size_t>(n));
+      at += n;
+    }
   }
-  /// Forgets the file: it is no longer removed.
-  void release() { path_.clear(); }
 
  private:
-  std::string path_;
+  static const char* why() { return std::strerror(errno); }
   int fd_ = -1;
 };
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream o;
-  o << in.rdbuf();
-  return o.str();
-}
-
-/// Runs `gnuplot script` and waits; returns its exit status and what it wrote on stderr.
-std::pair<int, std::string> run_gnuplot(const std::string& script_path) {
-  std::string err_pattern =
-      (std::filesystem::temp_directory_path() / "hpar-gnuplot-XXXXXX").string();
-  TempFile err(err_pattern);
-  if (!err.ok()) throw RuntimeError("cannot create a temporary file for gnuplot's messages");
-  err.close();
+/// Runs `gnuplot` with the script on its standard input, its standard output (the PNG) and
+/// error (messages) in files, and waits. Returns its exit status (128 + N for signal N).
+int run_gnuplot(const AnonymousFile& script, const AnonymousFile& png,
+                const AnonymousFile& messages) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, err.path().c_str(), O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, script.descriptor(), STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, png.descriptor(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, messages.descriptor(), STDERR_FILENO);
   std::string program = "gnuplot";
-  std::string script = script_path;
-  char* argv[] = {program.data(), script.data(), nullptr};
+  char* argv[] = {program.data(), nullptr};
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -96,8 +107,18 @@ std::pair<int, std::string> run_gnuplot(const std::string& script_path) {
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw RuntimeError(std::string("waitpid: ") + std::strerror(errno));
   }
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return {code, read_all(err.path())};
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// The first line of gnuplot's messages that says something (not blank, not a caret line).
+std::string first_message(const std::string& messages) {
+  for (std::size_t p = 0, q; p < messages.size(); p = q + 1) {
+    q = messages.find('\n', p);
+    if (q == std::string::npos) q = messages.size();
+    std::string line = messages.substr(p, q - p);
+    if (line.find_first_not_of(" \t^") != std::string::npos) return line;
+  }
+  return messages;
 }
 
 std::string series_title(int threads, const std::string& schedule, bool several_schedules) {
@@ -143,7 +164,7 @@ void write_terminal(std::ostream& o, const Study& study, const std::string& png_
        "} else {\n"
        "  set terminal png size 1000,450\n"
        "}\n";
-  o << "set output " << quoted(png_path) << "\n";
+  if (!png_path.empty()) o << "set output " << quoted(png_path) << "\n";  // else stdout
 }
 
 /// One inline data block per series ($s0, $s1, ...).
@@ -242,7 +263,7 @@ void write_efficiency_plot(std::ostream& o, const ScalingAnalysis& analysis,
   o << "set yrange [0:" << top_efficiency * 1.1 << "]\n";
   o << "plot 100 with lines dashtype 2 linecolor rgb 'gray40' title 'ideal'";
   write_series(o, shape, "1:3:7:8");
-  o << "\nunset multiplot\nset output\n";
+  o << "\nunset multiplot\n";
 }
 
 }  // namespace
@@ -260,45 +281,29 @@ std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
   return o.str();
 }
 
-void plot_study(const Study& study, const std::string& path) {
-  namespace fs = std::filesystem;
+std::string plot_png(const Study& study) {
   const ScalingAnalysis analysis = analyze_scaling(study.mode, study.points);
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  TempFile png((dir / ("." + target.filename().string() + ".hpar-XXXXXX")).string());
-  if (!png.ok()) throw UsageError("cannot write '" + path + "': " + std::strerror(errno));
-  png.close();
-  TempFile script((fs::temp_directory_path() / "hpar-plot-XXXXXX").string());
-  if (!script.ok()) throw RuntimeError("cannot create a temporary file for the gnuplot script");
-  script.close();
-  {
-    std::ofstream out(script.path());
-    out << gnuplot_script(study, analysis, png.path());
-    if (!out) throw RuntimeError("cannot write the gnuplot script " + script.path());
-  }
-  const auto [code, messages] = run_gnuplot(script.path());
+  AnonymousFile script;
+  AnonymousFile png;
+  AnonymousFile messages;
+  script.fill(gnuplot_script(study, analysis, ""));
+  const int code = run_gnuplot(script, png, messages);
+  const std::string text = messages.contents();
   if (code != 0) {
-    std::string line = messages.substr(0, messages.find('\n'));
-    for (std::size_t p = 0, q; p < messages.size(); p = q + 1) {  // the first non-blank line
-      q = messages.find('\n', p);
-      if (q == std::string::npos) q = messages.size();
-      const std::string l = messages.substr(p, q - p);
-      if (l.find_first_not_of(" \t^") != std::string::npos) {
-        line = l;
-        break;
-      }
-    }
-    throw RuntimeError("gnuplot failed (exit " + std::to_string(code) + "): " + line);
+    throw RuntimeError("gnuplot failed (exit " + std::to_string(code) +
+                       "): " + one_line_message(first_message(text), 300));
   }
-  const std::string head = read_all(png.path()).substr(0, 8);
-  if (head != std::string("\x89PNG\r\n\x1a\n", 8)) {
-    throw RuntimeError("gnuplot did not write a PNG file (" + messages + ")");
+  std::string bytes = png.contents();
+  if (bytes.substr(0, 8) != std::string("\x89PNG\r\n\x1a\n", 8)) {
+    throw RuntimeError("gnuplot did not write a PNG image (" + one_line_message(text, 300) + ")");
   }
-  if (::chmod(png.path().c_str(), 0644) != 0 ||
-      std::rename(png.path().c_str(), path.c_str()) != 0) {
-    throw RuntimeError("cannot write '" + path + "': " + std::strerror(errno));
-  }
-  png.release();
+  return bytes;
+}
+
+void plot_study(const Study& study, const std::string& path) {
+  AtomicFile file(path);  // refuses a path that cannot be written before gnuplot runs
+  file.write(plot_png(study));
+  file.commit();
 }
 
 }  // namespace hpar

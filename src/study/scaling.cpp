@@ -42,7 +42,7 @@ nlohmann::json optional_json(const std::optional<double>& v) {
 ScalingMode parse_scaling_mode(std::string_view text) {
   if (text == "strong") return ScalingMode::strong;
   if (text == "weak") return ScalingMode::weak;
-  throw UsageError("bad --mode '" + std::string(text) + "': expected strong or weak");
+  throw UsageError("bad --mode " + quote_for_message(text) + ": expected strong or weak");
 }
 
 std::string to_string(ScalingMode mode) {
@@ -230,8 +230,9 @@ Study merge_studies(const std::vector<Study>& studies) {
   for (std::size_t i = 1; i < studies.size(); ++i) {
     const auto& s = studies[i];
     if (s.job != merged.job || s.mode != merged.mode) {
-      throw UsageError("cannot merge a " + to_string(s.mode) + " study of '" + s.job + "' with a " +
-                       to_string(merged.mode) + " study of '" + merged.job + "'");
+      throw UsageError("cannot merge a " + to_string(s.mode) + " study of " +
+                       quote_for_message(s.job) + " with a " + to_string(merged.mode) +
+                       " study of " + quote_for_message(merged.job));
     }
     for (const auto& p : s.points) {
       if (!seen.emplace(p.ranks, p.threads, p.schedule).second) {

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"
 
 namespace hpar {
@@ -285,12 +286,14 @@ StudyVerdict study_verdict(const StudyRecord& study) {
 }
 
 nlohmann::json read_json_file(const std::string& path, const std::string& what) {
+  require_readable_file(path,
+                        what.empty() ? "file" : what.substr(0, what.find_last_not_of(' ') + 1));
   std::ifstream file(path);
-  if (!file) throw UsageError("cannot read " + what + "'" + path + "'");
+  if (!file) throw UsageError("cannot read " + what + quote_for_message(path));
   try {
     return nlohmann::json::parse(file);
   } catch (const nlohmann::json::exception& e) {
-    throw UsageError(path + " is not JSON: " + e.what());
+    throw UsageError(quote_for_message(path) + " is not JSON: " + e.what());
   }
 }
 

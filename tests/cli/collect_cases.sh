@@ -62,10 +62,10 @@ case_other_schema_refused() {
   report 1 1 a pi --samples 1e6
   echo '{"schema": "something/2"}' >reports/other.json
   hpar_np 2 collect reports
-  expect_usage_error "reports/other.json is not an hpar-report/1 report (schema 'something/2')"
+  expect_usage_error "'reports/other.json' is not an hpar-report/1 report (schema 'something/2')"
   echo 'not json' >reports/other.json
   hpar_np 1 collect reports
-  expect_usage_error "reports/other.json is not JSON"
+  expect_usage_error "'reports/other.json' is not JSON"
 }
 
 case_study_file_refused() {
@@ -124,7 +124,7 @@ case_bad_usage() {
   hpar_np 1 collect
   expect_usage_error "name the reports"
   hpar_np 1 collect nowhere
-  expect_usage_error "no such file or directory: 'nowhere'"
+  expect_usage_error "cannot read report 'nowhere': No such file or directory"
   mkdir empty
   hpar_np 1 collect empty
   expect_usage_error "no *.json reports in 'empty'"

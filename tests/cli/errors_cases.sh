@@ -15,7 +15,7 @@ case_unknown_command() {
 
 case_unknown_option() {
   hpar_np 3 run numbers --bogus 1
-  expect_usage_error "unrecognised option '--bogus'"
+  expect_usage_error "unknown option '--bogus'"
   expect_err "hpar help numbers"
 }
 
@@ -54,7 +54,7 @@ case_bad_inputs() {
 
 case_missing_file() {
   hpar_np 3 run numbers --input-file does-not-exist.txt
-  expect_usage_error "cannot read input file 'does-not-exist.txt'"
+  expect_usage_error "cannot read --input-file 'does-not-exist.txt': No such file or directory"
 }
 
 case_malformed_file_names_line() {
@@ -65,7 +65,7 @@ case_malformed_file_names_line() {
 
 case_missing_config() {
   hpar_np 2 run numbers --config nope.ini
-  expect_usage_error "cannot read config file 'nope.ini'"
+  expect_usage_error "cannot read --config 'nope.ini': No such file or directory"
 }
 
 case_bad_config_option() {
@@ -80,7 +80,7 @@ case_failure_on_one_rank_is_named() {
   capture "$MPIEXEC" -q --oversubscribe -n 1 "$HPAR" run numbers --input-file good.txt : \
     -n 1 "$HPAR" run numbers --input-file missing.txt
   expect_usage_error "rank 1"
-  expect_err "cannot read input file 'missing.txt'"
+  expect_err "cannot read --input-file 'missing.txt'"
 }
 
 case_killed_rank_ends_job() {

@@ -30,3 +30,20 @@ case_bad_progress_mode() {
   hpar_np 2 run numbers --progress sometimes
   expect_usage_error "bad --progress 'sometimes'"
 }
+
+# Under mpirun a rank's stdout is a pty whatever mpirun's own output is, and its stderr a pipe:
+# only mpirun's own stderr tells whether a person sees the lines. A run of more than 3 s (cut
+# by SIGUSR1 after 4.5 s, which mpirun passes on) prints progress when that is a terminal, and
+# none into a file.
+case_progress_auto_follows_mpiruns_own_stderr() {
+  command -v script >/dev/null || fail "script(1) is needed (bsdutils)"
+  local run="timeout -s USR1 4.5 $MPIEXEC -q -n 2 --oversubscribe --bind-to none \
+-x OMP_NUM_THREADS=1 $HPAR run pi --samples 1e13 --no-report"
+  script -qec "$run" /dev/null >tty.txt 2>&1
+  grep -q "hpar: progress" tty.txt || fail "no progress on a terminal: $(cat tty.txt)"
+  script -qec "$run 2>err.txt" /dev/null >tty.txt 2>&1
+  grep -q "stopped early by a signal" err.txt || fail "the run was not cut: $(cat err.txt)"
+  grep -q "progress" err.txt && fail "progress written into a file: $(cat err.txt)"
+  grep -q "progress" tty.txt && fail "progress on the terminal though stderr is a file"
+  return 0
+}

@@ -86,9 +86,9 @@ case_job_options_checked_like_run() {
   expect_usage_error "bad value 'x' for --range"
   no_stdout
   hpar_np 1 slurm numbers "${layout[@]}" --bogus 3
-  expect_usage_error "unrecognised option '--bogus'"
+  expect_usage_error "unknown option '--bogus'"
   hpar_np 1 slurm numbers "${layout[@]}" stray
-  expect_usage_error "too many positional options"
+  expect_usage_error "unexpected word 'stray'"
   hpar_np 1 slurm numbers "${layout[@]}" --inputs 1 --range 1:3
   expect_usage_error "give only one of --inputs, --range and --input-file"
   hpar_np 1 slurm numbers "${layout[@]}" --schedule sideways

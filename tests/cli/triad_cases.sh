@@ -58,7 +58,7 @@ case_bad_size() {
 
 case_size_beyond_memory() {
   hpar_np 2 run triad --size 1e15
-  expect_usage_error "MB per rank, more than this host's"
+  expect_usage_error "not enough memory: the 2 ranks on"
 }
 
 

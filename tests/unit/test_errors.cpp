@@ -33,3 +33,39 @@ TEST(Errors, DescribeOtherExceptionsAsRuntimeFailures) {
   EXPECT_EQ(describe(std::make_exception_ptr(42)),
             (std::pair<int, std::string>{1, "unknown exception"}));
 }
+
+TEST(Errors, QuoteForMessageEscapesControlCharacters) {
+  EXPECT_EQ(quote_for_message("abc"), "'abc'");
+  EXPECT_EQ(quote_for_message("a\nb\tc\r"), "'a\\nb\\tc\\r'");
+  EXPECT_EQ(quote_for_message("\x1b[2Jx"), "'\\e[2Jx'");  // would clear the terminal
+  EXPECT_EQ(quote_for_message(std::string("a\0b", 3)), "'a\\x00b'");
+  EXPECT_EQ(quote_for_message("\x7f"), "'\\x7f'");
+  EXPECT_EQ(quote_for_message("\x9b"
+                              "2J"),
+            "'\\x9b2J'");  // a raw C1 byte: not UTF-8
+  EXPECT_EQ(quote_for_message("\xc2\x9b"
+                              "2J"),
+            "'\\u009b2J'");  // C1 CSI encoded in UTF-8
+  EXPECT_EQ(quote_for_message("caf\xc3\xa9 \xe2\x82\xac"), "'caf\xc3\xa9 \xe2\x82\xac'");
+  EXPECT_EQ(quote_for_message("\xc0\xaf"), "'\\xc0\\xaf'");  // an overlong form is not UTF-8
+  EXPECT_EQ(quote_for_message("\xed\xa0\x80"), "'\\xed\\xa0\\x80'");  // a surrogate neither
+  EXPECT_EQ(quote_for_message("\xe2\x82"), "'\\xe2\\x82'");           // cut short
+}
+
+TEST(Errors, QuoteForMessageShortensLongValues) {
+  const std::string long_value(100000, 'x');
+  const std::string quoted = quote_for_message(long_value);
+  EXPECT_LT(quoted.size(), 120U);
+  EXPECT_EQ(quoted, "'" + std::string(80, 'x') + "...' (100000 bytes)");
+  EXPECT_EQ(quote_for_message(std::string(80, 'y')), "'" + std::string(80, 'y') + "'");
+  // Escapes count towards the length: a long run of control bytes is cut as well.
+  EXPECT_LT(quote_for_message(std::string(5000, '\x01')).size(), 120U);
+}
+
+TEST(Errors, OneLineMessageIsSafeToPrint) {
+  EXPECT_EQ(one_line_message("bad value '\x1b]0;title\x07'"), "bad value '\\e]0;title\\x07'");
+  const std::string message = one_line_message(std::string(10000, 'z') + "\n", 100);
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+  EXPECT_LT(message.size(), 140U);
+  EXPECT_NE(message.find("(10001 bytes in all)"), std::string::npos);
+}

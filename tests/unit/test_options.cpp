@@ -118,3 +118,83 @@ TEST(Options, WriteIfAsked) {
   EXPECT_EQ(line, "x");
   std::filesystem::remove(path);
 }
+
+TEST(Options, AtMostSoManyWords) {
+  EXPECT_EQ(parse({"job"}, {.words = true, .most_words = 1}).words,
+            std::vector<std::string>{"job"});
+  try {
+    (void)parse({"job", "more"}, {.words = true, .most_words = 1});
+    FAIL() << "a second word was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("unexpected word 'more'"), std::string::npos);
+  }
+}
+
+TEST(Options, UnknownOptionsAreQuotedSafely) {
+  try {
+    (void)parse({"--bo\x1b[2Jgus"});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "unknown option '--bo\\e[2Jgus'");
+  }
+}
+
+TEST(Options, ConfigMustBeARegularFile) {
+  try {
+    (void)parse({"--config", std::filesystem::temp_directory_path().string()},
+                {.config_file = true});
+    FAIL() << "a directory was read as a config file";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("it is a directory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Options, TwoOutputsNamingOneFileAreRefused) {
+  namespace fs = std::filesystem;
+  po::options_description d;
+  d.add_options()("output", po::value<std::string>())("report-json", po::value<std::string>())(
+      "trace", po::value<std::string>());
+  const auto outputs = [&](std::vector<std::string> args) { return parse_options(args, d); };
+  const fs::path dir = fs::temp_directory_path() / ("hpar-outputs-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "real.txt") << "x";
+  fs::create_symlink("real.txt", dir / "link.txt");
+  const std::string real = (dir / "real.txt").string();
+  EXPECT_THROW((void)outputs({"--output", real, "--report-json", real}), UsageError);
+  EXPECT_THROW((void)outputs({"--output", real, "--trace", (dir / "link.txt").string()}),
+               UsageError);
+  EXPECT_THROW(
+      (void)outputs({"--output", (dir / "new").string(), "--trace", (dir / "./new").string()}),
+      UsageError);
+  EXPECT_NO_THROW((void)outputs({"--output", "-", "--report-json", "-", "--trace", real}));
+  EXPECT_NO_THROW((void)outputs({"--output", "/dev/null", "--report-json", "/dev/null"}));
+  EXPECT_NO_THROW((void)outputs({"--output", real, "--report-json", (dir / "b").string()}));
+  fs::remove_all(dir);
+}
+
+TEST(Options, ConfigLinesThatLookLikeBoostPlaceholdersAreRefused) {
+  // Boost's own message for such a line loops forever: found by the config fuzz target.
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("hpar-options-placeholder-" + std::to_string(getpid()) + ".ini");
+  std::ofstream(path) << "%invalid_line%\x04\n";
+  try {
+    (void)parse({"--config", path.string()}, {.config_file = true});
+    FAIL() << "a bad config line was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(),
+                 "bad line '%invalid_line%\\x04' in the --config file: expected NAME = VALUE");
+  }
+  std::filesystem::remove(path);
+  try {
+    (void)parse({"--count", "1", "--count", "2"});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "option '--count' given more than once");
+  }
+  try {
+    (void)parse({"--flag=%value%"});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "option '--flag' takes no value");
+  }
+}

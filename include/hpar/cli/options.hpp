@@ -7,6 +7,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hpar {
@@ -16,6 +17,8 @@ struct OptionRules {
   /// The command takes positional words (paths, study files): they land in
   /// ParsedOptions::words, in order. When false a stray word is a usage error.
   bool words = false;
+  /// With `words`: how many at most (more is a usage error, as a stray word is).
+  std::size_t most_words = static_cast<std::size_t>(-1);
   /// After the command line, read the INI file named by --config (which the options must
   /// declare) with the same option names; what the command line gives wins.
   bool config_file = false;
@@ -34,10 +37,16 @@ struct ParsedOptions {
 
 /// Parses `args` (the words after the command's name) against `options` by `rules`, the same
 /// way on every rank. Throws UsageError: unknown option, missing or repeated value, a stray
-/// word, an unreadable config file.
+/// word, a --config that is not a readable regular file, two outputs naming one file
+/// (refuse_shared_outputs). What the user typed is quoted with quote_for_message.
 [[nodiscard]] ParsedOptions parse_options(
     std::span<const std::string> args, const boost::program_options::options_description& options,
     const OptionRules& rules = {});
+
+/// Throws UsageError when two options that name files hpar writes (--output, --report-json,
+/// --trace, --image, --json, --csv, --plot) lead to the same file (output_identity: links
+/// followed), "-" and character devices such as /dev/null aside. Checked before anything runs.
+void refuse_shared_outputs(const boost::program_options::variables_map& vm);
 
 /// The whole number option --NAME, which must lie in [low, high]. Throws UsageError ("--NAME
 /// must be between LOW and HIGH", or the parse error of a value that is not a count).
@@ -54,10 +63,16 @@ struct ParsedOptions {
 [[nodiscard]] std::vector<int> count_list(const std::vector<std::string>& texts,
                                           const std::string& option, int most);
 
+/// Writes `bytes` to `path` with write_file_atomically; a failure that a stop signal caused
+/// (an open or write interrupted: a FIFO nobody reads, a slow device) is Error exit 4, "stopped
+/// by a signal while PATH was written: not written". Throws what write_file_atomically throws.
+void write_output(const std::string& path, std::string_view bytes);
+
 /// Writes the file that option --NAME names (atomically), with the text `make` returns, when
-/// the option was given; otherwise does nothing (and does not call `make`). Throws what
-/// write_file_atomically throws.
-void write_if_asked(const boost::program_options::variables_map& vm, const std::string& name,
+/// the option was given and no stop signal has come (an output phase stops at the next file:
+/// what was not begun is not written). Returns whether it wrote; does not call `make` when it
+/// does not. Throws what write_file_atomically throws.
+bool write_if_asked(const boost::program_options::variables_map& vm, const std::string& name,
                     const std::function<std::string()>& make);
 
 }  // namespace hpar

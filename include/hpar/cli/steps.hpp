@@ -5,14 +5,20 @@
 /// on some rank, every rank throws the same hpar::Error (agree in engine.hpp), so every rank
 /// leaves the command with the same exit code.
 
+#include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
+#include <boost/mpi/operations.hpp>
 #include <exception>
+#include <iostream>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
+#include "hpar/core/errors.hpp"
 #include "hpar/engine/engine.hpp"
+#include "hpar/engine/signals.hpp"
 
 namespace hpar {
 
@@ -51,6 +57,26 @@ std::invoke_result_t<Step&> on_root(const boost::mpi::communicator& comm, Step&&
     boost::mpi::broadcast(comm, result, 0);
     return result;
   }
+}
+
+/// Whether a stop signal (SIGTERM, SIGINT, SIGUSR1) reached any rank of `comm` so far.
+/// Collective: the commands ask it where a stop must end every rank alike (before and after
+/// their output phase, between the points of a study).
+[[nodiscard]] inline bool stop_requested_anywhere(const boost::mpi::communicator& comm) {
+  int stopped = stop_requested() ? 1 : 0;
+  int any = 0;
+  boost::mpi::all_reduce(comm, stopped, any, boost::mpi::maximum<int>());
+  return any != 0;
+}
+
+/// The end of a command whose output phase is over: `code`, or 4 on every rank when a stop
+/// signal reached any rank by now (rank 0 then prints "stopped by a signal ...; `what`").
+/// Collective.
+[[nodiscard]] inline int stopped_after(const boost::mpi::communicator& comm, int code,
+                                       const std::string& what) {
+  if (!stop_requested_anywhere(comm)) return code;
+  if (comm.rank() == 0) std::cerr << "hpar: error: stopped by a signal; " << what << "\n";
+  return static_cast<int>(ExitCode::interrupted);
 }
 
 }  // namespace hpar

@@ -5,9 +5,11 @@
 /// whole job ends with. The engine agrees on errors across ranks before each
 /// collective, so every rank throws the same Error and exits with the same code.
 
+#include <cstddef>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace hpar {
@@ -49,6 +51,18 @@ class RuntimeError : public Error {
 /// exception its what() (1), anything else "unknown exception" (1). `failure` must not be null.
 /// The one place that turns exceptions into exit codes (the engine's agreement uses it).
 [[nodiscard]] std::pair<int, std::string> describe(const std::exception_ptr& failure);
+
+/// A value from the user (an option's value, a file name, a word of the command line) as an
+/// error message echoes it: in single quotes, control characters (C0, DEL, C1) and bytes that
+/// are not UTF-8 escaped (\n, \t, \e, \xNN), and cut after `most` bytes of the escaped text
+/// with "..." and the length of the whole value. Every error message that echoes user input
+/// uses it, so a message stays one line that cannot move the cursor or clear the terminal.
+[[nodiscard]] std::string quote_for_message(std::string_view text, std::size_t most = 80);
+
+/// A message made safe to print as one line: control characters and bytes that are not UTF-8
+/// escaped as quote_for_message does (without quotes), and cut after `most` bytes. The last
+/// safety net before a message reaches a terminal (cli_main prints every error through it).
+[[nodiscard]] std::string one_line_message(std::string_view text, std::size_t most = 2000);
 
 /// Throws RuntimeError naming `what` when an MPI call's return code `rc` is not MPI_SUCCESS
 /// (raw MPI return codes never go unchecked). Declared without MPI types: jobs never see MPI.

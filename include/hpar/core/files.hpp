@@ -1,12 +1,16 @@
 #pragma once
 /// Files that hpar writes (results, images, reports, traces, plots): never half-written, never
-/// replacing what they should write into.
+/// replacing what they should write into, never a temporary file left behind.
 ///
 /// A regular file (or a new one) is written to a temporary file in the same directory and
 /// renamed over the target at the end, keeping an existing file's mode (and owner where
-/// possible). A symbolic link is followed: its target is replaced, the link stays. A target
-/// that exists and is not a regular file (a device such as /dev/null, a FIFO, a socket,
-/// /dev/stdout) is written into directly. "-" means standard output.
+/// possible). The temporary file has no name while it is written (Linux O_TMPFILE) wherever the
+/// file system allows it, so nothing is left behind however the process ends (SIGKILL, the
+/// out-of-memory killer, an abort); it gets a hidden name (".NAME.hpar-XXXXXX") only for the
+/// moment of the rename, or when a writer asks for one (staging_path()). A symbolic link is
+/// followed: its target is replaced, the link stays. A target that exists and is not a regular
+/// file (a device such as /dev/null, a FIFO, a socket, /dev/stdout) is written into directly.
+/// "-" means standard output.
 
 #include <string>
 #include <string_view>
@@ -17,14 +21,16 @@ namespace hpar {
 class AtomicFile {
  public:
   /// Prepares to write `path`. Throws UsageError naming the path when it cannot be written
-  /// (missing or read-only directory, a directory given as the file).
+  /// (missing or read-only directory, a directory given as the file). For "-", flushes what
+  /// std::cout and stdout hold first, so the bytes follow what was printed before.
   explicit AtomicFile(std::string path);
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   /// Removes the temporary file unless committed.
   ~AtomicFile();
 
-  /// Appends `bytes`. Throws RuntimeError naming the path.
+  /// Appends `bytes`. Throws RuntimeError naming the path, also when a signal interrupts a
+  /// write that has not begun (a stop request: the caller decides what it means).
   void write(std::string_view bytes);
   /// Makes the file appear under its name (rename), or closes a direct target. Throws
   /// RuntimeError naming the path.
@@ -34,17 +40,24 @@ class AtomicFile {
 
   /// The path as given.
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
-  /// Where the bytes go until commit(): the temporary file (or the target when direct()).
-  [[nodiscard]] const std::string& staging_path() const noexcept { return staging_; }
+  /// A name of the file the bytes go to until commit(), for writers that open it themselves
+  /// (MPI-IO on other ranks): the temporary file, given a hidden name beside the target by
+  /// this call if it had none (the target itself when direct()). Throws RuntimeError when no
+  /// name can be given. Ask only when another process must open the file: an unnamed
+  /// temporary file cannot outlive the run.
+  [[nodiscard]] const std::string& staging_path();
   /// True when writes go straight into the target (a device, FIFO, socket, or "-").
   [[nodiscard]] bool direct() const noexcept { return direct_; }
   /// The open descriptor of the staging file (for writers that position their own writes).
   [[nodiscard]] int descriptor() const noexcept { return fd_; }
 
  private:
+  void open_staging();
+  void name_staging();
+
   std::string path_;
   std::string target_;   ///< the file renamed over: path_ with symbolic links followed
-  std::string staging_;  ///< temporary file (or target_ when direct_)
+  std::string staging_;  ///< temporary file's name (empty while unnamed), or target_ when direct_
   int fd_ = -1;
   bool direct_ = false;
   bool done_ = false;
@@ -55,5 +68,17 @@ class AtomicFile {
 
 /// Writes `bytes` to `path` as AtomicFile does, in one go.
 void write_file_atomically(const std::string& path, std::string_view bytes);
+
+/// Throws UsageError unless `path` names a regular file this process can open for reading:
+/// "cannot read WHAT 'PATH': it is a directory" (or not a regular file, or the system's
+/// reason), the path quoted with quote_for_message. `what` names the argument ("--config",
+/// "input file").
+void require_readable_file(const std::string& path, std::string_view what);
+
+/// What an output path leads to, to tell whether two outputs would write one file: the device
+/// and inode of an existing file (symbolic links followed), else the absolute path with the
+/// links of its directories followed. Empty for "-" and for an existing character device
+/// (/dev/null, a terminal): stream targets that several outputs may share.
+[[nodiscard]] std::string output_identity(const std::string& path);
 
 }  // namespace hpar

@@ -50,6 +50,12 @@ struct WorkPlan {
   /// The job needs one contiguous slice per rank (prepare's items are all its items), so it
   /// refuses `--distribution cyclic`.
   bool contiguous_slices = false;
+  /// Memory the job allocates for data whose size comes from its options or input, declared so
+  /// that the engine can refuse a run that does not fit before any of it is spent
+  /// (hpar/platform/memory.hpp). Bytes; an estimate that must not fall short.
+  std::uint64_t memory_per_rank = 0;  ///< on every rank, whatever its slice (threads included)
+  std::uint64_t memory_per_item = 0;  ///< on a rank, per item of its slice (allocated in prepare)
+  std::uint64_t memory_on_root = 0;   ///< on rank 0 besides: what finish() builds or holds
 
   /// Number of blocks, ceil(items / block_items).
   [[nodiscard]] std::uint64_t blocks() const noexcept {

@@ -20,9 +20,10 @@ enum class ProgressMode { automatic, on, off };
 /// Parses "auto", "on" or "off"; throws UsageError otherwise.
 [[nodiscard]] ProgressMode parse_progress_mode(std::string_view text);
 
-/// Whether progress lines on stderr would reach a person: stderr is a terminal, or stderr is a
-/// pipe while stdout is a terminal (what mpirun gives its ranks when it runs on a terminal:
-/// a pty for stdout, a pipe for stderr).
+/// Whether progress lines on stderr would reach a person: stderr is a terminal, or (under Open
+/// MPI's mpirun, which gives a local rank a pipe to itself as stderr and a pty as stdout
+/// whatever its own output is) stderr is a pipe and mpirun's own stderr is a terminal. Never
+/// for output redirected to a file or a pipe, a remote rank, or a launcher it cannot see into.
 [[nodiscard]] bool stderr_reaches_terminal();
 
 /// A counter of finished blocks and the lines that report it. As an observer of a run it counts

@@ -9,14 +9,19 @@
 
 namespace hpar {
 
-/// The gnuplot script that draws `study` into `png_path` (data inline). Pure: for tests.
+/// The gnuplot script that draws `study` into `png_path` (data inline), or onto gnuplot's
+/// standard output when `png_path` is empty. Pure: for tests.
 [[nodiscard]] std::string gnuplot_script(const Study& study, const ScalingAnalysis& analysis,
                                          const std::string& png_path);
 
-/// Draws `study` into the PNG file `path`, atomically: gnuplot writes a temporary file in the
-/// same directory, which is checked for the PNG signature and renamed. Throws RuntimeError when
-/// gnuplot is missing or fails (with its first error line), UsageError when `path` cannot be
-/// written.
+/// The PNG image of `study`, drawn by gnuplot (the script on its standard input, the image on
+/// its standard output, both in temporary files without a name: nothing is left behind however
+/// the run ends) and checked for the PNG signature. Throws RuntimeError when gnuplot is missing
+/// or fails (with its first error line).
+[[nodiscard]] std::string plot_png(const Study& study);
+
+/// Draws `study` into the PNG file `path` ("-": standard output) through AtomicFile. Throws
+/// UsageError when `path` cannot be written (before gnuplot runs), and what plot_png throws.
 void plot_study(const Study& study, const std::string& path);
 
 }  // namespace hpar

@@ -1,0 +1,183 @@
+# shellcheck shell=bash disable=SC2034 # OUT, ERR: read by the checks
+# Fault tests: signals and kills in a run's phases, to a rank and to mpirun. Each checks the exit
+# code, the report (terminal and JSON) and that no partial output and no temporary file is left.
+# The output phase is held open by a FIFO that nobody reads yet: rank 0 waits to write its
+# --trace (or a study's --json) into it, which is exactly "a signal while writing".
+# The engine's phases (setup, compute, gather, waits in collectives) get their cases here too;
+# case_sigkill_to_a_rank_while_computing is the first.
+
+# start_run ARGS...: `hpar ARGS` at 2 ranks in the background (stdout out.txt, stderr err.txt);
+# sets LAUNCHER (mpirun's pid).
+start_run() {
+  "$MPIEXEC" -q -n 2 --oversubscribe --bind-to none -x OMP_NUM_THREADS=1 "$HPAR" "$@" \
+    </dev/null >out.txt 2>err.txt &
+  LAUNCHER=$!
+}
+
+# rank_pid N: the pid of rank N of the run started by start_run.
+rank_pid() {
+  local p
+  for _ in $(seq 100); do
+    for p in $(pgrep -P "$LAUNCHER"); do
+      if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+        echo "$p"
+        return 0
+      fi
+    done
+    sleep 0.1
+  done
+  fail "no rank $1 under mpirun $LAUNCHER"
+}
+
+# wait_for TEXT FILE: until FILE contains TEXT (at most 60 s).
+wait_for() {
+  for _ in $(seq 600); do
+    grep -qF -- "$1" "$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "'$1' never appeared in $2: $(cat "$2")"
+}
+
+# finish_run: waits for the launcher (failing after 20 s) and sets RC, OUT, ERR.
+finish_run() {
+  local start=$SECONDS
+  wait "$LAUNCHER"
+  RC=$?
+  OUT=$(cat out.txt)
+  ERR=$(cat err.txt)
+  [ $((SECONDS - start)) -le 20 ] || fail "the run took $((SECONDS - start)) s to end"
+}
+
+# expect_incomplete_report FILE: the JSON report says the run stopped during its output.
+expect_incomplete_report() {
+  python3 - "$1" <<'PY' || fail "report $1 is not marked incomplete: $(cat "$1")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["complete"] is False and r["stopped_during"] == "output", r
+PY
+}
+
+expect_no_leftovers() {
+  [ -z "$(find . -name '*hpar-*')" ] || fail "temporary file left: $(find . -name '*hpar-*')"
+}
+
+case_sigterm_to_rank_0_while_it_writes_the_trace() {
+  mkfifo trace.fifo
+  start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
+  wait_for "result: pi" out.txt
+  sleep 0.3
+  kill -TERM "$(rank_pid 0)"
+  finish_run
+  expect_rc 4
+  expect_err "hpar: note: stopped by a signal: --trace 'trace.fifo' not written"
+  expect_err "hpar: error: stopped early by a signal; the report is incomplete"
+  expect_out "INCOMPLETE"
+  expect_incomplete_report report.json
+  expect_no_leftovers
+}
+
+case_sigterm_to_rank_1_while_rank_0_writes_the_trace() {
+  mkfifo trace.fifo
+  start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
+  wait_for "result: pi" out.txt
+  kill -TERM "$(rank_pid 1)"
+  sleep 0.5
+  cat trace.fifo >trace.txt  # rank 0 writes the trace it had begun; then the report knows
+  finish_run
+  expect_rc 4
+  grep -q traceEvents trace.txt || fail "the trace did not come through: $(head -c 200 trace.txt)"
+  expect_incomplete_report report.json
+  expect_err "hpar: error: stopped early by a signal"
+  expect_no_leftovers
+}
+
+case_sigterm_to_mpirun_while_rank_0_writes_the_trace() {
+  mkfifo trace.fifo
+  start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
+  wait_for "result: pi" out.txt
+  sleep 0.3
+  kill -TERM "$LAUNCHER"
+  finish_run
+  # Open MPI's mpirun ends with 1 of its own when it is signalled (README: Exit codes); the
+  # ranks stop cleanly with 4, and the report and the message say so.
+  expect_rc 1
+  expect_incomplete_report report.json
+  expect_err "hpar: error: stopped early by a signal; the report is incomplete"
+  [ ! -e trace.fifo ] || [ -p trace.fifo ] || fail "the FIFO was replaced"
+  expect_no_leftovers
+}
+
+case_sigusr1_to_mpirun_ends_with_4() {
+  mkfifo trace.fifo
+  start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
+  wait_for "result: pi" out.txt
+  sleep 0.3
+  kill -USR1 "$LAUNCHER"  # mpirun passes SIGUSR1 on to the ranks and keeps their exit code
+  finish_run
+  expect_rc 4
+  expect_incomplete_report report.json
+  expect_no_leftovers
+}
+
+case_sigusr1_to_mpirun_while_computing_ends_with_4() {
+  start_run run pi --samples 1e13 --report-json report.json --progress off
+  rank_pid 1 >/dev/null
+  sleep 1
+  kill -USR1 "$LAUNCHER"
+  finish_run
+  expect_rc 4
+  python3 -c 'import json,sys; assert json.load(open("report.json"))["complete"] is False' ||
+    fail "report not incomplete: $(cat report.json)"
+}
+
+case_sigkill_to_rank_0_while_it_writes_the_trace() {
+  mkfifo trace.fifo
+  start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
+  wait_for "result: pi" out.txt
+  sleep 0.3
+  kill -KILL "$(rank_pid 0)"
+  finish_run
+  [ "$RC" != 0 ] || fail "exit 0 after rank 0 was killed"
+  [ ! -e report.json ] || fail "a report after rank 0 was killed: $(cat report.json)"
+  expect_no_leftovers
+}
+
+case_sigkill_to_a_rank_while_computing() {
+  start_run run numbers --range 1:100000000 --output res.txt --progress off
+  rank_pid 1 >/dev/null
+  sleep 1
+  kill -KILL "$(rank_pid 1)"
+  finish_run
+  [ "$RC" != 0 ] || fail "exit 0 after a rank was killed"
+  [ ! -e res.txt ] || fail "result file left behind"
+  # Not checked yet: the engine's MPI-IO staging file (.res.txt.hpar-*, named so that every
+  # rank can open it) stays when rank 0 is killed while it waits for the dead rank.
+}
+
+case_sigterm_to_rank_0_while_scale_writes_its_study() {
+  mkfifo study.fifo
+  start_run scale pi --mode strong --samples 1e5 --repeat 1 --ranks 1,2 --threads 1 \
+    --csv study.csv --json study.fifo
+  wait_for "fastest" out.txt
+  sleep 0.3
+  kill -TERM "$(rank_pid 0)"
+  finish_run
+  expect_rc 4
+  expect_err "stopped by a signal while 'study.fifo' was written: not written"
+  [ -s study.csv ] || fail "the CSV written before the signal is missing"
+  expect_no_leftovers
+}
+
+case_sigterm_to_collect_while_it_writes() {
+  "$MPIEXEC" -q -n 1 "$HPAR" run pi --samples 1e5 --report-json r1.json </dev/null >/dev/null 2>&1
+  mkfifo study.fifo
+  "$HPAR" collect r1.json --json study.fifo </dev/null >out.txt 2>err.txt &
+  LAUNCHER=$!
+  wait_for "== hpar collect" out.txt
+  sleep 0.3
+  kill -TERM "$LAUNCHER"
+  finish_run
+  expect_rc 4
+  expect_err "hpar: error: stopped by a signal"
+  expect_no_leftovers
+}

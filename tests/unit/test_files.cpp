@@ -1,0 +1,180 @@
+// AtomicFile and the file checks: outputs that never clobber, never half-written, never a
+// temporary file left behind; file arguments that must be readable regular files.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
+
+using namespace hpar;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A fresh directory for one test, removed at the end.
+class Scratch {
+ public:
+  explicit Scratch(const std::string& name)
+      : dir_(fs::path(::testing::TempDir()) /
+             ("hpar_files_" + name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  ~Scratch() { fs::remove_all(dir_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  [[nodiscard]] std::string operator/(const std::string& name) const { return dir_ / name; }
+  /// The names in the directory, sorted.
+  [[nodiscard]] std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_)) out.push_back(e.path().filename());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  fs::path dir_;
+};
+
+std::string contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream o;
+  o << in.rdbuf();
+  return o.str();
+}
+
+}  // namespace
+
+TEST(AtomicFile, NothingWithANameWhileWritingNothingLeftWhenAbandoned) {
+  const Scratch dir("unnamed");
+  {
+    AtomicFile file(dir / "out.txt");
+    file.write("partial");
+    EXPECT_TRUE(dir.names().empty()) << "a temporary file has a name while it is written";
+  }  // destroyed without commit: abandoned
+  EXPECT_TRUE(dir.names().empty());
+  AtomicFile file(dir / "out.txt");
+  file.write("whole\n");
+  file.commit();
+  EXPECT_EQ(dir.names(), std::vector<std::string>{"out.txt"});
+  EXPECT_EQ(contents(dir / "out.txt"), "whole\n");
+}
+
+TEST(AtomicFile, AKilledWriterLeavesNothingBehind) {
+  // SIGKILL while the file is written: no destructor runs, and still nothing stays.
+  const Scratch dir("killed");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    AtomicFile file(dir / "out.txt");
+    file.write("partial");
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_TRUE(dir.names().empty());
+}
+
+TEST(AtomicFile, StagingPathGivesTheFileAHiddenNameOnlyWhenAsked) {
+  const Scratch dir("named");
+  AtomicFile file(dir / "out.txt");
+  const std::string staging = file.staging_path();
+  EXPECT_NE(staging.find(".out.txt.hpar-"), std::string::npos) << staging;
+  EXPECT_TRUE(fs::exists(staging));
+  {
+    std::ofstream other(staging, std::ios::app);  // another writer opens it by name
+    other << "by name,";
+  }
+  ::lseek(file.descriptor(), 0, SEEK_END);
+  file.write(" by descriptor\n");
+  file.commit();
+  EXPECT_EQ(dir.names(), std::vector<std::string>{"out.txt"});
+  EXPECT_EQ(contents(dir / "out.txt"), "by name, by descriptor\n");
+  AtomicFile dropped(dir / "other.txt");
+  (void)dropped.staging_path();
+  dropped.abandon();
+  EXPECT_EQ(dir.names(), std::vector<std::string>{"out.txt"});
+}
+
+TEST(AtomicFile, KeepsTheModeAndFollowsLinks) {
+  const Scratch dir("mode");
+  const std::string target = dir / "target.txt";
+  { std::ofstream(target) << "old\n"; }
+  ::chmod(target.c_str(), 0600);
+  fs::create_symlink("target.txt", dir / "link.txt");
+  write_file_atomically(dir / "link.txt", "new\n");
+  EXPECT_TRUE(fs::is_symlink(dir / "link.txt"));
+  EXPECT_EQ(contents(target), "new\n");
+  struct stat st = {};
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600U);
+  EXPECT_EQ(dir.names(), (std::vector<std::string>{"link.txt", "target.txt"}));
+}
+
+TEST(AtomicFile, WritesIntoAFifoInsteadOfReplacingIt) {
+  const Scratch dir("fifo");
+  const std::string fifo = dir / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    write_file_atomically(fifo, "through the pipe\n");
+    ::_exit(0);
+  }
+  EXPECT_EQ(contents(fifo), "through the pipe\n");
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  struct stat st = {};
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(dir.names(), std::vector<std::string>{"pipe"});
+}
+
+TEST(AtomicFile, RefusesWhatCannotBeWritten) {
+  const Scratch dir("refuse");
+  EXPECT_THROW(AtomicFile(dir / "missing/x.txt"), UsageError);
+  fs::create_directories(dir / "sub");
+  EXPECT_THROW(AtomicFile(dir / "sub"), UsageError);
+  EXPECT_THROW(AtomicFile(""), UsageError);
+  AtomicFile dash("-");
+  EXPECT_TRUE(dash.direct());
+}
+
+TEST(Files, RequireReadableFile) {
+  const Scratch dir("readable");
+  { std::ofstream(dir / "ok.txt") << "x"; }
+  EXPECT_NO_THROW(require_readable_file(dir / "ok.txt", "--config"));
+  const auto message = [](const std::string& path) -> std::string {
+    try {
+      require_readable_file(path, "--config");
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_NE(message(dir / "nope").find("No such file or directory"), std::string::npos);
+  EXPECT_NE(message(dir / "").find("it is a directory"), std::string::npos);
+  EXPECT_NE(message("/dev/null").find("not a regular file"), std::string::npos);
+  EXPECT_NE(message("").find("an empty file name"), std::string::npos);
+  EXPECT_EQ(message("a\x1b[2J").find('\x1b'), std::string::npos);
+}
+
+TEST(Files, OutputIdentityFollowsLinksAndLeavesStreamsAlone) {
+  const Scratch dir("identity");
+  { std::ofstream(dir / "a.txt") << "x"; }
+  fs::create_symlink("a.txt", dir / "link.txt");
+  EXPECT_EQ(output_identity(dir / "a.txt"), output_identity(dir / "link.txt"));
+  EXPECT_EQ(output_identity(dir / "new.txt"), output_identity(dir / "./sub/../new.txt"));
+  EXPECT_NE(output_identity(dir / "new.txt"), output_identity(dir / "other.txt"));
+  EXPECT_EQ(output_identity("-"), "");
+  EXPECT_EQ(output_identity("/dev/null"), "");
+}
