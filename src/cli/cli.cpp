@@ -44,6 +44,8 @@ constexpr Command commands[] = {
      slurm_command},
     {"collect", "collect DIR|FILE...", "merge the reports of separate runs into a study",
      collect_command},
+    {"sweep", "sweep [opts] -- PROGRAM", "scaling study of any MPI + OpenMP program, launched",
+     sweep_command},
     {"list", "list", "list the jobs with a one-line description", list_command},
     {"help", "help [JOB]", "show this help, or a job's options", help_command},
 };
@@ -95,7 +97,23 @@ const char* usage_hint(std::span<const std::string> args) {
   if (args.size() >= 2 && (args[0] == "run") && find_job(args[1]) != nullptr) {
     return nullptr;  // the job is known: point at its help below
   }
+  if (!args.empty() && args[0] == "sweep") return "try 'hpar sweep --help' for usage";
   return "try 'hpar help' for usage";
+}
+
+/// Prints `e` (and for bad usage a hint) on stderr; returns its exit code.
+int print_error(const Error& e, std::span<const std::string> rest) {
+  std::cout.flush();
+  std::cerr << "hpar: error: " << e.what() << "\n";
+  if (e.code() == ExitCode::usage) {
+    const char* hint = usage_hint(rest);
+    if (hint != nullptr) {
+      std::cerr << "hpar: " << hint << "\n";
+    } else {
+      std::cerr << "hpar: try 'hpar help " << rest[1] << "' for the job's options\n";
+    }
+  }
+  return static_cast<int>(e.code());
 }
 
 }  // namespace
@@ -197,19 +215,18 @@ int cli_main(const boost::mpi::communicator& world, const std::vector<std::strin
     });
     return command->main(world, rest.subspan(1));
   } catch (const Error& e) {
-    if (world.rank() == 0) {
-      std::cout.flush();
-      std::cerr << "hpar: error: " << e.what() << "\n";
-      if (e.code() == ExitCode::usage) {
-        const char* hint = usage_hint(rest);
-        if (hint != nullptr) {
-          std::cerr << "hpar: " << hint << "\n";
-        } else {
-          std::cerr << "hpar: try 'hpar help " << rest[1] << "' for the job's options\n";
-        }
-      }
-    }
+    if (world.rank() == 0) return print_error(e, rest);
     return static_cast<int>(e.code());
+  }
+}
+
+std::optional<int> cli_main_without_mpi(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] != "sweep") return std::nullopt;
+  const std::span<const std::string> rest(args);
+  try {
+    return sweep_main(rest.subspan(1));
+  } catch (const Error& e) {
+    return print_error(e, rest);
   }
 }
 

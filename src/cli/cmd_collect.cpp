@@ -123,16 +123,10 @@ std::optional<RunReport> read_report(const std::string& path) {
     r.item_unit = doc.at("work").at("item_unit").get<std::string>();
     (void)hosts_of(doc);  // checked here, where a bad report is named
     // The time `hpar scale` measures: the whole run but for writing the output.
-    const auto& phases = doc.at("phases");
-    const double output = phases.contains("output") ? phases["output"].at("max").get<double>() : 0;
-    r.run.seconds = phases.at("total").at("max").get<double>() - output;
-    r.run.result = doc.at("result").get<std::vector<std::string>>();
-    r.run.verification = doc.at("verification").at("status").get<std::string>();
-    r.run.verification_detail = doc.at("verification").at("detail").get<std::string>();
+    r.run = study_run_of_report(doc);
     if (r.ranks < 1 || r.threads < 1 || !(r.run.seconds > 0.0)) {
       throw UsageError(path + ": bad ranks, threads or times");
     }
-    r.run.report = std::move(doc);
     return r;
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(path + ": not a valid report: " + e.what());

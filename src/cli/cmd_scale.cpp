@@ -30,6 +30,7 @@
 #include "hpar/engine/gather.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
+#include "hpar/platform/cpu_load.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
 #include "study_output.hpp"
@@ -144,12 +145,6 @@ void sleeping_barrier(const boost::mpi::communicator& comm) {
     nanosleep(&nap, nullptr);
     nap_ns = std::min(nap_ns * 2, 2'000'000L);
   }
-}
-
-double process_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 /// What the command line asks for.
@@ -410,23 +405,6 @@ bool run_point(const boost::mpi::communicator& world, const JobInfo& job, const 
   return stopped != 0;
 }
 
-/// Rank 0: "hpar: point i/n done: ..., elapsed, about ... left" on stderr.
-void print_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
-                    double fraction_done) {
-  const ScalingPoint times = point.scaling();
-  std::cerr << "hpar: point " << i + 1 << "/" << n << " done: " << point.ranks
-            << (point.ranks == 1 ? " rank x " : " ranks x ") << point.threads
-            << (point.threads == 1 ? " thread" : " threads") << " (" << point.schedule
-            << "), median " << format_fixed(median(times.seconds), 3) << " s of "
-            << times.seconds.size() << ", " << point.verification() << "; "
-            << human_duration(elapsed) << " elapsed";
-  if (i + 1 < n && fraction_done > 0.0) {
-    std::cerr << ", about " << human_duration(elapsed * (1.0 - fraction_done) / fraction_done)
-              << " left";
-  }
-  std::cerr << std::endl;
-}
-
 /// How the sweep ended.
 struct SweepResult {
   std::size_t planned = 0;  // points planned
@@ -446,9 +424,7 @@ SweepResult sweep_points(const boost::mpi::communicator& world, const ScaleReque
   world.barrier();
   trace.start();
   const double sweep_start = MPI_Wtime();
-  const auto cost = [&](const StudyPoint& p) {  // expected time, for the estimate of time left
-    return req.mode == ScalingMode::strong ? 1.0 / p.cores() : 1.0;
-  };
+  const auto cost = [&](const StudyPoint& p) { return point_cost(req.mode, p.cores()); };
   double cost_total = 0.0, cost_done = 0.0;
   for (const auto& p : points) cost_total += cost(p);
   std::size_t done = 0;
@@ -460,8 +436,8 @@ SweepResult sweep_points(const boost::mpi::communicator& world, const ScaleReque
     if (result.interrupted) break;
     cost_done += cost(points[done]);
     if (world.rank() == 0) {
-      print_progress(done, result.planned, points[done], MPI_Wtime() - sweep_start,
-                     cost_done / cost_total);
+      print_point_progress(done, result.planned, points[done], MPI_Wtime() - sweep_start,
+                           cost_done / cost_total);
     }
   }
   points.resize(done);

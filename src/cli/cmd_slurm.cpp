@@ -22,6 +22,7 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 
 namespace po = boost::program_options;
@@ -278,21 +279,6 @@ void check_fit(const SlurmRequest& request) {
                      std::to_string(per_node) + " cores, but " + where + " has " +
                      std::to_string(fitting) + " (sinfo)");
   }
-}
-
-/// `text` quoted for bash where it needs it.
-std::string shell_quote(const std::string& text) {
-  static const std::regex plain(R"([A-Za-z0-9_./:=,+@%-]+)");
-  if (std::regex_match(text, plain)) return text;
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
 }
 
 /// The lines of slurm/hybrid.sbatch from its "---- from here on" marker to the end (a test

@@ -29,4 +29,11 @@ int slurm_command(const boost::mpi::communicator& world, std::span<const std::st
 /// of separate runs (e.g. a Slurm array, one layout per task) into a scaling study.
 int collect_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
+/// `hpar sweep [options] -- PROGRAM [ARG...]`: a scaling study of any program, one launch per
+/// layout and run (src/cmd_sweep.cpp). Not an MPI process: main() runs it before MPI starts.
+int sweep_main(std::span<const std::string> args);
+
+/// The table's entry for `sweep` when hpar runs as an MPI process: refuses (usage error).
+int sweep_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
 }  // namespace hpar

@@ -1,7 +1,9 @@
 #include "hpar/core/format.hpp"
 
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
+#include <string_view>
 
 namespace hpar {
 
@@ -15,6 +17,23 @@ std::string format_fixed(double value, int digits) {
   std::ostringstream o;
   o << std::fixed << std::setprecision(digits) << value;
   return o.str();
+}
+
+std::string shell_quote(const std::string& text) {
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_./:=,+@%-").find(c) != std::string_view::npos;
+  };
+  if (!text.empty() && std::all_of(text.begin(), text.end(), plain)) return text;
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
 }
 
 }  // namespace hpar

@@ -347,6 +347,18 @@ StudyVerdict study_verdict(const StudyRecord& study) {
   return verdict;
 }
 
+StudyRun study_run_of_report(const nlohmann::json& report) {
+  const auto& phases = report.at("phases");
+  const double output = phases.contains("output") ? phases["output"].at("max").get<double>() : 0;
+  StudyRun run;
+  run.seconds = phases.at("total").at("max").get<double>() - output;
+  run.result = report.at("result").get<std::vector<std::string>>();
+  run.verification = report.at("verification").at("status").get<std::string>();
+  run.verification_detail = report.at("verification").at("detail").get<std::string>();
+  run.report = report;
+  return run;
+}
+
 nlohmann::json read_json_file(const std::string& path, const std::string& what) {
   std::ifstream file(path);
   if (!file) throw UsageError("cannot read " + what + "'" + path + "'");

@@ -11,4 +11,8 @@ namespace hpar {
 /// Formats a double with `digits` digits after the point ("12.346" for 12.3456 and 3).
 [[nodiscard]] std::string format_fixed(double value, int digits);
 
+/// `text` as one word for a POSIX shell: as it is when it holds only letters, digits and
+/// _ . / : = , + @ % -, otherwise in single quotes (a quote inside as '\'').
+[[nodiscard]] std::string shell_quote(const std::string& text);
+
 }  // namespace hpar

@@ -145,6 +145,12 @@ struct StudyVerdict {
 /// that disagree (results_identical).
 [[nodiscard]] StudyVerdict study_verdict(const StudyRecord& study);
 
+/// The run an hpar-report/1 document describes, as a study keeps it: the time `hpar scale`
+/// measures (the total phase of the slowest rank minus the output), the result lines, the
+/// verification and the report itself. Throws nlohmann::json's exceptions on a document that
+/// lacks those fields.
+[[nodiscard]] StudyRun study_run_of_report(const nlohmann::json& report);
+
 /// Reads a JSON document from the file `path` (a report, a study). Throws UsageError
 /// ("cannot read WHAT'PATH'", "PATH is not JSON: ...") when it cannot.
 [[nodiscard]] nlohmann::json read_json_file(const std::string& path, const std::string& what = "");
