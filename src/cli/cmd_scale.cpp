@@ -33,6 +33,7 @@
 #include "hpar/platform/cpu_load.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
+#include "machine_watch.hpp"
 #include "study_output.hpp"
 
 namespace po = boost::program_options;
@@ -199,6 +200,7 @@ struct PointSetup {
 
 /// The study as planned: its points, without runs yet, and how to run each.
 struct ScalePlan {
+  std::vector<RankPlacement> placements;  // every rank's, with one thread
   StudyRecord study;
   std::vector<PointSetup> setups;     // one per point
   std::vector<std::string> warnings;  // the distinct warnings of all points, naming the point
@@ -297,6 +299,7 @@ ScalePlan plan_study(const boost::mpi::communicator& world, const ScaleRequest& 
   const auto placements = gather_placements(world, 1);
   std::vector<std::string> skipped;
   ScalePlan plan = plan_points(req, plan_layouts(req, placements, skipped));
+  plan.placements = placements;
   if (world.rank() == 0 && !skipped.empty()) {
     std::set<std::string> distinct(skipped.begin(), skipped.end());
     std::cerr << "hpar: note: left out";
@@ -431,8 +434,11 @@ SweepResult sweep_points(const boost::mpi::communicator& world, const ScaleReque
   for (; done < points.size(); ++done) {
     RunContext point_context = context;
     point_context.warnings = plan.setups[done].warnings;
+    LaunchWatch watch(world, plan.placements);
     result.interrupted = run_point(world, *req.parsed.job, plan.setups[done], req.repeat,
                                    point_context, tracing ? &trace : nullptr, trace, points[done]);
+    points[done].busy = watch.finish(points[done].ranks, points[done].threads,
+                                     "the point's " + std::to_string(req.repeat) + " run(s)");
     if (result.interrupted) break;
     cost_done += cost(points[done]);
     if (world.rank() == 0) {
