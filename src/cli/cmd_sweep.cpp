@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -446,11 +447,29 @@ struct Launch {
   BusySample busy;
 };
 
+/// The last `n` lines of `path` without the notices a launcher frames in lines of dashes
+/// (Open MPI's "mpirun detected that one or more processes exited ..."), which would hide the
+/// program's own last words; all of them when nothing else is left.
+std::vector<std::string> program_lines(const std::string& path, std::size_t n) {
+  const auto lines = last_lines(path, 60);
+  std::vector<std::string> kept;
+  bool in_notice = false;
+  for (const auto& line : lines) {
+    if (line.size() >= 40 && line.find_first_not_of('-') == std::string::npos) {
+      in_notice = !in_notice;
+    } else if (!in_notice) {
+      kept.push_back(line);
+    }
+  }
+  const auto& chosen = kept.empty() ? lines : kept;
+  return {chosen.end() - static_cast<std::ptrdiff_t>(std::min(n, chosen.size())), chosen.end()};
+}
+
 /// The last lines of a launch's output: its stderr's, else its stdout's.
 std::vector<std::string> output_tail(const std::string& out, const std::string& err,
                                      std::size_t n) {
-  auto lines = last_lines(err, n);
-  return lines.empty() ? last_lines(out, n) : lines;
+  auto lines = program_lines(err, n);
+  return lines.empty() ? program_lines(out, n) : lines;
 }
 
 /// The run of a launch that measured itself with an hpar report (--measure report).
@@ -498,7 +517,7 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
         throw UsageError(message);
       }
       l.failure = why;
-      l.tail = last_lines(out, 5);
+      l.tail = program_lines(out, 5);
       return;
     }
     metric_seen = true;

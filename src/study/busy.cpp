@@ -95,6 +95,25 @@ nlohmann::json busy_sample_json(const BusySample& s) {
           {"load_after", optional(s.load_after)}};
 }
 
+BusySample busy_sample_from_json(const nlohmann::json& j) {
+  const auto optional_of = [&](const char* name) -> std::optional<double> {
+    if (!j.contains(name) || j[name].is_null()) return std::nullopt;
+    return j[name].get<double>();
+  };
+  BusySample s;
+  s.host = j.value("host", std::string());
+  s.what = j.value("what", std::string());
+  s.seconds = j.value("seconds", 0.0);
+  s.cpus = j.value("cpus", 0);
+  s.cpus_in_use = j.value("cpus_in_use", 0);
+  s.others_cpu_seconds = optional_of("others_cpu_seconds");
+  s.others_before_cpus = optional_of("others_before_cpus");
+  s.stolen_seconds = optional_of("stolen_seconds");
+  s.load_before = optional_of("load_before");
+  s.load_after = optional_of("load_after");
+  return s;
+}
+
 nlohmann::json busy_limits_json(const BusyLimits& limits) {
   return {{"spread", limits.spread},
           {"others_cpus", limits.others_cpus},

@@ -48,6 +48,10 @@ struct BusyLimits {
 /// A sample as JSON: every field, null where not measured.
 [[nodiscard]] nlohmann::json busy_sample_json(const BusySample& sample);
 
+/// A sample read back from busy_sample_json's form (missing fields: zero or none). Throws
+/// nlohmann::json's exceptions on fields of the wrong type.
+[[nodiscard]] BusySample busy_sample_from_json(const nlohmann::json& j);
+
 /// The limits as JSON.
 [[nodiscard]] nlohmann::json busy_limits_json(const BusyLimits& limits);
 
