@@ -8,6 +8,7 @@
 // Reads like a table of contents: parse -> check the program and the launcher -> plan the
 // layouts against the cores -> launch every point, K times -> report.
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -820,6 +821,24 @@ int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& sta
   return verdict.code;
 }
 
+/// Gives this process back every CPU it was started with. With OMP_PROC_BIND or OMP_PLACES set
+/// (as the batch scripts set them) the OpenMP runtime pins the main thread to its first place
+/// at start-up; the launches would inherit that one core. The places cover the CPUs the
+/// process was started with. Returns them.
+std::vector<int> unpin_from_openmp_place() {
+  const std::vector<int> cpus = rank_cpus();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const int cpu : cpus) {
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
+  }
+  if (!cpus.empty() && sched_setaffinity(0, sizeof set, &set) != 0) {
+    std::cerr << "hpar: warning: cannot widen this process's CPU mask to " << cpu_ranges(cpus)
+              << ": the launches inherit " << cpu_ranges(affinity_cpus()) << "\n";
+  }
+  return affinity_cpus();
+}
+
 /// Refuses to run as an MPI process: the sweep is the launcher.
 void refuse_under_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
@@ -836,6 +855,7 @@ void refuse_under_mpi() {
 
 int sweep_main(std::span<const std::string> args) {
   refuse_under_mpi();
+  (void)unpin_from_openmp_place();
   const SweepRequest req = parse_sweep(args);
   if (req.vm.count("help") != 0U) {
     std::cout << sweep_help();
