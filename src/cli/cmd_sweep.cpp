@@ -372,9 +372,9 @@ std::string launcher_name(const SweepLauncher& launcher) {
 
 /// The layouts asked for, checked against the cores: those that fit, those run anyway
 /// (--oversubscribe), those left out. Throws UsageError when none can run.
-SweepPlan plan_sweep(const SweepRequest& req) {
+SweepPlan plan_sweep(const SweepRequest& req, const SweepCapacity& capacity) {
   SweepPlan plan;
-  plan.capacity = sweep_capacity(req.vm);
+  plan.capacity = capacity;
   const bool oversubscribe = req.vm["oversubscribe"].as<bool>();
   for (const auto& layout : asked_layouts(req.vm, plan.capacity.total())) {
     if (req.launcher.kind == SweepLauncher::Kind::none && layout.ranks > 1) {
@@ -863,7 +863,7 @@ int sweep_main(std::span<const std::string> args) {
   }
   const Workspace ws(text_of(req.vm, "logs"));
   const std::string launcher_version = check_launcher(req.launcher, ws.dir());
-  const SweepPlan plan = plan_sweep(req);
+  const SweepPlan plan = plan_sweep(req, sweep_capacity(req.vm));
   for (const auto& s : plan.skipped) {
     std::cerr << "hpar: note: left out " << s
               << (req.vm["oversubscribe"].as<bool>() ? "" : " (--oversubscribe runs it anyway)")
@@ -874,6 +874,25 @@ int sweep_main(std::span<const std::string> args) {
             << req.launcher.why << ")\n";
   SweepState state = run_sweep(req, plan, ws);
   return report_sweep(req, plan, state, launcher_version, args, ws);
+}
+
+SweepCheck check_sweep(std::span<const std::string> args, int nodes, int cores_per_node) {
+  const auto dashes =
+      static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
+  for (const auto& arg : args.first(dashes)) {
+    for (const char* own : {"--launcher", "--json", "--csv", "--plot", "--logs", "--help"}) {
+      if (arg == own || arg.starts_with(std::string(own) + "=")) {
+        throw UsageError(std::string("leave out ") + own +
+                         ": the script sets it (HPAR_LAUNCHER, HPAR_REPORT_DIR, HPAR_SWEEP_LOGS)");
+      }
+    }
+  }
+  const SweepRequest req = parse_sweep(args);
+  const SweepPlan plan = plan_sweep(req, {nodes, cores_per_node, "the nodes asked for"});
+  SweepCheck check;
+  for (const auto& p : plan.points) check.layouts.push_back(layout_text(p.layout));
+  check.left_out = plan.skipped;
+  return check;
 }
 
 int sweep_command(const boost::mpi::communicator& /*world*/,
