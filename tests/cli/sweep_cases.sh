@@ -315,3 +315,67 @@ case_help() {
   capture "$HPAR" help
   expect_out "sweep [opts] -- PROGRAM"
 }
+
+# hpar sweep unpins itself: with OMP_PROC_BIND/OMP_PLACES set (as the batch scripts set them)
+# the OpenMP runtime pins its main thread to one core, which its launches would inherit.
+case_launches_get_every_cpu_under_omp_binding() {
+  OMP_PROC_BIND=close OMP_PLACES=cores sweep --ranks 1 --threads 2 --repeat 1 --logs logs \
+    -- "$HYBRID_WORK" 10000
+  expect_rc 0
+  [ "$(grep -c '^affinity: rank 0 thread' logs/1x2-run1.out)" = 2 ] || fail "$(cat logs/1x2-run1.out)"
+  grep '^affinity:' logs/1x2-run1.out | awk '{ print $NF }' | sort -u | wc -l | grep -qx 2 ||
+    fail "both threads on one core: $(cat logs/1x2-run1.out)"
+}
+
+# `hpar slurm sweep`: a checked script whose body is slurm/sweep.sbatch's; outside Slurm it runs
+# the sweep with mpirun and writes hpar-sweep-local.json.
+case_slurm_sweep_script() {
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --ranks 1,2,4 --threads 1 --repeat 1 \
+    --same-output 'checksum: (\S+)' -- "$HYBRID_WORK" 100000
+  expect_rc 0
+  expect_out "#SBATCH --exclusive"
+  expect_out "# Sweep: 2 layout(s) on 1 node(s) of 2 cores: 1x1 2x1"
+  expect_out "#   left out 4x1 (4 cores)"
+  mv out.txt job.sbatch
+  bash -n job.sbatch || fail "not valid bash"
+  bash "$SOURCE_DIR/slurm/lib/sync-launch.sh" --check job.sbatch 2>check.txt || fail "$(cat check.txt)"
+  local marker='# ---- from here on the same'
+  cmp -s <(sed -n "/^$marker/,\$p" job.sbatch) <(sed -n "/^$marker/,\$p" "$SOURCE_DIR/slurm/sweep.sbatch") ||
+    fail "body differs from slurm/sweep.sbatch"
+  HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1
+  RC=$?
+  OUT=$(cat run.txt)
+  expect_rc 0
+  expect_out "results      identical at every point and run"
+  json_check hpar-sweep-local.json "assert [(p['ranks'], p['threads']) for p in d['points']] == [(1, 1), (2, 1)]"
+  [ -s hpar-sweep-local.logs/2x1-run1.out ] || fail "no logs"
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --json x.json -- "$HYBRID_WORK" 1
+  expect_usage_error "leave out --json: the script sets it"
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --ranks 8 --threads 1 -- "$HYBRID_WORK" 1
+  expect_usage_error "no layout can run: 8x1 (8 cores)"
+  capture "$HPAR" slurm sweep --cores-per-node 2 -- "$HYBRID_WORK" 1
+  expect_usage_error "'hpar slurm sweep' needs --nodes N"
+}
+
+# slurm/sweep.sbatch outside Slurm, stopped by SIGTERM to the script (what --signal=B:TERM@60
+# sends): the sweep stops, the points done are written, the script exits 4.
+case_sweep_sbatch_stops_on_sigterm() {
+  local tag=$$
+  HPAR_LAUNCHER=mpirun bash "$SOURCE_DIR/slurm/sweep.sbatch" --ranks 1,2 --threads 1 --repeat 1 \
+    -- "$HYBRID_WORK" "$tag" --hang-at-ranks 2 >run.txt 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 300); do
+    grep -q "point 1/2 done" run.txt && pgrep -f "hybrid_work $tag " >/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -TERM "$pid"
+  wait "$pid"
+  RC=$?
+  OUT=$(cat run.txt)
+  expect_rc 4
+  json_check hpar-sweep-local.json "assert d['complete'] is False and len(d['points']) == 1"
+  sleep 0.5
+  pgrep -f "hybrid_work $tag " >/dev/null && fail "hybrid_work left running"
+  return 0
+}
