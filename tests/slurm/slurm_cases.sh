@@ -162,13 +162,14 @@ assert sorted((p['ranks'], p['threads']) for p in r['points']) == [(1, 1), (1, 2
 assert all(len(p['seconds']) == 2 and p['verification'] == 'PASS' for p in r['points'])"
 }
 
-# `hpar sweep` inside an allocation (slurm/sweep.sbatch): it picks srun, gives each layout
+# `hpar sweep` inside an allocation (slurm/sweep.sbatch, HPAR_LAUNCHER=auto: the sweep's own
+# choice): it picks srun, gives each layout
 # --ntasks=R --cpus-per-task=T --cpu-bind=cores, leaves out the layouts beyond the node's cores,
 # and the binding it asks for is the binding the program reports (its own affinity lines).
 case_sweep_srun_binding() {
   local cores
   cores=$(sinfo -h -N -o '%X %Y' | awk '{ print $1 * $2; exit }')
-  submit "$SOURCE_DIR/slurm/sweep.sbatch" --ranks 1,2 --threads 1,2 --repeat 1 \
+  HPAR_LAUNCHER=auto submit "$SOURCE_DIR/slurm/sweep.sbatch" --ranks 1,2 --threads 1,2 --repeat 1 \
     --check '^verification successful$' --same-output 'checksum: (\S+)' -- "$HYBRID_WORK" 200000
   wait_end "$JOB"
   expect_job COMPLETED 0:0
