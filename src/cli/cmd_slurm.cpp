@@ -325,7 +325,6 @@ std::string this_binary() {
   return error ? std::string("hpar") : path.string();
 }
 
-/// The sbatch script for `request`, with `command_line` in its header.
 /// The #SBATCH lines (`layout`: the lines between --nodes and --partition) and the "Made by"
 /// line; returns whether the script asks for SIGTERM 60 s before the time limit.
 bool write_head(std::ostream& o, const SlurmRequest& request, const std::string& layout,
@@ -346,6 +345,19 @@ bool write_head(std::ostream& o, const SlurmRequest& request, const std::string&
   return early_stop;
 }
 
+/// The script's variables (the binary, `launcher_variable` from HPAR_LAUNCHER, the report
+/// directory), its arguments (`set --`), then `body`.
+void write_tail(std::ostream& o, const char* launcher_variable, const SlurmRequest& request,
+                const char* body) {
+  o << "set -u\n"
+    << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
+    << launcher_variable << "=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
+    << "report_dir=${HPAR_REPORT_DIR:-.}\n"
+    << "set --";
+  for (const auto& arg : request.job_args) o << " " << shell_quote(arg);
+  o << "\n\n" << body;
+}
+
 /// The sbatch script for `request`, with `command_line` in its header.
 std::string make_script(const SlurmRequest& request, std::span<const std::string> command_line) {
   std::ostringstream o;
@@ -363,14 +375,8 @@ std::string make_script(const SlurmRequest& request, std::span<const std::string
     << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
     << ", scancel --signal=TERM) every rank stops\n"
        "# cleanly, the report is marked incomplete and the job exits 4. More in\n"
-       "# slurm/hybrid.sbatch and the README (Running on a cluster).\n"
-    << "set -u\n"
-    << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
-    << "launcher=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
-    << "report_dir=${HPAR_REPORT_DIR:-.}\n"
-    << "set --";
-  for (const auto& arg : request.job_args) o << " " << shell_quote(arg);
-  o << "\n\n" << script_body;
+       "# slurm/hybrid.sbatch and the README (Running on a cluster).\n";
+  write_tail(o, "launcher", request, script_body);
   return o.str();
 }
 
@@ -433,20 +439,14 @@ std::string make_sweep_script(const SlurmRequest& request, const SweepCheck& che
   for (const auto& l : check.left_out) o << "#   left out " << l << "\n";
   o << "# Submit: sbatch [--chdir=DIR] THIS_FILE. The table in hpar-sweep-JOBID.out, the study\n"
        "# in hpar-sweep-JOBID.json (.csv, .png), every launch's output in hpar-sweep-JOBID.logs/.\n"
-       "# Environment knobs: HPAR, HPAR_LAUNCHER (srun or mpirun), HPAR_SRUN_MPI, "
+       "# Environment knobs: HPAR, HPAR_LAUNCHER (srun, mpirun or auto), HPAR_SRUN_MPI, "
        "HPAR_REPORT_DIR,\n"
        "# HPAR_SWEEP_LOGS. On SIGTERM ("
     << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
     << ", scancel --signal=TERM)\n"
        "# the launch in progress stops, the points done are written (\"complete\": false) and\n"
-       "# the job exits 4. More in slurm/sweep.sbatch and the README (hpar sweep).\n"
-    << "set -u\n"
-    << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
-    << "sweep_launcher=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
-    << "report_dir=${HPAR_REPORT_DIR:-.}\n"
-    << "set --";
-  for (const auto& arg : request.job_args) o << " " << shell_quote(arg);
-  o << "\n\n" << sweep_script_body;
+       "# the job exits 4. More in slurm/sweep.sbatch and the README (hpar sweep).\n";
+  write_tail(o, "sweep_launcher", request, sweep_script_body);
   return o.str();
 }
 

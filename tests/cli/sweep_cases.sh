@@ -32,6 +32,20 @@ d = json.load(open(sys.argv[1]))
 $2" "$1" || fail "$1 is not as expected"
 }
 
+# stop_during_second_point PID TAG LOG: once the first point is done (LOG says so) and the
+# hanging launch of hybrid_work TAG runs, SIGTERM to PID; waits for it and sets RC.
+stop_during_second_point() {
+  local pid=$1 tag=$2 log=$3
+  for _ in $(seq 1 300); do
+    grep -q "point 1/2 done" "$log" && pgrep -f "hybrid_work $tag " >/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -TERM "$pid"
+  wait "$pid"
+  RC=$?
+}
+
 # Every layout ranks 1, 2, 4 x threads 1, 2 on this 2-core machine (the ones beyond its cores
 # oversubscribed, on request): the time is the figure the program prints (--metric), every run
 # passes --check, the checksum is the same everywhere and equals an independent recount, the
@@ -86,25 +100,8 @@ case_binding_is_what_the_program_reports() {
   sweep --ranks 1,2 --threads 1,2 --repeat 1 --logs logs -- "$HYBRID_WORK" 10000
   expect_rc 0
   expect_err "hpar: note: left out 2x2 (4 cores): more than the 2 cores of this host"
-  python3 - <<'PY' || fail "binding: $(cat logs/*-run1.out)"
-import re
-def expand(mask):
-    cpus = set()
-    for part in mask.split(","):
-        a, _, b = part.partition("-")
-        cpus.update(range(int(a), int(b or a) + 1))
-    return cpus
-for r, t in [(1, 1), (1, 2), (2, 1)]:
-    lines = [l.split() for l in open(f"logs/{r}x{t}-run1.out") if l.startswith("affinity:")]
-    assert len(lines) == r * t, lines
-    ranks = {}
-    for l in lines:  # affinity: rank R thread T cpu C mask M
-        ranks.setdefault(int(l[2]), set()).update(expand(l[8]))
-        assert int(l[6]) in expand(l[8]), l
-    assert all(len(cpus) == t for cpus in ranks.values()), (r, t, ranks)
-    seen = [c for cpus in ranks.values() for c in cpus]
-    assert len(seen) == len(set(seen)), ("ranks share cores", r, t, ranks)
-PY
+  python3 "$SOURCE_DIR/tests/programs/check_binding.py" logs/1x1-run1.out 1 1 \
+    logs/1x2-run1.out 1 2 logs/2x1-run1.out 2 1 || fail "binding: $(cat logs/*-run1.out)"
 }
 
 # A point whose launch fails is reported with its exit code and the end of its output; the
@@ -223,15 +220,7 @@ case_sigterm_writes_the_points_done() {
   local tag=$$
   "$HPAR" sweep --ranks 1,2 --threads 1 --repeat 1 --json s.json \
     -- "$HYBRID_WORK" "$tag" --hang-at-ranks 2 >out.txt 2>err.txt &
-  local pid=$!
-  for _ in $(seq 1 300); do
-    grep -q "point 1/2 done" err.txt && pgrep -f "hybrid_work $tag " >/dev/null && break
-    sleep 0.1
-  done
-  sleep 0.5
-  kill -TERM "$pid"
-  wait "$pid"
-  RC=$?
+  stop_during_second_point $! "$tag" err.txt
   OUT=$(cat out.txt)
   ERR=$(cat err.txt)
   expect_rc 4
@@ -363,15 +352,7 @@ case_sweep_sbatch_stops_on_sigterm() {
   local tag=$$
   HPAR_LAUNCHER=mpirun bash "$SOURCE_DIR/slurm/sweep.sbatch" --ranks 1,2 --threads 1 --repeat 1 \
     -- "$HYBRID_WORK" "$tag" --hang-at-ranks 2 >run.txt 2>&1 &
-  local pid=$!
-  for _ in $(seq 1 300); do
-    grep -q "point 1/2 done" run.txt && pgrep -f "hybrid_work $tag " >/dev/null && break
-    sleep 0.1
-  done
-  sleep 0.5
-  kill -TERM "$pid"
-  wait "$pid"
-  RC=$?
+  stop_during_second_point $! "$tag" run.txt
   OUT=$(cat run.txt)
   expect_rc 4
   json_check hpar-sweep-local.json "assert d['complete'] is False and len(d['points']) == 1"
