@@ -299,7 +299,7 @@ std::string check_launcher(const SweepLauncher& launcher, const fs::path& dir) {
         "SLURM_JOB_ID is not set");
   }
   if (launcher.kind == Kind::custom) return "";
-  const std::string version = first_line_of({tool, "--version"}, dir);
+  std::string version = first_line_of({tool, "--version"}, dir);
   if (launcher.kind == Kind::mpirun && version.find("Open MPI") == std::string::npos &&
       version.find("OpenRTE") == std::string::npos) {
     throw UsageError("this mpirun is not Open MPI's ('" + version +
@@ -497,7 +497,12 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
               bool& metric_seen) {
   const std::string out = ws.file(point.layout, l.number, ".out");
   const std::string err = ws.file(point.layout, l.number, ".err");
-  if (!l.outcome.ok()) {
+  // An hpar run that fails its verification exits 3 with a complete report: a FAIL, not a
+  // failed launch.
+  const bool verification_failed = req.measure == Measure::report &&
+                                   l.outcome.end == ProcessOutcome::End::exited &&
+                                   l.outcome.exit_code == static_cast<int>(ExitCode::verification);
+  if (!l.outcome.ok() && !verification_failed) {
     l.failure = l.outcome.describe(req.timeout);
     l.tail = output_tail(out, err, 5);
     return;
@@ -562,6 +567,12 @@ std::vector<std::string> program_for(const SweepRequest& req, const Workspace& w
   return program;
 }
 
+/// The environment of a launch at `layout`; OMP_PLACES and OMP_PROC_BIND the user set are kept.
+std::vector<std::pair<std::string, std::string>> environment_for(const SweepLayout& layout) {
+  return launch_environment(layout, std::getenv("OMP_PLACES") != nullptr,
+                            std::getenv("OMP_PROC_BIND") != nullptr);
+}
+
 /// Launches the point's program once (run `number`) and measures it, watching the CPUs.
 Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPoint& point,
                    int number, const std::vector<int>& cpus, bool& metric_seen) {
@@ -569,8 +580,7 @@ Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPo
   l.number = number;
   l.command = launch_command(req.launcher, point.layout, point.oversubscribed,
                              program_for(req, ws, point.layout, number));
-  l.environment = launch_environment(point.layout, std::getenv("OMP_PLACES") != nullptr,
-                                     std::getenv("OMP_PROC_BIND") != nullptr);
+  l.environment = environment_for(point.layout);
   ProcessSpec spec{l.command,
                    l.environment,
                    ws.file(point.layout, number, ".out"),
@@ -871,7 +881,13 @@ int sweep_main(std::span<const std::string> args) {
   }
   std::cerr << "hpar: sweep of " << req.name << ": " << plan.points.size() << " layout(s) x "
             << req.repeat << " run(s), launcher " << launcher_name(req.launcher) << " ("
-            << req.launcher.why << ")\n";
+            << req.launcher.why << "); the first launch:\n  "
+            << command_line_text(
+                   environment_for(plan.points.front().layout),
+                   launch_command(req.launcher, plan.points.front().layout,
+                                  plan.points.front().oversubscribed,
+                                  program_for(req, ws, plan.points.front().layout, 1)))
+            << "\n";
   SweepState state = run_sweep(req, plan, ws);
   return report_sweep(req, plan, state, launcher_version, args, ws);
 }

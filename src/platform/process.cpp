@@ -191,7 +191,7 @@ std::string find_program(const std::string& program) {
   std::istringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
   std::string dir;
   while (std::getline(dirs, dir, ':')) {
-    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
     if (executable(candidate)) return candidate;
   }
   return "";
@@ -200,7 +200,7 @@ std::string find_program(const std::string& program) {
 std::vector<std::string> last_lines(const std::string& path, std::size_t lines) {
   std::ifstream in(path, std::ios::binary);
   if (!in || lines == 0) return {};
-  constexpr std::streamoff window = 64 * 1024;
+  constexpr std::streamoff window = std::streamoff{64} * 1024;
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   const std::streamoff from = std::max<std::streamoff>(0, size - window);

@@ -133,8 +133,10 @@ int main(int argc, char** argv) {
 
   MPI_Barrier(MPI_COMM_WORLD);
   const double start = MPI_Wtime();
-  const std::uint64_t begin = o.items * static_cast<std::uint64_t>(rank) / ranks;
-  const std::uint64_t end = o.items * static_cast<std::uint64_t>(rank + 1) / ranks;
+  const std::uint64_t begin =
+      o.items * static_cast<std::uint64_t>(rank) / static_cast<std::uint64_t>(ranks);
+  const std::uint64_t end =
+      o.items * static_cast<std::uint64_t>(rank + 1) / static_cast<std::uint64_t>(ranks);
   std::uint64_t sum = 0;
 #pragma omp parallel for schedule(static) reduction(+ : sum) num_threads(threads)
   for (std::uint64_t i = begin; i < end; ++i) sum += splitmix64(i);
