@@ -10,7 +10,8 @@
 #
 # ---- BEGIN launch (one source: slurm/lib/launch.bash; copies: slurm/lib/sync-launch.sh) ----
 # launch REPORT NTASKS PER_NODE THREADS ARGS...: runs `hpar ARGS` on NTASKS ranks, PER_NODE a
-# node, each with THREADS OpenMP threads on cores of its own, through $launcher. A SIGTERM or
+# node, each with THREADS OpenMP threads on cores of its own, through $launcher (direct: one
+# hpar in this batch step, for `hpar sweep`, which starts the ranks itself). A SIGTERM or
 # SIGINT of this script (--signal=B:TERM@..., scancel --batch, the time limit) is passed on to
 # the ranks and sets `stopping`. Returns hpar's exit code: 4 when the ranks stopped early, and
 # REPORT (the JSON file ARGS write) then says "complete": false.
@@ -32,6 +33,9 @@ launch() {
       cmd=(mpirun -np "$ntasks" --map-by "ppr:$per_node:node:PE=$threads" --bind-to core
         -x OMP_NUM_THREADS -x OMP_PLACES -x OMP_PROC_BIND)
       export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-5}
+      ;;
+    direct) # hpar sweep: it launches every layout itself, and stops them on SIGTERM
+      cmd=()
       ;;
     *)
       echo "hpar: error: HPAR_LAUNCHER must be srun or mpirun, not '$launcher'" >&2
@@ -64,6 +68,7 @@ launch() {
 #   pass on to every task as is.
 #   mpirun ends at once on a second SIGTERM (Slurm may have sent the first), leaving its ranks
 #   behind: this node's ranks (mpirun's children) get it directly; hpar tells the other ranks.
+#   direct: hpar itself gets SIGTERM and stops what it launched.
 stopping=0
 launcher_pid=
 # shellcheck disable=SC2317 # run by the trap
@@ -72,6 +77,8 @@ forward_stop() {
   [ -n "$launcher_pid" ] || return 0
   if [ "$launcher" = srun ]; then
     kill -INT "$launcher_pid" 2>/dev/null
+  elif [ "$launcher" = direct ]; then
+    kill -TERM "$launcher_pid" 2>/dev/null
   else
     # shellcheck disable=SC2046 # one pid per word
     kill -TERM $(ps -o pid= --ppid "$launcher_pid") 2>/dev/null

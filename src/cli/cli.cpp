@@ -48,6 +48,8 @@ constexpr Command commands[] = {
      slurm_command},
     {"collect", "collect DIR|FILE...", "merge the reports of separate runs into a study",
      collect_command},
+    {"sweep", "sweep [opts] -- PROGRAM", "scaling study of any MPI + OpenMP program, launched",
+     sweep_command},
     {"list", "list", "list the jobs with a one-line description", list_command},
     {"help", "help [JOB]", "show this help, or a job's options", help_command},
 };
@@ -102,7 +104,23 @@ const char* usage_hint(std::span<const std::string> args) {
   if (args.size() >= 2 && (args[0] == "run") && find_job(args[1]) != nullptr) {
     return nullptr;  // the job is known: point at its help below
   }
+  if (!args.empty() && args[0] == "sweep") return "try 'hpar sweep --help' for usage";
   return "try 'hpar help' for usage";
+}
+
+/// Prints `e` (one line, made safe; for bad usage a hint) on stderr; returns its exit code.
+int print_error(const Error& e, std::span<const std::string> rest) {
+  std::cout.flush();
+  std::cerr << "hpar: error: " << one_line_message(e.what()) << "\n";
+  if (e.code() == ExitCode::usage) {
+    const char* hint = usage_hint(rest);
+    if (hint != nullptr) {
+      std::cerr << "hpar: " << hint << "\n";
+    } else {
+      std::cerr << "hpar: try 'hpar help " << rest[1] << "' for the job's options\n";
+    }
+  }
+  return static_cast<int>(e.code());
 }
 
 }  // namespace
@@ -204,22 +222,6 @@ std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm,
 
 namespace {
 
-/// Prints the error a command ended with (rank 0, one line, made safe) and a hint for usage.
-void print_error(const boost::mpi::communicator& world, const Error& e,
-                 std::span<const std::string> rest) {
-  if (world.rank() != 0) return;
-  std::cout.flush();
-  std::cerr << "hpar: error: " << one_line_message(e.what()) << "\n";
-  if (e.code() == ExitCode::usage) {
-    const char* hint = usage_hint(rest);
-    if (hint != nullptr) {
-      std::cerr << "hpar: " << hint << "\n";
-    } else {
-      std::cerr << "hpar: try 'hpar help " << rest[1] << "' for the job's options\n";
-    }
-  }
-}
-
 /// The last resort for a failure outside the agreed steps (std::bad_alloc in a collective,
 /// say): the other ranks may be waiting in a collective that this rank will never join, so the
 /// job is ended with MPI_Abort and the failure's exit code (1), after one clear line from the
@@ -277,10 +279,20 @@ int cli_main(const boost::mpi::communicator& world, const std::vector<std::strin
     });
     return command->main(world, rest.subspan(1));
   } catch (const Error& e) {
-    print_error(world, e, rest);
+    if (world.rank() == 0) return print_error(e, rest);
     return static_cast<int>(e.code());
   } catch (...) {
     end_every_rank(world, std::current_exception());
+  }
+}
+
+std::optional<int> cli_main_without_mpi(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] != "sweep") return std::nullopt;
+  const std::span<const std::string> rest(args);
+  try {
+    return sweep_main(rest.subspan(1));
+  } catch (const Error& e) {
+    return print_error(e, rest);
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -45,8 +46,10 @@ std::string collect_help() {
        "files and directories (their *.json files), e.g. the reports of a Slurm array with one\n"
        "layout per task (slurm/scaling-array.sbatch). Reports of the same layout are the\n"
        "repetitions of one point (median and spread of their times: total minus output, as\n"
-       "'hpar scale' measures). Prints the study table of 'hpar scale'. Files of another schema\n"
-       "are refused; incomplete reports (stopped by a signal) are left out with a warning.\n\n"
+       "'hpar scale' measures). Studies (hpar-study/1: 'hpar scale', 'hpar sweep', 'hpar\n"
+       "collect --json') add the runs of their points. Prints the study table of 'hpar scale'.\n"
+       "Files of another schema are refused; incomplete reports (stopped by a signal) are left\n"
+       "out with a warning.\n\n"
     << collect_options();
   return o.str();
 }
@@ -55,12 +58,14 @@ std::string collect_help() {
 struct RunReport {
   std::string source;
   std::string job;
+  std::string host;
   int ranks = 1;
   int threads = 1;
   std::string schedule;
-  std::uint64_t items = 0;
+  std::uint64_t items = 0;  ///< 0: not known (a run of a study of a program without a report)
   std::string item_unit;
   StudyRun run;
+  std::vector<BusySample> busy;  ///< what the machine did meanwhile, from a study
 };
 
 /// The hosts of a report's run, joined by commas.
@@ -99,22 +104,82 @@ std::vector<std::string> report_files(const std::vector<std::string>& paths) {
   return files;
 }
 
-/// Reads one report; nothing (with a warning) when it is incomplete. Throws UsageError when
-/// the file is not an hpar-report/1 document.
-std::optional<RunReport> read_report(const std::string& path) {
+/// The runs of a study document (hpar-study/1: `hpar scale`, `hpar sweep`, an earlier
+/// collect), one per time of each point; the report of a point's median run goes with the run
+/// of that time. Throws UsageError when it is not a valid study of `mode`.
+std::vector<RunReport> read_study_runs(const nlohmann::json& doc, const std::string& path,
+                                       ScalingMode mode) {
+  (void)study_from_json(doc, path);  // the schema, layouts and times, checked
+  try {
+    if (parse_scaling_mode(doc.at("mode").get<std::string>()) != mode) {
+      throw UsageError(path + " is a " + doc.at("mode").get<std::string>() +
+                       " study: collect it with --mode " + doc.at("mode").get<std::string>());
+    }
+    if (!doc.value("complete", true)) {
+      std::cerr << "hpar: warning: " << path << " is an incomplete study (stopped by a signal); "
+                << "its points done are collected\n";
+    }
+    std::vector<RunReport> runs;
+    for (const auto& p : doc.at("points")) {
+      const auto& report = p.value("report", nlohmann::json());
+      const auto times = p.at("seconds").get<std::vector<double>>();
+      std::size_t closest = 0;  // the run the point's report is of: the one nearest the median
+      for (std::size_t k = 1; k < times.size(); ++k) {
+        if (std::abs(times[k] - median(times)) < std::abs(times[closest] - median(times))) {
+          closest = k;
+        }
+      }
+      for (std::size_t k = 0; k < times.size(); ++k) {
+        const double seconds = times[k];
+        RunReport r;
+        r.source = path;
+        r.job = doc.at("job").get<std::string>();
+        r.host = doc.value("host", std::string());
+        r.ranks = p.at("ranks").get<int>();
+        r.threads = p.at("threads").get<int>();
+        r.schedule = p.at("schedule").get<std::string>();
+        if (report.is_object()) {
+          r.items = report.at("work").at("items").get<std::uint64_t>();
+          r.item_unit = report.at("work").at("item_unit").get<std::string>();
+        }
+        r.run.seconds = seconds;
+        r.run.result = p.value("result", std::vector<std::string>{});
+        r.run.verification = p.value("verification", std::string("none"));
+        r.run.verification_detail = "as " + path + " says";
+        if (k == closest) r.run.report = report;
+        runs.push_back(std::move(r));
+      }
+      if (p.contains("busy") && !runs.empty()) {
+        for (const auto& sample : p["busy"].value("samples", nlohmann::json::array())) {
+          runs.back().busy.push_back(busy_sample_from_json(sample));
+        }
+      }
+    }
+    return runs;
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(path + ": not a valid study: " + e.what());
+  }
+}
+
+/// Reads one report, or the runs of a study; nothing (with a warning) for an incomplete
+/// report. Throws UsageError when the file is neither an hpar-report/1 nor an hpar-study/1
+/// document.
+std::vector<RunReport> read_runs(const std::string& path, ScalingMode mode) {
   nlohmann::json doc = read_json_file(path);
   const std::string schema = doc.is_object() ? doc.value("schema", std::string()) : "";
+  if (schema == study_schema) return read_study_runs(doc, path, mode);
   if (schema != report_schema) {
     throw UsageError(quote_for_message(path) + " is not an " + std::string(report_schema) +
                      " report (schema " + quote_for_message(schema) +
-                     "); hpar collect reads the reports of 'hpar run --report-json'" +
-                     (schema == study_schema ? " ('hpar plot' reads studies)" : ""));
+                     "); hpar collect reads the reports of 'hpar run --report-json' and the " +
+                     "studies of 'hpar scale', 'hpar sweep' and 'hpar collect' (" + study_schema +
+                     ")");
   }
   try {
     if (!doc.at("complete").get<bool>()) {
       std::cerr << "hpar: warning: leaving out " << path
                 << ": incomplete (the run was stopped by a signal)\n";
-      return std::nullopt;
+      return {};
     }
     RunReport r;
     r.source = path;
@@ -125,19 +190,13 @@ std::optional<RunReport> read_report(const std::string& path) {
     r.schedule = layout.at("schedule").get<std::string>();
     r.items = doc.at("work").at("items").get<std::uint64_t>();
     r.item_unit = doc.at("work").at("item_unit").get<std::string>();
-    (void)hosts_of(doc);  // checked here, where a bad report is named
+    r.host = hosts_of(doc);
     // The time `hpar scale` measures: the whole run but for writing the output.
-    const auto& phases = doc.at("phases");
-    const double output = phases.contains("output") ? phases["output"].at("max").get<double>() : 0;
-    r.run.seconds = phases.at("total").at("max").get<double>() - output;
-    r.run.result = doc.at("result").get<std::vector<std::string>>();
-    r.run.verification = doc.at("verification").at("status").get<std::string>();
-    r.run.verification_detail = doc.at("verification").at("detail").get<std::string>();
+    r.run = study_run_of_report(doc);
     if (r.ranks < 1 || r.threads < 1 || !(r.run.seconds > 0.0)) {
       throw UsageError(path + ": bad ranks, threads or times");
     }
-    r.run.report = std::move(doc);
-    return r;
+    return {r};
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(path + ": not a valid report: " + e.what());
   }
@@ -154,6 +213,7 @@ void check_together(const std::vector<RunReport>& runs, ScalingMode mode) {
     const auto cores = static_cast<std::uint64_t>(r.ranks) * static_cast<std::uint64_t>(r.threads);
     const auto first_cores =
         static_cast<std::uint64_t>(first.ranks) * static_cast<std::uint64_t>(first.threads);
+    if (r.items == 0 || first.items == 0) continue;  // a program's runs: work not known
     if (mode == ScalingMode::strong && r.items != first.items) {
       throw UsageError("a strong-scaling study needs the same work in every report: " +
                        std::to_string(first.items) + " " + first.item_unit + " in " + first.source +
@@ -178,9 +238,17 @@ StudyRecord collected_study(std::vector<RunReport>& reports, ScalingMode mode,
   study.job = reports.front().job;
   study.mode = mode;
   study.extra["collected_from"] = files;
-  for (auto& r : reports) add_run(study, r.ranks, r.threads, r.schedule, std::move(r.run));
+  for (auto& r : reports) {
+    add_run(study, r.ranks, r.threads, r.schedule, std::move(r.run));
+    auto& point = *std::find_if(study.points.begin(), study.points.end(), [&](const auto& p) {
+      return p.ranks == r.ranks && p.threads == r.threads && p.schedule == r.schedule;
+    });
+    point.busy.insert(point.busy.end(), r.busy.begin(), r.busy.end());
+    point.extra["host"] = r.host;
+  }
   sort_points(study);
-  study.host = hosts_of(study.points.back().runs.front().report);
+  study.host = study.points.back().extra["host"].get<std::string>();
+  for (auto& p : study.points) p.extra.erase("host");
   return study;
 }
 
@@ -190,7 +258,7 @@ int collect(const std::vector<std::string>& paths, const po::variables_map& vm) 
   const auto files = report_files(paths);
   std::vector<RunReport> reports;
   for (const auto& f : files) {
-    if (auto r = read_report(f)) reports.push_back(std::move(*r));
+    for (auto& r : read_runs(f, mode)) reports.push_back(std::move(r));
   }
   if (reports.empty()) throw UsageError("no complete report to collect");
   check_together(reports, mode);

@@ -97,7 +97,7 @@ void print_resume_hint(const RunRecord& record, const RunContext& context) {
   bool has_resume = false;
   for (const auto& word : context.command_line) {
     has_resume = has_resume || word == "--resume";
-    command += (command.empty() ? "" : " ") + quote_for_shell(word);
+    command += (command.empty() ? "" : " ") + shell_quote(word);
   }
   if (!has_resume) command += " --resume";
   std::cerr << "hpar: the checkpoint in " << record.checkpoint.dir

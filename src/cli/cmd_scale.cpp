@@ -30,8 +30,10 @@
 #include "hpar/engine/gather.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
+#include "hpar/platform/cpu_load.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
+#include "machine_watch.hpp"
 #include "study_output.hpp"
 
 namespace po = boost::program_options;
@@ -147,12 +149,6 @@ void sleeping_barrier(const boost::mpi::communicator& comm) {
   }
 }
 
-double process_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
 /// What the command line asks for.
 struct ScaleRequest {
   ParsedRun parsed;
@@ -205,6 +201,7 @@ struct PointSetup {
 
 /// The study as planned: its points, without runs yet, and how to run each.
 struct ScalePlan {
+  std::vector<RankPlacement> placements;  // every rank's, with one thread
   StudyRecord study;
   std::vector<PointSetup> setups;     // one per point
   std::vector<std::string> warnings;  // the distinct warnings of all points, naming the point
@@ -303,6 +300,7 @@ ScalePlan plan_study(const boost::mpi::communicator& world, const ScaleRequest& 
   const auto placements = gather_placements(world, 1);
   std::vector<std::string> skipped;
   ScalePlan plan = plan_points(req, plan_layouts(req, placements, skipped));
+  plan.placements = placements;
   if (world.rank() == 0 && !skipped.empty()) {
     std::set<std::string> distinct(skipped.begin(), skipped.end());
     std::cerr << "hpar: note: left out";
@@ -411,23 +409,6 @@ bool run_point(const boost::mpi::communicator& world, const JobInfo& job, const 
   return stopped != 0;
 }
 
-/// Rank 0: "hpar: point i/n done: ..., elapsed, about ... left" on stderr.
-void print_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
-                    double fraction_done) {
-  const ScalingPoint times = point.scaling();
-  std::cerr << "hpar: point " << i + 1 << "/" << n << " done: " << point.ranks
-            << (point.ranks == 1 ? " rank x " : " ranks x ") << point.threads
-            << (point.threads == 1 ? " thread" : " threads") << " (" << point.schedule
-            << "), median " << format_fixed(median(times.seconds), 3) << " s of "
-            << times.seconds.size() << ", " << point.verification() << "; "
-            << human_duration(elapsed) << " elapsed";
-  if (i + 1 < n && fraction_done > 0.0) {
-    std::cerr << ", about " << human_duration(elapsed * (1.0 - fraction_done) / fraction_done)
-              << " left";
-  }
-  std::cerr << std::endl;
-}
-
 /// How the sweep ended.
 struct SweepResult {        // NOLINT(bugprone-exception-escape): nlohmann::json members
   std::size_t planned = 0;  // points planned
@@ -447,17 +428,18 @@ SweepResult sweep_points(const boost::mpi::communicator& world, const ScaleReque
   world.barrier();
   trace.start();
   const double sweep_start = MPI_Wtime();
-  const auto cost = [&](const StudyPoint& p) {  // expected time, for the estimate of time left
-    return req.mode == ScalingMode::strong ? 1.0 / p.cores() : 1.0;
-  };
+  const auto cost = [&](const StudyPoint& p) { return point_cost(req.mode, p.cores()); };
   double cost_total = 0.0, cost_done = 0.0;
   for (const auto& p : points) cost_total += cost(p);
   std::size_t done = 0;
   for (; done < points.size(); ++done) {
     RunContext point_context = context;
     point_context.warnings = plan.setups[done].warnings;
+    LaunchWatch watch(world, plan.placements);
     result.interrupted = run_point(world, *req.parsed.job, plan.setups[done], req.repeat,
                                    point_context, tracing ? &trace : nullptr, trace, points[done]);
+    points[done].busy = watch.finish(points[done].ranks, points[done].threads,
+                                     "the point's " + std::to_string(req.repeat) + " run(s)");
     if (result.interrupted) break;
     if (stop_requested_anywhere(world)) {  // a signal to a rank outside the point, say
       result.interrupted = true;
@@ -466,8 +448,8 @@ SweepResult sweep_points(const boost::mpi::communicator& world, const ScaleReque
     }
     cost_done += cost(points[done]);
     if (world.rank() == 0) {
-      print_progress(done, result.planned, points[done], MPI_Wtime() - sweep_start,
-                     cost_done / cost_total);
+      print_point_progress(done, result.planned, points[done], MPI_Wtime() - sweep_start,
+                           cost_done / cost_total);
     }
   }
   points.resize(done);
@@ -560,6 +542,9 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   ScalePlan plan = plan_study(world, req);
   const RunContext context = run_context("scale", args);
   const SweepResult sweep = sweep_points(world, req, plan, context);
+  // The stop that ended the sweep has been honoured: the points done are written (marked
+  // incomplete); a further signal during the writing stops that too.
+  if (sweep.interrupted) clear_stop_request();
   int code = on_root(world, [&] { return report_study(req, plan, sweep, context, world.size()); });
   if (stop_requested_anywhere(world)) code = static_cast<int>(ExitCode::interrupted);
   if (world.rank() == 0 && sweep.interrupted) {

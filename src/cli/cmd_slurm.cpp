@@ -22,6 +22,7 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 
 namespace po = boost::program_options;
@@ -29,7 +30,7 @@ namespace po = boost::program_options;
 namespace hpar {
 namespace {
 
-/// The layout and the Slurm settings of the script.
+/// The layout and the Slurm settings of the script (of a sweep: the nodes and the settings).
 struct SlurmRequest {
   std::uint64_t nodes = 1;
   std::uint64_t ranks_per_node = 1;
@@ -40,8 +41,23 @@ struct SlurmRequest {
   std::string partition;
   std::string job_name;
   std::string launcher = "srun";
-  std::vector<std::string> job_args;  ///< JOB and the options passed on to `hpar run`
+  std::vector<std::string> job_args;  ///< JOB and the options passed on to `hpar run` (a
+                                      ///< sweep's: hpar sweep's options, "--", the program)
 };
+
+/// What every script needs besides its layout: time, partition, cores of a node, launcher, name.
+void add_batch_options(po::options_description& d, const char* name_default) {
+  d.add_options()("time", po::value<std::string>()->value_name("LIMIT"),
+                  "time limit as sbatch takes it: MIN, MIN:SEC, H:MIN:SEC, D-H, D-H:MIN or "
+                  "D-H:MIN:SEC (default: the partition's)")(
+      "partition", po::value<std::string>()->value_name("NAME"),
+      "partition (default: the cluster's default partition)")(
+      "cores-per-node", po::value<std::string>()->value_name("C"),
+      "cores of a node, to check the layout against (default: ask sinfo)")(
+      "launcher", po::value<std::string>()->value_name("srun|mpirun")->default_value("srun"),
+      "how the script starts the ranks: srun --mpi=pmix --cpu-bind=cores, or Open MPI's mpirun")(
+      "job-name", po::value<std::string>()->value_name("NAME"), name_default);
+}
 
 po::options_description slurm_options() {
   po::options_description d("Slurm options");
@@ -49,17 +65,17 @@ po::options_description slurm_options() {
       "ranks-per-node", po::value<std::string>()->value_name("R"),
       "MPI ranks per node, Slurm tasks (required)")(
       "threads", po::value<std::string>()->value_name("T"),
-      "OpenMP threads per rank, Slurm CPUs per task (required)")(
-      "time", po::value<std::string>()->value_name("LIMIT"),
-      "time limit as sbatch takes it: MIN, MIN:SEC, H:MIN:SEC, D-H, D-H:MIN or D-H:MIN:SEC "
-      "(default: the partition's)")("partition", po::value<std::string>()->value_name("NAME"),
-                                    "partition (default: the cluster's default partition)")(
-      "cores-per-node", po::value<std::string>()->value_name("C"),
-      "cores of a node, to check R x T against (default: ask sinfo)")(
-      "launcher", po::value<std::string>()->value_name("srun|mpirun")->default_value("srun"),
-      "how the script starts the ranks: srun --mpi=pmix --cpu-bind=cores, or Open MPI's mpirun")(
-      "job-name", po::value<std::string>()->value_name("NAME"),
-      "Slurm job name (default: hpar-JOB)");
+      "OpenMP threads per rank, Slurm CPUs per task (required)");
+  add_batch_options(d, "Slurm job name (default: hpar-JOB)");
+  return d;
+}
+
+/// The options of `hpar slurm sweep`: the nodes and the batch settings; the rest is hpar sweep's.
+po::options_description slurm_sweep_options() {
+  po::options_description d("Slurm options of a sweep script");
+  d.add_options()("nodes", po::value<std::string>()->value_name("N"),
+                  "whole nodes the sweep may use (required)");
+  add_batch_options(d, "Slurm job name (default: hpar-sweep)");
   return d;
 }
 
@@ -90,7 +106,13 @@ std::string slurm_help() {
        "Submit with: hpar slurm ... > job.sbatch && sbatch job.sbatch\n\n"
     << slurm_options() << "\n"
     << passed_on_options() << "\n"
-    << "Run 'hpar help JOB' for the job's own options.\n";
+    << "Run 'hpar help JOB' for the job's own options.\n\n"
+    << "hpar slurm sweep --nodes N [options] [sweep options] -- PROGRAM [ARG...]:\n"
+       "print a ready sbatch script (slurm/sweep.sbatch) that runs 'hpar sweep' on N whole\n"
+       "nodes (--exclusive); the sweep's options are checked here as 'hpar sweep' will check\n"
+       "them, and its layouts against the nodes' cores (--cores-per-node, else sinfo).\n\n"
+    << slurm_sweep_options() << "\n"
+    << "Run 'hpar sweep --help' for the sweep's own options.\n";
   return o.str();
 }
 
@@ -129,8 +151,8 @@ std::uint64_t parse_time_limit(const std::string& text) {
   return total;
 }
 
-/// Splits `args` (JOB first) into the Slurm request and the tokens passed on to `hpar run`.
-SlurmRequest parse_request(std::span<const std::string> args) {
+/// Refuses arguments that cannot go into a batch script.
+void refuse_control_characters(std::span<const std::string> args) {
   for (const auto& arg : args) {
     if (std::any_of(arg.begin(), arg.end(), [](char c) { return c >= 0 && c < ' '; })) {
       throw UsageError(
@@ -138,19 +160,12 @@ SlurmRequest parse_request(std::span<const std::string> args) {
           "batch script");
     }
   }
-  SlurmRequest request;
-  const ParsedOptions parsed =
-      parse_options(args.subspan(1), slurm_options(), {.pass_on_unknown = true});
-  const po::variables_map& vm = parsed.vm;
-  for (const char* required : {"nodes", "ranks-per-node", "threads"}) {
-    if (vm.count(required) == 0U) {
-      throw UsageError(std::string("'hpar slurm' needs --") + required +
-                       " (the layout: --nodes N --ranks-per-node R --threads T)");
-    }
-  }
+}
+
+/// The settings of add_batch_options, checked, into `request`.
+void parse_batch_settings(const po::variables_map& vm, const std::string& default_name,
+                          SlurmRequest& request) {
   request.nodes = count_option(vm, "nodes", 1, 100000);
-  request.ranks_per_node = count_option(vm, "ranks-per-node", 1, 4096);
-  request.threads = count_option(vm, "threads", 1, 4096);
   if (vm.count("cores-per-node") != 0U) {
     request.cores_per_node = count_option(vm, "cores-per-node", 1, 1U << 20);
   }
@@ -166,8 +181,7 @@ SlurmRequest parse_request(std::span<const std::string> args) {
                        ": letters, digits and _ . , + - only");
     }
   }
-  request.job_name =
-      vm.count("job-name") != 0U ? vm["job-name"].as<std::string>() : "hpar-" + args[0];
+  request.job_name = vm.count("job-name") != 0U ? vm["job-name"].as<std::string>() : default_name;
   if (!std::regex_match(request.job_name, name_chars)) {
     throw UsageError("bad --job-name " + quote_for_message(request.job_name) +
                      ": letters, digits and _ . , + - only");
@@ -177,6 +191,24 @@ SlurmRequest parse_request(std::span<const std::string> args) {
     throw UsageError("--launcher must be srun or mpirun, not " +
                      quote_for_message(request.launcher));
   }
+}
+
+/// Splits `args` (JOB first) into the Slurm request and the tokens passed on to `hpar run`.
+SlurmRequest parse_request(std::span<const std::string> args) {
+  refuse_control_characters(args);
+  SlurmRequest request;
+  const ParsedOptions parsed =
+      parse_options(args.subspan(1), slurm_options(), {.pass_on_unknown = true});
+  const po::variables_map& vm = parsed.vm;
+  for (const char* required : {"nodes", "ranks-per-node", "threads"}) {
+    if (vm.count(required) == 0U) {
+      throw UsageError(std::string("'hpar slurm' needs --") + required +
+                       " (the layout: --nodes N --ranks-per-node R --threads T)");
+    }
+  }
+  parse_batch_settings(vm, "hpar-" + args[0], request);
+  request.ranks_per_node = count_option(vm, "ranks-per-node", 1, 4096);
+  request.threads = count_option(vm, "threads", 1, 4096);
   request.job_args.push_back(args[0]);
   request.job_args.insert(request.job_args.end(), parsed.passed_on.begin(), parsed.passed_on.end());
   return request;
@@ -282,25 +314,10 @@ void check_fit(const SlurmRequest& request) {
   }
 }
 
-/// `text` quoted for bash where it needs it.
-std::string shell_quote(const std::string& text) {
-  static const std::regex plain(R"([A-Za-z0-9_./:=,+@%-]+)");
-  if (std::regex_match(text, plain)) return text;
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 /// The lines of slurm/hybrid.sbatch from its "---- from here on" marker to the end (a test
 /// keeps them equal).
 constexpr const char* script_body =
-#include "slurm_script_body.inc"  // generated from slurm/hybrid.sbatch by src/cli/CMakeLists.txt
+#include "slurm_hybrid_body.inc"  // generated from slurm/hybrid.sbatch by src/cli/CMakeLists.txt
     ;
 
 /// The path of this hpar binary, for the script's default HPAR.
@@ -310,23 +327,48 @@ std::string this_binary() {
   return error ? std::string("hpar") : path.string();
 }
 
-/// The sbatch script for `request`, with `command_line` in its header.
-std::string make_script(const SlurmRequest& request, std::span<const std::string> command_line) {
-  std::ostringstream o;
+/// The #SBATCH lines (`layout`: the lines between --nodes and --partition) and the "Made by"
+/// line; returns whether the script asks for SIGTERM 60 s before the time limit.
+bool write_head(std::ostream& o, const SlurmRequest& request, const std::string& layout,
+                const std::string& output, std::span<const std::string> command_line) {
   o << "#!/bin/bash\n"
     << "#SBATCH --job-name=" << request.job_name << "\n"
     << "#SBATCH --nodes=" << request.nodes << "\n"
-    << "#SBATCH --ntasks-per-node=" << request.ranks_per_node << "\n"
-    << "#SBATCH --cpus-per-task=" << request.threads << "\n";
+    << layout;
   if (!request.partition.empty()) o << "#SBATCH --partition=" << request.partition << "\n";
   if (request.time_seconds) o << "#SBATCH --time=" << request.time << "\n";
   // The stop 60 s before the limit; Slurm may send it up to a minute early, so not for short
   // limits (they still get SIGTERM at the limit itself).
   const bool early_stop = !request.time_seconds || *request.time_seconds >= 600;
   if (early_stop) o << "#SBATCH --signal=B:TERM@60\n";
-  o << "#SBATCH --output=hpar-%j.out\n#\n# Made by: hpar slurm";
+  o << "#SBATCH --output=" << output << "\n#\n# Made by: hpar slurm";
   for (const auto& arg : command_line) o << " " << shell_quote(arg);
-  o << "\n# Layout: " << request.nodes << " node(s) x " << request.ranks_per_node
+  o << "\n";
+  return early_stop;
+}
+
+/// The script's variables (the binary, `launcher_variable` from HPAR_LAUNCHER, the report
+/// directory), its arguments (`set --`), then `body`.
+void write_tail(std::ostream& o, const char* launcher_variable, const SlurmRequest& request,
+                const char* body) {
+  o << "set -u\n"
+    << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
+    << launcher_variable << "=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
+    << "report_dir=${HPAR_REPORT_DIR:-.}\n"
+    << "set --";
+  for (const auto& arg : request.job_args) o << " " << shell_quote(arg);
+  o << "\n\n" << body;
+}
+
+/// The sbatch script for `request`, with `command_line` in its header.
+std::string make_script(const SlurmRequest& request, std::span<const std::string> command_line) {
+  std::ostringstream o;
+  const bool early_stop =
+      write_head(o, request,
+                 "#SBATCH --ntasks-per-node=" + std::to_string(request.ranks_per_node) +
+                     "\n#SBATCH --cpus-per-task=" + std::to_string(request.threads) + "\n",
+                 "hpar-%j.out", command_line);
+  o << "# Layout: " << request.nodes << " node(s) x " << request.ranks_per_node
     << " rank(s) per node x " << request.threads << " OpenMP thread(s) per rank, one core each.\n"
     << "# Submit: sbatch [--chdir=DIR] THIS_FILE. Results in hpar-JOBID.out, the JSON report\n"
        "# in hpar-JOBID.json. Environment knobs: HPAR (the hpar binary), HPAR_LAUNCHER (srun or\n"
@@ -335,15 +377,98 @@ std::string make_script(const SlurmRequest& request, std::span<const std::string
     << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
     << ", scancel --signal=TERM) every rank stops\n"
        "# cleanly, the report is marked incomplete and the job exits 4. More in\n"
-       "# slurm/hybrid.sbatch and the README (Running on a cluster).\n"
-    << "set -u\n"
-    << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
-    << "launcher=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
-    << "report_dir=${HPAR_REPORT_DIR:-.}\n"
-    << "set --";
-  for (const auto& arg : request.job_args) o << " " << shell_quote(arg);
-  o << "\n\n" << script_body;
+       "# slurm/hybrid.sbatch and the README (Running on a cluster).\n";
+  write_tail(o, "launcher", request, script_body);
   return o.str();
+}
+
+/// The lines of slurm/sweep.sbatch from its "---- from here on" marker to the end.
+constexpr const char* sweep_script_body =
+#include "slurm_sweep_body.inc"  // generated from slurm/sweep.sbatch by src/cli/CMakeLists.txt
+    ;
+
+/// `hpar slurm sweep`'s request: the nodes and batch settings, and in job_args hpar sweep's
+/// options, "--" and the program.
+SlurmRequest parse_sweep_request(std::span<const std::string> args) {
+  refuse_control_characters(args);
+  const auto dashes =
+      static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
+  const ParsedOptions parsed =
+      parse_options(args.first(dashes), slurm_sweep_options(), {.pass_on_unknown = true});
+  if (parsed.vm.count("nodes") == 0U) {
+    throw UsageError("'hpar slurm sweep' needs --nodes N (whole nodes for the sweep)");
+  }
+  SlurmRequest request;
+  parse_batch_settings(parsed.vm, "hpar-sweep", request);
+  request.job_args = parsed.passed_on;
+  request.job_args.insert(request.job_args.end(),
+                          args.begin() + static_cast<std::ptrdiff_t>(dashes), args.end());
+  return request;
+}
+
+/// The cores of each of the sweep's nodes: --cores-per-node, else the N-th largest node of the
+/// partition (sinfo), so that N nodes have that many; nothing (with a warning) when unknown.
+std::optional<std::uint64_t> sweep_cores_per_node(const SlurmRequest& request) {
+  if (request.cores_per_node) return request.cores_per_node;
+  auto nodes = cores_from_sinfo(request.partition);
+  const std::string where =
+      request.partition.empty() ? "the default partition" : "partition " + request.partition;
+  if (!nodes) {
+    std::cerr << "hpar: warning: cannot ask sinfo for the cores of " << where
+              << ": give --cores-per-node to check the sweep's layouts against them\n";
+    return std::nullopt;
+  }
+  if (nodes->size() < request.nodes) {
+    throw UsageError("the sweep needs " + std::to_string(request.nodes) + " nodes, but " + where +
+                     " has " + std::to_string(nodes->size()) + " (sinfo)");
+  }
+  std::sort(nodes->rbegin(), nodes->rend());
+  return (*nodes)[request.nodes - 1];
+}
+
+/// The sweep script: slurm/sweep.sbatch's body, for `request` (whose layouts are `check`'s).
+std::string make_sweep_script(const SlurmRequest& request, const SweepCheck& check,
+                              std::optional<std::uint64_t> cores,
+                              std::span<const std::string> command_line) {
+  std::ostringstream o;
+  const bool early_stop =
+      write_head(o, request, "#SBATCH --exclusive\n", "hpar-sweep-%j.out", command_line);
+  o << "# Sweep: " << check.layouts.size() << " layout(s) on " << request.nodes << " node(s)";
+  if (cores) o << " of " << *cores << " cores";
+  o << ":";
+  for (const auto& l : check.layouts) o << " " << l;
+  o << "\n";
+  for (const auto& l : check.left_out) o << "#   left out " << l << "\n";
+  o << "# Submit: sbatch [--chdir=DIR] THIS_FILE. The table in hpar-sweep-JOBID.out, the study\n"
+       "# in hpar-sweep-JOBID.json (.csv, .png), every launch's output in hpar-sweep-JOBID.logs/.\n"
+       "# Environment knobs: HPAR, HPAR_LAUNCHER (srun, mpirun or auto), HPAR_SRUN_MPI, "
+       "HPAR_REPORT_DIR,\n"
+       "# HPAR_SWEEP_LOGS. On SIGTERM ("
+    << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
+    << ", scancel --signal=TERM)\n"
+       "# the launch in progress stops, the points done are written (\"complete\": false) and\n"
+       "# the job exits 4. More in slurm/sweep.sbatch and the README (hpar sweep).\n";
+  write_tail(o, "sweep_launcher", request, sweep_script_body);
+  return o.str();
+}
+
+/// `hpar slurm sweep --nodes N [...] [sweep options] -- PROGRAM [ARG...]`.
+int slurm_sweep(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  if (std::find(args.begin(), args.end(), "--help") != args.end() &&
+      std::find(args.begin(), args.end(), "--") == args.end()) {
+    if (world.rank() == 0) std::cout << slurm_help();
+    return 0;
+  }
+  const SlurmRequest request = on_every_rank(world, [&] { return parse_sweep_request(args); });
+  on_root(world, [&] {
+    const auto cores = sweep_cores_per_node(request);
+    const SweepCheck check = check_sweep(request.job_args, static_cast<int>(request.nodes),
+                                         cores ? static_cast<int>(*cores) : 1 << 20);
+    std::vector<std::string> command_line{"sweep"};
+    command_line.insert(command_line.end(), args.begin(), args.end());
+    std::cout << make_sweep_script(request, check, cores, command_line) << std::flush;
+  });
+  return 0;
 }
 
 }  // namespace
@@ -356,6 +481,7 @@ int slurm_command(const boost::mpi::communicator& world, std::span<const std::st
     }
     throw UsageError("missing job name: hpar slurm JOB --nodes N --ranks-per-node R --threads T");
   }
+  if (args[0] == "sweep") return slurm_sweep(world, args.subspan(1));
   if (args[0].starts_with("-"))
     throw UsageError("name the job first: hpar slurm JOB --nodes N ...");
   if (find_job(args[0]) == nullptr) {

@@ -6,6 +6,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace hpar {
 
@@ -28,5 +29,24 @@ int slurm_command(const boost::mpi::communicator& world, std::span<const std::st
 /// `hpar collect PATH... [--mode M] [--json F] [--csv F] [--plot F]`: merges the JSON reports
 /// of separate runs (e.g. a Slurm array, one layout per task) into a scaling study.
 int collect_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
+/// `hpar sweep [options] -- PROGRAM [ARG...]`: a scaling study of any program, one launch per
+/// layout and run (src/cmd_sweep.cpp). Not an MPI process: main() runs it before MPI starts.
+int sweep_main(std::span<const std::string> args);
+
+/// What `hpar sweep ARGS` would run on `nodes` nodes of `cores_per_node` cores.
+struct SweepCheck {
+  std::vector<std::string> layouts;   ///< "RxT" of every layout that fits
+  std::vector<std::string> left_out;  ///< why each other layout is left out
+};
+
+/// For `hpar slurm sweep`: checks ARGS (hpar sweep's options, "--", the program) as `hpar sweep`
+/// will, against `nodes` x `cores_per_node` cores; the options a batch script sets itself
+/// (--launcher, --json, --csv, --plot, --logs) are refused. Throws UsageError.
+[[nodiscard]] SweepCheck check_sweep(std::span<const std::string> args, int nodes,
+                                     int cores_per_node);
+
+/// The table's entry for `sweep` when hpar runs as an MPI process: refuses (usage error).
+int sweep_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
 }  // namespace hpar

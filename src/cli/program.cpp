@@ -16,9 +16,12 @@ int main(int argc, char** argv, const std::vector<JobInfo>& jobs) {
   // Stop handlers first: a SIGTERM during MPI start-up then asks for a clean stop too.
   // abort_on_exception: last resort only; cli_main catches and agrees on every hpar error.
   install_stop_handlers();
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  // `hpar sweep` launches MPI programs itself: it must not be one (no MPI_Init).
+  if (const auto code = cli_main_without_mpi(args)) return *code;
   const boost::mpi::environment env(argc, argv, boost::mpi::threading::serialized, true);
   const boost::mpi::communicator world;
-  return cli_main(world, std::vector<std::string>(argv + 1, argv + argc), jobs);
+  return cli_main(world, args, jobs);
 }
 
 }  // namespace hpar

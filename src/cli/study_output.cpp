@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "hpar/cli/options.hpp"
+#include "hpar/core/format.hpp"
+#include "hpar/observe/progress.hpp"
 #include "hpar/engine/signals.hpp"
 #include "hpar/study/plot.hpp"
 
@@ -32,6 +34,26 @@ void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const
     std::cerr << "hpar: note: stopped by a signal while the study's files were written: those "
                  "not begun by then were not written\n";
   }
+}
+
+double point_cost(ScalingMode mode, int cores) {
+  return mode == ScalingMode::strong ? 1.0 / cores : 1.0;
+}
+
+void print_point_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
+                          double fraction_done) {
+  const ScalingPoint times = point.scaling();
+  std::cerr << "hpar: point " << i + 1 << "/" << n << " done: " << point.ranks
+            << (point.ranks == 1 ? " rank x " : " ranks x ") << point.threads
+            << (point.threads == 1 ? " thread" : " threads") << " (" << point.schedule
+            << "), median " << format_fixed(median(times.seconds), 3) << " s of "
+            << times.seconds.size() << ", " << point.verification() << "; "
+            << human_duration(elapsed) << " elapsed";
+  if (i + 1 < n && fraction_done > 0.0) {
+    std::cerr << ", about " << human_duration(elapsed * (1.0 - fraction_done) / fraction_done)
+              << " left";
+  }
+  std::cerr << std::endl;
 }
 
 }  // namespace hpar

@@ -1,6 +1,7 @@
 #pragma once
-// What the commands that make a study (scale, collect) share on the command line: the options
-// that ask for its files, and showing it (the table, then those files).
+// What the commands that make a study (scale, collect, sweep) share on the command line: the
+// options that ask for its files, showing it (the table, then those files), and the progress
+// line of a point.
 
 #include <boost/program_options.hpp>
 
@@ -16,5 +17,15 @@ void add_study_file_options(boost::program_options::options_description& options
 /// begun are left out (with a note). Throws what writing or drawing throws.
 void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const TableWords& words,
                 const boost::program_options::variables_map& vm);
+
+/// The expected time of a point of `cores` cores relative to others, for the estimate of the
+/// time left: 1 / cores in a strong study, 1 in a weak one.
+[[nodiscard]] double point_cost(ScalingMode mode, int cores);
+
+/// "hpar: point i/n done: R ranks x T threads (SCHEDULE), median M s of K, VERDICT; E elapsed,
+/// about L left" on stderr, for the i-th (from 0) of n points, `fraction_done` of the expected
+/// time of the whole study being behind.
+void print_point_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
+                          double fraction_done);
 
 }  // namespace hpar

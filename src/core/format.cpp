@@ -1,7 +1,9 @@
 #include "hpar/core/format.hpp"
 
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
+#include <string_view>
 
 namespace hpar {
 
@@ -17,16 +19,14 @@ std::string format_fixed(double value, int digits) {
   return o.str();
 }
 
-std::string quote_for_shell(std::string_view word) {
-  const auto safe = [](char c) {
+std::string shell_quote(const std::string& text) {
+  const auto plain = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string_view("_-./:=@%+,").find(c) != std::string_view::npos;
+           std::string_view("_./:=,+@%-").find(c) != std::string_view::npos;
   };
-  bool plain = !word.empty();
-  for (const char c : word) plain = plain && safe(c);
-  if (plain) return std::string(word);
+  if (!text.empty() && std::all_of(text.begin(), text.end(), plain)) return text;
   std::string out = "'";
-  for (const char c : word) {
+  for (const char c : text) {
     if (c == '\'') {
       out += "'\\''";
     } else {

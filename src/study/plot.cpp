@@ -237,7 +237,8 @@ void write_speedup_plot(std::ostream& o, const Study& study, const ScalingAnalys
     label << std::fixed << std::setprecision(3)
           << (strong ? "Amdahl fit, serial fraction " : "Gustafson fit, serial fraction ")
           << f.serial_fraction
-          << (shape.several_schedules ? " (" + f.schedule + ")" : std::string());
+          << (shape.several_schedules ? " (" + f.schedule + ")" : std::string())
+          << (f.quality() == "poor" ? ", POOR FIT" : "");
     if (strong && f.one_core_seconds > 0.0) {
       o << ", (x < 1 ? 1/0 : " << base_speed / f.one_core_seconds << " / (" << f.serial_fraction
         << " + (1 - " << f.serial_fraction << ") / x))";

@@ -33,11 +33,99 @@ int distinct_cores(const std::vector<std::pair<int, double>>& pairs) {
   return static_cast<int>(cores.size());
 }
 
+/// The least-squares T = a + b / c with a, b >= 0 (a convex problem: the unconstrained optimum
+/// when it is feasible, else the better of the optima on the edges a = 0 and b = 0), and
+/// whether it lies on an edge. Times are positive, so a + b > 0.
+struct AmdahlCoefficients {
+  double a = 0.0;
+  double b = 0.0;
+  bool at_bound = false;
+};
+
+AmdahlCoefficients amdahl_coefficients(const std::vector<std::pair<int, double>>& cores_seconds) {
+  const auto n = static_cast<double>(cores_seconds.size());
+  double sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
+  for (const auto& [c, t] : cores_seconds) {
+    const double x = 1.0 / c;
+    sx += x;
+    sy += t;
+    sxx += x * x;
+    sxy += x * t;
+  }
+  const double b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  const double a = (sy - b * sx) / n;
+  if (a >= 0.0 && b >= 0.0) return {a, b, false};
+  const auto residual = [&](double ca, double cb) {
+    double sum = 0.0;
+    for (const auto& [c, t] : cores_seconds) sum += (t - ca - cb / c) * (t - ca - cb / c);
+    return sum;
+  };
+  const double only_parallel = std::max(0.0, sxy / sxx);  // a = 0
+  const double only_serial = std::max(0.0, sy / n);       // b = 0
+  if (residual(0.0, only_parallel) <= residual(only_serial, 0.0)) return {0.0, only_parallel, true};
+  return {only_serial, 0.0, true};
+}
+
+/// The fastest point among those with the fewest cores, failed points left out (unless all
+/// failed).
+std::size_t choose_baseline(const std::vector<ScalingPoint>& points,
+                            const std::vector<PointAnalysis>& analysed) {
+  const bool all_failed =
+      std::all_of(points.begin(), points.end(), [](const auto& p) { return p.failed; });
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (points[i].failed && !all_failed) continue;
+    if (!best || points[i].cores() < points[*best].cores() ||
+        (points[i].cores() == points[*best].cores() &&
+         analysed[i].median < analysed[*best].median)) {
+      best = i;
+    }
+  }
+  return *best;
+}
+
+/// One fit per schedule with points at two core counts or more (failed points left out), in
+/// the order the schedules first appear.
+std::vector<ScalingFit> fit_schedules(ScalingMode mode, const std::vector<ScalingPoint>& points,
+                                      const std::vector<PointAnalysis>& analysed) {
+  std::vector<std::string> schedules;
+  for (const auto& p : points) {
+    if (std::find(schedules.begin(), schedules.end(), p.schedule) == schedules.end()) {
+      schedules.push_back(p.schedule);
+    }
+  }
+  std::vector<ScalingFit> fits;
+  for (const auto& schedule : schedules) {
+    std::vector<std::pair<int, double>> pairs;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      if (points[i].schedule != schedule || points[i].failed) continue;
+      pairs.emplace_back(points[i].cores(),
+                         mode == ScalingMode::strong ? analysed[i].median : analysed[i].speedup);
+    }
+    if (distinct_cores(pairs) < 2) continue;
+    ScalingFit fit = mode == ScalingMode::strong ? fit_amdahl(pairs) : fit_gustafson(pairs);
+    fit.schedule = schedule;
+    fits.push_back(fit);
+  }
+  return fits;
+}
+
 nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
 }  // namespace
+
+std::string ScalingFit::quality() const {
+  if (r_squared) return *r_squared >= min_fit_r_squared ? "good" : "poor";
+  return at_bound ? "poor" : "exact";
+}
+
+std::optional<double> ScalingFit::speedup_limit() const {
+  if (model != "amdahl" || quality() == "poor") return std::nullopt;
+  if (!(serial_fraction > 0.0) || !(serial_fraction < 1.0)) return std::nullopt;
+  return 1.0 / serial_fraction;
+}
 
 ScalingMode parse_scaling_mode(std::string_view text) {
   if (text == "strong") return ScalingMode::strong;
@@ -66,23 +154,12 @@ ScalingFit fit_amdahl(const std::vector<std::pair<int, double>>& cores_seconds) 
   if (distinct_cores(cores_seconds) < 2) {
     throw std::invalid_argument("an Amdahl fit needs two distinct core counts");
   }
-  // Linear least squares of T = a + b x with x = 1/c.
-  const auto n = static_cast<double>(cores_seconds.size());
-  double sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
-  for (const auto& [c, t] : cores_seconds) {
-    const double x = 1.0 / c;
-    sx += x;
-    sy += t;
-    sxx += x * x;
-    sxy += x * t;
-  }
-  const double b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  const double a = (sy - b * sx) / n;
-  if (a + b <= 0.0) throw std::invalid_argument("the Amdahl fit predicts no time at one core");
+  const auto [a, b, at_bound] = amdahl_coefficients(cores_seconds);
   ScalingFit fit;
   fit.model = "amdahl";
   fit.serial_fraction = a / (a + b);
   fit.one_core_seconds = a + b;
+  fit.at_bound = at_bound;
   fit.points = static_cast<int>(cores_seconds.size());
   fit.core_counts = distinct_cores(cores_seconds);
   if (fit.points >= 3) {
@@ -104,9 +181,12 @@ ScalingFit fit_gustafson(const std::vector<std::pair<int, double>>& cores_speedu
     sxx += (c - 1.0) * (c - 1.0);
   }
   if (sxx == 0.0) throw std::invalid_argument("a Gustafson fit needs a point above one core");
+  // The sum of squares is a parabola in s: the best s in 0..1 is the unconstrained one, clamped.
+  const double unconstrained = sxy / sxx;
   ScalingFit fit;
   fit.model = "gustafson";
-  fit.serial_fraction = sxy / sxx;
+  fit.serial_fraction = std::clamp(unconstrained, 0.0, 1.0);
+  fit.at_bound = fit.serial_fraction != unconstrained;
   fit.points = static_cast<int>(cores_speedup.size());
   fit.core_counts = distinct_cores(cores_speedup);
   if (fit.points >= 3) {
@@ -133,14 +213,7 @@ ScalingAnalysis analyze_scaling(ScalingMode mode, const std::vector<ScalingPoint
     pa.spread = pa.median > 0.0 ? (pa.max - pa.min) / pa.median : 0.0;
     a.points.push_back(pa);
   }
-  // Baseline: the fastest point among those with the fewest cores.
-  for (std::size_t i = 1; i < points.size(); ++i) {
-    const auto& best = points[a.baseline];
-    if (points[i].cores() < best.cores() ||
-        (points[i].cores() == best.cores() && a.points[i].median < a.points[a.baseline].median)) {
-      a.baseline = i;
-    }
-  }
+  a.baseline = choose_baseline(points, a.points);
   const double base_time = a.points[a.baseline].median;
   const double base_cores = points[a.baseline].cores();
   for (std::size_t i = 0; i < points.size(); ++i) {
@@ -151,32 +224,12 @@ ScalingAnalysis analyze_scaling(ScalingMode mode, const std::vector<ScalingPoint
     pa.efficiency = pa.speedup / c;
     pa.karp_flatt = karp_flatt(pa.speedup, c);
   }
-  // One fit per schedule, in the order schedules first appear.
-  std::vector<std::string> schedules;
-  for (const auto& p : points) {
-    if (std::find(schedules.begin(), schedules.end(), p.schedule) == schedules.end()) {
-      schedules.push_back(p.schedule);
-    }
-  }
-  for (const auto& schedule : schedules) {
-    std::vector<std::pair<int, double>> pairs;
-    for (std::size_t i = 0; i < points.size(); ++i) {
-      if (points[i].schedule != schedule) continue;
-      pairs.emplace_back(points[i].cores(),
-                         mode == ScalingMode::strong ? a.points[i].median : a.points[i].speedup);
-    }
-    if (distinct_cores(pairs) < 2) continue;
-    try {
-      ScalingFit fit = mode == ScalingMode::strong ? fit_amdahl(pairs) : fit_gustafson(pairs);
-      fit.schedule = schedule;
-      a.fits.push_back(fit);
-    } catch (const std::invalid_argument&) {
-      // Times that no positive Amdahl law explains: no fit is reported for this schedule.
-    }
-  }
-  // Ranking per core count, fastest first.
+  a.fits = fit_schedules(mode, points, a.points);
+  // Ranking per core count, fastest first; failed points are not ranked.
   std::map<int, std::vector<std::size_t>> by_cores;
-  for (std::size_t i = 0; i < points.size(); ++i) by_cores[points[i].cores()].push_back(i);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (!points[i].failed) by_cores[points[i].cores()].push_back(i);
+  }
   for (auto& [cores, idx] : by_cores) {
     std::stable_sort(idx.begin(), idx.end(), [&](std::size_t x, std::size_t y) {
       return a.points[x].median < a.points[y].median;
@@ -208,6 +261,7 @@ Study study_from_json(const nlohmann::json& doc, const std::string& source) {
       point.threads = p.at("threads").get<int>();
       point.schedule = p.at("schedule").get<std::string>();
       point.seconds = p.at("seconds").get<std::vector<double>>();
+      point.failed = p.value("verification", std::string()) == "FAIL";
       if (point.ranks < 1 || point.threads < 1 || point.seconds.empty() ||
           std::any_of(point.seconds.begin(), point.seconds.end(),
                       [](double t) { return !(t > 0.0) || !std::isfinite(t); })) {
@@ -258,6 +312,9 @@ nlohmann::json analysis_json(const std::vector<ScalingPoint>& points,
                     {"schedule", f.schedule},
                     {"serial_fraction", f.serial_fraction},
                     {"r_squared", optional_json(f.r_squared)},
+                    {"at_bound", f.at_bound},
+                    {"quality", f.quality()},
+                    {"speedup_limit", optional_json(f.speedup_limit())},
                     {"points", f.points},
                     {"core_counts", f.core_counts}});
   }

@@ -42,8 +42,11 @@ void print_rows(std::ostream& out, const StudyRecord& study, const ScalingAnalys
   for (std::size_t i = 0; i < study.points.size(); ++i) {
     const auto& p = study.points[i];
     const auto& pa = a.points[i];
-    out << std::setw(5) << p.cores() << std::setw(7) << p.ranks << std::setw(9) << p.threads << "  "
-        << std::left << std::setw(12) << p.schedule << std::right;
+    // A busy point's row starts with '!' in the (right-aligned) cores column.
+    const bool busy = !point_busy_findings(study, i, a).empty();
+    out << (busy ? "!" : " ") << std::setw(4) << p.cores() << std::setw(7) << p.ranks
+        << std::setw(9) << p.threads << "  " << std::left << std::setw(12) << p.schedule
+        << std::right;
     if (runs_column) out << std::setw(5) << p.runs.size();
     out << std::setw(11) << format_fixed(pa.median, 6) << std::setw(7)
         << format_fixed(100.0 * pa.spread, 1) << " %" << std::setw(9) << format_fixed(pa.speedup, 2)
@@ -53,22 +56,63 @@ void print_rows(std::ostream& out, const StudyRecord& study, const ScalingAnalys
   }
 }
 
+/// "serial fraction 0.0177 (1.77 %)", with a note when it is held at a bound.
+std::string fraction_text(const ScalingFit& f, bool strong) {
+  std::string text = "serial fraction " + format_fixed(f.serial_fraction, 4) + " (" +
+                     format_fixed(100.0 * f.serial_fraction, 2) + " %)";
+  if (f.at_bound) {
+    text += f.serial_fraction <= 0.0
+                ? (strong ? ", held at 0: the times fall as fast as the cores grow, or faster"
+                          : ", held at 0: the scaled speedup is ideal, or better")
+                : (strong ? ", held at 1: the times do not fall as the cores grow"
+                          : ", held at 1: the scaled speedup does not grow");
+  }
+  return text;
+}
+
 void print_fits(std::ostream& out, ScalingMode mode, const ScalingAnalysis& a) {
   const bool strong = mode == ScalingMode::strong;
   for (const auto& f : a.fits) {
+    const std::string quality = f.quality();
     out << "fit          " << (strong ? "Amdahl" : "Gustafson") << " (" << f.schedule
-        << "): serial fraction " << format_fixed(f.serial_fraction, 4) << " ("
-        << format_fixed(100.0 * f.serial_fraction, 2) << " %), R^2 "
+        << "): " << (quality == "poor" ? "POOR FIT, " : "") << fraction_text(f, strong) << ", R^2 "
         << (f.r_squared ? format_fixed(*f.r_squared, 4) : std::string("n/a (2 points fit exactly)"))
         << " over " << f.points << " points at " << f.core_counts << " core counts";
-    if (strong && f.serial_fraction > 0.0) {
-      out << "; speedup limit " << format_fixed(1.0 / f.serial_fraction, 1) << "x";
+    if (quality == "poor") {
+      out << "; the times do not follow " << (strong ? "Amdahl's" : "Gustafson's")
+          << " law, so no limit is drawn from it: read the fastest layouts, and rerun if the "
+             "machine was busy";
+    } else if (const auto limit = f.speedup_limit()) {
+      out << "; speedup limit " << format_fixed(*limit, 1) << "x";
     }
     out << "\n";
   }
   if (a.fits.empty()) {
-    out << "fit          none: it needs points at two core counts or more, with times that a "
-        << (strong ? "positive Amdahl law" : "Gustafson law") << " can explain\n";
+    out << "fit          none: it needs points at two core counts or more that passed "
+           "verification\n";
+  }
+}
+
+/// The points to distrust and why, and what to do; or that the machine was quiet, when it was
+/// watched.
+void print_busy(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a) {
+  bool any = false;
+  bool watched = false;
+  for (std::size_t i = 0; i < study.points.size(); ++i) {
+    watched = watched || !study.points[i].busy.empty();
+    for (const auto& finding : point_busy_findings(study, i, a)) {
+      out << (any ? "             ! " : "busy         ! ") << layout_name(study.points[i]) << ": "
+          << finding << "\n";
+      any = true;
+    }
+  }
+  if (any) {
+    out << "advice       the times of the points marked ! are not to be trusted: "
+        << study.busy_advice << "\n";
+  } else if (watched) {
+    out << "machine      quiet: no point's runs spread over "
+        << format_fixed(100.0 * study.busy_limits.spread, 0)
+        << " %, and no other process took the CPUs a point needed\n";
   }
 }
 
@@ -88,7 +132,8 @@ void print_fastest(std::ostream& out, const StudyRecord& study, const ScalingAna
   }
 }
 
-nlohmann::json point_json(const StudyPoint& p, const PointAnalysis& pa) {
+nlohmann::json point_json(const StudyPoint& p, const PointAnalysis& pa,
+                          const std::vector<std::string>& findings) {
   nlohmann::json j = p.extra.is_object() ? p.extra : nlohmann::json::object();
   const StudyRun& median = p.runs[p.median_run()];
   std::vector<double> seconds;
@@ -106,6 +151,9 @@ nlohmann::json point_json(const StudyPoint& p, const PointAnalysis& pa) {
   j["verification"] = p.verification();
   j["result"] = median.result;
   j["report"] = median.report;
+  nlohmann::json samples = nlohmann::json::array();
+  for (const auto& sample : p.busy) samples.push_back(busy_sample_json(sample));
+  j["busy"] = {{"trusted", findings.empty()}, {"findings", findings}, {"samples", samples}};
   return j;
 }
 
@@ -116,6 +164,7 @@ ScalingPoint StudyPoint::scaling() const {
   p.ranks = ranks;
   p.threads = threads;
   p.schedule = schedule;
+  p.failed = verification() == "FAIL";
   for (const auto& run : runs) p.seconds.push_back(run.seconds);
   return p;
 }
@@ -200,6 +249,12 @@ bool results_identical(const StudyRecord& study) {
   return true;
 }
 
+std::vector<std::string> point_busy_findings(const StudyRecord& study, std::size_t point,
+                                             const ScalingAnalysis& analysis) {
+  const StudyPoint& p = study.points.at(point);
+  return busy_findings(p.busy, analysis.points.at(point).spread, p.runs.size(), study.busy_limits);
+}
+
 void print_study_table(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& analysis,
                        const TableWords& words) {
   const bool strong = study.mode == ScalingMode::strong;
@@ -216,6 +271,7 @@ void print_study_table(std::ostream& out, const StudyRecord& study, const Scalin
               ? (strong ? words.identical : std::string("identical across the runs of each point"))
               : words.differ)
       << "\n";
+  print_busy(out, study, analysis);
   for (const auto& note : words.notes) out << note << "\n";
 }
 
@@ -246,11 +302,18 @@ nlohmann::json study_json(const StudyRecord& study, const ScalingAnalysis& analy
   doc["results_identical"] = results_identical(study);
   nlohmann::json points = nlohmann::json::array();
   std::vector<ScalingPoint> scaling;
+  std::vector<std::string> busy_points;
   for (std::size_t i = 0; i < study.points.size(); ++i) {
-    points.push_back(point_json(study.points[i], analysis.points[i]));
+    const auto findings = point_busy_findings(study, i, analysis);
+    if (!findings.empty()) busy_points.push_back(layout_name(study.points[i]));
+    points.push_back(point_json(study.points[i], analysis.points[i], findings));
     scaling.push_back(study.points[i].scaling());
   }
   doc["points"] = points;
+  doc["busy"] = {{"limits", busy_limits_json(study.busy_limits)},
+                 {"points", busy_points},
+                 {"advice", busy_points.empty() ? nlohmann::json(nullptr)
+                                                : nlohmann::json(study.busy_advice)}};
   doc["analysis"] = analysis_json(scaling, analysis);
   return doc;
 }
@@ -283,6 +346,18 @@ StudyVerdict study_verdict(const StudyRecord& study) {
     verdict.problem = "the job's results differ between runs or layouts (see the study's points)";
   }
   return verdict;
+}
+
+StudyRun study_run_of_report(const nlohmann::json& report) {
+  const auto& phases = report.at("phases");
+  const double output = phases.contains("output") ? phases["output"].at("max").get<double>() : 0;
+  StudyRun run;
+  run.seconds = phases.at("total").at("max").get<double>() - output;
+  run.result = report.at("result").get<std::vector<std::string>>();
+  run.verification = report.at("verification").at("status").get<std::string>();
+  run.verification_detail = report.at("verification").at("detail").get<std::string>();
+  run.report = report;
+  return run;
 }
 
 nlohmann::json read_json_file(const std::string& path, const std::string& what) {

@@ -184,7 +184,6 @@ case_file_arguments() {
 2 | cannot read report 'fifo': not a regular file        | collect fifo
 2 | no *.json reports in 'empty'                         | collect empty
 2 | 'broken.json' is not JSON                            | collect broken.json
-2 | is not an hpar-report/1 report                       | collect study.json
 TABLE
 }
 

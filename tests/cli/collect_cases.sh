@@ -68,12 +68,22 @@ case_other_schema_refused() {
   expect_usage_error "'reports/other.json' is not JSON"
 }
 
-case_study_file_refused() {
+# A study (hpar-study/1) adds its points' runs: here the study of report a, collected with a
+# second report b, gives one point of two runs. Files of other schemas are still refused.
+case_study_file_collected_other_schemas_refused() {
   report 1 1 a pi --samples 1e6
   hpar_np 1 collect reports --json study.json
   expect_rc 0
-  hpar_np 1 collect reports/a.json study.json
-  expect_usage_error "('hpar plot' reads studies)"
+  report 1 1 b pi --samples 1e6
+  hpar_np 1 collect reports/b.json study.json
+  expect_rc 0
+  expect_out "== hpar collect: pi, strong scaling, 2 report(s) =="
+  grep -q '^[ !]   1      1        1  static          2 ' out.txt || fail "not one point of 2 runs: $OUT"
+  hpar_np 1 collect reports/b.json study.json --mode weak
+  expect_usage_error "study.json is a strong study: collect it with --mode strong"
+  echo '{"schema": "hpar-affinity/1"}' >affinity.json
+  hpar_np 1 collect reports/b.json affinity.json
+  expect_usage_error "'affinity.json' is not an hpar-report/1 report (schema 'hpar-affinity/1')"
 }
 
 case_different_jobs_refused() {

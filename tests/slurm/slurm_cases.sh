@@ -161,3 +161,54 @@ assert r['schema'] == 'hpar-study/1'
 assert sorted((p['ranks'], p['threads']) for p in r['points']) == [(1, 1), (1, 2), (2, 1)]
 assert all(len(p['seconds']) == 2 and p['verification'] == 'PASS' for p in r['points'])"
 }
+
+# `hpar sweep` inside an allocation (slurm/sweep.sbatch, HPAR_LAUNCHER=auto: the sweep's own
+# choice): it picks srun, gives each layout
+# --ntasks=R --cpus-per-task=T --cpu-bind=cores, leaves out the layouts beyond the node's cores,
+# and the binding it asks for is the binding the program reports (its own affinity lines).
+case_sweep_srun_binding() {
+  local cores
+  cores=$(sinfo -h -N -o '%X %Y' | awk '{ print $1 * $2; exit }')
+  HPAR_LAUNCHER=auto submit "$SOURCE_DIR/slurm/sweep.sbatch" --ranks 1,2 --threads 1,2 --repeat 1 \
+    --check '^verification successful$' --same-output 'checksum: (\S+)' -- "$HYBRID_WORK" 200000
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "launcher     srun, inside a Slurm allocation (SLURM_JOB_ID is set)"
+  expect_out "results      identical at every point and run"
+  json_check "hpar-sweep-$JOB.json" "
+assert r['complete'] is True and r['launcher']['kind'] == 'srun'
+layouts = sorted((p['ranks'], p['threads']) for p in r['points'])
+assert layouts == sorted(l for l in [(1, 1), (1, 2), (2, 1), (2, 2)] if l[0] * l[1] <= $cores), layouts
+for p in r['points']:
+    R, T = p['ranks'], p['threads']
+    assert p['command'][:5] == ['srun', '--mpi=pmix', f'--ntasks={R}', f'--cpus-per-task={T}', '--cpu-bind=cores'], p['command']
+    assert p['verification'] == 'PASS'"
+  # The program's own affinity lines: T CPUs per rank, no two ranks on one CPU.
+  python3 - "$JOB" <<'PY' >layouts.txt || fail "no layouts in the study"
+import json, sys
+for p in json.load(open(f"hpar-sweep-{sys.argv[1]}.json"))["points"]:
+    print(f"hpar-sweep-{sys.argv[1]}.logs/{p['ranks']}x{p['threads']}-run1.out", p["ranks"], p["threads"])
+PY
+  # shellcheck disable=SC2046 # FILE RANKS THREADS triples, one word each
+  python3 "$SOURCE_DIR/tests/programs/check_binding.py" $(cat layouts.txt) ||
+    fail "binding: $(cat "hpar-sweep-$JOB.logs"/*.out)"
+}
+
+# A sweep script printed by `hpar slurm sweep`, stopped through its batch script (what
+# --signal=B:TERM@60 does before the time limit): the launch in progress stops, the points done
+# are written ("complete": false), the job FAILS with exit code 4.
+case_sweep_printed_script_stops() {
+  "$HPAR" slurm sweep --nodes 1 --ranks 1,2 --threads 1 --repeat 1 \
+    -- "$HYBRID_WORK" 1000 --hang-at-ranks 2 >job.sbatch 2>job.err || fail "hpar slurm sweep: $(cat job.err)"
+  submit job.sbatch
+  for _ in $(seq 1 300); do
+    grep -q "point 1/2 done" "hpar-sweep-$JOB.out" 2>/dev/null && break
+    sleep 0.2
+  done
+  sleep 1
+  scancel --batch --signal=TERM "$JOB"
+  wait_end "$JOB" 60
+  expect_job FAILED 4:0
+  expect_out "stopped early by a signal; the study is incomplete (1 of 2 points done)"
+  json_check "hpar-sweep-$JOB.json" "assert r['complete'] is False and len(r['points']) == 1"
+}

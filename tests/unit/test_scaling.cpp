@@ -238,3 +238,89 @@ TEST(Plot, GnuplotWritesAPngAtomically) {
   EXPECT_THROW(plot_study(s, (dir / "missing" / "x.png").string()), UsageError);
   fs::remove_all(dir);
 }
+
+// Part of "numbers a user can trust": a fit never leaves the physical range of its fraction,
+// and a fit that does not explain the times says so instead of giving a speedup limit.
+
+TEST(Scaling, AmdahlFitOfSlowerTimesIsHeldAtOneAndPoor) {
+  // A busy machine: more cores, more time. Unconstrained least squares gives a = 2.3,
+  // b = -0.3 (f = 115 %); the best fit with b >= 0 is the mean time, f = 1.
+  const auto fit = fit_amdahl({{1, 2.0}, {2, 2.1}, {2, 2.2}});
+  EXPECT_DOUBLE_EQ(fit.serial_fraction, 1.0);
+  EXPECT_TRUE(fit.at_bound);
+  EXPECT_NEAR(fit.one_core_seconds, 2.1, 1e-12);  // the mean of the times
+  ASSERT_TRUE(fit.r_squared.has_value());
+  EXPECT_NEAR(*fit.r_squared, 0.0, 1e-12);  // the mean explains none of the variance
+  EXPECT_EQ(fit.quality(), "poor");
+  EXPECT_FALSE(fit.speedup_limit().has_value());
+}
+
+TEST(Scaling, AmdahlFitOfSuperlinearTimesIsHeldAtZero) {
+  // T(c) = 8 / c^1.2: faster than ideal. Best fit with a >= 0 is a = 0, b = sum(x t)/sum(x^2).
+  std::vector<std::pair<int, double>> data;
+  double sxt = 0.0, sxx = 0.0;
+  for (const int c : {1, 2, 4, 8}) {
+    const double t = 8.0 / std::pow(c, 1.2);
+    data.emplace_back(c, t);
+    sxt += t / c;
+    sxx += 1.0 / (c * c);
+  }
+  const auto fit = fit_amdahl(data);
+  EXPECT_DOUBLE_EQ(fit.serial_fraction, 0.0);
+  EXPECT_TRUE(fit.at_bound);
+  EXPECT_NEAR(fit.one_core_seconds, sxt / sxx, 1e-12);
+  EXPECT_GT(*fit.r_squared, 0.9);
+  EXPECT_EQ(fit.quality(), "good");
+  EXPECT_FALSE(fit.speedup_limit().has_value());  // no serial part: no limit in sight
+}
+
+TEST(Scaling, FitQualityAndSpeedupLimit) {
+  std::vector<std::pair<int, double>> data;
+  for (const int c : {1, 2, 4}) data.emplace_back(c, amdahl_time(4.0, 0.25, c));
+  const auto good = fit_amdahl(data);
+  EXPECT_EQ(good.quality(), "good");
+  EXPECT_NEAR(*good.speedup_limit(), 4.0, 1e-9);
+  const auto exact = fit_amdahl({{1, 2.0}, {2, 1.2}});
+  EXPECT_EQ(exact.quality(), "exact");
+  EXPECT_NEAR(*exact.speedup_limit(), 5.0, 1e-9);
+  const auto held = fit_amdahl({{1, 2.0}, {2, 2.5}});  // two points, slower: held at 1
+  EXPECT_TRUE(held.at_bound);
+  EXPECT_EQ(held.quality(), "poor");
+  // Scattered times that Amdahl explains badly (R^2 well below 0.9).
+  const auto scattered = fit_amdahl({{1, 2.0}, {2, 1.0}, {2, 1.9}, {4, 1.8}, {4, 0.6}});
+  EXPECT_LT(*scattered.r_squared, min_fit_r_squared);
+  EXPECT_EQ(scattered.quality(), "poor");
+  EXPECT_FALSE(scattered.speedup_limit().has_value());
+}
+
+TEST(Scaling, GustafsonFractionIsClamped) {
+  // Scaled speedups above c (s < 0 unconstrained) and far below (s > 1).
+  const auto high = fit_gustafson({{1, 1.0}, {2, 2.2}, {4, 4.5}});
+  EXPECT_DOUBLE_EQ(high.serial_fraction, 0.0);
+  EXPECT_TRUE(high.at_bound);
+  const auto low = fit_gustafson({{1, 1.0}, {2, 0.5}, {4, 0.8}});
+  EXPECT_DOUBLE_EQ(low.serial_fraction, 1.0);
+  EXPECT_TRUE(low.at_bound);
+  EXPECT_FALSE(fit_gustafson({{1, 1.0}, {2, 1.9}}).at_bound);
+}
+
+TEST(Scaling, FailedPointsAreNeitherBaselineNorFittedNorRanked) {
+  std::vector<ScalingPoint> points{point(1, 1, {4.0}), point(1, 1, {1.0}, "dynamic"),
+                                   point(2, 1, {2.1}), point(1, 2, {0.5})};
+  points[1].failed = true;  // a fast wrong answer
+  points[3].failed = true;
+  const auto a = analyze_scaling(ScalingMode::strong, points);
+  EXPECT_EQ(a.baseline, 0U);
+  EXPECT_NEAR(a.points[2].speedup, 4.0 / 2.1, 1e-12);
+  ASSERT_EQ(a.ranking.size(), 2U);
+  EXPECT_EQ(a.ranking[0].points, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(a.ranking[1].points, (std::vector<std::size_t>{2}));
+  ASSERT_EQ(a.fits.size(), 1U);  // static only; dynamic's one point failed
+  EXPECT_EQ(a.fits[0].points, 2);
+  // Every point failed: the baseline is still chosen, nothing is ranked.
+  for (auto& p : points) p.failed = true;
+  const auto all = analyze_scaling(ScalingMode::strong, points);
+  EXPECT_EQ(all.baseline, 1U);
+  EXPECT_TRUE(all.ranking.empty());
+  EXPECT_TRUE(all.fits.empty());
+}

@@ -180,3 +180,123 @@ TEST(Study, FailedPointsAreNamedWithTheirDetail) {
   EXPECT_EQ(verdict.problem.rfind("verification failed at 1 point(s): 2x1 static (checked ", 0), 0U)
       << verdict.problem;
 }
+
+namespace {
+
+/// A sample of `seconds` on 2 CPUs of which the point used `in_use`.
+BusySample sample(double seconds, int in_use, std::optional<double> others,
+                  std::optional<double> stolen = std::nullopt) {
+  BusySample s;
+  s.host = "node1";
+  s.what = "run 1";
+  s.seconds = seconds;
+  s.cpus = 2;
+  s.cpus_in_use = in_use;
+  s.others_cpu_seconds = others;
+  s.stolen_seconds = stolen;
+  return s;
+}
+
+}  // namespace
+
+TEST(Busy, FindingsByKindAgainstTheLimits) {
+  EXPECT_TRUE(busy_findings({}, 0.05, 3).empty());
+  // Spread: only with two runs or more, above 10 %.
+  EXPECT_TRUE(busy_findings({}, 0.5, 1).empty());
+  const auto spread = busy_findings({}, 0.235, 5);
+  ASSERT_EQ(spread.size(), 1U);
+  EXPECT_EQ(spread[0], "spread 23.5 % between its 5 runs (limit 10 %)");
+  // Others on a point that needs both CPUs: 0.6 CPU on average over 2 s.
+  const auto others = busy_findings({sample(2.0, 2, 1.2)}, 0.0, 1);
+  ASSERT_EQ(others.size(), 1U);
+  EXPECT_EQ(others[0],
+            "other processes used 0.60 CPU(s) on node1 during run 1, while the point needed all "
+            "2 CPU(s)");
+  // The same others on a point that left one CPU free: within what was free.
+  EXPECT_TRUE(busy_findings({sample(2.0, 1, 1.2)}, 0.0, 1).empty());
+  // ... but not 1.5 CPUs: 0.5 beyond the free one.
+  const auto beyond = busy_findings({sample(2.0, 1, 3.0)}, 0.0, 1);
+  ASSERT_EQ(beyond.size(), 1U);
+  EXPECT_NE(beyond[0].find("more than the 1 CPU(s) of 2 the point left free"), std::string::npos);
+  // A few clock ticks are accounting noise.
+  EXPECT_TRUE(busy_findings({sample(0.1, 2, 0.04)}, 0.0, 1).empty());
+  // Steal: 0.3 s of 2 CPUs x 2 s = 7.5 %.
+  const auto stolen = busy_findings({sample(2.0, 2, 0.0, 0.3)}, 0.0, 1);
+  ASSERT_EQ(stolen.size(), 1U);
+  EXPECT_EQ(stolen[0], "the hypervisor stole 7.5 % of the CPU time on node1 during run 1 (steal)");
+  // Before: CPUs others kept busy in the quiet window.
+  auto before = sample(1.0, 2, std::nullopt);
+  before.others_before_cpus = 0.9;
+  const auto quiet = busy_findings({before}, 0.0, 1);
+  ASSERT_EQ(quiet.size(), 1U);
+  EXPECT_NE(quiet[0].find("kept 0.90 CPU(s) on node1 busy just before run 1"), std::string::npos);
+}
+
+TEST(Busy, TheWorstSampleIsNamed) {
+  auto a = sample(1.0, 2, 0.5);
+  auto b = sample(1.0, 2, 0.9);
+  b.what = "run 2";
+  const auto f = busy_findings({a, b}, 0.0, 2);
+  ASSERT_EQ(f.size(), 1U);
+  EXPECT_NE(f[0].find("0.90 CPU(s) on node1 during run 2"), std::string::npos) << f[0];
+}
+
+TEST(Busy, TableMarksBusyPointsAndJsonSaysWhy) {
+  auto s = sample_study();
+  s.points[2].busy = {sample(2.2, 2, 1.5)};  // 2x1: others took 0.68 CPU of the 2 it needed
+  s.points[0].busy = {sample(4.1, 1, 0.0)};
+  const auto a = analyze_study(s);
+  std::ostringstream out;
+  print_study_table(out, s, a, TableWords{});
+  const auto text = out.str();
+  EXPECT_NE(text.find("!   2      2        1  static"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n    1      1        1  static"), std::string::npos) << text;
+  EXPECT_NE(text.find("busy         ! 2x1 static: other processes used 0.68 CPU(s)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("advice       the times of the points marked ! are not to be trusted"),
+            std::string::npos);
+  const auto doc = study_json(s, a);
+  EXPECT_EQ(doc["points"][2]["busy"]["trusted"], false);
+  EXPECT_EQ(doc["points"][0]["busy"]["trusted"], true);
+  EXPECT_EQ(doc["points"][2]["busy"]["samples"][0]["cpus_in_use"], 2);
+  EXPECT_EQ(doc["busy"]["points"], nlohmann::json({"2x1 static"}));
+  EXPECT_TRUE(doc["busy"]["advice"].is_string());
+  // Quiet: a line says so when the machine was watched.
+  s.points[2].busy.clear();
+  std::ostringstream quiet;
+  print_study_table(quiet, s, analyze_study(s), TableWords{});
+  EXPECT_NE(quiet.str().find("machine      quiet: no point's runs spread over 10 %"),
+            std::string::npos)
+      << quiet.str();
+  EXPECT_EQ(study_json(s, analyze_study(s))["busy"]["advice"], nullptr);
+}
+
+TEST(Study, PoorFitSaysSoInsteadOfALimit) {
+  StudyRecord s;
+  s.job = "pi";
+  add_run(s, 1, 1, "static", run(2.0));
+  add_run(s, 1, 2, "static", run(2.1));
+  add_run(s, 2, 1, "static", run(2.2));
+  const auto text = table(s, TableWords{});
+  EXPECT_NE(text.find("fit          Amdahl (static): POOR FIT, serial fraction 1.0000 (100.00 %), "
+                      "held at 1: the times do not fall as the cores grow, R^2 0.0000"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("speedup limit"), std::string::npos) << text;
+  const auto doc = study_json(s, analyze_study(s));
+  EXPECT_EQ(doc["analysis"]["fits"][0]["quality"], "poor");
+  EXPECT_EQ(doc["analysis"]["fits"][0]["speedup_limit"], nullptr);
+  EXPECT_LE(doc["analysis"]["fits"][0]["serial_fraction"].get<double>(), 1.0);
+}
+
+TEST(Study, AFailedPointIsNotTheFastest) {
+  StudyRecord s;
+  add_run(s, 1, 1, "static", run(4.0));
+  add_run(s, 2, 1, "static", run(2.2));
+  add_run(s, 1, 2, "static", run(1.0, "FAIL"));  // fast and wrong
+  sort_points(s);
+  const auto text = table(s, TableWords{});
+  EXPECT_NE(text.find("             2 cores: 2x1 static 2.200 s\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  FAIL\n"), std::string::npos) << text;
+}

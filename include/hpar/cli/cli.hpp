@@ -3,6 +3,7 @@
 
 #include <boost/mpi/communicator.hpp>
 #include <boost/program_options.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,6 +20,12 @@ namespace hpar {
 /// of one name, or a job option that hpar takes itself, end it at once with exit code 2.
 int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args,
              std::span<const JobInfo> jobs);
+
+/// Entry point of the commands that are not MPI processes because they start MPI programs
+/// themselves (`hpar sweep`): runs the command named by `args` and returns its exit code
+/// (errors printed as cli_main prints them), or nothing when `args` name another command (then
+/// the caller starts MPI and calls cli_main).
+[[nodiscard]] std::optional<int> cli_main_without_mpi(const std::vector<std::string>& args);
 
 /// A parsed `run`-style command line: a job, its options and the engine's options.
 struct ParsedRun {

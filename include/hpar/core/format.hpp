@@ -12,8 +12,8 @@ namespace hpar {
 /// Formats a double with `digits` digits after the point ("12.346" for 12.3456 and 3).
 [[nodiscard]] std::string format_fixed(double value, int digits);
 
-/// `word` as a POSIX shell reads it back as one word: unchanged when it holds only safe
-/// characters, else in single quotes (a quote inside becomes '\'').
-[[nodiscard]] std::string quote_for_shell(std::string_view word);
+/// `text` as one word for a POSIX shell: as it is when it holds only letters, digits and
+/// _ . / : = , + @ % -, otherwise in single quotes (a quote inside as '\'').
+[[nodiscard]] std::string shell_quote(const std::string& text);
 
 }  // namespace hpar

@@ -34,6 +34,9 @@ struct ScalingPoint {
   int threads = 1;
   std::string schedule = "static";
   std::vector<double> seconds;  ///< wall time of each repetition (> 0), in seconds
+  /// The point's answer failed verification: it keeps its row, but is never the baseline,
+  /// never fitted and never ranked (a fast wrong answer is not a winner).
+  bool failed = false;
   /// ranks x threads.
   [[nodiscard]] int cores() const noexcept { return ranks * threads; }
 };
@@ -50,16 +53,30 @@ struct PointAnalysis {
   std::optional<double> karp_flatt;  ///< (1/S - 1/c) / (1 - 1/c); none at one core
 };
 
-/// A least-squares fit of a scaling law to the points of one schedule.
+/// Below this R^2 a fitted law does not explain the times: the fit is called poor and no
+/// speedup limit is drawn from it.
+inline constexpr double min_fit_r_squared = 0.9;
+
+/// A least-squares fit of a scaling law to the points of one schedule, with its serial fraction
+/// kept in its physical range 0..1.
 struct ScalingFit {
   std::string model;                ///< "amdahl" (strong) or "gustafson" (weak)
   std::string schedule;             ///< the points it was fitted to
   double serial_fraction = 0.0;     ///< Amdahl: f in T(c) = T1 (f + (1-f)/c); Gustafson: s in
-                                    ///< S(c) = c - s (c - 1)
+                                    ///< S(c) = c - s (c - 1). Always within 0..1.
   double one_core_seconds = 0.0;    ///< Amdahl: the fitted T(1) = a + b (0 for Gustafson)
   std::optional<double> r_squared;  ///< coefficient of determination; none with < 3 points
   int points = 0;                   ///< points fitted
   int core_counts = 0;              ///< distinct core counts among them
+  /// The unconstrained least-squares fraction lay outside 0..1 (times that grow with the
+  /// cores, or fall faster than ideal): the fit is the best one with the fraction at 0 or 1.
+  bool at_bound = false;
+
+  /// "good" (R^2 at least min_fit_r_squared), "exact" (two points, nothing to judge the law
+  /// by), or "poor" (R^2 below it, or two points that only a fraction held at a bound fits).
+  [[nodiscard]] std::string quality() const;
+  /// 1 / f for a strong fit that is not poor and has 0 < f < 1; none otherwise.
+  [[nodiscard]] std::optional<double> speedup_limit() const;
 };
 
 /// The layouts measured at one core count, fastest first.
@@ -83,17 +100,20 @@ struct ScalingAnalysis {
 /// Karp-Flatt experimentally determined serial fraction (1/S - 1/c) / (1 - 1/c); none for c <= 1.
 [[nodiscard]] std::optional<double> karp_flatt(double speedup, int cores);
 
-/// Least-squares fit of Amdahl's law T(c) = a + b/c to (cores, seconds) pairs: the serial
-/// fraction is a / (a + b), R^2 is that of the fitted times. Needs two distinct core counts;
-/// throws std::invalid_argument otherwise.
+/// Least-squares fit of Amdahl's law T(c) = a + b/c with a, b >= 0 to (cores, seconds) pairs:
+/// the serial fraction is a / (a + b), within 0..1 (at_bound when the unconstrained fit lay
+/// outside), R^2 is that of the fitted times. Needs two distinct core counts; throws
+/// std::invalid_argument otherwise.
 [[nodiscard]] ScalingFit fit_amdahl(const std::vector<std::pair<int, double>>& cores_seconds);
 
-/// Least-squares fit of Gustafson's law S(c) = c - s (c - 1) to (cores, scaled speedup) pairs;
-/// R^2 is that of the fitted speedups. Needs a point above one core; throws
+/// Least-squares fit of Gustafson's law S(c) = c - s (c - 1) with 0 <= s <= 1 to (cores, scaled
+/// speedup) pairs; R^2 is that of the fitted speedups. Needs a point above one core; throws
 /// std::invalid_argument otherwise.
 [[nodiscard]] ScalingFit fit_gustafson(const std::vector<std::pair<int, double>>& cores_speedup);
 
-/// Analyses a study. Throws std::invalid_argument on an empty study or a point without times.
+/// Analyses a study: the baseline, the fits and the ranking leave out failed points (unless
+/// every point failed: then the baseline is chosen among all). Throws std::invalid_argument on
+/// an empty study or a point without times.
 [[nodiscard]] ScalingAnalysis analyze_scaling(ScalingMode mode,
                                               const std::vector<ScalingPoint>& points);
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "hpar/study/busy.hpp"
 #include "hpar/study/scaling.hpp"
 
 namespace hpar {
@@ -34,10 +35,14 @@ struct StudyPoint {
   /// Fields of the producing command for this point in the JSON document (e.g. scale's
   /// idle_ranks_cpu_fraction); the study's own fields win over them.
   nlohmann::json extra = nlohmann::json::object();
+  /// What the machine did while the point was measured (per run, or per host for the whole
+  /// point); empty when not watched.
+  std::vector<BusySample> busy;
 
   /// ranks x threads.
   [[nodiscard]] int cores() const noexcept { return ranks * threads; }
-  /// The layout and the times of the runs, as the analysis takes them.
+  /// The layout and the times of the runs, as the analysis takes them (failed when a run
+  /// failed verification).
   [[nodiscard]] ScalingPoint scaling() const;
   /// "FAIL" when any run failed verification, else the first run's verdict ("none" if no run).
   [[nodiscard]] std::string verification() const;
@@ -54,6 +59,11 @@ struct StudyRecord {
   std::string host;      ///< where it ran (for a study over several hosts: the largest point's)
   bool complete = true;  ///< false when a stop signal ended it before its last point
   std::vector<StudyPoint> points;
+  BusyLimits busy_limits;  ///< when a point's times are called untrustworthy
+  /// What to do when points are found busy (the table's "advice" line, the JSON's).
+  std::string busy_advice =
+      "rerun them with more runs per point (--repeat 5 or more) on a quiet node (e.g. an "
+      "exclusive allocation: sbatch --exclusive)";
   /// Fields of the producing command in the JSON document (command line, warnings, sources);
   /// the study's own fields win over them.
   nlohmann::json extra = nlohmann::json::object();
@@ -91,12 +101,21 @@ struct TableWords {
   std::string identical = "identical at every point and run";
   /// The "results" line when they do not.
   std::string differ = "DIFFER between runs or points";
+
   std::vector<std::string> notes;  ///< lines printed last, as given
 };
 
+/// Why the times of `point` are not to be trusted (busy.hpp's busy_findings on its samples and
+/// spread, with the study's limits); empty when nothing was seen.
+[[nodiscard]] std::vector<std::string> point_busy_findings(const StudyRecord& study,
+                                                           std::size_t point,
+                                                           const ScalingAnalysis& analysis);
+
 /// The terminal table: a row per point (cores, layout, median time, spread, speedup,
-/// efficiency, Karp-Flatt, verification), the baseline, the fitted law per schedule, the
-/// fastest layouts per core count and whether the results agree.
+/// efficiency, Karp-Flatt, verification; a '!' in front of the row when the machine was busy
+/// while it was measured), the baseline, the fitted law per schedule (or that it fits poorly),
+/// the fastest layouts per core count, whether the results agree, and which points to distrust
+/// and what to do.
 void print_study_table(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& analysis,
                        const TableWords& words);
 
@@ -106,8 +125,9 @@ void print_study_table(std::ostream& out, const StudyRecord& study, const Scalin
 
 /// The study document (schema hpar-study/1): job, mode, host, completeness, whether the results
 /// agree, every point (layout, times, median, spread, speedup, efficiency, Karp-Flatt,
-/// verification, the result lines and report of its median run) and the analysis, plus the
-/// command's extra fields.
+/// verification, the result lines and report of its median run, and `busy`: whether its times
+/// can be trusted, why not, the samples) and the analysis, plus the command's extra fields and
+/// `busy` (the limits, the points to distrust, the advice).
 [[nodiscard]] nlohmann::json study_json(const StudyRecord& study, const ScalingAnalysis& analysis);
 
 /// The study as `hpar plot` draws it (plot.hpp's plot_study).
@@ -124,6 +144,12 @@ struct StudyVerdict {
 /// The verdict on `study`: failed points first (each with its verification detail), then results
 /// that disagree (results_identical).
 [[nodiscard]] StudyVerdict study_verdict(const StudyRecord& study);
+
+/// The run an hpar-report/1 document describes, as a study keeps it: the time `hpar scale`
+/// measures (the total phase of the slowest rank minus the output), the result lines, the
+/// verification and the report itself. Throws nlohmann::json's exceptions on a document that
+/// lacks those fields.
+[[nodiscard]] StudyRun study_run_of_report(const nlohmann::json& report);
 
 /// Reads a JSON document from the file `path` (a report, a study). Throws UsageError
 /// ("cannot read WHAT'PATH'", "PATH is not JSON: ...") when it cannot.

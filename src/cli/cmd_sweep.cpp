@@ -1,0 +1,924 @@
+// `hpar sweep [options] -- PROGRAM [ARG...]`: a scaling study of any MPI + OpenMP program. For
+// every layout ranks x threads it launches the program (mpirun or srun with the binding that
+// layout needs, or a launcher the user names) K times, measures each launch (its wall time, a
+// figure it prints, or its own hpar report), checks its output, and hands the runs to the study
+// module: the table, fits, fastest layout per core count, JSON, CSV and plot of `hpar scale`.
+//
+// hpar sweep is not an MPI process: it is the launcher (main() calls it before MPI starts).
+// Reads like a table of contents: parse -> check the program and the launcher -> plan the
+// layouts against the cores -> launch every point, K times -> report.
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "commands.hpp"
+#include "hpar/cli/options.hpp"
+#include "hpar/cli/sweep.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
+#include "hpar/core/parse.hpp"
+#include "hpar/engine/signals.hpp"
+#include "hpar/platform/affinity.hpp"
+#include "hpar/platform/process.hpp"
+#include "hpar/report/report.hpp"
+#include "hpar/study/study.hpp"
+#include "machine_watch.hpp"
+#include "study_output.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace hpar {
+namespace {
+
+po::options_description sweep_options() {
+  po::options_description d("Sweep options");
+  d.add_options()("ranks", po::value<std::string>()->value_name("R1,R2,..."),
+                  "MPI ranks per layout")(
+      "threads", po::value<std::string>()->value_name("T1,T2,..."), "OpenMP threads per rank")(
+      "cores", po::value<std::string>()->value_name("N"),
+      "every ranks x threads of 1, 2, 4, ... up to N cores, and N (the default, with N the cores "
+      "the sweep may use)")("core-counts", po::value<std::string>()->value_name("C1,C2,..."),
+                            "every ranks x threads of exactly these core counts")(
+      "mode", po::value<std::string>()->default_value("strong")->value_name("strong|weak"),
+      "strong: the same arguments at every layout; weak: arguments with {cores}, {ranks} or "
+      "{threads} (also {cores*K}) that make the work grow with the cores")(
+      "repeat", po::value<std::string>()->default_value("3")->value_name("K"),
+      "launches per layout; the table shows the median and the spread")(
+      "launcher", po::value<std::string>()->default_value("auto")->value_name("L"),
+      "auto (srun inside a Slurm allocation, else mpirun), mpirun (Open MPI), srun, none (the "
+      "program alone, one rank), or a template such as 'mpiexec -n {ranks}'")(
+      "launcher-args", po::value<std::string>()->value_name("'ARGS'"),
+      "more launcher flags, put before the program (e.g. '--hostfile hosts')")(
+      "nodes", po::value<std::string>()->value_name("N"),
+      "nodes the layouts may span (default: the Slurm allocation's, else 1)")(
+      "cores-per-node", po::value<std::string>()->value_name("C"),
+      "cores of a node (default: the allocation's, else this host's, from hwloc)")(
+      "oversubscribe", po::bool_switch(),
+      "also run layouts that need more cores than there are (for correctness only: their times "
+      "mean nothing); otherwise they are reported and left out")(
+      "timeout", po::value<std::string>()->value_name("SECONDS"),
+      "stop a launch that runs longer (TERM to its process group, KILL 5 s later): a failed run")(
+      "measure", po::value<std::string>()->default_value("auto")->value_name("auto|wall|report"),
+      "wall: each launch's wall time; report: the time in the hpar report of an 'hpar run' "
+      "program; auto: report for 'hpar run', else wall")(
+      "metric", po::value<std::string>()->value_name("REGEX"),
+      "measure a figure the program prints instead: the first group of REGEX, e.g. "
+      "'solve time: ([0-9.eE+-]+)'")(
+      "metric-pick",
+      po::value<std::string>()->default_value("first")->value_name("first|last|max|min"),
+      "which match counts when there are several (e.g. max: the slowest of ranks that all print)")(
+      "metric-unit", po::value<std::string>()->default_value("s")->value_name("s|ms|us|ns"),
+      "the unit of the figure")("check", po::value<std::string>()->value_name("REGEX"),
+                                "a line of the output must match, or the run FAILs verification "
+                                "(e.g. 'verification successful')")(
+      "same-output", po::value<std::string>()->value_name("REGEX"),
+      "the matched values (first group, or the whole match) must be the same in every run of "
+      "every layout (weak mode: of each layout), e.g. 'checksum: (\\S+)'")(
+      "logs", po::value<std::string>()->value_name("DIR"),
+      "keep every launch's output in DIR (RxT-runK.out, .err; .json for hpar reports)");
+  add_study_file_options(d);
+  d.add_options()("help", "show this help");
+  return d;
+}
+
+std::string sweep_help() {
+  std::ostringstream o;
+  o << "hpar sweep [options] -- PROGRAM [ARG...]: a scaling study of any MPI + OpenMP program\n\n"
+       "Launches PROGRAM at every layout ranks x threads, K times each, with the launcher and\n"
+       "binding that layout needs (Open MPI: mpirun -np R --map-by slot:PE=T --bind-to core;\n"
+       "inside Slurm: srun --mpi=pmix --ntasks=R --cpus-per-task=T --cpu-bind=cores; OpenMP:\n"
+       "OMP_NUM_THREADS=T OMP_PLACES=cores OMP_PROC_BIND=close), and prints the table of 'hpar\n"
+       "scale': time, speedup, efficiency, Karp-Flatt, the fitted law, the fastest layout per\n"
+       "core count, and which points to distrust because the machine was busy. Layouts that\n"
+       "need more cores than there are are reported and left out. A launch that fails is\n"
+       "reported with its exit code and the end of its output, and the sweep goes on. Run it\n"
+       "directly (not under mpirun), on a workstation or inside one Slurm allocation.\n\n"
+       "Exit codes: 0 ok; 1 a launch failed; 2 bad usage; 3 a --check or the hpar report\n"
+       "failed verification, or the --same-output values differ; 4 stopped by SIGTERM/SIGINT\n"
+       "(the points done are written, \"complete\": false).\n\n"
+    << sweep_options();
+  return o.str();
+}
+
+/// This host's name (no MPI here).
+std::string host_name_here() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "?";
+  return name;
+}
+
+/// How a run's time is taken.
+enum class Measure { wall, metric, report };
+
+/// What the command line asks for.
+struct SweepRequest {
+  po::variables_map vm;
+  std::vector<std::string> program;  ///< PROGRAM [ARG...], placeholders not yet filled in
+  std::string name;                  ///< what the study calls the program
+  ScalingMode mode = ScalingMode::strong;
+  std::vector<SweepLayout> layouts;  ///< as asked, before the cores check
+  int repeat = 3;
+  SweepLauncher launcher;
+  double timeout = 0.0;
+  Measure measure = Measure::wall;
+  OutputRules rules;
+};
+
+/// An option's value as text ("" when not given).
+std::string text_of(const po::variables_map& vm, const std::string& name) {
+  return vm.count(name) != 0U ? vm[name].as<std::string>() : std::string();
+}
+
+/// Whether `program` is `hpar run ...` (this binary or one named hpar).
+bool is_hpar_run(const std::vector<std::string>& program) {
+  if (program.size() < 2 || program[1] != "run") return false;
+  if (fs::path(program[0]).filename() == "hpar") return true;
+  std::error_code e1, e2;
+  const auto self = fs::canonical("/proc/self/exe", e1);
+  const auto found = fs::canonical(find_program(program[0]), e2);
+  return !e1 && !e2 && self == found;
+}
+
+/// The program and its arguments: the words after "--". Throws UsageError.
+std::vector<std::string> program_of(std::span<const std::string> args, std::size_t dashes) {
+  if (dashes == args.size()) {
+    throw UsageError("no program: hpar sweep [options] -- PROGRAM [ARG...]");
+  }
+  std::vector<std::string> program(args.begin() + static_cast<std::ptrdiff_t>(dashes) + 1,
+                                   args.end());
+  if (program.empty()) throw UsageError("no program after '--': hpar sweep [options] -- PROGRAM");
+  if (find_program(program[0]).empty()) {
+    throw UsageError(
+        "no such program '" + program[0] + "'" +
+        (program[0].find('/') == std::string::npos ? " in PATH" : " (or not an executable file)"));
+  }
+  return program;
+}
+
+/// How the runs are measured and checked: --measure, --metric, --check, --same-output.
+void parse_measure(SweepRequest& req) {
+  const auto& vm = req.vm;
+  const std::string measure = vm["measure"].as<std::string>();
+  if (measure != "auto" && measure != "wall" && measure != "report") {
+    throw UsageError("bad --measure '" + measure + "': expected auto, wall or report");
+  }
+  const bool hpar = is_hpar_run(req.program);
+  if (vm.count("metric") != 0U) {
+    if (measure != "auto") throw UsageError("give --metric or --measure " + measure + ", not both");
+    req.measure = Measure::metric;
+    req.rules.metric = sweep_pattern(text_of(vm, "metric"), "--metric", true);
+    req.rules.metric_pick = vm["metric-pick"].as<std::string>();
+    req.rules.metric_scale = metric_unit_seconds(vm["metric-unit"].as<std::string>());
+    const auto& pick = req.rules.metric_pick;
+    if (pick != "first" && pick != "last" && pick != "max" && pick != "min") {
+      throw UsageError("bad --metric-pick '" + pick + "': expected first, last, max or min");
+    }
+  } else if (measure == "report" || (measure == "auto" && hpar)) {
+    if (!hpar) throw UsageError("--measure report needs an 'hpar run JOB ...' program");
+    req.measure = Measure::report;
+    for (const auto& arg : req.program) {
+      if (arg == "--report-json" || arg.starts_with("--report-json=")) {
+        throw UsageError("leave out --report-json: the sweep writes each run's report itself");
+      }
+    }
+  }
+  if (vm.count("check") != 0U)
+    req.rules.check = sweep_pattern(text_of(vm, "check"), "--check", false);
+  if (vm.count("same-output") != 0U) {
+    req.rules.same = sweep_pattern(text_of(vm, "same-output"), "--same-output", false);
+  }
+}
+
+/// The launcher: --launcher, --launcher-args, and what this process knows (Slurm, root).
+SweepLauncher parse_launcher_options(const po::variables_map& vm) {
+  SweepLauncher launcher =
+      parse_launcher(vm["launcher"].as<std::string>(), std::getenv("SLURM_JOB_ID") != nullptr);
+  std::istringstream extra(text_of(vm, "launcher-args"));
+  for (std::string word; extra >> word;) launcher.extra.push_back(word);
+  const auto set = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0';
+  };
+  launcher.add_allow_run_as_root =
+      geteuid() == 0 && !(set("OMPI_ALLOW_RUN_AS_ROOT") && set("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"));
+  if (set("HPAR_SRUN_MPI")) launcher.srun_mpi = std::getenv("HPAR_SRUN_MPI");
+  return launcher;
+}
+
+/// The layouts asked for; `default_cores` stands for an unsized --cores.
+std::vector<SweepLayout> asked_layouts(const po::variables_map& vm, int default_cores) {
+  const auto list = [&](const char* name) {
+    return vm.count(name) != 0U
+               ? count_list({vm[name].as<std::string>()}, std::string("--") + name, 1 << 20)
+               : std::vector<int>{};
+  };
+  if (vm.count("cores") != 0U && vm.count("core-counts") != 0U) {
+    throw UsageError("give --cores N or --core-counts C1,C2,..., not both");
+  }
+  std::vector<int> counts = list("core-counts");
+  if (vm.count("cores") != 0U) {
+    const int n = static_cast<int>(count_option(vm, "cores", 1, 1 << 20));
+    counts.clear();
+    for (int c = 1; c <= n && c > 0; c *= 2) counts.push_back(c);
+    if (counts.back() != n) counts.push_back(n);
+  }
+  return sweep_layouts(list("ranks"), list("threads"), counts, default_cores);
+}
+
+SweepRequest parse_sweep(std::span<const std::string> args) {
+  const auto dashes =
+      static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
+  SweepRequest req;
+  req.vm = parse_options(args.first(dashes), sweep_options()).vm;
+  if (req.vm.count("help") != 0U) return req;
+  req.program = program_of(args, dashes);
+  req.name = fs::path(req.program[0]).filename().string();
+  req.mode = parse_scaling_mode(req.vm["mode"].as<std::string>());
+  req.repeat = static_cast<int>(count_option(req.vm, "repeat", 1, 1000));
+  req.launcher = parse_launcher_options(req.vm);
+  if (req.vm.count("timeout") != 0U) {
+    req.timeout = parse_real(req.vm["timeout"].as<std::string>(), "--timeout");
+    if (!(req.timeout > 0.0)) throw UsageError("--timeout must be more than 0 seconds");
+  }
+  parse_measure(req);
+  if (req.measure == Measure::report && req.program.size() >= 3) req.name = req.program[2];
+  const std::vector<std::string> arguments(req.program.begin() + 1, req.program.end());
+  (void)substitute_layout(arguments, {});  // a bad {cores*K} is refused here
+  if (req.mode == ScalingMode::weak && !has_placeholders(arguments)) {
+    throw UsageError(
+        "a weak sweep needs work that grows with the cores: put {cores} (or {ranks}, {threads}, "
+        "{cores*K}) in the program's arguments");
+  }
+  return req;
+}
+
+/// The first line `command` prints (its version), or "" when it cannot run.
+std::string first_line_of(const std::vector<std::string>& command, const fs::path& dir) {
+  ProcessSpec spec;
+  spec.argv = command;
+  spec.stdout_path = (dir / "version.out").string();
+  spec.stderr_path = (dir / "version.err").string();
+  spec.timeout_seconds = 20.0;
+  try {
+    if (!run_process(spec, {}).ok()) return "";
+  } catch (const Error&) {
+    return "";
+  }
+  std::ifstream in(spec.stdout_path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+/// Checks that the launcher can start the program here; returns its version line.
+std::string check_launcher(const SweepLauncher& launcher, const fs::path& dir) {
+  using Kind = SweepLauncher::Kind;
+  if (launcher.kind == Kind::none) return "";
+  const std::string tool = launcher.kind == Kind::mpirun ? "mpirun"
+                           : launcher.kind == Kind::srun ? "srun"
+                                                         : launcher.words.front();
+  if (find_program(tool).empty()) {
+    throw UsageError(
+        "the launcher '" + tool + "' is not installed here (" +
+        (launcher.kind == Kind::srun ? "Slurm: slurm-client" : "Open MPI: openmpi-bin") +
+        "), or choose another with --launcher");
+  }
+  if (launcher.kind == Kind::srun && std::getenv("SLURM_JOB_ID") == nullptr) {
+    throw UsageError(
+        "--launcher srun works inside a Slurm allocation (sbatch, salloc): "
+        "SLURM_JOB_ID is not set");
+  }
+  if (launcher.kind == Kind::custom) return "";
+  std::string version = first_line_of({tool, "--version"}, dir);
+  if (launcher.kind == Kind::mpirun && version.find("Open MPI") == std::string::npos &&
+      version.find("OpenRTE") == std::string::npos) {
+    throw UsageError("this mpirun is not Open MPI's ('" + version +
+                     "'): name the launcher with a template, e.g. --launcher 'mpiexec -n {ranks}'");
+  }
+  return version;
+}
+
+/// The cores the layouts may use: --nodes and --cores-per-node, else the Slurm allocation's,
+/// else this host's (cores of the CPUs this process may use, from hwloc).
+SweepCapacity sweep_capacity(const po::variables_map& vm) {
+  SweepCapacity capacity;
+  const char* slurm = std::getenv("SLURM_JOB_CPUS_PER_NODE");
+  if (std::getenv("SLURM_JOB_ID") != nullptr && slurm != nullptr) {
+    if (auto c = slurm_capacity(slurm)) capacity = *c;
+  }
+  if (capacity.source.empty()) {
+    const auto mine = affinity_cpus();
+    std::set<int> cores;
+    try {
+      const HostTopology topology = host_topology();
+      for (const int cpu : mine) {
+        const auto it = topology.core_of.find(cpu);
+        cores.insert(it != topology.core_of.end() ? it->second : -1 - cpu);
+      }
+    } catch (const Error&) {
+      cores.insert(mine.begin(), mine.end());
+    }
+    capacity.per_node = std::max(1, static_cast<int>(cores.size()));
+    capacity.source = "this host (the cores of the CPUs hpar may use)";
+  }
+  if (vm.count("nodes") != 0U || vm.count("cores-per-node") != 0U) {
+    if (vm.count("nodes") != 0U)
+      capacity.nodes = static_cast<int>(count_option(vm, "nodes", 1, 100000));
+    if (vm.count("cores-per-node") != 0U) {
+      capacity.per_node = static_cast<int>(count_option(vm, "cores-per-node", 1, 1 << 20));
+    }
+    capacity.source = "--nodes/--cores-per-node";
+  }
+  return capacity;
+}
+
+/// A layout to launch, and how.
+struct PlannedPoint {
+  SweepLayout layout;
+  bool oversubscribed = false;  ///< needs more cores than there are (--oversubscribe)
+  std::string schedule;         ///< the table's "schedule" column: the launcher, or "oversub"
+};
+
+/// The layouts to launch and those left out.
+struct SweepPlan {
+  SweepCapacity capacity;
+  std::vector<PlannedPoint> points;
+  std::vector<std::string> skipped;  ///< why each layout left out was left out
+};
+
+std::string launcher_name(const SweepLauncher& launcher) {
+  switch (launcher.kind) {
+    case SweepLauncher::Kind::mpirun:
+      return "mpirun";
+    case SweepLauncher::Kind::srun:
+      return "srun";
+    case SweepLauncher::Kind::none:
+      return "none";
+    case SweepLauncher::Kind::custom:
+      break;
+  }
+  return "custom";
+}
+
+/// The layouts asked for, checked against the cores: those that fit, those run anyway
+/// (--oversubscribe), those left out. Throws UsageError when none can run.
+SweepPlan plan_sweep(const SweepRequest& req, const SweepCapacity& capacity) {
+  SweepPlan plan;
+  plan.capacity = capacity;
+  const bool oversubscribe = req.vm["oversubscribe"].as<bool>();
+  for (const auto& layout : asked_layouts(req.vm, plan.capacity.total())) {
+    if (req.launcher.kind == SweepLauncher::Kind::none && layout.ranks > 1) {
+      plan.skipped.push_back(layout_text(layout) + ": --launcher none starts one rank");
+      continue;
+    }
+    const std::string problem = fit_problem(layout, plan.capacity);
+    if (problem.empty() || oversubscribe) {
+      plan.points.push_back(
+          {layout, !problem.empty(), problem.empty() ? launcher_name(req.launcher) : "oversub"});
+    } else {
+      plan.skipped.push_back(problem);
+    }
+  }
+  if (plan.points.empty()) {
+    throw UsageError("no layout can run: " + plan.skipped.front() +
+                     (oversubscribe ? ""
+                                    : " (--oversubscribe runs such layouts anyway, for "
+                                      "correctness only)"));
+  }
+  return plan;
+}
+
+/// Where the launches write: --logs DIR (kept) or a temporary directory (removed at the end).
+class Workspace {
+ public:
+  explicit Workspace(const std::string& logs) : kept_(!logs.empty()) {
+    if (kept_) {
+      dir_ = logs;
+      std::error_code error;
+      fs::create_directories(dir_, error);
+      if (error || !fs::is_directory(dir_)) {
+        throw UsageError("cannot use --logs '" + logs + "': " + error.message());
+      }
+      return;
+    }
+    std::string pattern = (fs::temp_directory_path() / "hpar-sweep-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw RuntimeError("cannot create a temporary directory in " +
+                         fs::temp_directory_path().string());
+    }
+    dir_ = pattern;
+  }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  ~Workspace() {
+    std::error_code ignored;
+    if (!kept_) fs::remove_all(dir_, ignored);
+  }
+  /// DIR/RxT-runK.EXT
+  [[nodiscard]] std::string file(const SweepLayout& layout, int run, const char* ext) const {
+    return (dir_ / (layout_text(layout) + "-run" + std::to_string(run) + ext)).string();
+  }
+  [[nodiscard]] const fs::path& dir() const { return dir_; }
+  [[nodiscard]] bool kept() const { return kept_; }
+
+ private:
+  fs::path dir_;
+  bool kept_;
+};
+
+/// One launch, as the study and the JSON keep it.
+struct Launch {
+  int number = 1;  ///< run k of its point, from 1
+  std::vector<std::string> command;
+  std::vector<std::pair<std::string, std::string>> environment;
+  ProcessOutcome outcome;
+  std::optional<StudyRun> run;    ///< none when it failed
+  std::string failure;            ///< why it failed
+  std::vector<std::string> tail;  ///< the end of its output, when it failed
+  BusySample busy;
+};
+
+/// The last `n` lines of `path` without the notices a launcher frames in lines of dashes
+/// (Open MPI's "mpirun detected that one or more processes exited ..."), which would hide the
+/// program's own last words; all of them when nothing else is left.
+std::vector<std::string> program_lines(const std::string& path, std::size_t n) {
+  const auto lines = last_lines(path, 60);
+  std::vector<std::string> kept;
+  bool in_notice = false;
+  for (const auto& line : lines) {
+    if (line.size() >= 40 && line.find_first_not_of('-') == std::string::npos) {
+      in_notice = !in_notice;
+    } else if (!in_notice) {
+      kept.push_back(line);
+    }
+  }
+  const auto& chosen = kept.empty() ? lines : kept;
+  return {chosen.end() - static_cast<std::ptrdiff_t>(std::min(n, chosen.size())), chosen.end()};
+}
+
+/// The last lines of a launch's output: its stderr's, else its stdout's.
+std::vector<std::string> output_tail(const std::string& out, const std::string& err,
+                                     std::size_t n) {
+  auto lines = program_lines(err, n);
+  return lines.empty() ? program_lines(out, n) : lines;
+}
+
+/// The run of a launch that measured itself with an hpar report (--measure report).
+std::optional<StudyRun> run_from_report(const std::string& path, std::string& failure) {
+  try {
+    const nlohmann::json report = read_json_file(path, "report ");
+    if (report.value("schema", std::string()) != report_schema) {
+      failure = "its report " + path + " is not an hpar report";
+    } else if (!report.value("complete", false)) {
+      failure = "its report says it did not complete";
+    } else {
+      return study_run_of_report(report);
+    }
+  } catch (const std::exception& e) {
+    failure = std::string("no usable hpar report: ") + e.what();
+  }
+  return std::nullopt;
+}
+
+/// Takes the run's time and verdict from its output (or report); sets `l.run`, or
+/// `l.failure`. A --metric that has matched in no launch yet and matches nothing in one that
+/// succeeded is bad input: throws UsageError naming the point and showing the output's end.
+void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& point, Launch& l,
+              bool& metric_seen) {
+  const std::string out = ws.file(point.layout, l.number, ".out");
+  const std::string err = ws.file(point.layout, l.number, ".err");
+  // An hpar run that fails its verification exits 3 with a complete report: a FAIL, not a
+  // failed launch.
+  const bool verification_failed = req.measure == Measure::report &&
+                                   l.outcome.end == ProcessOutcome::End::exited &&
+                                   l.outcome.exit_code == static_cast<int>(ExitCode::verification);
+  if (!l.outcome.ok() && !verification_failed) {
+    l.failure = l.outcome.describe(req.timeout);
+    l.tail = output_tail(out, err, 5);
+    return;
+  }
+  const OutputFindings found = scan_output_files(out, err, req.rules);
+  StudyRun run;
+  run.seconds = l.outcome.seconds;
+  if (req.measure == Measure::metric) {
+    if (!found.metric_seconds) {
+      const std::string why = found.metric_problem.empty()
+                                  ? "--metric '" + req.rules.metric->text + "' matches nothing"
+                                  : found.metric_problem;
+      if (!metric_seen) {
+        std::string message = why + " in the output of point " + layout_text(point.layout) +
+                              " (run " + std::to_string(l.number) + ": " +
+                              command_line_text(l.environment, l.command) + "); its last lines:";
+        for (const auto& line : output_tail(err, out, 8)) message += "\n  | " + line;
+        throw UsageError(message);
+      }
+      l.failure = why;
+      l.tail = program_lines(out, 5);
+      return;
+    }
+    metric_seen = true;
+    run.seconds = *found.metric_seconds;
+  } else if (req.measure == Measure::report) {
+    auto from_report = run_from_report(ws.file(point.layout, l.number, ".json"), l.failure);
+    if (!from_report) return;
+    run = std::move(*from_report);
+  }
+  if (!(run.seconds > 0.0) || !std::isfinite(run.seconds)) {
+    l.failure =
+        "the measured time is " + format_fixed(run.seconds, 6) + " s (times must be positive)";
+    return;
+  }
+  if (req.rules.check) {
+    if (!found.check_found) {
+      run.verification = "FAIL";
+      run.verification_detail =
+          "no line of the output matches --check '" + req.rules.check->text + "'";
+    } else if (run.verification != "FAIL") {
+      run.verification = "PASS";
+      run.verification_detail = "--check matched: " + found.check_line;
+    }
+  }
+  if (req.rules.same) {
+    for (const auto& v : found.values) run.result.push_back("same-output: " + v);
+    if (found.values.empty()) run.result.emplace_back("same-output: (no match)");
+  }
+  l.run = std::move(run);
+}
+
+/// The program for a layout: placeholders filled in, and --report-json FILE when measured by
+/// its report.
+std::vector<std::string> program_for(const SweepRequest& req, const Workspace& ws,
+                                     const SweepLayout& layout, int run) {
+  std::vector<std::string> program = substitute_layout(req.program, layout);
+  program.front() = req.program.front();  // the program's own name is never substituted
+  if (req.measure == Measure::report) {
+    program.insert(program.end(), {"--report-json", ws.file(layout, run, ".json")});
+  }
+  return program;
+}
+
+/// The environment of a launch at `layout`; OMP_PLACES and OMP_PROC_BIND the user set are kept.
+std::vector<std::pair<std::string, std::string>> environment_for(const SweepLayout& layout) {
+  return launch_environment(layout, std::getenv("OMP_PLACES") != nullptr,
+                            std::getenv("OMP_PROC_BIND") != nullptr);
+}
+
+/// Launches the point's program once (run `number`) and measures it, watching the CPUs.
+Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPoint& point,
+                   int number, const std::vector<int>& cpus, bool& metric_seen) {
+  Launch l;
+  l.number = number;
+  l.command = launch_command(req.launcher, point.layout, point.oversubscribed,
+                             program_for(req, ws, point.layout, number));
+  l.environment = environment_for(point.layout);
+  ProcessSpec spec{l.command,
+                   l.environment,
+                   ws.file(point.layout, number, ".out"),
+                   ws.file(point.layout, number, ".err"),
+                   req.timeout,
+                   5.0};
+  // srun's ranks are not this process's descendants: their CPU time cannot be told from other
+  // processes', so others are measured in a quiet moment just before instead.
+  const bool own_known = req.launcher.kind != SweepLauncher::Kind::srun;
+  std::optional<double> others_before;
+  if (!own_known) others_before = quiet_window_cpus(cpus, 0.25);
+  const MachineSnapshot before = take_snapshot(cpus);
+  const double own_before = process_cpu_seconds();
+  l.outcome = run_process(spec, [] { return stop_requested(); });
+  const MachineSnapshot after = take_snapshot(cpus);
+  const double own = l.outcome.cpu_seconds + process_cpu_seconds() - own_before;
+  const int watched = static_cast<int>(cpus.size());
+  l.busy = busy_between(before, after, own_known ? std::optional<double>(own) : std::nullopt,
+                        watched, std::min(watched, point.layout.cores()), host_name_here(),
+                        "run " + std::to_string(number));
+  l.busy.others_before_cpus = others_before;
+  if (l.outcome.end != ProcessOutcome::End::stopped) evaluate(req, ws, point, l, metric_seen);
+  return l;
+}
+
+/// A launch in the point's JSON.
+nlohmann::json launch_json(const Launch& l, const SweepRequest& req, const Workspace& ws,
+                           const SweepLayout& layout) {
+  nlohmann::json j = {
+      {"run", l.number},
+      {"command_line", command_line_text(l.environment, l.command)},
+      {"wall_seconds", l.outcome.seconds},
+      {"cpu_seconds", l.outcome.cpu_seconds},
+      {"ended", l.outcome.describe(req.timeout)},
+      {"seconds", l.run ? nlohmann::json(l.run->seconds) : nlohmann::json(nullptr)},
+      {"failure", l.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.failure)}};
+  if (!l.tail.empty()) j["output_tail"] = l.tail;
+  if (ws.kept()) {
+    j["stdout"] = ws.file(layout, l.number, ".out");
+    j["stderr"] = ws.file(layout, l.number, ".err");
+  }
+  return j;
+}
+
+/// Everything the sweep has done so far.
+struct SweepState {
+  StudyRecord study;
+  nlohmann::json failed = nlohmann::json::array();  ///< every failed launch
+  std::vector<std::string> failure_notes;           ///< the table's "failed" lines
+  bool interrupted = false;
+  bool metric_seen = false;  ///< --metric has matched in some launch
+};
+
+/// Says on stderr that run `l` of `point` failed, with the end of its output, and keeps it.
+void note_failure(const PlannedPoint& point, const Launch& l, int repeat, SweepState& state) {
+  const std::string name = layout_text(point.layout) + " " + point.schedule;
+  std::cerr << "hpar: warning: point " << name << ", run " << l.number << " of " << repeat
+            << " failed: " << l.failure << "; the sweep goes on\n";
+  for (const auto& line : l.tail) std::cerr << "  | " << line << "\n";
+  state.failed.push_back({{"layout", name},
+                          {"run", l.number},
+                          {"failure", l.failure},
+                          {"command_line", command_line_text(l.environment, l.command)},
+                          {"output_tail", l.tail}});
+  state.failure_notes.push_back(name + " run " + std::to_string(l.number) + ": " + l.failure +
+                                (l.tail.empty() ? "" : ": " + l.tail.back()));
+}
+
+/// Runs the `repeat` launches of one point (fewer when one fails: the rest would too) and keeps
+/// the point in the study when a run succeeded. Returns the point (also when it failed).
+StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const PlannedPoint& planned,
+                     const std::vector<int>& cpus, SweepState& state) {
+  StudyPoint point;
+  point.ranks = planned.layout.ranks;
+  point.threads = planned.layout.threads;
+  point.schedule = planned.schedule;
+  nlohmann::json launches = nlohmann::json::array();
+  for (int k = 1; k <= req.repeat; ++k) {
+    const Launch l = launch_once(req, ws, planned, k, cpus, state.metric_seen);
+    if (l.outcome.end == ProcessOutcome::End::stopped) {
+      state.interrupted = true;
+      break;
+    }
+    if (k == 1) {
+      point.extra["command"] = l.command;
+      point.extra["command_line"] = command_line_text(l.environment, l.command);
+      nlohmann::json env = nlohmann::json::object();
+      for (const auto& [name, value] : l.environment) env[name] = value;
+      point.extra["environment"] = env;
+      point.extra["oversubscribed"] = planned.oversubscribed;
+    }
+    launches.push_back(launch_json(l, req, ws, planned.layout));
+    point.busy.push_back(l.busy);
+    if (!l.run) {
+      note_failure(planned, l, req.repeat, state);
+      break;
+    }
+    point.runs.push_back(*l.run);
+  }
+  point.extra["launches"] = launches;
+  return point;
+}
+
+/// Launches every planned point in order, with a progress line per point; keeps those done in
+/// the state's study (a point cut short by a stop signal is left out).
+SweepState run_sweep(const SweepRequest& req, const SweepPlan& plan, const Workspace& ws) {
+  SweepState state;
+  const auto cpus = affinity_cpus();
+  double cost_total = 0.0, cost_done = 0.0;
+  for (const auto& p : plan.points) cost_total += point_cost(req.mode, p.layout.cores());
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < plan.points.size() && !state.interrupted; ++i) {
+    StudyPoint point = run_point(req, ws, plan.points[i], cpus, state);
+    if (state.interrupted) break;
+    cost_done += point_cost(req.mode, point.cores());
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (point.runs.empty()) {
+      std::cerr << "hpar: point " << i + 1 << "/" << plan.points.size()
+                << " FAILED: " << layout_name(point) << "\n";
+      continue;
+    }
+    print_point_progress(i, plan.points.size(), point, elapsed, cost_done / cost_total);
+    state.study.points.push_back(std::move(point));
+  }
+  return state;
+}
+
+/// What the study calls the way its runs were measured.
+std::string measure_text(const SweepRequest& req) {
+  switch (req.measure) {
+    case Measure::metric:
+      return "the figure --metric '" + req.rules.metric->text + "' takes from the output (" +
+             req.rules.metric_pick + " match, unit " + req.vm["metric-unit"].as<std::string>() +
+             ")";
+    case Measure::report:
+      return "the time in each run's own hpar report (the engine's total phase, slowest rank; "
+             "not the launch)";
+    case Measure::wall:
+      break;
+  }
+  return "the wall time of each launch, start-up included (--metric takes a figure the program "
+         "prints instead)";
+}
+
+/// The fields of the study document that are the sweep's.
+nlohmann::json document_fields(const SweepRequest& req, const SweepPlan& plan,
+                               const SweepState& state, const std::string& launcher_version,
+                               std::span<const std::string> args, const Workspace& ws) {
+  std::vector<std::string> command_line{"hpar", "sweep"};
+  command_line.insert(command_line.end(), args.begin(), args.end());
+  std::vector<std::string> oversubscribed;
+  for (const auto& p : plan.points) {
+    if (p.oversubscribed) oversubscribed.push_back(layout_text(p.layout));
+  }
+  const auto optional_text = [](const std::optional<SweepPattern>& p) {
+    return p ? nlohmann::json(p->text) : nlohmann::json(nullptr);
+  };
+  const auto& build = build_info();
+  return {{"command_line", command_line},
+          {"program", req.program},
+          {"launcher",
+           {{"kind", launcher_name(req.launcher)},
+            {"chosen", req.launcher.why},
+            {"version", launcher_version}}},
+          {"measure", measure_text(req)},
+          {"metric", optional_text(req.rules.metric)},
+          {"check", optional_text(req.rules.check)},
+          {"same_output", optional_text(req.rules.same)},
+          {"repeat", req.repeat},
+          {"timeout_seconds",
+           req.timeout > 0.0 ? nlohmann::json(req.timeout) : nlohmann::json(nullptr)},
+          {"capacity",
+           {{"nodes", plan.capacity.nodes},
+            {"cores_per_node", plan.capacity.per_node},
+            {"source", plan.capacity.source}}},
+          {"skipped", plan.skipped},
+          {"oversubscribed", oversubscribed},
+          {"failed", state.failed},
+          {"logs", ws.kept() ? nlohmann::json(ws.dir().string()) : nlohmann::json(nullptr)},
+          {"environment", environment_with({"OMP_", "SLURM_"})},
+          {"build", {{"version", build.version}, {"git_revision", build.git_revision}}}};
+}
+
+/// The table's wording.
+TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const SweepState& state,
+                       const std::string& launcher_version) {
+  TableWords words;
+  words.title = "== hpar sweep: " + req.name + ", " + to_string(req.mode) + " scaling, " +
+                std::to_string(req.repeat) + " run(s) per point ==";
+  std::string program;
+  for (const auto& w : req.program) program += (program.empty() ? "" : " ") + shell_quote(w);
+  words.work = req.mode == ScalingMode::strong ? "the same command at every point: " + program
+                                               : program + " ({...} filled in for each point)";
+  if (!req.rules.same && req.measure != Measure::report) {
+    words.identical = "not compared (--same-output REGEX compares a value between runs)";
+  }
+  words.notes.push_back("launcher     " + launcher_name(req.launcher) + ", " + req.launcher.why +
+                        (launcher_version.empty() ? "" : " [" + launcher_version + "]") +
+                        "; every point's command line is in the JSON");
+  words.notes.push_back("measured     " + measure_text(req));
+  for (const auto& s : plan.skipped) words.notes.push_back("left out     " + s);
+  for (const auto& p : plan.points) {
+    if (p.oversubscribed) {
+      words.notes.push_back(
+          "oversub      " + layout_text(p.layout) +
+          ": more cores than there are (--oversubscribe): its times mean nothing");
+    }
+  }
+  for (const auto& f : state.failure_notes) words.notes.push_back("failed       " + f);
+  return words;
+}
+
+/// Prints the table and writes the files; returns the exit code: 4 when a signal stopped the
+/// sweep, 3 when a run failed verification or the compared values differ, 1 when a launch
+/// failed, else 0.
+int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& state,
+                 const std::string& launcher_version, std::span<const std::string> args,
+                 const Workspace& ws) {
+  auto& study = state.study;
+  if (study.points.empty()) {
+    if (state.interrupted) {
+      std::cerr << "hpar: error: stopped by a signal before any point was done; nothing written\n";
+      return static_cast<int>(ExitCode::interrupted);
+    }
+    throw RuntimeError("every launch failed (" + state.failure_notes.front() + ")");
+  }
+  study.job = req.name;
+  study.mode = req.mode;
+  study.host = host_name_here();
+  study.complete = !state.interrupted;
+  // The stop that ended the sweep has been honoured: the points done are written (marked
+  // incomplete); a further signal during the writing stops that too.
+  if (state.interrupted) clear_stop_request();
+  const ScalingAnalysis analysis = analyze_study(study);
+  study.extra = document_fields(req, plan, state, launcher_version, args, ws);
+  show_study(study, analysis, table_words(req, plan, state, launcher_version), req.vm);
+  if (state.interrupted) {
+    std::cerr << "hpar: error: stopped early by a signal; the study is incomplete ("
+              << study.points.size() << " of " << plan.points.size() << " points done)\n";
+    return static_cast<int>(ExitCode::interrupted);
+  }
+  const StudyVerdict verdict = study_verdict(study);
+  if (verdict.code != 0) std::cerr << "hpar: error: " << verdict.problem << "\n";
+  if (!state.failure_notes.empty()) {
+    std::cerr << "hpar: error: " << state.failure_notes.size()
+              << " launch(es) failed: " << state.failure_notes.front()
+              << (state.failure_notes.size() > 1 ? "; ..." : "") << "\n";
+    if (verdict.code == 0) return static_cast<int>(ExitCode::runtime);
+  }
+  return verdict.code;
+}
+
+/// Gives this process back every CPU it was started with. With OMP_PROC_BIND or OMP_PLACES set
+/// (as the batch scripts set them) the OpenMP runtime pins the main thread to its first place
+/// at start-up; the launches would inherit that one core. The places cover the CPUs the
+/// process was started with. Returns them.
+std::vector<int> unpin_from_openmp_place() {
+  const std::vector<int> cpus = rank_cpus();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const int cpu : cpus) {
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
+  }
+  if (!cpus.empty() && sched_setaffinity(0, sizeof set, &set) != 0) {
+    std::cerr << "hpar: warning: cannot widen this process's CPU mask to " << cpu_ranges(cpus)
+              << ": the launches inherit " << cpu_ranges(affinity_cpus()) << "\n";
+  }
+  return affinity_cpus();
+}
+
+/// Refuses to run as an MPI process: the sweep is the launcher.
+void refuse_under_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
+    if (std::getenv(name) != nullptr) {
+      throw UsageError(
+          "'hpar sweep' launches the program itself, once per layout: run it "
+          "directly, not under mpirun or srun (" +
+          std::string(name) + " is set)");
+    }
+  }
+}
+
+}  // namespace
+
+int sweep_main(std::span<const std::string> args) {
+  refuse_under_mpi();
+  (void)unpin_from_openmp_place();
+  const SweepRequest req = parse_sweep(args);
+  if (req.vm.count("help") != 0U) {
+    std::cout << sweep_help();
+    return 0;
+  }
+  const Workspace ws(text_of(req.vm, "logs"));
+  const std::string launcher_version = check_launcher(req.launcher, ws.dir());
+  const SweepPlan plan = plan_sweep(req, sweep_capacity(req.vm));
+  for (const auto& s : plan.skipped) {
+    std::cerr << "hpar: note: left out " << s
+              << (req.vm["oversubscribe"].as<bool>() ? "" : " (--oversubscribe runs it anyway)")
+              << "\n";
+  }
+  std::cerr << "hpar: sweep of " << req.name << ": " << plan.points.size() << " layout(s) x "
+            << req.repeat << " run(s), launcher " << launcher_name(req.launcher) << " ("
+            << req.launcher.why << "); the first launch:\n  "
+            << command_line_text(
+                   environment_for(plan.points.front().layout),
+                   launch_command(req.launcher, plan.points.front().layout,
+                                  plan.points.front().oversubscribed,
+                                  program_for(req, ws, plan.points.front().layout, 1)))
+            << "\n";
+  SweepState state = run_sweep(req, plan, ws);
+  return report_sweep(req, plan, state, launcher_version, args, ws);
+}
+
+SweepCheck check_sweep(std::span<const std::string> args, int nodes, int cores_per_node) {
+  const auto dashes =
+      static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
+  for (const auto& arg : args.first(dashes)) {
+    for (const char* own : {"--launcher", "--json", "--csv", "--plot", "--logs", "--help"}) {
+      if (arg == own || arg.starts_with(std::string(own) + "=")) {
+        throw UsageError(std::string("leave out ") + own +
+                         ": the script sets it (HPAR_LAUNCHER, HPAR_REPORT_DIR, HPAR_SWEEP_LOGS)");
+      }
+    }
+  }
+  const SweepRequest req = parse_sweep(args);
+  const SweepPlan plan = plan_sweep(req, {nodes, cores_per_node, "the nodes asked for"});
+  SweepCheck check;
+  for (const auto& p : plan.points) check.layouts.push_back(layout_text(p.layout));
+  check.left_out = plan.skipped;
+  return check;
+}
+
+int sweep_command(const boost::mpi::communicator& /*world*/,
+                  std::span<const std::string> /*args*/) {
+  throw UsageError(
+      "'hpar sweep' launches the program itself, once per layout: run it directly, "
+      "not under mpirun or srun");
+}
+
+}  // namespace hpar

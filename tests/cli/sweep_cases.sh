@@ -1,0 +1,362 @@
+# shellcheck shell=bash disable=SC2034 # RC, OUT, ERR: read by the checks of run_case.sh
+# CLI tests of `hpar sweep` (sourced by run_case.sh; each case_NAME is one ctest). The program
+# swept is tests/programs/hybrid_work.cpp (HYBRID_WORK): a known amount of work over ranks and
+# threads that prints its affinity, a checksum, its verdict and its compute time.
+
+: "${HYBRID_WORK:?HYBRID_WORK must name the test program}"
+
+# sweep ARGS...: hpar sweep as a user runs it (not under mpirun); sets OUT, ERR, RC.
+sweep() { capture "$HPAR" sweep "$@"; }
+
+# reference_checksum N: hybrid_work's checksum of N items, computed here independently (the
+# sum of splitmix64(i) modulo 2^64).
+reference_checksum() {
+  python3 - "$1" <<'PY'
+import sys
+m = (1 << 64) - 1
+s = 0
+for i in range(int(sys.argv[1])):
+    x = (i + 0x9e3779b97f4a7c15) & m
+    x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & m
+    x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & m
+    s = (s + (x ^ (x >> 31))) & m
+print(f"0x{s:016x}")
+PY
+}
+
+# json_check FILE PYTHON: PYTHON (asserts) with `d` = the JSON document in FILE.
+json_check() {
+  [ -s "$1" ] || fail "no $1; stderr: $ERR"
+  python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+$2" "$1" || fail "$1 is not as expected"
+}
+
+# stop_during_second_point PID TAG LOG: once the first point is done (LOG says so) and the
+# hanging launch of hybrid_work TAG runs, SIGTERM to PID; waits for it and sets RC.
+stop_during_second_point() {
+  local pid=$1 tag=$2 log=$3
+  for _ in $(seq 1 300); do
+    grep -q "point 1/2 done" "$log" && pgrep -f "hybrid_work $tag " >/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -TERM "$pid"
+  wait "$pid"
+  RC=$?
+}
+
+# Every layout ranks 1, 2, 4 x threads 1, 2 on this 2-core machine (the ones beyond its cores
+# oversubscribed, on request): the time is the figure the program prints (--metric), every run
+# passes --check, the checksum is the same everywhere and equals an independent recount, the
+# command line of each point reruns it by hand, and `hpar plot` draws the JSON.
+case_every_layout_metric_check_same_output() {
+  local n=1000000
+  sweep --ranks 1,2,4 --threads 1,2 --oversubscribe --repeat 2 \
+    --metric 'compute time: ([0-9.]+) s' --check '^verification successful$' \
+    --same-output 'checksum: (0x[0-9a-f]+)' --logs logs --json s.json --csv s.csv -- "$HYBRID_WORK" $n
+  expect_rc 0
+  expect_out "== hpar sweep: hybrid_work, strong scaling, 2 run(s) per point =="
+  expect_out "results      identical at every point and run"
+  expect_out "launcher     mpirun, not inside a Slurm allocation"
+  expect_out "fastest      1 core: 1x1 mpirun"
+  expect_out "oversub      4x2: more cores than there are (--oversubscribe): its times mean nothing"
+  expect_err "hpar: point 6/6 done: 4 ranks x 2 threads (oversub)"
+  local expected
+  expected=$(reference_checksum $n)
+  json_check s.json "
+assert d['schema'] == 'hpar-study/1' and d['complete'] is True and d['results_identical'] is True
+assert d['job'] == 'hybrid_work' and d['mode'] == 'strong'
+layouts = [(p['ranks'], p['threads']) for p in d['points']]
+assert sorted(layouts) == [(1, 1), (1, 2), (2, 1), (2, 2), (4, 1), (4, 2)], layouts
+for p in d['points']:
+    assert p['verification'] == 'PASS' and len(p['seconds']) == 2
+    assert p['result'] == ['same-output: $expected'], p['result']
+    assert p['schedule'] == ('oversub' if p['cores'] > 2 else 'mpirun')
+    assert p['environment']['OMP_NUM_THREADS'] == str(p['threads'])
+    assert p['command'][:3] == ['mpirun', '-np', str(p['ranks'])], p['command']
+    # The time of each run is what the program printed.
+    for k, t in enumerate(p['seconds'], 1):
+        printed = [l for l in open(f\"logs/{p['ranks']}x{p['threads']}-run{k}.out\") if l.startswith('compute time:')]
+        assert abs(float(printed[0].split()[2]) - t) < 1e-9, (printed, t)
+"
+  # CSV: a row per point.
+  [ "$(wc -l <s.csv)" = 7 ] || fail "s.csv: $(cat s.csv)"
+  # Rerun the 1x2 point by hand from its command line: the same checksum, both threads there.
+  local line
+  line=$(python3 -c "import json; print([p for p in json.load(open('s.json'))['points'] if (p['ranks'], p['threads']) == (1, 2)][0]['command_line'])")
+  bash -c "$line" >rerun.txt 2>&1 || fail "rerun failed: $line: $(cat rerun.txt)"
+  grep -qx "checksum: $expected" rerun.txt || fail "rerun: $(cat rerun.txt)"
+  [ "$(grep -c '^affinity: rank 0 thread' rerun.txt)" = 2 ] || fail "rerun threads: $(cat rerun.txt)"
+  capture "$HPAR" plot s.json -o p.png
+  expect_rc 0
+  expect_out "wrote p.png (6 points of a strong scaling study of hybrid_work)"
+  [ "$(head -c 8 p.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "p.png is not a PNG"
+}
+
+# The binding: mpirun gives each rank T cores of its own (--map-by slot:PE=T --bind-to core),
+# and the program's own affinity lines say so.
+case_binding_is_what_the_program_reports() {
+  sweep --ranks 1,2 --threads 1,2 --repeat 1 --logs logs -- "$HYBRID_WORK" 10000
+  expect_rc 0
+  expect_err "hpar: note: left out 2x2 (4 cores): more than the 2 cores of this host"
+  python3 "$SOURCE_DIR/tests/programs/check_binding.py" logs/1x1-run1.out 1 1 \
+    logs/1x2-run1.out 1 2 logs/2x1-run1.out 2 1 || fail "binding: $(cat logs/*-run1.out)"
+}
+
+# A point whose launch fails is reported with its exit code and the end of its output; the
+# sweep goes on and exits 1 after the table.
+case_failing_point_is_reported_and_the_sweep_goes_on() {
+  sweep --ranks 1,2 --threads 1 --repeat 2 --json s.json -- "$HYBRID_WORK" 100000 --fail-at-ranks 2
+  expect_rc 1
+  expect_err "hpar: warning: point 2x1 mpirun, run 1 of 2 failed: exit code 3; the sweep goes on"
+  expect_err "  | hybrid_work: failing on purpose at 2 ranks"
+  expect_err "hpar: point 2/2 FAILED: 2x1 mpirun"
+  expect_err "hpar: error: 1 launch(es) failed: 2x1 mpirun run 1: exit code 3"
+  grep -q '^[ !]   1      1        1  mpirun' out.txt || fail "no 1x1 row: $OUT"
+  expect_out "failed       2x1 mpirun run 1: exit code 3: hybrid_work: failing on purpose"
+  json_check s.json "
+assert [(p['ranks'], p['threads']) for p in d['points']] == [(1, 1)]
+assert len(d['failed']) == 1 and d['failed'][0]['failure'] == 'exit code 3'
+assert any('failing on purpose' in l for l in d['failed'][0]['output_tail'])"
+}
+
+# --timeout: a launch that hangs is stopped (its whole process group) and reported.
+case_timeout_stops_a_hanging_launch() {
+  local tag=$$ start=$SECONDS
+  sweep --ranks 1 --threads 1 --repeat 1 --timeout 2 --launcher none -- "$HYBRID_WORK" "$tag" --hang-at-ranks 1
+  expect_rc 1
+  expect_err "failed: timed out after 2 s"
+  [ $((SECONDS - start)) -lt 30 ] || fail "took $((SECONDS - start)) s"
+  pgrep -f "hybrid_work $tag " >/dev/null && fail "hybrid_work left running"
+  return 0
+}
+
+# --check: a run without the line FAILs verification (exit 3), and a fast wrong answer is not
+# the fastest layout. --same-output: values that differ between layouts make it exit 3 too.
+case_check_and_same_output_catch_wrong_answers() {
+  sweep --ranks 1 --threads 1,2 --repeat 1 --check '^verification successful$' \
+    -- "$HYBRID_WORK" 200000 --wrong-at-threads 2
+  expect_rc 3
+  grep -q '^[ !]   2      1        2  mpirun .*FAIL$' out.txt || fail "1x2 not FAIL: $OUT"
+  grep -q '^             2 cores' out.txt && fail "a failed point ranked fastest: $OUT"
+  expect_err "verification failed at 1 point(s): 1x2 mpirun (no line of the output matches --check"
+  sweep --ranks 1 --threads 1,2 --repeat 1 --same-output 'checksum: (\S+)' \
+    -- "$HYBRID_WORK" 200000 --wrong-at-threads 2
+  expect_rc 3
+  expect_out "results      DIFFER between runs or points"
+}
+
+# Weak scaling: {cores*K} in the arguments grows the work with the cores.
+case_weak_sweep_fills_in_placeholders() {
+  sweep --mode weak --ranks 1,2 --threads 1 --repeat 1 --json w.json \
+    --same-output '([0-9]+) items' -- "$HYBRID_WORK" '{cores*50000}'
+  expect_rc 0
+  expect_out "weak scaling"
+  expect_out "fit          Gustafson (mpirun)"
+  json_check w.json "
+items = {p['ranks']: p['result'] for p in d['points']}
+assert items == {1: ['same-output: 50000'], 2: ['same-output: 100000']}, items
+assert d['points'][1]['command'][-1] == '100000'"
+}
+
+# `hpar sweep -- hpar run JOB`: measured by each run's own report (not the launch), its results
+# compared; --logs keeps the reports, which `hpar collect` reads; the study JSON is read by
+# `hpar plot` and by `hpar collect` together with a `hpar scale` study of the same job.
+case_sweep_of_hpar_run_reads_its_reports() {
+  sweep --ranks 1,2 --threads 1 --repeat 2 --logs logs --json s.json -- "$HPAR" run pi --samples 2e6
+  expect_rc 0
+  expect_out "== hpar sweep: pi, strong scaling, 2 run(s) per point =="
+  expect_out "measured     the time in each run's own hpar report"
+  expect_out "results      identical at every point and run"
+  json_check s.json "
+for p in d['points']:
+    assert p['report']['schema'] == 'hpar-report/1' and p['report']['layout']['ranks'] == p['ranks']
+    assert p['verification'] == 'PASS' and p['result'][0].startswith('result:')
+    phases = p['report']['phases']  # the time hpar scale takes: total minus output
+    t = phases['total']['max'] - phases.get('output', {'max': 0})['max']
+    assert any(abs(t - s) < 1e-12 for s in p['seconds']), (t, p['seconds'])"
+  # The same answer as a plain run.
+  hpar_np 2 run pi --samples 2e6 --no-report
+  expect_rc 0
+  grep '^result:' out.txt >plain.txt
+  python3 -c "import json; print('\n'.join(json.load(open('s.json'))['points'][1]['result']))" >swept.txt
+  cmp -s plain.txt swept.txt || fail "sweep result differs from a run: $(diff plain.txt swept.txt)"
+  capture "$HPAR" collect logs
+  expect_rc 0
+  expect_out "== hpar collect: pi, strong scaling, 4 report(s) =="
+  capture "$HPAR" plot s.json -o p.png
+  expect_rc 0
+}
+
+# A study JSON of the sweep is collected with others (here two sweeps of different layouts).
+case_collect_merges_sweep_studies() {
+  sweep --ranks 1 --threads 1 --repeat 1 --json a.json -- "$HYBRID_WORK" 100000
+  expect_rc 0
+  sweep --ranks 2 --threads 1 --repeat 1 --json b.json -- "$HYBRID_WORK" 100000
+  expect_rc 0
+  capture "$HPAR" collect a.json b.json --json ab.json
+  expect_rc 0
+  expect_out "2x1 mpirun"
+  json_check ab.json "assert sorted((p['ranks'], p['threads']) for p in d['points']) == [(1, 1), (2, 1)]"
+}
+
+# --launcher none (one rank, OpenMP threads only) and a launcher template.
+case_launcher_none_and_template() {
+  sweep --threads 1,2 --repeat 1 --launcher none --json n.json -- "$HYBRID_WORK" 100000
+  expect_rc 0
+  json_check n.json "
+assert [(p['ranks'], p['threads']) for p in d['points']] == [(1, 1), (1, 2)]
+assert d['points'][1]['command'][0] == '$HYBRID_WORK'"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --launcher 'mpirun -np {ranks} --bind-to none' \
+    --json t.json -- "$HYBRID_WORK" 100000
+  expect_rc 0
+  json_check t.json "assert d['points'][1]['command'][:5] == ['mpirun', '-np', '2', '--bind-to', 'none']"
+}
+
+# SIGTERM: the launch in progress is stopped, the points done are written ("complete": false),
+# exit 4, nothing of the program left running.
+case_sigterm_writes_the_points_done() {
+  local tag=$$
+  "$HPAR" sweep --ranks 1,2 --threads 1 --repeat 1 --json s.json \
+    -- "$HYBRID_WORK" "$tag" --hang-at-ranks 2 >out.txt 2>err.txt &
+  stop_during_second_point $! "$tag" err.txt
+  OUT=$(cat out.txt)
+  ERR=$(cat err.txt)
+  expect_rc 4
+  expect_err "hpar: error: stopped early by a signal; the study is incomplete (1 of 2 points done)"
+  json_check s.json "assert d['complete'] is False and len(d['points']) == 1"
+  sleep 0.5
+  pgrep -f "hybrid_work $tag " >/dev/null && fail "hybrid_work left running"
+  return 0
+}
+
+# A machine made busy on purpose (CPU burners on both CPUs) is noticed: the point is marked '!'
+# and the JSON says why and what to do. The same in `hpar scale`.
+case_busy_machine_is_flagged() {
+  local burners=()
+  for _ in 1 2; do
+    sh -c 'while :; do :; done' &
+    burners+=($!)
+  done
+  trap 'kill "${burners[@]}" 2>/dev/null' RETURN
+  sweep --ranks 1 --threads 2 --repeat 2 --launcher none --json s.json -- "$HYBRID_WORK" 3000000
+  expect_rc 0
+  grep -q '^!   2      1        2  none' out.txt || fail "not marked busy: $OUT"
+  expect_out "busy         ! 1x2 none: "
+  expect_out "advice       the times of the points marked ! are not to be trusted"
+  json_check s.json "
+p = d['points'][0]
+assert p['busy']['trusted'] is False and p['busy']['findings'], p['busy']
+assert any('other processes used' in f for f in p['busy']['findings']), p['busy']['findings']
+assert d['busy']['points'] == ['1x2 none'] and 'quiet node' in d['busy']['advice']"
+  hpar_np 1 scale pi --samples 2e7 --mode strong --threads 2 --repeat 2 --json sc.json
+  expect_rc 0
+  grep -q '^!   2      1        2  static' out.txt || fail "scale: not marked busy: $OUT"
+}
+
+# Bad input: one `hpar: error:` line, exit 2, no files, no hang.
+case_bad_input() {
+  sweep
+  expect_usage_error "no program: hpar sweep [options] -- PROGRAM [ARG...]"
+  sweep --ranks 1 --
+  expect_usage_error "no program after '--'"
+  sweep -- ./no-such-program
+  expect_usage_error "no such program './no-such-program' (or not an executable file)"
+  sweep -- no-such-program-anywhere
+  expect_usage_error "no such program 'no-such-program-anywhere' in PATH"
+  sweep --ranks 64 --threads 1 --json s.json -- "$HYBRID_WORK" 1000
+  expect_usage_error "no layout can run: 64x1 (64 cores): more than the"
+  sweep --metric '(unclosed' -- "$HYBRID_WORK" 1000
+  expect_usage_error "bad --metric '(unclosed': not a regular expression"
+  sweep --metric 'compute time' -- "$HYBRID_WORK" 1000
+  expect_usage_error "it needs a group around the number"
+  sweep --check '[' -- "$HYBRID_WORK" 1000
+  expect_usage_error "bad --check '[': not a regular expression"
+  sweep --mode weak -- "$HYBRID_WORK" 1000
+  expect_usage_error "a weak sweep needs work that grows with the cores"
+  sweep --launcher mpiexec -- "$HYBRID_WORK" 1000
+  expect_usage_error "bad --launcher 'mpiexec'"
+  sweep --launcher srun -- "$HYBRID_WORK" 1000
+  expect_usage_error "--launcher srun works inside a Slurm allocation"
+  sweep --repeat 0 -- "$HYBRID_WORK" 1000
+  expect_usage_error "--repeat must be between 1 and 1000"
+  sweep --frobnicate -- "$HYBRID_WORK" 1000
+  expect_usage_error "frobnicate"
+  hpar_np 1 sweep -- "$HYBRID_WORK" 1000
+  expect_usage_error "'hpar sweep' launches the program itself"
+  [ ! -e s.json ] || fail "s.json written"
+}
+
+# --metric that never matches: the error names the point and shows the end of its output.
+case_metric_that_never_matches() {
+  sweep --ranks 1 --threads 1 --metric 'solve time: ([0-9.]+)' --json s.json -- "$HYBRID_WORK" 1000
+  expect_usage_error "--metric 'solve time: ([0-9.]+)' matches nothing in the output of point 1x1 (run 1: OMP_NUM_THREADS=1"
+  expect_err "  | compute time: "
+  [ ! -e s.json ] || fail "s.json written"
+}
+
+case_help() {
+  sweep --help
+  expect_rc 0
+  expect_out "hpar sweep [options] -- PROGRAM [ARG...]"
+  expect_out "--metric REGEX"
+  capture "$HPAR" help
+  expect_out "sweep [opts] -- PROGRAM"
+}
+
+# hpar sweep unpins itself: with OMP_PROC_BIND/OMP_PLACES set (as the batch scripts set them)
+# the OpenMP runtime pins its main thread to one core, which its launches would inherit.
+case_launches_get_every_cpu_under_omp_binding() {
+  OMP_PROC_BIND=close OMP_PLACES=cores sweep --ranks 1 --threads 2 --repeat 1 --logs logs \
+    -- "$HYBRID_WORK" 10000
+  expect_rc 0
+  [ "$(grep -c '^affinity: rank 0 thread' logs/1x2-run1.out)" = 2 ] || fail "$(cat logs/1x2-run1.out)"
+  grep '^affinity:' logs/1x2-run1.out | awk '{ print $NF }' | sort -u | wc -l | grep -qx 2 ||
+    fail "both threads on one core: $(cat logs/1x2-run1.out)"
+}
+
+# `hpar slurm sweep`: a checked script whose body is slurm/sweep.sbatch's; outside Slurm it runs
+# the sweep with mpirun and writes hpar-sweep-local.json.
+case_slurm_sweep_script() {
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --ranks 1,2,4 --threads 1 --repeat 1 \
+    --same-output 'checksum: (\S+)' -- "$HYBRID_WORK" 100000
+  expect_rc 0
+  expect_out "#SBATCH --exclusive"
+  expect_out "# Sweep: 2 layout(s) on 1 node(s) of 2 cores: 1x1 2x1"
+  expect_out "#   left out 4x1 (4 cores)"
+  mv out.txt job.sbatch
+  bash -n job.sbatch || fail "not valid bash"
+  bash "$SOURCE_DIR/slurm/lib/sync-launch.sh" --check job.sbatch 2>check.txt || fail "$(cat check.txt)"
+  local marker='# ---- from here on the same'
+  cmp -s <(sed -n "/^$marker/,\$p" job.sbatch) <(sed -n "/^$marker/,\$p" "$SOURCE_DIR/slurm/sweep.sbatch") ||
+    fail "body differs from slurm/sweep.sbatch"
+  HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1
+  RC=$?
+  OUT=$(cat run.txt)
+  expect_rc 0
+  expect_out "results      identical at every point and run"
+  json_check hpar-sweep-local.json "assert [(p['ranks'], p['threads']) for p in d['points']] == [(1, 1), (2, 1)]"
+  [ -s hpar-sweep-local.logs/2x1-run1.out ] || fail "no logs"
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --json x.json -- "$HYBRID_WORK" 1
+  expect_usage_error "leave out --json: the script sets it"
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --ranks 8 --threads 1 -- "$HYBRID_WORK" 1
+  expect_usage_error "no layout can run: 8x1 (8 cores)"
+  capture "$HPAR" slurm sweep --cores-per-node 2 -- "$HYBRID_WORK" 1
+  expect_usage_error "'hpar slurm sweep' needs --nodes N"
+}
+
+# slurm/sweep.sbatch outside Slurm, stopped by SIGTERM to the script (what --signal=B:TERM@60
+# sends): the sweep stops, the points done are written, the script exits 4.
+case_sweep_sbatch_stops_on_sigterm() {
+  local tag=$$
+  HPAR_LAUNCHER=mpirun bash "$SOURCE_DIR/slurm/sweep.sbatch" --ranks 1,2 --threads 1 --repeat 1 \
+    -- "$HYBRID_WORK" "$tag" --hang-at-ranks 2 >run.txt 2>&1 &
+  stop_during_second_point $! "$tag" run.txt
+  OUT=$(cat run.txt)
+  expect_rc 4
+  json_check hpar-sweep-local.json "assert d['complete'] is False and len(d['points']) == 1"
+  sleep 0.5
+  pgrep -f "hybrid_work $tag " >/dev/null && fail "hybrid_work left running"
+  return 0
+}

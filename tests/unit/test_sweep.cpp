@@ -1,0 +1,307 @@
+// The pieces of `hpar sweep` that need no launch: layouts, the cores check, launcher lines,
+// placeholders, output scanning; and the platform pieces under it: starting a process in its
+// own group (exit codes, time limit, stop, what it leaves behind) and the CPU accounting.
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "hpar/cli/sweep.hpp"
+#include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
+#include "hpar/platform/cpu_load.hpp"
+#include "hpar/platform/process.hpp"
+
+using namespace hpar;
+
+namespace {
+
+std::vector<std::string> names(const std::vector<SweepLayout>& layouts) {
+  std::vector<std::string> out;
+  for (const auto& l : layouts) out.push_back(layout_text(l));
+  return out;
+}
+
+using Names = std::vector<std::string>;
+
+}  // namespace
+
+TEST(SweepLayouts, EveryFactorisationOfTheCoreCounts) {
+  // Default: 1, 2, 4 and 6 cores, every ranks x threads of each.
+  EXPECT_EQ(names(sweep_layouts({}, {}, {}, 6)),
+            (Names{"1x1", "1x2", "2x1", "1x4", "2x2", "4x1", "1x6", "2x3", "3x2", "6x1"}));
+  EXPECT_EQ(names(sweep_layouts({}, {}, {}, 1)), (Names{"1x1"}));
+  EXPECT_EQ(names(sweep_layouts({}, {}, {3}, 8)), (Names{"1x3", "3x1"}));
+}
+
+TEST(SweepLayouts, ListsAreCrossedAndKeptToTheCoreCounts) {
+  EXPECT_EQ(names(sweep_layouts({1, 2}, {1, 4}, {}, 2)), (Names{"1x1", "2x1", "1x4", "2x4"}));
+  // A missing list is powers of two up to the default cores.
+  EXPECT_EQ(names(sweep_layouts({3}, {}, {}, 4)), (Names{"3x1", "3x2", "3x4"}));
+  EXPECT_EQ(names(sweep_layouts({}, {2}, {}, 4)), (Names{"1x2", "2x2", "4x2"}));
+  EXPECT_EQ(names(sweep_layouts({}, {1, 2}, {4}, 8)), (Names{"2x2", "4x1"}));
+}
+
+TEST(SweepCapacity, SlurmCpusPerNode) {
+  const auto one = slurm_capacity("2");
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->nodes, 1);
+  EXPECT_EQ(one->per_node, 2);
+  const auto mixed = slurm_capacity("16(x2),8");
+  ASSERT_TRUE(mixed.has_value());
+  EXPECT_EQ(mixed->nodes, 3);
+  EXPECT_EQ(mixed->per_node, 8);  // the smallest node decides
+  EXPECT_FALSE(slurm_capacity("").has_value());
+  EXPECT_FALSE(slurm_capacity("x").has_value());
+  EXPECT_FALSE(slurm_capacity("4(x)").has_value());
+}
+
+TEST(SweepCapacity, WhatFits) {
+  const SweepCapacity two{1, 2, "this host"};
+  EXPECT_EQ(fit_problem({1, 2}, two), "");
+  EXPECT_EQ(fit_problem({2, 1}, two), "");
+  EXPECT_EQ(fit_problem({2, 2}, two), "2x2 (4 cores): more than the 2 cores of this host");
+  EXPECT_EQ(fit_problem({1, 4}, two), "1x4 (4 cores): 4 threads per rank, but a node has 2 cores");
+  // Two nodes of 6: a rank's 4 threads on one node, one such rank per node.
+  const SweepCapacity nodes{2, 6, "the allocation"};
+  EXPECT_EQ(fit_problem({2, 4}, nodes), "");
+  EXPECT_NE(fit_problem({3, 4}, nodes), "");  // 12 cores, but only 2 ranks of 4 fit
+  EXPECT_EQ(fit_problem({4, 3}, nodes), "");
+}
+
+TEST(SweepLauncher, Choice) {
+  EXPECT_EQ(parse_launcher("auto", true).kind, SweepLauncher::Kind::srun);
+  EXPECT_EQ(parse_launcher("auto", false).kind, SweepLauncher::Kind::mpirun);
+  EXPECT_EQ(parse_launcher("srun", false).kind, SweepLauncher::Kind::srun);
+  EXPECT_EQ(parse_launcher("none", true).kind, SweepLauncher::Kind::none);
+  const auto custom = parse_launcher("mpiexec -n {ranks}  -genv OMP_NUM_THREADS {threads}", false);
+  EXPECT_EQ(custom.kind, SweepLauncher::Kind::custom);
+  EXPECT_EQ(custom.words.size(), 6U);
+  EXPECT_THROW((void)parse_launcher("mpiexec", false), UsageError);
+  EXPECT_THROW((void)parse_launcher("", false), UsageError);
+}
+
+TEST(SweepLauncher, CommandLines) {
+  const std::vector<std::string> program{"./solver", "in.dat"};
+  SweepLauncher mpirun = parse_launcher("mpirun", false);
+  EXPECT_EQ(command_line_text({}, launch_command(mpirun, {2, 4}, false, program)),
+            "mpirun -np 2 --map-by slot:PE=4 --bind-to core -x OMP_NUM_THREADS -x OMP_PLACES -x "
+            "OMP_PROC_BIND ./solver in.dat");
+  mpirun.add_allow_run_as_root = true;
+  mpirun.extra = {"--mca", "btl", "self,vader"};
+  EXPECT_EQ(command_line_text({}, launch_command(mpirun, {4, 1}, true, program)),
+            "mpirun -np 4 --oversubscribe --map-by slot --bind-to none -x OMP_NUM_THREADS -x "
+            "OMP_PLACES -x OMP_PROC_BIND --allow-run-as-root --mca btl self,vader ./solver in.dat");
+  const SweepLauncher srun = parse_launcher("srun", true);
+  EXPECT_EQ(command_line_text({}, launch_command(srun, {3, 2}, false, program)),
+            "srun --mpi=pmix --ntasks=3 --cpus-per-task=2 --cpu-bind=cores ./solver in.dat");
+  EXPECT_EQ(launch_command(parse_launcher("none", false), {1, 8}, false, program), program);
+  EXPECT_EQ(
+      command_line_text({}, launch_command(parse_launcher("mpiexec -n {ranks} -ppn {cores}", false),
+                                           {2, 3}, false, program)),
+      "mpiexec -n 2 -ppn 6 ./solver in.dat");
+}
+
+TEST(SweepLauncher, EnvironmentAndItsShellLine) {
+  const auto env = launch_environment({2, 4}, false, false);
+  EXPECT_EQ(command_line_text(env, {"mpirun", "a b", "it's"}),
+            "OMP_NUM_THREADS=4 OMP_PLACES=cores OMP_PROC_BIND=close mpirun 'a b' 'it'\\''s'");
+  EXPECT_EQ(launch_environment({1, 2}, true, true).size(), 1U);  // the user's places and binding
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(shell_quote("--map-by=slot:PE=2"), "--map-by=slot:PE=2");
+}
+
+TEST(SweepPlaceholders, FilledInPerLayout) {
+  const std::vector<std::string> args{"--size",  "{cores*1000}", "-t{threads}", "{ranks}x{threads}",
+                                      "{other}", "{cores*2e3}"};
+  EXPECT_EQ(substitute_layout(args, {2, 3}),
+            (std::vector<std::string>{"--size", "6000", "-t3", "2x3", "{other}", "12000"}));
+  EXPECT_TRUE(has_placeholders(args));
+  EXPECT_FALSE(has_placeholders({"{other}", "cores"}));
+  EXPECT_THROW((void)substitute_layout({"{cores*1.5}"}, {1, 1}), UsageError);
+  EXPECT_THROW((void)substitute_layout({"{cores*18446744073709551615}"}, {2, 1}), UsageError);
+}
+
+TEST(SweepPatterns, CheckedWhenGiven) {
+  EXPECT_THROW((void)sweep_pattern("time: ([0-9", "--metric", true), UsageError);
+  EXPECT_THROW((void)sweep_pattern("time: [0-9]+", "--metric", true), UsageError);  // no group
+  EXPECT_NO_THROW((void)sweep_pattern("PASSED", "--check", false));
+  try {
+    (void)sweep_pattern("(", "--check", false);
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("bad --check '(': not a regular expression", 0), 0U)
+        << e.what();
+  }
+}
+
+TEST(SweepOutput, MetricCheckAndValues) {
+  OutputRules rules;
+  rules.metric = sweep_pattern("solve time: ([0-9.eE+-]+)", "--metric", true);
+  rules.check = sweep_pattern("^verification successful$", "--check", false);
+  rules.same = sweep_pattern("checksum: (\\S+)", "--same-output", false);
+  const std::vector<std::string> lines{"rank 1 solve time: 2.5", "checksum: 0xab checksum: 0xcd",
+                                       "solve time: 1.5e0", "verification successful",
+                                       "solve time: 3"};
+  auto found = scan_output(lines, rules);
+  EXPECT_DOUBLE_EQ(*found.metric_seconds, 2.5);  // first
+  EXPECT_TRUE(found.check_found);
+  EXPECT_EQ(found.check_line, "verification successful");
+  EXPECT_EQ(found.values, (std::vector<std::string>{"0xab", "0xcd"}));
+  for (const auto& [pick, value] :
+       std::vector<std::pair<std::string, double>>{{"last", 3}, {"max", 3}, {"min", 1.5}}) {
+    rules.metric_pick = pick;
+    EXPECT_DOUBLE_EQ(*scan_output(lines, rules).metric_seconds, value) << pick;
+  }
+  rules.metric_scale = metric_unit_seconds("ms");
+  EXPECT_DOUBLE_EQ(*scan_output(lines, rules).metric_seconds, 1.5e-3);
+  EXPECT_THROW((void)metric_unit_seconds("min"), UsageError);
+  found = scan_output({"solve time: e", "no verification"}, rules);
+  EXPECT_FALSE(found.metric_seconds.has_value());
+  EXPECT_NE(found.metric_problem.find("'e', which is not a number"), std::string::npos);
+  EXPECT_FALSE(found.check_found);
+}
+
+namespace {
+
+/// A fresh directory for the process tests, removed at the end.
+struct Scratch {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("hpar-sweep-test-" + std::to_string(getpid()));
+  Scratch() { std::filesystem::create_directories(dir); }
+  ~Scratch() { std::filesystem::remove_all(dir); }
+  [[nodiscard]] ProcessSpec spec(std::vector<std::string> argv) const {
+    ProcessSpec s;
+    s.argv = std::move(argv);
+    s.stdout_path = (dir / "out").string();
+    s.stderr_path = (dir / "err").string();
+    return s;
+  }
+  [[nodiscard]] std::string read(const char* name) const {
+    std::ifstream in(dir / name);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+};
+
+}  // namespace
+
+TEST(Process, ExitCodesOutputAndEnvironment) {
+  Scratch s;
+  auto spec = s.spec({"sh", "-c", "echo out $HPAR_T; echo err >&2; exit 7"});
+  spec.environment = {{"HPAR_T", "set here"}};
+  const auto o = run_process(spec, {});
+  EXPECT_EQ(o.end, ProcessOutcome::End::exited);
+  EXPECT_EQ(o.exit_code, 7);
+  EXPECT_FALSE(o.ok());
+  EXPECT_EQ(o.describe(0), "exit code 7");
+  EXPECT_EQ(s.read("out"), "out set here\n");
+  EXPECT_EQ(s.read("err"), "err\n");
+  EXPECT_TRUE(run_process(s.spec({"true"}), {}).ok());
+  EXPECT_THROW((void)run_process(s.spec({"/nonexistent/program"}), {}), RuntimeError);
+  const auto killed = run_process(s.spec({"sh", "-c", "kill -KILL $$"}), {});
+  EXPECT_EQ(killed.end, ProcessOutcome::End::signalled);
+  EXPECT_EQ(killed.signal, SIGKILL);
+}
+
+TEST(Process, TimeLimitStopsTheWholeGroup) {
+  Scratch s;
+  // A shell that starts a background sleeper and waits: both must go.
+  const std::string marker = (s.dir / "left").string();
+  auto spec = s.spec(
+      {"sh", "-c",
+       "(sleep 30; touch " + marker + ") & echo $! >" + (s.dir / "child").string() + "; sleep 30"});
+  spec.timeout_seconds = 0.5;
+  spec.kill_grace_seconds = 1.0;
+  const auto start = std::chrono::steady_clock::now();
+  const auto o = run_process(spec, {});
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(o.end, ProcessOutcome::End::timed_out);
+  EXPECT_EQ(o.describe(0.5), "timed out after 0.5 s");
+  EXPECT_LT(took, 5.0);
+  const pid_t child = std::stoi(s.read("child"));
+  usleep(100000);
+  // Gone, or a zombie that its new parent has not reaped yet (in a container, pid 1 may never).
+  std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+  std::string pid, comm, state;
+  if (stat >> pid >> comm >> state) {
+    EXPECT_EQ(state, "Z") << "the background child survived";
+  }
+}
+
+TEST(Process, TermIgnoredThenKilled) {
+  Scratch s;
+  auto spec = s.spec({"sh", "-c", "trap '' TERM; sleep 30"});
+  spec.timeout_seconds = 0.2;
+  spec.kill_grace_seconds = 0.3;
+  const auto o = run_process(spec, {});
+  EXPECT_EQ(o.end, ProcessOutcome::End::timed_out);
+  EXPECT_LT(o.seconds, 5.0);
+}
+
+TEST(Process, StopOnRequest) {
+  Scratch s;
+  const auto start = std::chrono::steady_clock::now();
+  const auto o = run_process(s.spec({"sleep", "30"}), [&] {
+    return std::chrono::steady_clock::now() - start > std::chrono::milliseconds(200);
+  });
+  EXPECT_EQ(o.end, ProcessOutcome::End::stopped);
+  EXPECT_EQ(o.signal, SIGTERM);
+  EXPECT_LT(o.seconds, 5.0);
+}
+
+TEST(Process, WallAndCpuTime) {
+  Scratch s;
+  // A busy loop of about 0.3 s of CPU: its CPU time is counted, the wall time covers it.
+  const auto o = run_process(
+      s.spec({"sh", "-c",
+              "end=$(($(date +%s%N) + 300000000)); while [ $(date +%s%N) -lt $end ]; do :; done"}),
+      {});
+  EXPECT_TRUE(o.ok());
+  EXPECT_GE(o.seconds, 0.3);
+  EXPECT_GT(o.cpu_seconds, 0.05);
+}
+
+TEST(Process, FindProgramAndLastLines) {
+  EXPECT_NE(find_program("sh"), "");
+  EXPECT_EQ(find_program("hpar-no-such-program"), "");
+  EXPECT_EQ(find_program("/nonexistent/x"), "");
+  Scratch s;
+  {
+    std::ofstream out(s.dir / "text");
+    for (int i = 1; i <= 10; ++i) out << "line " << i << "\n";
+  }
+  EXPECT_EQ(last_lines((s.dir / "text").string(), 2),
+            (std::vector<std::string>{"line 9", "line 10"}));
+  EXPECT_TRUE(last_lines((s.dir / "missing").string(), 3).empty());
+}
+
+TEST(CpuLoad, ProcStatAndLoadAverage) {
+  const std::string stat =
+      "cpu  100 0 50 1000 10 0 5 7 0 0\n"
+      "cpu0 60 0 30 500 5 0 3 4 0 0\n"
+      "cpu1 40 0 20 500 5 0 2 3 0 0\n"
+      "intr 1 2 3\n";
+  const auto all = parse_cpu_times(stat, {}, 100.0);
+  EXPECT_EQ(all.cpus, 2);
+  EXPECT_DOUBLE_EQ(all.busy, 1.55);  // (60+30+3 + 40+20+2) / 100
+  EXPECT_DOUBLE_EQ(all.idle, 10.1);  // (500+5 + 500+5) / 100
+  EXPECT_DOUBLE_EQ(all.steal, 0.07);
+  const auto one = parse_cpu_times(stat, {1}, 100.0);
+  EXPECT_EQ(one.cpus, 1);
+  EXPECT_DOUBLE_EQ(one.busy, 0.62);
+  EXPECT_EQ(parse_cpu_times(stat, {5}, 100.0).cpus, 0);
+  EXPECT_DOUBLE_EQ(*parse_load_average("0.52 0.58 0.59 1/467 12345\n"), 0.52);
+  EXPECT_FALSE(parse_load_average("").has_value());
+  EXPECT_FALSE(parse_load_average("x 1 2").has_value());
+  // This machine's own files read back.
+  const auto here = read_cpu_times({});
+  ASSERT_TRUE(here.has_value());
+  EXPECT_GT(here->busy + here->idle, 0.0);
+  EXPECT_TRUE(read_load_average().has_value());
+  EXPECT_GE(process_cpu_seconds(), 0.0);
+}
