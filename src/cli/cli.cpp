@@ -66,7 +66,7 @@ std::string general_help() {
 std::string version_text() {
   const auto& b = build_info();
   return "hpar " + b.version + " (" + b.git_revision + ", " + b.build_type + ", " + b.compiler +
-         ")\n" + mpi_library_version() + "\n";
+         ")\ntarget: " + target_text(target_json()) + "\n" + mpi_library_version() + "\n";
 }
 
 int list_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
