@@ -19,7 +19,8 @@ case_progress_auto_is_silent_without_a_terminal() {
 case_progress_auto_on_a_terminal_waits_a_few_seconds() {
   # `script` gives stderr a terminal; a short run stays silent all the same.
   command -v script >/dev/null || fail "script(1) is needed (bsdutils)"
-  script -qec "$MPIEXEC -q -n 1 --bind-to none $HPAR run numbers --range 1:1000 --quiet --no-report" \
+  launch_plain
+  script -qec "$MPIEXEC -n 1 ${LAUNCH[*]} $HPAR run numbers --range 1:1000 --quiet --no-report" \
     /dev/null >tty.txt 2>&1
   grep -q "result: 1000 inputs" tty.txt || fail "no result on the terminal: $(cat tty.txt)"
   grep -q "progress" tty.txt && fail "progress for a short run: $(cat tty.txt)"
