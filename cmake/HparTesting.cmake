@@ -1,11 +1,28 @@
 # Test helpers: every MPI test goes through hpar_add_mpi_test, so launcher flags, root handling
 # and timeouts live in one place (cache variables, not hard-coded per test).
 
-set(HPAR_MPIEXEC_PREFLAGS "--oversubscribe;--bind-to;none" CACHE STRING
-    "Flags for mpiexec in tests (oversubscribe: np 3 and 4 on a 2-core machine)")
-set(HPAR_MPI_TEST_ENV
-    "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_pml=ob1;OMPI_MCA_btl=self,vader;OMPI_MCA_rmaps_base_oversubscribe=1"
-    CACHE STRING "Environment for MPI tests (Open MPI as root, fast launch on one host)")
+# Their defaults depend on the MPI (HPAR_MPI_FLAVOUR, cmake/HparMpi.cmake). Open MPI: refuses
+# root unless told, needs --oversubscribe for np 3 and 4 on a 2-core machine, binds ranks to
+# cores at np <= 2, launches faster with the ob1 PML; HPAR_MPIEXEC_CASE_FLAGS adds the quiet
+# flag and no wait after a failed rank. MPICH's Hydra: runs as root, oversubscribes and passes
+# the environment as it is, binds nothing unless asked.
+if(HPAR_MPI_FLAVOUR STREQUAL "mpich")
+  set(hpar_preflags "--bind-to;none")
+  set(hpar_test_env "")
+  set(hpar_case_flags "--bind-to none")
+else()
+  set(hpar_preflags "--oversubscribe;--bind-to;none")
+  set(hpar_test_env "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_pml=ob1;"
+                    "OMPI_MCA_btl=self,vader;OMPI_MCA_rmaps_base_oversubscribe=1")
+  string(JOIN "" hpar_test_env ${hpar_test_env})
+  set(hpar_case_flags "-q --oversubscribe --bind-to none --mca odls_base_sigkill_timeout 0")
+endif()
+set(HPAR_MPIEXEC_PREFLAGS "${hpar_preflags}" CACHE STRING
+    "Flags for mpiexec in the MPI tests (oversubscription, binding)")
+set(HPAR_MPI_TEST_ENV "${hpar_test_env}" CACHE STRING
+    "Environment for MPI tests (Open MPI as root, fast launch on one host)")
+set(HPAR_MPIEXEC_CASE_FLAGS "${hpar_case_flags}" CACHE STRING
+    "Flags for mpiexec in the case tests' plain launches (tests/lib/launch.sh), space-separated")
 set(HPAR_MPI_TEST_TIMEOUT 120 CACHE STRING "Default ctest TIMEOUT of an MPI test, seconds")
 # Under sanitizers, processes started by mpiexec report Open MPI's and PMIx's own allocations as
 # leaks from dlclose'd plugins ("<unknown module>"), which no suppression can name: leak checks

@@ -21,6 +21,10 @@
 // form sum(b0) + R*s*sum(c) over the block (integer sums in closed form, independent of the
 // arrays), requires zero mismatches, and folds the block sums in block order into the
 // reported checksum, identical on any layout.
+// Vectorisation (GCC 12, -fopt-info-vec): the triad loop vectorises in every build (__restrict
+// arrays): 2 elements per SSE2 instruction in a portable build, 8 per AVX-512 instruction in a
+// native one. Memory-bound either way, so it is not multi-versioned. No FMA contraction
+// (-ffp-contract=off): b + s*c rounds the same in every build.
 
 #include <algorithm>
 #include <boost/program_options.hpp>

@@ -60,10 +60,17 @@ std::string general_help() {
     << ": hybrid MPI + OpenMP parallel runner\n\n"
        "usage: mpirun -np RANKS hpar COMMAND [options]\n\ncommands:\n";
   for (const auto& c : commands) {
-    o << "  " << std::left << std::setw(24) << c.synopsis << c.summary << "\n";
+    // Two spaces at least between synopsis and summary: cmake/hpar_docs.sh splits there.
+    o << "  " << std::left << std::setw(22) << c.synopsis << "  " << c.summary << "\n";
   }
   o << "\nglobal options:\n  --help                  show this help\n"
        "  --version               show version and build information\n\n"
+       "exit status:\n"
+       "  0  success (verification passed)\n"
+       "  1  a failure on some rank during the run\n"
+       "  2  bad usage or bad input\n"
+       "  3  the job ran but its answer failed verification\n"
+       "  4  stopped early by SIGTERM or SIGINT: the report is marked incomplete\n\n"
        "Each MPI rank handles a slice of the job's work items with OpenMP threads; rank 0\n"
        "gathers the results. Run 'hpar help JOB' for a job's options.\n";
   return o.str();
@@ -72,7 +79,7 @@ std::string general_help() {
 std::string version_text() {
   const auto& b = build_info();
   return "hpar " + b.version + " (" + b.git_revision + ", " + b.build_type + ", " + b.compiler +
-         ")\n" + mpi_library_version() + "\n";
+         ")\ntarget: " + target_text(target_json()) + "\n" + mpi_library_version() + "\n";
 }
 
 int list_command(const boost::mpi::communicator& world, std::span<const std::string> args) {

@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <numeric>
 
@@ -39,6 +40,7 @@ std::string mpi_library_version() {
   MPI_Get_library_version(text, &len);
   std::string s(text, static_cast<std::size_t>(len));
   s = s.substr(0, s.find_first_of("\n,"));
+  std::replace(s.begin(), s.end(), '\t', ' ');  // MPICH: "MPICH Version:<TAB>4.0.2"
   return s;
 }
 

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/simd.hpp"
 
 extern char** environ;
 
@@ -50,6 +51,22 @@ std::string rate_text(double v) {
 }
 
 }  // namespace
+
+nlohmann::json target_json() {
+  const auto& build = build_info();
+  return {{"arch", build.arch},
+          {"march", build.march},
+          {"code_simd", simd_level_name(compiled_simd_level())},
+          {"kernel_simd", simd_level_name(kernel_simd_level())},
+          {"cpu_simd", simd_level_name(cpu_simd_level())}};
+}
+
+std::string target_text(const nlohmann::json& target) {
+  return target["arch"].get<std::string>() + " (" + target["march"].get<std::string>() +
+         "); SIMD " + target["code_simd"].get<std::string>() + ", kernels " +
+         target["kernel_simd"].get<std::string>() + ", CPU " +
+         target["cpu_simd"].get<std::string>();
+}
 
 nlohmann::json environment_with(const std::vector<std::string>& prefixes) {
   std::map<std::string, std::string> found;
@@ -140,6 +157,7 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
         {"flags", build.flags},
         {"build_type", build.build_type},
         {"git_revision", build.git_revision}}},
+      {"target", target_json()},
   };
 }
 
@@ -167,6 +185,7 @@ void print_report(std::ostream& out, const nlohmann::json& r) {
   }
   out << "mpi          " << r["mpi"]["library"].get<std::string>() << ", thread level "
       << r["mpi"]["thread_level"].get<std::string>() << "\n";
+  if (r.contains("target")) out << "target       " << target_text(r["target"]) << "\n";
   const auto& work = r["work"];
   out << "work         " << work["items_done"] << " of " << work["items"] << " "
       << work["item_unit"].get<std::string>() << " in " << work["blocks"] << " blocks of "

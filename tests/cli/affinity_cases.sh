@@ -37,7 +37,9 @@ case_more_threads_than_cpus_is_a_problem() {
 
 case_ranks_bound_to_one_core_each() {
   # Open MPI's default binding at np <= 2 (one core per rank) with two threads per rank.
-  capture "$MPIEXEC" -q -n 2 --bind-to core "$HPAR" affinity --threads 2
+  launch_reset
+  launch_bind 1
+  capture "$MPIEXEC" -n 2 "${LAUNCH[@]}" "$HPAR" affinity --threads 2
   expect_rc 0
   expect_out "problem: rank 0 on"
   expect_out "runs 2 threads on 1 CPU(s) of its affinity mask"

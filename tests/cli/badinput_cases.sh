@@ -79,6 +79,7 @@ run_table() {
 }
 
 case_options_and_words_of_every_command() {
+  only_with_open_mpi "reads each rank's exit code through OMPI_COMM_WORLD_RANK"
   run_table <<'TABLE'
 2 | unknown option '--bogus'        | run pi --bogus
 2 | unknown option '--bogus'        | run numbers --bogus 1
@@ -119,6 +120,7 @@ TABLE
 }
 
 case_values_of_every_job() {
+  only_with_open_mpi "reads each rank's exit code through OMPI_COMM_WORLD_RANK"
   run_table <<'TABLE'
 2 | bad value 'abc' for --samples   | run pi --samples abc
 2 | bad value '-1' for --samples    | run pi --samples -1
@@ -166,6 +168,7 @@ TABLE
 }
 
 case_file_arguments() {
+  only_with_open_mpi "reads each rank's exit code through OMPI_COMM_WORLD_RANK"
   run_table <<'TABLE'
 2 | cannot read --config 'dir': it is a directory        | run numbers --config dir
 2 | cannot read --config 'nope.ini': No such file        | run numbers --config nope.ini
@@ -188,6 +191,7 @@ TABLE
 }
 
 case_output_files() {
+  only_with_open_mpi "reads each rank's exit code through OMPI_COMM_WORLD_RANK"
   run_table <<'TABLE'
 2 | --output and --report-json name the same file   | run pi --samples 10 --output same.txt --report-json same.txt
 2 | --report-json and --trace name the same file    | run pi --samples 10 --report-json r.json --trace ./r.json
@@ -206,6 +210,7 @@ TABLE
 }
 
 case_memory_beyond_the_host() {
+  only_with_open_mpi "reads each rank's exit code through OMPI_COMM_WORLD_RANK"
   run_table <<'TABLE'
 2 | not enough memory: the 2 ranks on               | run pi --samples 9223372036854775808
 2 | per-block results                               | run pi --samples 1e19

@@ -8,7 +8,8 @@
 start_bg() {
   local np=$1
   shift
-  "$MPIEXEC" -q -n "$np" --oversubscribe --bind-to none "$HPAR" "$@" >bg.out 2>bg.err &
+  launch_plain
+  "$MPIEXEC" -n "$np" "${LAUNCH[@]}" "$HPAR" "$@" >bg.out 2>bg.err &
   LAUNCHER=$!
 }
 
@@ -21,7 +22,8 @@ stop_when_recorded() {
     kill -0 "$LAUNCHER" 2>/dev/null || break
     sleep 0.05
   done
-  pkill -TERM -P "$LAUNCHER"
+  # shellcheck disable=SC2046 # one pid per word
+  kill -TERM $(launched_ranks "$LAUNCHER")
   wait "$LAUNCHER"
   RC=$?
   OUT=$(cat bg.out)

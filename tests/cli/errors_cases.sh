@@ -77,7 +77,8 @@ case_bad_config_option() {
 case_failure_on_one_rank_is_named() {
   # MPMD launch: rank 1 alone gets a file it cannot read; every rank must stop, rank 0 names it.
   printf '1\n2\n' >good.txt
-  capture "$MPIEXEC" -q --oversubscribe -n 1 "$HPAR" run numbers --input-file good.txt : \
+  launch_plain
+  capture "$MPIEXEC" "${LAUNCH[@]}" -n 1 "$HPAR" run numbers --input-file good.txt : \
     -n 1 "$HPAR" run numbers --input-file missing.txt
   expect_usage_error "rank 1"
   expect_err "cannot read --input-file 'missing.txt'"
@@ -86,7 +87,8 @@ case_failure_on_one_rank_is_named() {
 case_killed_rank_ends_job() {
   # A rank that dies mid-run (SIGKILL) must end the whole job quickly with a non-zero exit
   # and leave no result file.
-  "$MPIEXEC" -q -n 2 --oversubscribe --bind-to none "$HPAR" run numbers --range 1:4000000000 \
+  launch_plain
+  "$MPIEXEC" -n 2 "${LAUNCH[@]}" "$HPAR" run numbers --range 1:4000000000 \
     --quiet --output res.txt >out.txt 2>err.txt &
   local launcher=$!
   local pid=""
@@ -124,12 +126,14 @@ case_help_list_version() {
   hpar_np 1 --version
   expect_rc 0
   expect_out "hpar 0."
-  expect_out "Open MPI"
+  expect_out "$(mpi_library_name)"
 }
 
 case_layout_warnings() {
   # Open MPI binds each rank to one core at np <= 2: two threads on one core is the trap.
-  capture "$MPIEXEC" -q -n 1 --bind-to core "$HPAR" run numbers --threads 2
+  launch_reset
+  launch_bind 1
+  capture "$MPIEXEC" -n 1 "${LAUNCH[@]}" "$HPAR" run numbers --threads 2
   expect_rc 0
   expect_err "hpar: warning: rank 0"
   expect_err "--bind-to none"
@@ -143,8 +147,10 @@ case_layout_warnings() {
   [ -z "$ERR" ] || fail "unexpected warning: $ERR"
   # OMP_PLACES/OMP_PROC_BIND pin the main thread to one place at start-up: the rank's CPUs are
   # still the union of its places, so a correct hybrid launch gives no warning.
-  capture "$MPIEXEC" -q -n 1 --map-by slot:PE=2 --bind-to core -x OMP_NUM_THREADS=2 \
-    -x OMP_PLACES=cores -x OMP_PROC_BIND=close "$HPAR" run numbers
+  launch_reset
+  launch_bind 2
+  launch_env OMP_NUM_THREADS=2 OMP_PLACES=cores OMP_PROC_BIND=close
+  capture "$MPIEXEC" -n 1 "${LAUNCH[@]}" "$HPAR" run numbers
   expect_rc 0
   [ -z "$ERR" ] || fail "unexpected warning with OMP_PLACES: $ERR"
 }

@@ -62,6 +62,7 @@ expect_no_leftovers() {
 }
 
 case_sigterm_to_rank_0_while_it_writes_the_trace() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   mkfifo trace.fifo
   start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
   wait_for "result: pi" out.txt
@@ -77,6 +78,7 @@ case_sigterm_to_rank_0_while_it_writes_the_trace() {
 }
 
 case_sigterm_to_rank_1_while_rank_0_writes_the_trace() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   mkfifo trace.fifo
   start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
   wait_for "result: pi" out.txt
@@ -92,6 +94,7 @@ case_sigterm_to_rank_1_while_rank_0_writes_the_trace() {
 }
 
 case_sigterm_to_mpirun_while_rank_0_writes_the_trace() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   mkfifo trace.fifo
   start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
   wait_for "result: pi" out.txt
@@ -108,6 +111,7 @@ case_sigterm_to_mpirun_while_rank_0_writes_the_trace() {
 }
 
 case_sigusr1_to_mpirun_ends_with_4() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   mkfifo trace.fifo
   start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
   wait_for "result: pi" out.txt
@@ -120,6 +124,7 @@ case_sigusr1_to_mpirun_ends_with_4() {
 }
 
 case_sigusr1_to_mpirun_while_computing_ends_with_4() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   start_run run pi --samples 1e13 --report-json report.json --progress off
   rank_pid 1 >/dev/null
   sleep 1
@@ -131,6 +136,7 @@ case_sigusr1_to_mpirun_while_computing_ends_with_4() {
 }
 
 case_sigkill_to_rank_0_while_it_writes_the_trace() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   mkfifo trace.fifo
   start_run run pi --samples 1e6 --trace trace.fifo --report-json report.json
   wait_for "result: pi" out.txt
@@ -143,6 +149,7 @@ case_sigkill_to_rank_0_while_it_writes_the_trace() {
 }
 
 case_sigkill_to_a_rank_while_computing() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   start_run run numbers --range 1:100000000 --output res.txt --progress off
   rank_pid 1 >/dev/null
   sleep 1
@@ -155,6 +162,7 @@ case_sigkill_to_a_rank_while_computing() {
 }
 
 case_sigterm_to_rank_0_while_scale_writes_its_study() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   mkfifo study.fifo
   start_run scale pi --mode strong --samples 1e5 --repeat 1 --ranks 1,2 --threads 1 \
     --csv study.csv --json study.fifo
@@ -169,6 +177,7 @@ case_sigterm_to_rank_0_while_scale_writes_its_study() {
 }
 
 case_sigterm_to_collect_while_it_writes() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   "$MPIEXEC" -q -n 1 "$HPAR" run pi --samples 1e5 --report-json r1.json </dev/null >/dev/null 2>&1
   mkfifo study.fifo
   "$HPAR" collect r1.json --json study.fifo </dev/null >out.txt 2>err.txt &

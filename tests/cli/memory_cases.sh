@@ -41,6 +41,7 @@ skip_under_sanitizers() {
 }
 
 case_ulimit_refuses_what_cannot_fit_up_front() {
+  only_with_open_mpi "finds the ranks as mpirun's children"
   skip_under_sanitizers
   local base
   base=$(baseline_address_space)
@@ -62,6 +63,7 @@ case_ulimit_refuses_what_cannot_fit_up_front() {
 }
 
 case_out_of_memory_after_the_check_is_one_error_and_exit_1() {
+  only_with_open_mpi "finds the ranks as mpirun's children"
   skip_under_sanitizers
   local base
   base=$(baseline_address_space)

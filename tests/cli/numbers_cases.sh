@@ -86,7 +86,7 @@ PY
 case_report_text() {
   hpar_np 2 run numbers --range 1:100 --threads 1
   expect_rc 0
-  for word in "layout       2 ranks x 1 threads" "hosts" "mpi          Open MPI" "setup" "compute" "gather" "total" "imbalance" "throughput" "inputs/s"; do
+  for word in "layout       2 ranks x 1 threads" "hosts" "mpi          $(mpi_library_name)" "setup" "compute" "gather" "total" "imbalance" "throughput" "inputs/s"; do
     expect_out "$word"
   done
 }
@@ -113,15 +113,17 @@ case_dynamic_distribution_keeps_input_order() {
 # of blocks at once instead of holding the output until the end.
 case_output_streams_while_the_run_goes_on() {
   mkfifo pipe
-  "$MPIEXEC" -q -n 2 --oversubscribe --bind-to none \
-    "$HPAR" run numbers --range 1:50000000 --no-report --progress off >pipe 2>err.txt &
+  launch_plain
+  "$MPIEXEC" -n 2 "${LAUNCH[@]}" "$HPAR" run numbers --range 1:50000000 --no-report --progress off >pipe 2>err.txt &
   local launcher=$! first alive
   {
     read -r first
     kill -0 "$launcher" 2>/dev/null && alive=yes
     echo "$first" >first.txt
     echo "${alive:-no}" >alive.txt
-    pkill -TERM -P "$launcher"  # enough seen: stop the ranks (they stop cleanly, exit 4)
+    # enough seen: stop the ranks (they stop cleanly, exit 4)
+    # shellcheck disable=SC2046 # one word per process
+    kill -TERM $(launched_ranks "$launcher")
     cat >/dev/null
   } <pipe
   wait "$launcher"

@@ -14,7 +14,8 @@ case_dash_is_standard_output_everywhere() {
   expect_rc 0
   expect_out "schedule,ranks,threads,cores"
   command -v gnuplot >/dev/null || { echo "gnuplot not installed: plot -o - not checked"; return 0; }
-  "$MPIEXEC" -q -n 1 "$HPAR" plot s.json -o - </dev/null >plot.png 2>err.txt ||
+  launch_reset
+  "$MPIEXEC" -n 1 "${LAUNCH[@]}" "$HPAR" plot s.json -o - </dev/null >plot.png 2>err.txt ||
     fail "plot -o - failed: $(cat err.txt)"
   [ "$(head -c 8 plot.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
     fail "standard output is not a PNG image: $(head -c 40 plot.png | od -c | head -3)"

@@ -19,7 +19,8 @@ case_progress_auto_is_silent_without_a_terminal() {
 case_progress_auto_on_a_terminal_waits_a_few_seconds() {
   # `script` gives stderr a terminal; a short run stays silent all the same.
   command -v script >/dev/null || fail "script(1) is needed (bsdutils)"
-  script -qec "$MPIEXEC -q -n 1 --bind-to none $HPAR run numbers --range 1:1000 --quiet --no-report" \
+  launch_plain
+  script -qec "$MPIEXEC -n 1 ${LAUNCH[*]} $HPAR run numbers --range 1:1000 --quiet --no-report" \
     /dev/null >tty.txt 2>&1
   grep -q "result: 1000 inputs" tty.txt || fail "no result on the terminal: $(cat tty.txt)"
   grep -q "progress" tty.txt && fail "progress for a short run: $(cat tty.txt)"
@@ -36,6 +37,7 @@ case_bad_progress_mode() {
 # by SIGUSR1 after 4.5 s, which mpirun passes on) prints progress when that is a terminal, and
 # none into a file.
 case_progress_auto_follows_mpiruns_own_stderr() {
+  only_with_open_mpi "Open MPI's mpirun: its own stderr, SIGUSR1 passed on"
   command -v script >/dev/null || fail "script(1) is needed (bsdutils)"
   local run="timeout -s USR1 4.5 $MPIEXEC -q -n 2 --oversubscribe --bind-to none \
 -x OMP_NUM_THREADS=1 $HPAR run pi --samples 1e13 --no-report"

@@ -10,18 +10,21 @@ case_name=$2
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
 # shellcheck source=tests/lib/assert.sh
 source "$lib/assert.sh"
+# shellcheck source=tests/lib/launch.sh
+source "$lib/launch.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-# hpar_np N ARGS...: runs hpar under mpiexec with N ranks (quiet launcher, no binding).
-# Sets OUT, ERR (file contents) and RC. When ranks exit non-zero, mpirun's clean-up waits
-# odls_base_sigkill_timeout (1 s) before it returns; the ranks have already exited, so 0 here.
+# hpar_np N ARGS...: runs hpar under mpiexec with N ranks (quiet launcher, no binding: the
+# flags of tests/lib/launch.sh's launch_plain). Sets OUT, ERR (file contents) and RC. (Open
+# MPI: when ranks exit non-zero, mpirun's clean-up waits odls_base_sigkill_timeout (1 s)
+# before it returns; the ranks have already exited, so the plain flags set it to 0.)
 hpar_np() {
   local np=$1
   shift
-  capture "$MPIEXEC" -q -n "$np" --oversubscribe --bind-to none --mca odls_base_sigkill_timeout 0 \
-    "$HPAR" "$@"
+  launch_plain
+  capture "$MPIEXEC" -n "$np" "${LAUNCH[@]}" "$HPAR" "$@"
 }
 
 # expect_no_temporary_files: no file of the case's directory has "hpar-" in its name (hpar

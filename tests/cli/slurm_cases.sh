@@ -195,6 +195,7 @@ case_launch_block_has_one_source() {
 
 # The printed script outside Slurm (mpirun, one rank): runs the job, writes hpar-local.json.
 case_printed_script_runs_without_slurm() {
+  only_with_open_mpi "the script's mpirun launcher is Open MPI's"
   hpar_np 1 slurm numbers "${layout[@]}" --range 1:100000 --quiet
   expect_rc 0
   mv out.txt job.sbatch
@@ -209,6 +210,7 @@ case_printed_script_runs_without_slurm() {
 # SIGTERM to the script (what --signal=B:TERM@60 and scancel --batch do): the ranks stop,
 # the report says incomplete, the script exits 4 and leaves no --output file.
 case_printed_script_stops_on_sigterm() {
+  only_with_open_mpi "the script's mpirun launcher is Open MPI's"
   hpar_np 1 slurm numbers "${layout[@]}" --range 1:100000000000 --output numbers.txt
   expect_rc 0
   mv out.txt job.sbatch

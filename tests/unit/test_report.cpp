@@ -41,6 +41,7 @@ TEST(Report, JsonHasSchemaLayoutAndThroughput) {
   EXPECT_EQ(j["verification"]["status"], "PASS");
   EXPECT_EQ(j["warnings"][0], "a warning");
   EXPECT_FALSE(j["build"]["version"].get<std::string>().empty());
+  EXPECT_EQ(j["target"]["arch"], build_info().arch);
 }
 
 TEST(Report, TextViewShowsEveryPart) {
@@ -51,7 +52,7 @@ TEST(Report, TextViewShowsEveryPart) {
   for (const char* part :
        {"== hpar report: numbers ==", "2 ranks x 2 threads", "n1 (1 ranks), n2 (1 ranks)",
         "thread level funneled", "1000 of 1000 inputs", "compute", "imbalance    33.3 %",
-        "throughput   500 inputs/s", "verification PASS (checksum ok)"}) {
+        "throughput   500 inputs/s", "verification PASS (checksum ok)", "target       "}) {
     EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
   }
 }

@@ -15,7 +15,8 @@ namespace hpar {
 /// Thread level MPI provides, by name ("single", "funneled", "serialized", "multiple").
 [[nodiscard]] std::string thread_level_name();
 
-/// First line of MPI_Get_library_version.
+/// First line of MPI_Get_library_version, tabs as spaces: "Open MPI v4.1.4",
+/// "MPICH Version: 4.0.2".
 [[nodiscard]] std::string mpi_library_version();
 
 /// Placement of every rank with `threads` threads each, gathered to every rank. Collective.

@@ -30,9 +30,20 @@ struct BuildInfo {
   std::string flags;
   std::string build_type;
   std::string git_revision;
+  std::string arch;   ///< HPAR_ARCH as configured: native, portable or a -march value
+  std::string march;  ///< what the compiler made of it, e.g. znver3 or x86-64
 };
 /// This binary's build information.
 [[nodiscard]] const BuildInfo& build_info();
+
+/// What the binary was built for and what it runs with on this CPU (the report's "target"):
+/// arch (HPAR_ARCH), march (the compiler's name for it), code_simd (the level all code is
+/// compiled for), kernel_simd (the level the hot kernels run with here), cpu_simd (this CPU's).
+[[nodiscard]] nlohmann::json target_json();
+
+/// A target_json() object in one line: "native (znver3); SIMD x86-64-v4 (AVX-512), kernels
+/// x86-64-v4 (AVX-512), CPU x86-64-v4 (AVX-512)".
+[[nodiscard]] std::string target_text(const nlohmann::json& target);
 
 /// Environment variables whose names start with one of `prefixes`, sorted by name.
 [[nodiscard]] nlohmann::json environment_with(const std::vector<std::string>& prefixes);
