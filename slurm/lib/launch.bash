@@ -86,4 +86,48 @@ forward_stop() {
   return 0
 }
 trap forward_stop TERM INT
+# checkpoint_args: CHECKPOINT_ARGS = hpar's checkpoint options for this job: with
+# HPAR_CHECKPOINT=DIR, `--checkpoint DIR`, and `--resume` when DIR already holds a checkpoint
+# (an earlier job of the chain stopped at its time limit). Empty without HPAR_CHECKPOINT.
+# shellcheck disable=SC2317 # not every script uses every function of the block
+checkpoint_args() {
+  CHECKPOINT_ARGS=()
+  [ -n "${HPAR_CHECKPOINT:-}" ] || return 0
+  CHECKPOINT_ARGS=(--checkpoint "$HPAR_CHECKPOINT")
+  [ -e "$HPAR_CHECKPOINT/manifest.json" ] && CHECKPOINT_ARGS+=(--resume)
+  return 0
+}
+# resubmit_after_stop RC ARGS...: after a run that stopped early (RC 4: the time limit's
+# signal) with a checkpoint, submits this script again with ARGS (the resubmitted job resumes
+# the checkpoint), at most HPAR_RESUBMIT times in the whole chain (HPAR_RESUBMITTED counts
+# them). The new job gets this job's nodes, tasks per node, CPUs per task, time limit,
+# partition, name and directory, and HPAR_RESUBMIT_ARGS (more sbatch options, e.g. a
+# --signal=B:TERM@15 given on the first sbatch line). Returns 0 when it submitted one.
+# shellcheck disable=SC2317 # not every script uses every function of the block
+resubmit_after_stop() {
+  local rc=$1 done=${HPAR_RESUBMITTED:-0} limit script id
+  shift
+  [ "$rc" = 4 ] && [ "${HPAR_RESUBMIT:-0}" -gt "$done" ] || return 1
+  if [ -z "${HPAR_CHECKPOINT:-}" ]; then
+    echo "hpar: HPAR_RESUBMIT needs HPAR_CHECKPOINT=DIR (what the next job resumes): not resubmitted" >&2
+    return 1
+  fi
+  limit=$(scontrol -o show job "$SLURM_JOB_ID" | grep -o 'TimeLimit=[^ ]*' | cut -d= -f2)
+  script=$(scontrol -o show job "$SLURM_JOB_ID" | grep -o 'Command=[^ ]*' | cut -d= -f2)
+  local opts=(--parsable --chdir "${SLURM_SUBMIT_DIR:-$PWD}" --job-name "${SLURM_JOB_NAME:-hpar}"
+    --nodes "${SLURM_JOB_NUM_NODES:-1}" --ntasks-per-node "${per_node:-1}"
+    --cpus-per-task "${SLURM_CPUS_PER_TASK:-1}"
+    --export "ALL,HPAR_RESUBMITTED=$((done + 1)),HPAR_CHECKPOINT=$HPAR_CHECKPOINT")
+  [ -n "$limit" ] && [ "$limit" != UNLIMITED ] && opts+=(--time "$limit")
+  [ -n "${SLURM_JOB_PARTITION:-}" ] && opts+=(--partition "$SLURM_JOB_PARTITION")
+  # shellcheck disable=SC2206 # sbatch options, one per word
+  [ -n "${HPAR_RESUBMIT_ARGS:-}" ] && opts+=($HPAR_RESUBMIT_ARGS)
+  if ! id=$(sbatch "${opts[@]}" "$script" "$@"); then
+    echo "hpar: error: could not resubmit $script" >&2
+    return 1
+  fi
+  echo "hpar: stopped at the time limit: resubmitted as job $id ($((done + 1)) of" \
+    "${HPAR_RESUBMIT} resubmissions), which resumes the checkpoint in $HPAR_CHECKPOINT"
+  return 0
+}
 # ---- END launch ----

@@ -181,6 +181,14 @@ std::vector<RunReport> read_runs(const std::string& path, ScalingMode mode) {
                 << ": incomplete (the run was stopped by a signal)\n";
       return {};
     }
+    if (doc.contains("checkpoint") && doc["checkpoint"].is_object() &&
+        doc["checkpoint"].value("resumed", false)) {
+      std::cerr << "hpar: warning: leaving out " << path << ": a resumed run (attempt "
+                << doc["checkpoint"].value("attempt", 0) + 1 << "; its time covers the "
+                << doc["checkpoint"].value("computed_blocks", 0) << " blocks it computed, not "
+                << "the whole job)\n";
+      return {};
+    }
     RunReport r;
     r.source = path;
     r.job = doc.at("job").get<std::string>();

@@ -120,6 +120,20 @@ case_incomplete_reports_left_out() {
   expect_usage_error "no complete report to collect"
 }
 
+# A resumed run's time covers only its last attempt's blocks: it is no point of a study.
+case_resumed_reports_left_out() {
+  report 1 1 a pi --samples 1e6
+  report 2 1 b pi --samples 1e6
+  hpar_np 2 run pi --samples 1e6 --checkpoint ck --no-report
+  expect_rc 0
+  hpar_np 2 run pi --samples 1e6 --checkpoint ck --resume --report-json reports/c.json
+  expect_rc 0
+  hpar_np 1 collect reports
+  expect_rc 0
+  expect_err "hpar: warning: leaving out reports/c.json: a resumed run (attempt 2"
+  expect_out "2 report(s)"
+}
+
 case_failed_verification_is_exit_3() {
   report 1 1 a pi --samples 1e6
   report 2 1 b pi --samples 1e6

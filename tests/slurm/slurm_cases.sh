@@ -119,6 +119,34 @@ case_time_limit() {
   fi
 }
 
+# A job with a 1-minute limit and opt-in self-resubmission (HPAR_RESUBMIT): the limit's signal
+# stops it with its blocks in the checkpoint, it submits itself again, and the chain resumes
+# until the job completes, across two allocations or more, with the answer of a whole run (the
+# checksum against its closed form). About 50 s of work on 2 ranks.
+case_time_limit_resubmits_and_resumes() {
+  local jobs=() next
+  HPAR_CHECKPOINT=$work/ck HPAR_RESUBMIT=5 HPAR_RESUBMIT_ARGS="--signal=B:TERM@20" \
+    submit --time=1 --signal=B:TERM@20 "$SOURCE_DIR/slurm/hybrid.sbatch" \
+    numbers --range 1:5000000000 --quiet --distribution dynamic
+  for _ in 1 2 3 4 5 6; do
+    jobs+=("$JOB")
+    wait_end "$JOB" 150
+    next=$(grep -o 'resubmitted as job [0-9]*' <<<"$OUT" | grep -o '[0-9]*$')
+    [ -n "$next" ] || break
+    expect_job FAILED 4:0
+    expect_out "INCOMPLETE: stopped early by a signal"
+    JOB=$next
+  done
+  [ "${#jobs[@]}" -ge 2 ] || fail "one allocation was enough: the limit did not stop it: $OUT"
+  expect_job COMPLETED 0:0
+  expect_out "verification PASS"
+  expect_out "result: 5000000000 inputs x 5 steps"
+  json_check "hpar-$JOB.json" "
+c = r['checkpoint']
+assert r['complete'] is True and c['resumed'] and c['attempt'] == ${#jobs[@]} - 1, c
+assert c['restored_blocks'] > 0 and c['restored_blocks'] + c['computed_blocks'] == 1220704, c"
+}
+
 # A whole study in one allocation with `hpar scale`: 1 and 2 ranks, 2 runs each.
 case_scaling_sbatch() {
   HPAR_SCALE_REPEAT=2 submit "$SOURCE_DIR/slurm/scaling.sbatch" pi --samples 2e7
