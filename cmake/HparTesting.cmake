@@ -12,9 +12,8 @@ if(HPAR_MPI_FLAVOUR STREQUAL "mpich")
   set(hpar_case_flags "--bind-to none")
 else()
   set(hpar_preflags "--oversubscribe;--bind-to;none")
-  set(hpar_test_env "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_pml=ob1;"
-                    "OMPI_MCA_btl=self,vader;OMPI_MCA_rmaps_base_oversubscribe=1")
-  string(JOIN "" hpar_test_env ${hpar_test_env})
+  set(hpar_test_env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
+                    OMPI_MCA_btl=self,vader OMPI_MCA_rmaps_base_oversubscribe=1)
   set(hpar_case_flags "-q --oversubscribe --bind-to none --mca odls_base_sigkill_timeout 0")
 endif()
 set(HPAR_MPIEXEC_PREFLAGS "${hpar_preflags}" CACHE STRING

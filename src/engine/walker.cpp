@@ -110,7 +110,11 @@ class Walker {
     while (!control.abandoned()) {
       std::optional<BlockSet> chunk;
       try {
-        chunk = dealer_.next(pass);
+        chunk = dealer_.next(pass, [&] {
+          control.keep_in_touch();
+          pump(control);
+          return control.abandoned();
+        });
       } catch (...) {
         control.fail(std::current_exception());
       }
@@ -120,8 +124,12 @@ class Walker {
     }
     results_.pass_seconds.push_back(seconds_between(start, RunClock::now()));
     const bool complete = !control.abandoned();
+    // A rank that stopped here tells the others now: a dealer's settle waits for all of them,
+    // and some may be waiting on a chunk that this rank's stop means nobody will deal.
+    control.keep_in_touch();
     observers_.pass_end(pass, complete);
     const WaitSpan wait(observers_, Wait::agree);
+    dealer_.settle();
     return control.settle(comm_);
   }
 
@@ -145,6 +153,7 @@ class Walker {
         if (thread == 0) {  // only the main thread calls MPI
           control.keep_in_touch();
           pump(control);
+          serve(control);
         }
         if (control.abandoned()) continue;
         const std::uint64_t b = chunk[static_cast<std::uint64_t>(i)];
@@ -161,6 +170,15 @@ class Walker {
       for (std::size_t t = 0; t < threads_; ++t) {
         observers_.wait(Wait::join, static_cast<int>(t), loop_end[t], joined);
       }
+    }
+  }
+
+  /// Main thread: answers other ranks' requests for blocks (never waits).
+  void serve(PassControl& control) {
+    try {
+      dealer_.serve();
+    } catch (...) {
+      control.fail(std::current_exception());
     }
   }
 

@@ -249,3 +249,34 @@ assert seen == [1, 2, 3], seen
 assert s["results_identical"] is True
 PY
 }
+
+# The dynamic distribution and the streamed ordered output across hosts: ranks on two hosts
+# take blocks from rank 0's counter over TCP (MPI-3 one-sided), rank 0 streams the output, or
+# every rank writes its blocks into a shared file with MPI-IO; the same bytes as one rank.
+case_dynamic_and_streamed_output_across_hosts() {
+  local args=(numbers --range -500:300000:3 --steps 3)
+  hpar_local 1 run "${args[@]}" --no-report
+  expect_rc 0
+  mv out.txt one_rank.txt
+  cluster_up 2
+  OMP_NUM_THREADS=2 hpar_hosts 4 run "${args[@]}" --distribution dynamic --no-report \
+    --output-buffer 16Ki
+  expect_rc 0
+  cmp -s one_rank.txt out.txt || fail "streamed through rank 0: $(diff one_rank.txt out.txt | head -3)"
+  OMP_NUM_THREADS=2 hpar_hosts 4 run "${args[@]}" --distribution dynamic --output shared.txt \
+    --output-buffer 16Ki --report-json rep.json
+  expect_rc 0
+  expect_out "(every rank, MPI-IO)"
+  cmp -s one_rank.txt shared.txt || fail "written with MPI-IO from both hosts: differs"
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["layout"]["distribution"] == "dynamic", r["layout"]
+assert sum(r["layout"]["rank_blocks"]) == r["work"]["blocks"], r["layout"]["rank_blocks"]
+assert {h["host"] for h in r["layout"]["hosts"]} == {"h1", "h2"}, r["layout"]["hosts"]' rep.json ||
+    fail "not a dynamic run over both hosts: $(head -c 800 rep.json)"
+  hpar_local 1 run pi --samples 9000000 --no-report
+  mv out.txt pi_one.txt
+  OMP_NUM_THREADS=2 hpar_hosts 4 run pi --samples 9000000 --distribution dynamic --no-report
+  expect_rc 0
+  cmp -s pi_one.txt out.txt || fail "pi, dynamic over 2 hosts: $OUT vs $(cat pi_one.txt)"
+}

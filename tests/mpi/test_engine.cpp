@@ -177,3 +177,53 @@ TEST(Engine, StopRequestEndsRunIncomplete) {
     EXPECT_LT(record.items_done, 100000U);
   }
 }
+
+namespace {
+
+/// Asks for a stop on the last rank only, after it finished `after` blocks.
+class StopLastRankAfter final : public RunObserver {
+ public:
+  StopLastRankAfter(int rank, int ranks, int after) : mine_(rank == ranks - 1), after_(after) {}
+  void block_done(const BlockEvent& /*event*/) override {
+    if (mine_ && ++done_ == after_) request_stop();
+  }
+
+ private:
+  bool mine_;
+  int after_;
+  std::atomic<int> done_{0};
+};
+
+}  // namespace
+
+// The dynamic distribution's two dealers (one-sided window on one host, messages to and from
+// rank 0 across hosts; forced here with HPAR_DYNAMIC_DEALER) deal every block exactly once,
+// give the serial loop's bytes, and end a stop on one rank without a hang.
+TEST(Engine, DynamicDealersDealEveryBlockOnce) {
+  const boost::mpi::communicator world;
+  for (const char* dealer : {"window", "messages"}) {
+    ::setenv("HPAR_DYNAMIC_DEALER", dealer, 1);
+    for (const char* schedule : {"static", "dynamic,1"}) {
+      auto p = parse({"numbers", "--range", "-3000:90000", "--distribution", "dynamic",
+                      "--schedule", schedule});
+      const auto record = run_job(world, *p.job, p.vm, p.run);
+      if (world.rank() == 0) {
+        EXPECT_EQ(record.ordered, reference_numbers(-3000, 90000)) << dealer << " " << schedule;
+        std::uint64_t blocks = 0;
+        for (const auto b : record.rank_blocks) blocks += b;
+        EXPECT_EQ(blocks, record.plan.blocks()) << dealer;
+      }
+    }
+    auto p = parse({"pi", "--samples", "30000000", "--distribution", "dynamic"});
+    StopLastRankAfter stop(world.rank(), world.size(), 2);
+    p.run.observers.add(&stop);
+    const auto stopped = run_job(world, *p.job, p.vm, p.run);
+    clear_stop_request();
+    EXPECT_FALSE(stopped.complete) << dealer;
+    // The next run on the same communicator finds nothing left over from the stopped one.
+    auto again = parse({"pi", "--samples", "3000000", "--distribution", "dynamic"});
+    const auto record = run_job(world, *again.job, again.vm, again.run);
+    EXPECT_TRUE(record.complete) << dealer;
+  }
+  ::unsetenv("HPAR_DYNAMIC_DEALER");
+}
