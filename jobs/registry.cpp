@@ -3,7 +3,8 @@
 
 #include "hpar/jobs/builtin.hpp"
 
-#define HPAR_JOB_LIST(X) X(numbers) X(pi) X(integrate) X(primes) X(wordcount) X(mandelbrot) X(triad)
+#define HPAR_JOB_LIST(X) \
+  X(numbers) X(pi) X(integrate) X(primes) X(wordcount) X(mandelbrot) X(triad) X(farm)
 
 namespace hpar {
 namespace jobs {

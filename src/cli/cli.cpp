@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <csignal>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include "commands.hpp"
 #include "hpar/cli/options.hpp"
@@ -50,6 +52,8 @@ constexpr Command commands[] = {
      collect_command},
     {"sweep", "sweep [opts] -- PROGRAM", "scaling study of any MPI + OpenMP program, launched",
      sweep_command},
+    {"farm", "farm [opts] -- COMMAND", "short for 'run farm': your command once per input",
+     farm_command},
     {"list", "list", "list the jobs with a one-line description", list_command},
     {"help", "help [JOB]", "show this help, or a job's options", help_command},
 };
@@ -182,12 +186,34 @@ ParsedRun parse_job_command(std::span<const std::string> args,
   all.add_options()("config", po::value<std::string>()->value_name("FILE"),
                     "read options from an INI file (name = value; the command line wins)")(
       "help", "show this job's options");
+  // The words after "--" go to the job's trailing option (the farm's command), if it has one.
+  auto options_end = std::find(args.begin() + 1, args.end(), std::string("--"));
+  std::vector<std::string> trailing(options_end == args.end() ? options_end : options_end + 1,
+                                    args.end());
+  if (options_end != args.end() && parsed.job->trailing_words.empty()) {
+    throw UsageError("job '" + parsed.job->name + "' takes no words after '--'");
+  }
   // No positional arguments after the job: a stray word is an error, not ignored.
-  parsed.vm = parse_options(args.subspan(1), all, {.config_file = true}).vm;
+  parsed.vm =
+      parse_options(args.subspan(1, static_cast<std::size_t>(options_end - args.begin()) - 1), all,
+                    {.config_file = true})
+          .vm;
+  if (!parsed.job->trailing_words.empty()) {
+    const std::string& name = parsed.job->trailing_words;
+    if (parsed.vm.count(name) != 0U && !trailing.empty()) {
+      throw UsageError("give --" + name + " or the words after '--', not both");
+    }
+    if (!trailing.empty()) parsed.vm.insert_or_assign(name, po::variable_value(trailing, false));
+  }
   parsed.help = parsed.vm.count("help") != 0U;
   parsed.run.threads = threads_option(parsed.vm);
-  parsed.run.schedule = Schedule::parse(parsed.vm["schedule"].as<std::string>());
-  parsed.run.distribution = parse_distribution(parsed.vm["distribution"].as<std::string>());
+  const auto layout_value = [&](const char* name, const std::string& job_default) {
+    const auto& value = parsed.vm[name];
+    return value.defaulted() && !job_default.empty() ? job_default : value.as<std::string>();
+  };
+  parsed.run.schedule = Schedule::parse(layout_value("schedule", parsed.job->default_schedule));
+  parsed.run.distribution =
+      parse_distribution(layout_value("distribution", parsed.job->default_distribution));
   return parsed;
 }
 

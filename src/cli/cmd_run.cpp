@@ -11,8 +11,8 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
-#include "hpar/core/format.hpp"
 #include "hpar/core/files.hpp"
+#include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
@@ -64,6 +64,9 @@ std::vector<std::pair<std::string, std::string>> checkpoint_identity(const Parse
       for (const auto& item : *list) value += (value.empty() ? "" : "\n") + item;
     }
     identity.emplace_back("--" + name, value);
+  }
+  if (parsed.job->identity) {
+    for (auto& pair : parsed.job->identity(parsed.vm)) identity.push_back(std::move(pair));
   }
   identity.emplace_back("hpar version", build_info().version + " " + build_info().git_revision);
   return identity;
@@ -226,6 +229,12 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
     print_resume_hint(record, context);
   }
   return code;
+}
+
+int farm_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  std::vector<std::string> with_job{"farm"};
+  with_job.insert(with_job.end(), args.begin(), args.end());
+  return run_command(world, with_job);
 }
 
 }  // namespace hpar

@@ -26,9 +26,9 @@
 #include "hpar/core/errors.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/core/process.hpp"
 #include "hpar/engine/signals.hpp"
 #include "hpar/platform/affinity.hpp"
-#include "hpar/platform/process.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
 #include "machine_watch.hpp"
@@ -586,7 +586,8 @@ Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPo
                    ws.file(point.layout, number, ".out"),
                    ws.file(point.layout, number, ".err"),
                    req.timeout,
-                   5.0};
+                   5.0,
+                   {}};
   // srun's ranks are not this process's descendants: their CPU time cannot be told from other
   // processes', so others are measured in a quiet moment just before instead.
   const bool own_known = req.launcher.kind != SweepLauncher::Kind::srun;

@@ -12,6 +12,8 @@ namespace hpar {
 
 /// `hpar run JOB [options]`: one run of a job, results and report on rank 0.
 int run_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+/// `hpar farm ARGS`: `hpar run farm ARGS`.
+int farm_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
 /// `hpar scale JOB --mode strong|weak [...]`: a scaling study in one launch (src/cmd_scale.cpp).
 int scale_command(const boost::mpi::communicator& world, std::span<const std::string> args);

@@ -4,8 +4,8 @@
 
 #include "hpar/cli/options.hpp"
 #include "hpar/core/format.hpp"
-#include "hpar/observe/progress.hpp"
 #include "hpar/engine/signals.hpp"
+#include "hpar/observe/progress.hpp"
 #include "hpar/study/plot.hpp"
 
 namespace po = boost::program_options;

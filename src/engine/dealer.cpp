@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <deque>
 #include <boost/mpi/collectives.hpp>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <vector>
 
 #include "hpar/core/errors.hpp"
@@ -133,9 +133,9 @@ class MessageDealer final : public BlockDealer {
     if (comm_.rank() == 0) return next_on_root(pass, give_up);
     if (!asked_) ask(pass);
     if (answer_ == MPI_REQUEST_NULL) {
-      check_mpi(MPI_Irecv(answer_data_.data(), 2, MPI_UINT64_T, 0, chunk_tag, MPI_Comm(comm_),
-                          &answer_),
-                "MPI_Irecv");
+      check_mpi(
+          MPI_Irecv(answer_data_.data(), 2, MPI_UINT64_T, 0, chunk_tag, MPI_Comm(comm_), &answer_),
+          "MPI_Irecv");
     }
     for (int done = 0;;) {
       check_mpi(MPI_Test(&answer_, &done, MPI_STATUS_IGNORE), "MPI_Test");
@@ -222,8 +222,8 @@ class MessageDealer final : public BlockDealer {
     serve();
     std::uint64_t& next = next_[static_cast<std::size_t>(pass)];
     if (next < blocks_) {
-      const std::uint64_t count = std::min(guided_chunk(blocks_ - next, ranks_, least_),
-                                           blocks_ - next);
+      const std::uint64_t count =
+          std::min(guided_chunk(blocks_ - next, ranks_, least_), blocks_ - next);
       const BlockSet chunk{next, count, 1};
       next += count;
       return chunk;
@@ -257,8 +257,8 @@ class MessageDealer final : public BlockDealer {
   void post(int to, int tag, std::array<std::uint64_t, 2> values) {
     payloads_.push_back(values);
     sends_.emplace_back();
-    check_mpi(MPI_Isend(payloads_.back().data(), tag == request_tag ? 1 : 2, MPI_UINT64_T, to,
-                        tag, MPI_Comm(comm_), &sends_.back()),
+    check_mpi(MPI_Isend(payloads_.back().data(), tag == request_tag ? 1 : 2, MPI_UINT64_T, to, tag,
+                        MPI_Comm(comm_), &sends_.back()),
               "MPI_Isend");
     ++sent_to_[static_cast<std::size_t>(to)];
     // Completed sends are let go now and then: a dealer's messages are few and small.

@@ -24,7 +24,7 @@ class BlockDealer {
   /// no more for it. A dealer that must wait for another rank calls `give_up` now and then and
   /// returns nullopt when it says so (the pass is abandoned: a failure or a stop).
   [[nodiscard]] virtual std::optional<BlockSet> next(int pass,
-                                                    const std::function<bool()>& give_up) = 0;
+                                                     const std::function<bool()>& give_up) = 0;
   /// Blocks this rank computes per pass when known before the run (static), else 0.
   [[nodiscard]] virtual std::uint64_t expected() const noexcept = 0;
   /// How far pass `pass` has come, given the blocks this rank finished in it.

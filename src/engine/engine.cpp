@@ -74,7 +74,7 @@ class JobRun {
     std::exception_ptr failure;
     try {
       if (options_.threads < 1) throw UsageError("--threads must be at least 1");
-      job_ = info_.make(vm_, JobContext{comm_.size(), options_.threads});
+      job_ = info_.make(vm_, JobContext{comm_.size(), options_.threads, comm_.rank()});
       record_.plan = job_->plan();
       check_plan(record_.plan);
     } catch (...) {

@@ -6,8 +6,10 @@
 #include <boost/mpi/collectives.hpp>
 #include <exception>
 #include <mutex>
+#include <string>
 
 #include "fault_notice.hpp"
+#include "hpar/core/errors.hpp"
 #include "hpar/engine/agreement.hpp"
 #include "hpar/engine/signals.hpp"
 
@@ -210,6 +212,12 @@ class Walker {
         if (ordered_ != nullptr) ordered_->put(b, std::move(scratch.bytes()));
         items_done_.fetch_add(block.items.size(), std::memory_order_relaxed);
         blocks_done_.fetch_add(1, std::memory_order_relaxed);
+      }
+    } catch (const BlockStopped&) {
+      // Not done and not a failure: the stop request that cut it short ends the pass.
+      if (!stop_requested()) {
+        control.fail(std::make_exception_ptr(
+            RuntimeError("block " + std::to_string(b) + " was stopped with no stop request")));
       }
     } catch (...) {
       control.fail(std::current_exception());

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2153 # RC, OUT, ERR and LAUNCH are read and set by the runner (tests/lib)
 # CLI tests of --checkpoint/--resume with real signals: a run stopped by SIGTERM mid-compute
 # leaves its checkpoint (and no partial output), says how to resume, and the resumed run (at
 # another layout) gives the bytes of an uninterrupted one.
@@ -56,13 +57,14 @@ PY
 }
 
 case_pi_resumes_to_the_same_bits() {
-  hpar_np 2 run pi --samples 4e9 --no-report
+  # Large enough to be stopped mid-way on a machine with AVX-512 (about 4e9 samples/s there).
+  hpar_np 2 run pi --samples 3e10 --no-report
   expect_rc 0
   cp out.txt expected.txt
-  start_bg 2 run pi --samples 4e9 --checkpoint ck --no-report
+  start_bg 2 run pi --samples 3e10 --checkpoint ck --no-report
   stop_when_recorded ck
   expect_rc 4
-  hpar_np 1 run pi --samples 4e9 --checkpoint ck --resume --threads 2 --no-report
+  hpar_np 1 run pi --samples 3e10 --checkpoint ck --resume --threads 2 --no-report
   expect_rc 0
   cmp -s out.txt expected.txt || fail "resumed: $OUT; uninterrupted: $(cat expected.txt)"
 }

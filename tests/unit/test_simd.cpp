@@ -55,8 +55,11 @@ TEST(Simd, LevelNamesAreDistinct) {
 }
 
 #if defined(__x86_64__) && defined(__linux__)
+// The kernel lists what it knows the CPU has; a hypervisor may hide a flag from that list
+// (this project's CI machines list no "abm" although CPUID reports LZCNT and the v3 kernels
+// run), never add one: CPUID's level is at least the flags' level.
 TEST(Simd, CpuLevelAgreesWithTheKernelsFlags) {
-  EXPECT_EQ(cpu_simd_level(), level_from_cpuinfo())
+  EXPECT_GE(static_cast<int>(cpu_simd_level()), static_cast<int>(level_from_cpuinfo()))
       << "CPUID says " << simd_level_name(cpu_simd_level()) << ", /proc/cpuinfo "
       << simd_level_name(level_from_cpuinfo());
 }

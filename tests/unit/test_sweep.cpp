@@ -14,8 +14,8 @@
 #include "hpar/cli/sweep.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/format.hpp"
+#include "hpar/core/process.hpp"
 #include "hpar/platform/cpu_load.hpp"
-#include "hpar/platform/process.hpp"
 
 using namespace hpar;
 

@@ -13,6 +13,7 @@
 /// `finish` runs on rank 0 only and turns what was gathered into result lines and a verdict.
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -120,6 +121,14 @@ struct JobResult {
   std::vector<std::pair<std::string, std::string>> metrics;  ///< extra report entries
 };
 
+/// Thrown by Job::compute when a stop request (hpar/core/stop.hpp) cut its block short, e.g. a
+/// child process it waited for was ended: the block does not count as done (a checkpoint does
+/// not record it, a resumed run computes it again) and the run is not a failure.
+class BlockStopped : public std::exception {
+ public:
+  [[nodiscard]] const char* what() const noexcept override { return "block stopped"; }
+};
+
 /// A computation over work items. Construction parses and checks the job's options
 /// (throwing UsageError); every other member may throw and the engine agrees on it.
 class Job {
@@ -149,6 +158,7 @@ class Job {
 struct JobContext {
   int ranks = 1;             ///< ranks in the communicator the job runs on
   int threads_per_rank = 1;  ///< OpenMP threads per rank
+  int rank = 0;              ///< this rank (what a job may show, e.g. to a child process)
 };
 
 /// A job as the registry lists it. The functions may hold state (a user's lambdas, the
@@ -167,6 +177,18 @@ struct JobInfo {
   /// What else a user should know, printed under the options by `hpar help JOB` (e.g. what the
   /// job cannot do: --checkpoint, a distribution); "" if nothing.
   std::string notes = {};
+  /// The name of the job option (a std::vector<std::string>) that receives the words after
+  /// "--" on the command line, e.g. the farm's command; "" when the job takes none.
+  std::string trailing_words = {};
+  /// The --distribution and --schedule the job runs with when they are not given; "" for
+  /// hpar's own defaults (block, static).
+  std::string default_distribution = {};
+  std::string default_schedule = {};
+  /// What else a checkpoint of the job must match on resume besides its options as given,
+  /// e.g. the content of an input file: {name, value} pairs; null when nothing.
+  std::function<std::vector<std::pair<std::string, std::string>>(
+      const boost::program_options::variables_map&)>
+      identity = {};
 };
 
 /// A program's jobs: names unique, each job complete. What `cli_main` runs jobs from.

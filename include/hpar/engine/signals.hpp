@@ -1,16 +1,13 @@
 #pragma once
-/// Stop requests: SIGTERM/SIGINT (a Slurm time limit, scancel, Ctrl-C) ask running jobs to stop
-/// after their current block; the run then ends with an incomplete report and exit code 4.
+/// Stop signals: SIGTERM/SIGINT (a Slurm time limit, scancel, Ctrl-C) ask running jobs to stop
+/// after their current block; the run then ends with an incomplete report and exit code 4. The
+/// flag itself is hpar/core/stop.hpp (jobs may read it).
+
+#include "hpar/core/stop.hpp"
 
 namespace hpar {
 
 /// Installs SIGTERM/SIGINT handlers that ask running jobs to stop after their current block.
 void install_stop_handlers();
-/// True once SIGTERM or SIGINT arrived (or request_stop was called).
-[[nodiscard]] bool stop_requested() noexcept;
-/// Asks running jobs to stop after their current block (async-signal-safe).
-void request_stop() noexcept;
-/// Forgets an earlier stop request (tests that simulate a signal).
-void clear_stop_request() noexcept;
 
 }  // namespace hpar

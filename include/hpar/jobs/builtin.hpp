@@ -1,7 +1,7 @@
 #pragma once
-/// The built-in jobs of hpar (numbers, pi, integrate, primes, wordcount, mandelbrot, triad), in
-/// library hpar::jobs. A program of one's own hands them to hpar::main beside its own jobs, or
-/// leaves them out.
+/// The built-in jobs of hpar (numbers, pi, integrate, primes, wordcount, mandelbrot, triad,
+/// farm), in library hpar::jobs. A program of one's own hands them to hpar::main beside its own
+/// jobs, or leaves them out.
 
 #include <vector>
 

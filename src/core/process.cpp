@@ -1,7 +1,8 @@
-#include "hpar/platform/process.hpp"
+#include "hpar/core/process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -78,9 +79,24 @@ pid_t spawn(const ProcessSpec& spec) {
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   std::vector<std::string> args = spec.argv;
   std::vector<std::string> env = environment_with(spec.environment);
+  // The child inherits the starting thread's CPU mask: set it for the spawn, then restore it.
+  cpu_set_t own;
+  CPU_ZERO(&own);
+  const bool pin = !spec.cpus.empty() && sched_getaffinity(0, sizeof own, &own) == 0;
+  if (pin) {
+    cpu_set_t wanted;
+    CPU_ZERO(&wanted);
+    for (const int cpu : spec.cpus) CPU_SET(cpu, &wanted);
+    if (sched_setaffinity(0, sizeof wanted, &wanted) != 0) {
+      posix_spawn_file_actions_destroy(&actions);
+      posix_spawnattr_destroy(&attr);
+      throw RuntimeError("cannot pin '" + spec.argv[0] + "' to its CPUs: " + std::strerror(errno));
+    }
+  }
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, args[0].c_str(), &actions, &attr, pointers(args).data(),
                               pointers(env).data());
+  if (pin) sched_setaffinity(0, sizeof own, &own);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) throw RuntimeError("cannot start '" + spec.argv[0] + "': " + std::strerror(rc));

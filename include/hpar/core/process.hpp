@@ -19,6 +19,9 @@ struct ProcessSpec {
   std::string stderr_path;          ///< created or truncated; its standard error
   double timeout_seconds = 0.0;     ///< wall-time limit; 0: none
   double kill_grace_seconds = 5.0;  ///< after SIGTERM to the group, SIGKILL this much later
+  /// The CPUs the command may run on (it inherits them; they are set on the starting thread
+  /// for the spawn and restored after); empty: the starting thread's own.
+  std::vector<int> cpus;
 };
 
 /// How a command ended.

@@ -1,0 +1,746 @@
+// farm: the user's own command, once per input, across ranks x threads (a task farm).
+//
+//     mpirun -np R hpar run farm --threads T [--inputs a,b | --range F:L | --input-file F |
+//                                             --args-file F] -- COMMAND [ARG...]
+//
+// Reference loop: for each input x, in input order: run COMMAND x, print what it printed. The
+// farm's standard output is exactly that loop's, byte for byte, on every layout: each task's
+// stdout is captured (in a file of the rank's own temporary folder) and becomes the ordered
+// bytes of its block, which the engine streams in input order as the tasks finish.
+// Work model: one task per block (item); the dynamic distribution (the farm's default) deals
+// chunks of blocks to ranks as they ask, the dynamic,1 schedule hands them to the rank's
+// threads: every thread is a slot that runs one task at a time.
+// A task is started with posix_spawn (hpar/core/process.hpp: own process group, time limit,
+// TERM then KILL), never through a shell unless --shell. Its stderr is passed on whole when it
+// ends (not interleaved with other tasks' mid-line). A stop request (SIGTERM, a Slurm time
+// limit) ends the running tasks; their blocks are not done, so that --checkpoint/--resume
+// runs them again.
+// Verify: the farm's answer is its tasks' exit codes: PASS when every task exited 0 (after
+// --retries), FAIL (exit code 3) naming how many did not. --joblog FILE records every attempt.
+
+#include "farm.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
+#include "hpar/core/format.hpp"
+#include "hpar/core/job.hpp"
+#include "hpar/core/parse.hpp"
+#include "hpar/core/process.hpp"
+#include "hpar/core/stop.hpp"
+
+namespace po = boost::program_options;
+
+namespace hpar::jobs {
+namespace farm {
+namespace {
+
+/// The placeholders, longest first where one is the start of another.
+constexpr std::string_view known[] = {"{}", "{#}", "{%}", "{.}", "{/}", "{//}", "{/.}"};
+
+std::string basename_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string dirname_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+/// `path` without the extension of its last part ("dir/a.b.c" -> "dir/a.b").
+std::string without_extension(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const auto dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) ||
+      dot == (slash == std::string::npos ? 0 : slash + 1)) {
+    return path;
+  }
+  return path.substr(0, dot);
+}
+
+/// The placeholder that starts at `text[at]` (its length), or 0. Throws on an unknown one.
+std::size_t placeholder_at(std::string_view text, std::size_t at) {
+  if (text[at] != '{') return 0;
+  const auto close = text.find('}', at + 1);
+  if (close == std::string_view::npos) return 0;
+  const std::string_view inside = text.substr(at + 1, close - at - 1);
+  if (inside.find_first_not_of("#%./") != std::string_view::npos) return 0;  // the command's
+  const std::string_view whole = text.substr(at, close - at + 1);
+  if (std::find(std::begin(known), std::end(known), whole) == std::end(known)) {
+    throw UsageError("unknown placeholder " + quote_for_message(whole) +
+                     " (known: {} {#} {%} {.} {/} {//} {/.})");
+  }
+  return whole.size();
+}
+
+std::string replacement(std::string_view placeholder, const TaskFields& f) {
+  if (placeholder == "{}") return f.input;
+  if (placeholder == "{#}") return std::to_string(f.number);
+  if (placeholder == "{%}") return std::to_string(f.slot);
+  if (placeholder == "{.}") return without_extension(f.input);
+  if (placeholder == "{/}") return basename_of(f.input);
+  if (placeholder == "{//}") return dirname_of(f.input);
+  return without_extension(basename_of(f.input));  // {/.}
+}
+
+}  // namespace
+
+bool has_placeholder(std::string_view word) {
+  bool found = false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const std::size_t length = placeholder_at(word, i);
+    if (length != 0) {
+      found = true;
+      i += length - 1;
+    }
+  }
+  return found;
+}
+
+std::string expand(std::string_view word, const TaskFields& fields, bool quote) {
+  std::string out;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const std::size_t length = placeholder_at(word, i);
+    if (length == 0) {
+      out += word[i];
+      continue;
+    }
+    const std::string value = replacement(word.substr(i, length), fields);
+    out += quote ? shell_quote(value) : value;
+    i += length - 1;
+  }
+  return out;
+}
+
+std::vector<std::string> task_argv(const std::vector<std::string>& command,
+                                   const std::vector<std::string>& arguments,
+                                   const TaskFields& fields, bool shell) {
+  const bool placeholders = std::any_of(command.begin(), command.end(),
+                                        [](const std::string& w) { return has_placeholder(w); });
+  std::vector<std::string> words;
+  words.reserve(command.size() + arguments.size());
+  for (const auto& word : command) words.push_back(expand(word, fields, shell));
+  if (!placeholders) {
+    for (const auto& argument : arguments)
+      words.push_back(shell ? shell_quote(argument) : argument);
+  }
+  if (!shell) return words;
+  std::string line;
+  for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
+  return {"/bin/sh", "-c", line};
+}
+
+std::vector<std::string> split_arguments(std::string_view line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\\') {
+      if (i + 1 < line.size()) word += line[++i];
+    } else if (c == '\'') {
+      const auto close = line.find('\'', i + 1);
+      if (close == std::string_view::npos) {
+        throw UsageError("unterminated ' in " + quote_for_message(line));
+      }
+      word.append(line.substr(i + 1, close - i - 1));
+      i = close;
+    } else if (c == '"') {
+      std::size_t j = i + 1;
+      for (; j < line.size() && line[j] != '"'; ++j) {
+        if (line[j] == '\\' && j + 1 < line.size() &&
+            std::string_view("\"\\$`").find(line[j + 1]) != std::string_view::npos) {
+          ++j;
+        }
+        word += line[j];
+      }
+      if (j >= line.size()) throw UsageError("unterminated \" in " + quote_for_message(line));
+      i = j;
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+}  // namespace farm
+
+namespace {
+
+using farm::TaskFields;
+
+/// What one task's block gives back, as count partials: the task's own fields, then one group
+/// per attempt (the attempts it did not need stay zero).
+namespace field {
+constexpr std::size_t attempts = 0;  // attempts made, 1 .. retries + 1
+constexpr std::size_t rank = 1;
+constexpr std::size_t slot = 2;  // 1-based, as {%}
+constexpr std::size_t host = 3;  // the host name, 64 bytes in 8 counters
+constexpr std::size_t host_counters = 8;
+constexpr std::size_t per_task = host + host_counters;
+// per attempt, from per_task + attempt * per_attempt:
+constexpr std::size_t exit_code = 0;
+constexpr std::size_t signal = 1;
+constexpr std::size_t end = 2;       // ProcessOutcome::End: 0 exited, 1 signalled, 2 timed out
+constexpr std::size_t start_us = 3;  // microseconds since the epoch
+constexpr std::size_t runtime_us = 4;
+constexpr std::size_t out_bytes = 5;
+constexpr std::size_t cpu_us = 6;
+constexpr std::size_t per_attempt = 7;
+}  // namespace field
+
+constexpr std::uint64_t most_retries = 100;
+
+struct Inputs {
+  std::vector<std::string> list;               ///< {} of each task
+  std::vector<std::vector<std::string>> args;  ///< with --args-file: each task's words
+  std::string source;                          ///< for messages: "--inputs", a file's path
+};
+
+/// Every line of `path` (a final line without a newline included); a NUL byte is refused.
+std::vector<std::string> read_lines(const std::string& path, const std::string& option) {
+  require_readable_file(path, option);
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find('\0') != std::string::npos) {
+      throw UsageError("line " + std::to_string(lines.size() + 1) + " of " + option + " " +
+                       quote_for_message(path) + " holds a NUL byte");
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+Inputs read_inputs(const po::variables_map& vm) {
+  const int given = static_cast<int>(vm.count("inputs") + vm.count("range") +
+                                     vm.count("input-file") + vm.count("args-file"));
+  if (given != 1) {
+    throw UsageError(given == 0 ? "no inputs: give --inputs, --range, --input-file or --args-file"
+                                : "give one of --inputs, --range, --input-file and --args-file");
+  }
+  Inputs in;
+  if (vm.count("inputs") != 0U) {
+    in.source = "--inputs";
+    for (const auto field : split(vm["inputs"].as<std::string>(), ',')) {
+      in.list.emplace_back(field);
+    }
+  } else if (vm.count("range") != 0U) {
+    in.source = "--range";
+    const std::string text = vm["range"].as<std::string>();
+    const auto parts = split(text, ':');
+    if (parts.size() < 2 || parts.size() > 3) {
+      throw UsageError("bad value " + quote_for_message(text) +
+                       " for --range: expected FIRST:LAST[:STRIDE]");
+    }
+    const std::int64_t first = parse_int(parts[0], "--range");
+    const std::int64_t last = parse_int(parts[1], "--range");
+    const std::int64_t stride = parts.size() == 3 ? parse_int(parts[2], "--range") : 1;
+    if (stride <= 0 || last < first) {
+      throw UsageError("bad --range " + quote_for_message(text) +
+                       ": FIRST <= LAST and a STRIDE of 1 or more");
+    }
+    const auto count = (static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first)) /
+                           static_cast<std::uint64_t>(stride) +
+                       1;
+    if (count > (std::uint64_t{1} << 26)) {
+      throw UsageError("--range " + quote_for_message(text) + " makes more than 2^26 tasks");
+    }
+    for (std::uint64_t i = 0; i < count; ++i) {
+      in.list.push_back(std::to_string(static_cast<std::int64_t>(
+          static_cast<std::uint64_t>(first) + i * static_cast<std::uint64_t>(stride))));
+    }
+  } else if (vm.count("input-file") != 0U) {
+    in.source = vm["input-file"].as<std::string>();
+    in.list = read_lines(in.source, "--input-file");
+  } else {
+    in.source = vm["args-file"].as<std::string>();
+    for (auto& line : read_lines(in.source, "--args-file")) {
+      auto words = farm::split_arguments(line);
+      if (words.empty()) continue;  // a blank line is no task
+      in.list.push_back(std::move(line));
+      in.args.push_back(std::move(words));
+    }
+  }
+  if (in.list.empty()) throw UsageError("no inputs in " + quote_for_message(in.source));
+  return in;
+}
+
+/// The CPUs this process may run on, ascending.
+std::vector<int> own_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  }
+  return cpus;
+}
+
+std::string host_name() {
+  std::array<char, 65> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0) return "?";
+  return name.data();
+}
+
+std::uint64_t micros(double seconds) {
+  return static_cast<std::uint64_t>(std::llround(std::max(0.0, seconds) * 1e6));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Writes `text` to standard error in one piece (whole lines of one task together).
+void write_stderr(const std::string& text) {
+  static std::mutex mutex;
+  const std::lock_guard<std::mutex> lock(mutex);
+  std::cout.flush();
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(STDERR_FILENO, text.data() + done, text.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+/// The rank's temporary folder for its tasks' output files; removed with the job.
+class Scratch {
+ public:
+  Scratch() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/hpar-farm-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw RuntimeError("cannot make a temporary folder " + quote_for_message(pattern) + ": " +
+                         std::strerror(errno));
+    }
+    path_ = pattern;
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct Settings {
+  std::vector<std::string> command;
+  bool shell = false;
+  bool tag = false;
+  std::uint64_t retries = 0;
+  double timeout = 0.0;
+  std::uint64_t task_threads = 0;  ///< 0: not set
+  std::string joblog;
+};
+
+class Farm final : public Job {
+ public:
+  Farm(Settings settings, Inputs inputs, const JobContext& context)
+      : s_(std::move(settings)),
+        in_(std::move(inputs)),
+        rank_(context.rank),
+        threads_(context.threads_per_rank),
+        ranks_(context.ranks),
+        host_(host_name()) {
+    if (s_.task_threads != 0) {
+      cpus_ = own_cpus();
+      if (s_.task_threads > cpus_.size()) {
+        throw UsageError("--task-threads " + std::to_string(s_.task_threads) +
+                         " is more than the " + std::to_string(cpus_.size()) +
+                         " CPUs this rank may use");
+      }
+    }
+    // The joblog is checked (and its temporary file made) before any task runs.
+    if (rank_ == 0 && !s_.joblog.empty()) joblog_ = std::make_unique<AtomicFile>(s_.joblog);
+  }
+
+  [[nodiscard]] WorkPlan plan() const override {
+    WorkPlan p;
+    p.items = in_.list.size();
+    p.block_items = 1;
+    p.count_partials = field::per_task + field::per_attempt * (s_.retries + 1);
+    p.ordered_output = true;
+    p.item_unit = "tasks";
+    std::uint64_t input_bytes = 0;
+    for (const auto& input : in_.list) input_bytes += 2 * input.size() + 64;
+    p.memory_per_rank = input_bytes;
+    return p;
+  }
+
+  void prepare(Slice /*items*/) override { scratch_ = std::make_unique<Scratch>(); }
+
+  void compute(const Block& block, BlockOutput& out) override {
+    const int thread = thread_index();
+    const std::uint64_t task = block.index;
+    TaskFields fields{in_.list[task], task + 1,
+                      static_cast<std::uint64_t>(rank_ * threads_ + thread + 1)};
+    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
+    ProcessSpec spec;
+    spec.argv = farm::task_argv(s_.command, args, fields, s_.shell);
+    const std::string stem = scratch_->path() + "/slot" + std::to_string(thread);
+    spec.stdout_path = stem + ".out";
+    spec.stderr_path = stem + ".err";
+    spec.timeout_seconds = s_.timeout;
+    spec.environment = {{"HPAR_TASK", std::to_string(fields.number)},
+                        {"HPAR_INPUT", fields.input},
+                        {"HPAR_RANK", std::to_string(rank_)},
+                        {"HPAR_SLOT", std::to_string(fields.slot)},
+                        {"HPAR_HOST", host_}};
+    if (s_.task_threads != 0) {
+      const auto k = s_.task_threads;
+      std::string list;
+      for (std::uint64_t c = 0; c < k; ++c) {
+        const int cpu = cpus_[(static_cast<std::uint64_t>(thread) * k + c) % cpus_.size()];
+        spec.cpus.push_back(cpu);
+        list += (list.empty() ? "" : ",") + std::to_string(cpu);
+      }
+      spec.environment.emplace_back("OMP_NUM_THREADS", std::to_string(k));
+      spec.environment.emplace_back("HPAR_CPUS", list);
+    }
+    spec.environment.emplace_back("HPAR_ATTEMPT", "1");
+
+    auto& counts = out.counts;
+    counts[field::rank] = static_cast<std::uint64_t>(rank_);
+    counts[field::slot] = fields.slot;
+    for (std::size_t i = 0; i < host_.size() && i < 8 * field::host_counters; ++i) {
+      counts[field::host + i / 8] |=
+          static_cast<std::uint64_t>(static_cast<unsigned char>(host_[i])) << (8 * (i % 8));
+    }
+    for (std::uint64_t attempt = 0; attempt <= s_.retries; ++attempt) {
+      spec.environment.back().second = std::to_string(attempt + 1);
+      const double start =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      ProcessOutcome outcome;
+      try {
+        outcome = run_process(spec, [] { return stop_requested(); });
+      } catch (const Error& e) {
+        throw RuntimeError("task " + std::to_string(fields.number) + " (input " +
+                           quote_for_message(fields.input) + "): " + e.what());
+      }
+      // Stopped by us, or by the signal that asked us to stop (Slurm and a terminal's Ctrl-C
+      // signal the task too): not done, run again on resume.
+      if (outcome.end == ProcessOutcome::End::stopped || (!outcome.ok() && stop_requested())) {
+        throw BlockStopped();
+      }
+      pass_on_stderr(spec.stderr_path, fields.number);
+      auto* a = &counts[field::per_task + field::per_attempt * attempt];
+      a[field::exit_code] = static_cast<std::uint64_t>(outcome.exit_code);
+      a[field::signal] = static_cast<std::uint64_t>(outcome.signal);
+      a[field::end] = outcome.end == ProcessOutcome::End::exited      ? 0
+                      : outcome.end == ProcessOutcome::End::signalled ? 1
+                                                                      : 2;
+      a[field::start_us] = micros(start);
+      a[field::runtime_us] = micros(outcome.seconds);
+      a[field::cpu_us] = micros(outcome.cpu_seconds);
+      counts[field::attempts] = attempt + 1;
+      if (outcome.ok() || attempt == s_.retries) {
+        *out.bytes = read_file(spec.stdout_path);  // the last attempt's output
+        a[field::out_bytes] = out.bytes->size();
+        break;
+      }
+      a[field::out_bytes] = std::filesystem::file_size(spec.stdout_path);
+    }
+  }
+
+  JobResult finish(Gathered& g) override {
+    const std::size_t width = field::per_task + field::per_attempt * (s_.retries + 1);
+    std::uint64_t failed = 0;
+    std::uint64_t retried = 0;
+    std::uint64_t timed_out = 0;
+    double busy = 0.0;
+    std::vector<double> runtimes;
+    std::map<int, std::uint64_t> exit_codes;  // of the failed tasks' last attempts
+    std::ostringstream log;
+    const bool jsonl = s_.joblog.ends_with(".jsonl");
+    if (!jsonl) {
+      log << "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\tRank\t"
+             "Slot\tAttempt\tEnd\tInput\n";
+    }
+    for (std::uint64_t t = 0; t < g.blocks; ++t) {
+      const std::uint64_t* c = &g.counts[t * width];
+      const std::uint64_t attempts = c[field::attempts];
+      if (attempts > 1) ++retried;
+      const std::string host = host_of(c);
+      TaskFields fields{in_.list[t], t + 1, c[field::slot]};
+      const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
+      std::string command;
+      for (const auto& word : farm::task_argv(s_.command, args, fields, s_.shell)) {
+        command += (command.empty() ? "" : " ") + word;
+      }
+      for (std::uint64_t a = 0; a < attempts; ++a) {
+        const std::uint64_t* r = c + field::per_task + field::per_attempt * a;
+        busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
+        if (a + 1 == attempts) {
+          runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
+          const bool ok = r[field::end] == 0 && r[field::exit_code] == 0;
+          if (!ok) {
+            ++failed;
+            ++exit_codes[r[field::end] == 0 ? static_cast<int>(r[field::exit_code]) : -1];
+          }
+          if (r[field::end] == 2) ++timed_out;
+        }
+        if (!s_.joblog.empty()) log_attempt(log, jsonl, t, a, host, command, c, r);
+      }
+    }
+    if (joblog_) {
+      joblog_->write(log.str());
+      joblog_->commit();
+    }
+    JobResult result;
+    const std::uint64_t tasks = g.blocks;
+    const double makespan = g.pass_seconds.empty() ? 0.0 : g.pass_seconds.back();
+    const auto slots = static_cast<double>(ranks_ * threads_);
+    std::sort(runtimes.begin(), runtimes.end());
+    const auto at = [&](double q) {
+      return runtimes.empty()
+                 ? 0.0
+                 : runtimes[std::min(
+                       runtimes.size() - 1,
+                       static_cast<std::size_t>(q * static_cast<double>(runtimes.size())))];
+    };
+    const double ideal = std::max(busy / slots, runtimes.empty() ? 0.0 : runtimes.back());
+    result.metrics = {
+        {"tasks", std::to_string(tasks) + " (" + std::to_string(tasks - failed) + " succeeded, " +
+                      std::to_string(failed) + " failed, " + std::to_string(retried) +
+                      " retried, " + std::to_string(timed_out) + " timed out)"},
+        {"task runtime", "min " + format_fixed(at(0.0), 3) + " s, median " +
+                             format_fixed(at(0.5), 3) + " s, p95 " + format_fixed(at(0.95), 3) +
+                             " s, max " +
+                             format_fixed(runtimes.empty() ? 0.0 : runtimes.back(), 3) + " s"},
+        {"slots", format_fixed(slots, 0) + " busy " +
+                      format_fixed(makespan > 0 ? 100.0 * busy / (slots * makespan) : 0.0, 1) +
+                      " % of the makespan " + format_fixed(makespan, 3) + " s (ideal " +
+                      format_fixed(ideal, 3) + " s)"},
+    };
+    if (!s_.joblog.empty()) result.metrics.emplace_back("joblog", s_.joblog);
+    if (failed == 0) {
+      result.verification = {Verification::Status::pass,
+                             "all " + std::to_string(tasks) + " tasks exited 0"};
+    } else {
+      std::string codes;
+      for (const auto& [code, n] : exit_codes) {
+        codes += (codes.empty() ? "" : ", ") + std::to_string(n) + " x " +
+                 (code < 0 ? std::string("signal or time limit") : "exit " + std::to_string(code));
+      }
+      result.verification = {Verification::Status::fail, std::to_string(failed) + " of " +
+                                                             std::to_string(tasks) +
+                                                             " tasks failed (" + codes + ")"};
+    }
+    return result;
+  }
+
+ private:
+  /// This thread's slot on the rank, 0-based: the order in which threads first asked.
+  int thread_index() {
+    const std::lock_guard<std::mutex> lock(threads_mutex_);
+    const auto [it, added] = thread_slots_.try_emplace(std::this_thread::get_id(),
+                                                       static_cast<int>(thread_slots_.size()));
+    return it->second % std::max(threads_, 1);
+  }
+
+  void pass_on_stderr(const std::string& path, std::uint64_t number) const {
+    std::string text = read_file(path);
+    if (text.empty()) return;
+    if (text.back() != '\n') text += '\n';
+    if (s_.tag) {
+      const std::string prefix = "[task " + std::to_string(number) + "] ";
+      std::string tagged;
+      std::size_t from = 0;
+      while (from < text.size()) {
+        const std::size_t end = text.find('\n', from);
+        tagged += prefix + text.substr(from, end - from + 1);
+        from = end + 1;
+      }
+      text = std::move(tagged);
+    }
+    write_stderr(text);
+  }
+
+  static std::string host_of(const std::uint64_t* c) {
+    std::string host;
+    for (std::size_t i = 0; i < 8 * field::host_counters; ++i) {
+      const auto ch = static_cast<char>((c[field::host + i / 8] >> (8 * (i % 8))) & 0xffU);
+      if (ch == '\0') break;
+      host += ch;
+    }
+    return host;
+  }
+
+  void log_attempt(std::ostringstream& log, bool jsonl, std::uint64_t t, std::uint64_t a,
+                   const std::string& host, const std::string& command, const std::uint64_t* c,
+                   const std::uint64_t* r) const {
+    static constexpr const char* ends[] = {"exited", "signalled", "timed out"};
+    const double start = 1e-6 * static_cast<double>(r[field::start_us]);
+    const double runtime = 1e-6 * static_cast<double>(r[field::runtime_us]);
+    const char* end = ends[std::min<std::uint64_t>(r[field::end], 2)];
+    if (jsonl) {
+      const nlohmann::json line = {{"seq", t + 1},
+                                   {"host", host},
+                                   {"start", start},
+                                   {"runtime", runtime},
+                                   {"receive", r[field::out_bytes]},
+                                   {"exit", r[field::exit_code]},
+                                   {"signal", r[field::signal]},
+                                   {"command", command},
+                                   {"rank", c[field::rank]},
+                                   {"slot", c[field::slot]},
+                                   {"attempt", a + 1},
+                                   {"end", end},
+                                   {"input", in_.list[t]}};
+      log << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      return;
+    }
+    const auto clean = [](std::string text) {  // one TSV field: no tab, no newline
+      std::replace_if(
+          text.begin(), text.end(), [](char ch) { return ch == '\t' || ch == '\n'; }, ' ');
+      return text;
+    };
+    log << t + 1 << '\t' << clean(host) << '\t' << format_fixed(start, 3) << '\t'
+        << format_fixed(runtime, 3) << "\t0\t" << r[field::out_bytes] << '\t' << r[field::exit_code]
+        << '\t' << r[field::signal] << '\t' << clean(command) << '\t' << c[field::rank] << '\t'
+        << c[field::slot] << '\t' << a + 1 << '\t' << end << '\t' << clean(in_.list[t]) << '\n';
+  }
+
+  Settings s_;
+  Inputs in_;
+  int rank_;
+  int threads_;
+  int ranks_;
+  std::string host_;
+  std::vector<int> cpus_;
+  std::unique_ptr<AtomicFile> joblog_;
+  std::unique_ptr<Scratch> scratch_;
+  std::mutex threads_mutex_;
+  std::map<std::thread::id, int> thread_slots_;
+};
+
+void add_options(po::options_description& d) {
+  d.add_options()("inputs", po::value<std::string>()->value_name("A,B,..."),
+                  "the inputs, comma-separated: one task each")(
+      "range", po::value<std::string>()->value_name("FIRST:LAST[:STRIDE]"),
+      "integer inputs FIRST, FIRST+STRIDE, ... up to LAST")(
+      "input-file", po::value<std::string>()->value_name("FILE"), "one input per line")(
+      "args-file", po::value<std::string>()->value_name("FILE"),
+      "one task per line, the line split into arguments as a shell would (no shell runs)")(
+      "shell", "run the command line through /bin/sh -c, each input quoted")(
+      "retries", po::value<std::string>()->value_name("N")->default_value("0"),
+      "run a failed task up to N more times")(
+      "timeout", po::value<std::string>()->value_name("SECONDS")->default_value("0"),
+      "end a task that runs longer (TERM to its process group, KILL 5 s later); 0: none")(
+      "task-threads", po::value<std::string>()->value_name("K"),
+      "give each task K of its rank's CPUs (pinned) and OMP_NUM_THREADS=K")(
+      "joblog", po::value<std::string>()->value_name("FILE"),
+      "one line per task attempt: TSV with GNU parallel's columns first, JSON Lines if FILE "
+      "ends in .jsonl")("tag", "prefix each line of a task's stderr with [task N]")(
+      "command", po::value<std::vector<std::string>>()->multitoken()->value_name("WORDS"),
+      "the command and its arguments (give them after --)");
+}
+
+std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context) {
+  Settings s;
+  if (vm.count("command") != 0U) s.command = vm["command"].as<std::vector<std::string>>();
+  if (s.command.empty()) {
+    throw UsageError("no command: give it after '--', e.g. hpar run farm --inputs a,b -- echo {}");
+  }
+  s.shell = vm.count("shell") != 0U;
+  s.tag = vm.count("tag") != 0U;
+  for (const auto& word : s.command) (void)farm::has_placeholder(word);  // unknown ones throw
+  s.retries = parse_count(vm["retries"].as<std::string>(), "--retries");
+  if (s.retries > most_retries) {
+    throw UsageError("--retries " + std::to_string(s.retries) + ": at most " +
+                     std::to_string(most_retries));
+  }
+  s.timeout = parse_real(vm["timeout"].as<std::string>(), "--timeout");
+  if (s.timeout < 0.0) throw UsageError("--timeout must not be negative");
+  if (vm.count("task-threads") != 0U) {
+    s.task_threads = parse_count(vm["task-threads"].as<std::string>(), "--task-threads");
+    if (s.task_threads == 0) throw UsageError("--task-threads must be at least 1");
+  }
+  if (vm.count("joblog") != 0U) s.joblog = vm["joblog"].as<std::string>();
+  if (!s.shell && !farm::has_placeholder(s.command[0]) && find_program(s.command[0]).empty()) {
+    throw UsageError("program " + quote_for_message(s.command[0]) +
+                     " not found (or not executable)" +
+                     (s.command[0].find('/') == std::string::npos ? " in PATH" : ""));
+  }
+  return std::make_unique<Farm>(std::move(s), read_inputs(vm), context);
+}
+
+/// A checkpoint resumes only the same tasks: the content of an input file counts, not only
+/// its name (FNV-1a of the bytes).
+std::vector<std::pair<std::string, std::string>> identity(const po::variables_map& vm) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const char* option : {"input-file", "args-file"}) {
+    if (vm.count(option) == 0U) continue;
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char ch : read_file(vm[option].as<std::string>())) {
+      hash = (hash ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
+    }
+    std::ostringstream hex;
+    hex << std::hex << hash;
+    out.emplace_back(std::string("content of --") + option, hex.str());
+  }
+  return out;
+}
+
+}  // namespace
+
+JobInfo farm_job() {
+  JobInfo info{"farm", "your own command once per input, output joined in input order", add_options,
+               make};
+  info.notes =
+      "Usage: mpirun -np R hpar run farm [options] -- COMMAND [ARG...]\n"
+      "Placeholders in COMMAND and ARGs (GNU parallel's): {} the input, {#} the task number,\n"
+      "{%} the slot, {.} {/} {//} {/.} parts of the input as a path; with none, the input is\n"
+      "the last argument. Each task sees HPAR_TASK, HPAR_INPUT, HPAR_RANK, HPAR_SLOT,\n"
+      "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
+      "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
+      "--resume run only the tasks a stopped farm did not finish.";
+  info.trailing_words = "command";
+  info.default_distribution = "dynamic";
+  info.default_schedule = "dynamic,1";
+  info.identity = identity;
+  return info;
+}
+
+}  // namespace hpar::jobs

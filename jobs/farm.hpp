@@ -1,0 +1,40 @@
+#pragma once
+// The farm job's command lines: GNU parallel's placeholders and the splitting of an argument
+// line (jobs/farm.cpp). Declared here for the unit tests.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpar::jobs::farm {
+
+/// What the placeholders of one task stand for.
+struct TaskFields {
+  std::string input;         ///< {} (with --args-file: the whole line)
+  std::uint64_t number = 1;  ///< {#}: the task's number, 1-based, in input order
+  std::uint64_t slot = 1;    ///< {%}: the slot that runs it, 1-based (rank x threads + thread)
+};
+
+/// True when `word` holds a placeholder: {} {#} {%} {.} {/} {//} {/.}. Throws UsageError on an
+/// unknown one: braces around nothing but the characters # % . / (e.g. {..}). Any other text
+/// in braces is the command's own (awk '{print $1}').
+[[nodiscard]] bool has_placeholder(std::string_view word);
+
+/// `word` with its placeholders replaced; each replacement shell-quoted when `quote` (--shell).
+[[nodiscard]] std::string expand(std::string_view word, const TaskFields& fields, bool quote);
+
+/// The argument vector of one task. `command` is the words after "--"; `arguments` the task's
+/// own words (its input, or its --args-file line split), appended when no word of `command`
+/// holds a placeholder. With `shell`, one /bin/sh -c line of the words (the command's words as
+/// they are, the inputs quoted).
+[[nodiscard]] std::vector<std::string> task_argv(const std::vector<std::string>& command,
+                                                 const std::vector<std::string>& arguments,
+                                                 const TaskFields& fields, bool shell);
+
+/// A line split into words as a POSIX shell splits it, without running one: blanks separate,
+/// '...' keeps everything, "..." keeps everything but \" \\ \$ \`, a backslash quotes the next
+/// character. Throws UsageError on an unterminated quote.
+[[nodiscard]] std::vector<std::string> split_arguments(std::string_view line);
+
+}  // namespace hpar::jobs::farm

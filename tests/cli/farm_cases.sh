@@ -1,0 +1,212 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034,SC2153,SC2016,SC1083 # RC, OUT, ERR and LAUNCH belong to the runner (tests/lib); the tasks' $ and {} are theirs
+# CLI tests of the farm job: the user's own command once per input. The reference is the
+# serial shell loop `for x in inputs; do COMMAND x; done`, byte for byte.
+
+# A task whose output size depends on its input: nothing, one line, or 1 MB.
+make_task_script() {
+  cat >task.sh <<'EOF'
+#!/bin/sh
+case $(($1 % 3)) in
+  0) ;;
+  1) echo "input $1" ;;
+  2) head -c 1000000 /dev/zero | tr '\0' "$(($1 % 10))" ;;
+esac
+EOF
+  chmod +x task.sh
+}
+
+case_output_equals_the_serial_loop_at_layouts() {
+  make_task_script
+  for x in $(seq 1 40); do ./task.sh "$x"; done >expected.txt
+  local layout np t
+  for layout in 1x1 2x1 1x2 4x1 2x2; do
+    np=${layout%x*}
+    t=${layout#*x}
+    hpar_np "$np" run farm --range 1:40 --threads "$t" --no-report -- ./task.sh
+    expect_rc 0
+    cmp -s out.txt expected.txt || fail "output at $layout differs from the serial loop"
+  done
+}
+
+case_every_task_runs_exactly_once() {
+  # mkdir fails when the folder exists: a task run twice would fail the farm.
+  mkdir ran
+  hpar_np 3 run farm --range 1:300 --threads 2 --no-report -- mkdir ran/{}
+  expect_rc 0
+  [ "$(find ran -mindepth 1 | wc -l)" = 300 ] || fail "$(find ran -mindepth 1 | wc -l) tasks ran"
+  [ -z "$OUT" ] || fail "unexpected output: ${OUT:0:200}"
+}
+
+case_placeholders_and_environment() {
+  hpar_np 2 run farm --inputs dir/a.tar.gz,b.txt,/c --no-report -- \
+    sh -c 'echo "$0|$1|$2|$3|$4|$5|$6 $HPAR_TASK $HPAR_INPUT $HPAR_ATTEMPT"' \
+    {} {#} {.} {/} {//} {/.} x
+  expect_rc 0
+  [ "$OUT" = "$(printf '%s\n' \
+    'dir/a.tar.gz|1|dir/a.tar|a.tar.gz|dir|a.tar|x 1 dir/a.tar.gz 1' \
+    'b.txt|2|b|b.txt|.|b|x 2 b.txt 1' \
+    '/c|3|/c|c|/|c|x 3 /c 1')" ] || fail "got: $OUT"
+  # {%} and HPAR_SLOT name the slot (1..ranks x threads); HPAR_RANK the rank.
+  hpar_np 2 run farm --range 1:20 --threads 2 --no-report -- \
+    sh -c 'echo "$1 $HPAR_SLOT $HPAR_RANK $HPAR_HOST"' x {%}
+  expect_rc 0
+  awk -v host="$(hostname)" '$1 != $2 || $1 < 1 || $1 > 4 || int(($1 - 1) / 2) != $3 || $4 != host { bad = 1 } END { exit bad }' out.txt ||
+    fail "slots: $OUT"
+}
+
+case_no_placeholder_appends_the_input() {
+  hpar_np 2 run farm --inputs 'a b',c --no-report -- printf '<%s>\n'
+  expect_rc 0
+  [ "$OUT" = "$(printf '<a b>\n<c>')" ] || fail "got: $OUT"
+}
+
+case_shell_quotes_inputs() {
+  hpar_np 2 run farm --inputs "it's,a;b" --shell --no-report -- echo {} '| tr a-z A-Z'
+  expect_rc 0
+  [ "$OUT" = "$(printf "IT'S\nA;B")" ] || fail "got: $OUT"
+}
+
+case_args_file_lines_are_argument_lists() {
+  printf '%s\n' "one 'two three'" '' 'four "five \"six\""' >args.txt
+  hpar_np 2 run farm --args-file args.txt --no-report -- printf '[%s]'
+  expect_rc 0
+  [ "$OUT" = '[one][two three][four][five "six"]' ] || fail "got: $OUT"
+}
+
+case_failures_are_recorded_and_the_farm_goes_on() {
+  hpar_np 2 run farm --range 1:10 --joblog log.tsv -- sh -c 'echo $0; exit $(($0 % 4 == 0))'
+  expect_rc 3
+  [ "$(result_lines)" = "$(seq 1 10)" ] || fail "output: $OUT"
+  expect_out "verification FAIL (2 of 10 tasks failed (2 x exit 1))"
+  expect_out "10 (8 succeeded, 2 failed, 0 retried, 0 timed out)"
+  [ "$(head -1 log.tsv | cut -f1-9)" = "$(printf 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand')" ] ||
+    fail "header: $(head -1 log.tsv)"
+  [ "$(tail -n +2 log.tsv | cut -f1,7 | sort -n | tr '\t\n' ':,')" = \
+    "1:0,2:0,3:0,4:1,5:0,6:0,7:0,8:1,9:0,10:0," ] || fail "joblog: $(cat log.tsv)"
+}
+
+case_retries_run_a_failed_task_again() {
+  # Fails on its first attempt (no marker yet), succeeds on the second.
+  hpar_np 2 run farm --range 1:6 --retries 2 --joblog log.jsonl --no-report -- \
+    sh -c 'if [ -e m$0 ]; then echo ok $0 $HPAR_ATTEMPT; else touch m$0; exit 5; fi'
+  expect_rc 0
+  [ "$OUT" = "$(for x in 1 2 3 4 5 6; do echo "ok $x 2"; done)" ] || fail "got: $OUT"
+  python3 - <<'PY' || fail "joblog: $(cat log.jsonl)"
+import json
+lines = [json.loads(l) for l in open("log.jsonl")]
+assert len(lines) == 12, len(lines)
+for seq in range(1, 7):
+    attempts = sorted((l["attempt"], l["exit"]) for l in lines if l["seq"] == seq)
+    assert attempts == [(1, 5), (2, 0)], (seq, attempts)
+PY
+}
+
+case_timeout_ends_a_task_that_hangs() {
+  local start=$SECONDS
+  hpar_np 2 run farm --inputs 1,2,3 --timeout 1 --joblog log.tsv -- \
+    sh -c 'if [ $0 = 2 ]; then sleep 100; fi; echo $0'
+  expect_rc 3
+  [ $((SECONDS - start)) -lt 30 ] || fail "took $((SECONDS - start)) s"
+  expect_out "1 timed out"
+  grep -q "timed out" log.tsv || fail "joblog: $(cat log.tsv)"
+  pgrep -f 'sleep 100' >/dev/null && fail "the timed-out task still runs"
+  return 0
+}
+
+case_stderr_passes_whole_and_tagged() {
+  hpar_np 2 run farm --range 1:6 --threads 2 --tag --no-report -- \
+    sh -c 'printf "a$0\nb$0\n" >&2'
+  expect_rc 0
+  for x in 1 2 3 4 5 6; do
+    grep -qx "\[task $x\] a$x" <<<"$ERR" || fail "stderr: $ERR"
+    grep -A1 -x "\[task $x\] a$x" <<<"$ERR" | grep -qx "\[task $x\] b$x" || fail "split: $ERR"
+  done
+}
+
+case_task_threads_pins_to_distinct_cores() {
+  [ "$(nproc)" -ge 2 ] || { echo "SKIP: needs 2 CPUs"; exit 77; }
+  hpar_np 1 run farm --inputs 1 --task-threads 2 --no-report -- \
+    sh -c 'echo "$OMP_NUM_THREADS $HPAR_CPUS $(grep Cpus_allowed_list /proc/self/status | cut -f2)"'
+  expect_rc 0
+  read -r threads cpus allowed <<<"$OUT"
+  [ "$threads" = 2 ] || fail "OMP_NUM_THREADS: $OUT"
+  [ "$(tr ',' '\n' <<<"$cpus" | sort -u | wc -l)" = 2 ] || fail "HPAR_CPUS: $OUT"
+  # The kernel's list of the task's CPUs is the two named (as a range or a list).
+  local expanded
+  expanded=$(tr ',' '\n' <<<"$allowed" | awk -F- '{ for (c = $1; c <= ($2 == "" ? $1 : $2); c++) print c }' | paste -sd,)
+  [ "$expanded" = "$cpus" ] || fail "allowed CPUs $allowed, named $cpus"
+}
+
+case_stop_and_resume_run_every_task_once() {
+  # Each task appends its number to ran.txt, then prints it; a SIGTERM mid-farm ends the tasks
+  # that run (they are run again) and the resumed farm runs only what did not finish.
+  for x in $(seq 1 60); do echo "$x"; done >expected.txt
+  launch_plain
+  "$MPIEXEC" -n 2 "${LAUNCH[@]}" "$HPAR" run farm --range 1:60 --threads 2 --no-report \
+    --checkpoint ck -- sh -c 'echo $0 >>ran.txt; sleep 0.1; echo $0' >bg.out 2>bg.err &
+  local launcher=$! i
+  for i in $(seq 1 400); do
+    [ "$(wc -l <ran.txt 2>/dev/null || echo 0)" -ge 12 ] && break
+    sleep 0.05
+  done
+  # shellcheck disable=SC2046 # one pid per word
+  kill -TERM $(launched_ranks "$launcher")
+  wait "$launcher"
+  RC=$?
+  ERR=$(cat bg.err)
+  expect_rc 4
+  local first
+  first=$(wc -l <ran.txt)
+  [ "$first" -lt 60 ] || fail "the stop came after every task ran"
+  hpar_np 3 run farm --range 1:60 --no-report --checkpoint ck --resume -- \
+    sh -c 'echo $0 >>ran.txt; sleep 0.1; echo $0'
+  expect_rc 0
+  cmp -s out.txt expected.txt || fail "resumed output differs: $(diff out.txt expected.txt | head)"
+  # Every task ran; none twice but those the stop cut short (at most one per slot: 4).
+  [ "$(sort -un ran.txt | wc -l)" = 60 ] || fail "not every task ran"
+  local twice
+  twice=$(sort -n ran.txt | uniq -d | wc -l)
+  [ "$twice" -le 4 ] || fail "$twice tasks ran twice"
+}
+
+case_resume_refuses_a_changed_command_or_input_file() {
+  seq 1 5 >in.txt
+  hpar_np 1 run farm --input-file in.txt --checkpoint ck --no-report -- echo
+  expect_rc 0
+  hpar_np 1 run farm --input-file in.txt --checkpoint ck --resume -- echo x
+  expect_usage_error "cannot resume the checkpoint in 'ck'"
+  seq 1 6 >in.txt
+  hpar_np 1 run farm --input-file in.txt --checkpoint ck --resume -- echo
+  expect_usage_error "content of --input-file"
+}
+
+case_bad_input() {
+  hpar_np 2 run farm --inputs 1,2
+  expect_usage_error "no command"
+  hpar_np 2 run farm --inputs 1,2 -- echo {..}
+  expect_usage_error "unknown placeholder '{..}'"
+  : >empty.txt
+  hpar_np 2 run farm --input-file empty.txt -- echo
+  expect_usage_error "no inputs in 'empty.txt'"
+  hpar_np 2 run farm --inputs 1 -- no-such-program-hpar
+  expect_usage_error "program 'no-such-program-hpar' not found"
+  printf 'a\0b\n' >nul.txt
+  hpar_np 2 run farm --input-file nul.txt -- echo
+  expect_usage_error "holds a NUL byte"
+  hpar_np 2 run farm --inputs 1 --task-threads 100000 -- echo
+  expect_usage_error "--task-threads 100000 is more than"
+  hpar_np 1 run farm -- echo
+  expect_usage_error "no inputs: give --inputs"
+  hpar_np 1 run numbers -- echo
+  expect_usage_error "job 'numbers' takes no words after '--'"
+  hpar_np 1 run farm --inputs 1 --joblog nodir/log.tsv -- echo
+  expect_usage_error "nodir/log.tsv"
+  [ ! -e nodir ] || fail "nodir made"
+}
+
+case_awk_braces_are_not_placeholders() {
+  hpar_np 1 run farm --inputs 'a b' --shell --no-report -- echo {} '|' awk "'{print \$2}'"
+  expect_rc 0
+  [ "$OUT" = b ] || fail "got: $OUT"
+}

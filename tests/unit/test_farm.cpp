@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "farm.hpp"
+#include "hpar/core/errors.hpp"
+
+using namespace hpar::jobs::farm;
+using Words = std::vector<std::string>;
+
+TEST(Farm, PlaceholdersAsGnuParallelSpellsThem) {
+  const TaskFields f{"dir/sub/a.tar.gz", 7, 3};
+  EXPECT_EQ(expand("{}", f, false), "dir/sub/a.tar.gz");
+  EXPECT_EQ(expand("{#}-{%}", f, false), "7-3");
+  EXPECT_EQ(expand("{.}", f, false), "dir/sub/a.tar");
+  EXPECT_EQ(expand("{/}", f, false), "a.tar.gz");
+  EXPECT_EQ(expand("{//}", f, false), "dir/sub");
+  EXPECT_EQ(expand("{/.}", f, false), "a.tar");
+  EXPECT_EQ(expand("x{}y", f, false), "xdir/sub/a.tar.gzy");
+  // Path parts of inputs without a folder, a dot in a folder, a hidden file, the root.
+  EXPECT_EQ(expand("{//}|{.}", {"b", 1, 1}, false), ".|b");
+  EXPECT_EQ(expand("{.}", {"d.x/b", 1, 1}, false), "d.x/b");
+  EXPECT_EQ(expand("{.}", {".hidden", 1, 1}, false), ".hidden");
+  EXPECT_EQ(expand("{//}|{/}", {"/c", 1, 1}, false), "/|c");
+}
+
+TEST(Farm, OtherBracesAreTheCommandsOwn) {
+  EXPECT_FALSE(has_placeholder("{print $1}"));
+  EXPECT_FALSE(has_placeholder("{"));
+  EXPECT_FALSE(has_placeholder("}{"));
+  EXPECT_TRUE(has_placeholder("a{}b"));
+  EXPECT_EQ(expand("{print $1}", {"x", 1, 1}, false), "{print $1}");
+  EXPECT_THROW((void)has_placeholder("{..}"), hpar::UsageError);
+  EXPECT_THROW((void)has_placeholder("{#%}"), hpar::UsageError);
+}
+
+TEST(Farm, InputAppendedWithoutPlaceholders) {
+  EXPECT_EQ(task_argv({"echo", "-n"}, {"a b"}, {"a b", 1, 1}, false), (Words{"echo", "-n", "a b"}));
+  EXPECT_EQ(task_argv({"echo", "<{}>"}, {"a b"}, {"a b", 1, 1}, false), (Words{"echo", "<a b>"}));
+  EXPECT_EQ(task_argv({"cp", "{}", "{.}.bak"}, {"f.txt"}, {"f.txt", 1, 1}, false),
+            (Words{"cp", "f.txt", "f.bak"}));
+}
+
+TEST(Farm, ShellLinesQuoteTheInputsOnly) {
+  EXPECT_EQ(task_argv({"echo", "{}", "| wc -c"}, {"it's"}, {"it's", 1, 1}, true),
+            (Words{"/bin/sh", "-c", "echo 'it'\\''s' | wc -c"}));
+  EXPECT_EQ(task_argv({"echo"}, {"a;b"}, {"a;b", 1, 1}, true),
+            (Words{"/bin/sh", "-c", "echo 'a;b'"}));
+}
+
+TEST(Farm, ArgumentLinesSplitAsAShellWould) {
+  EXPECT_EQ(split_arguments("  a  b\tc "), (Words{"a", "b", "c"}));
+  EXPECT_EQ(split_arguments("'a b' \"c d\" e\\ f"), (Words{"a b", "c d", "e f"}));
+  EXPECT_EQ(split_arguments(R"("a \"q\" \\ \$x \n")"), (Words{R"(a "q" \ $x \n)"}));
+  EXPECT_EQ(split_arguments("x'y'\"z\""), (Words{"xyz"}));
+  EXPECT_EQ(split_arguments("''"), (Words{""}));
+  EXPECT_TRUE(split_arguments("   ").empty());
+  EXPECT_THROW((void)split_arguments("'open"), hpar::UsageError);
+  EXPECT_THROW((void)split_arguments("\"open"), hpar::UsageError);
+}
