@@ -28,6 +28,7 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -458,9 +459,10 @@ class Farm final : public Job {
         throw RuntimeError("task " + std::to_string(fields.number) + " (input " +
                            quote_for_message(fields.input) + "): " + e.what());
       }
-      // Stopped by us, or by the signal that asked us to stop (Slurm and a terminal's Ctrl-C
-      // signal the task too): not done, run again on resume.
-      if (outcome.end == ProcessOutcome::End::stopped || (!outcome.ok() && stop_requested())) {
+      // Stopped by us, or by the signal that asks us to stop (Slurm's stop of a step and a
+      // terminal's Ctrl-C signal the task too, maybe a moment before this rank): not done, run
+      // again on resume.
+      if (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome)) {
         throw BlockStopped();
       }
       pass_on_stderr(spec.stderr_path, fields.number);
@@ -577,6 +579,20 @@ class Farm final : public Job {
     const auto [it, added] = thread_slots_.try_emplace(std::this_thread::get_id(),
                                                        static_cast<int>(thread_slots_.size()));
     return it->second % std::max(threads_, 1);
+  }
+
+  /// True when the task did not succeed and this rank is asked to stop: now, or within a
+  /// second when a SIGTERM or SIGINT ended the task (the same stop, arriving here later).
+  static bool stopped_with_us(const ProcessOutcome& outcome) {
+    if (outcome.ok()) return false;
+    if (stop_requested()) return true;
+    const bool stop_signal = outcome.end == ProcessOutcome::End::signalled &&
+                             (outcome.signal == SIGTERM || outcome.signal == SIGINT);
+    for (int wait = 0; stop_signal && wait < 100; ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (stop_requested()) return true;
+    }
+    return false;
   }
 
   void pass_on_stderr(const std::string& path, std::uint64_t number) const {
