@@ -7,11 +7,11 @@
 #      against the ideal, max(sum of the sleeps / 2, the longest sleep).
 # Prints the load average with every figure; rerun when it is above 0.5.
 #
-#   bash bench/farm_bench.sh [BUILD_DIR] [N]      (defaults: build/release 10000)
+#   bash bench/farm_bench.sh [BUILD_DIR] [N]      (defaults: build/release 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/release}
-n=${2:-10000}
+n=${2:-2000}
 hpar=$build/hpar
 [ -x "$hpar" ] || { echo "no $hpar: build first" >&2; exit 1; }
 command -v parallel >/dev/null || { echo "GNU parallel missing (apt-get install parallel)" >&2; exit 1; }
@@ -20,6 +20,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 load() { cut -d' ' -f1 /proc/loadavg; }
+# quiet: waits (at most 3 minutes) until the 1-minute load average is below 0.5.
+quiet() {
+  local _
+  for _ in $(seq 1 36); do
+    awk '{ exit !($1 < 0.5) }' /proc/loadavg && return 0
+    sleep 5
+  done
+  echo "warning: the load average stays at $(load): figures below are not from a quiet machine"
+}
 # seconds CMD...: wall time of CMD (stdout to $work/out), 3 decimals.
 seconds() {
   local start end
@@ -29,8 +38,10 @@ seconds() {
   echo "$end - $start" | bc -l | xargs printf '%.3f'
 }
 
+quiet
 echo "== farm: $n tasks of /bin/true on 2 slots (load average $(load) before)"
-t_hpar21=$(seconds mpirun -np 2 --bind-to none "$hpar" run farm --range "1:$n" --no-report -- /bin/true)
+t_hpar21=$(seconds mpirun -np 2 --bind-to none "$hpar" run farm --range "1:$n" --threads 1 \
+  --no-report -- /bin/true)
 t_hpar12=$(seconds mpirun -np 1 --bind-to none "$hpar" run farm --range "1:$n" --threads 2 --no-report -- /bin/true)
 t_parallel=$(seconds sh -c "seq 1 $n | parallel -j2 -k /bin/true")
 t_python=$(seconds python3 -c "
@@ -54,6 +65,7 @@ done
 printf 'ratios: hpar 2x1 is %.2fx GNU parallel, %.2fx Python Pool(2) (load average %s after)\n' \
   "$(echo "$t_parallel / $t_hpar21" | bc -l)" "$(echo "$t_python / $t_hpar21" | bc -l)" "$(load)"
 
+quiet
 echo "== farm: 200 log-normal sleeps on 2 slots (load average $(load) before)"
 python3 -c "
 import random
@@ -65,7 +77,7 @@ ideal=$(python3 -c "
 t = [float(l) for l in open('$work/sleeps.txt')]
 print('%.3f' % max(sum(t) / 2, max(t)))")
 t_sleep=$(seconds mpirun -np 2 --bind-to none "$hpar" run farm --input-file "$work/sleeps.txt" \
-  --no-report -- sleep)
+  --threads 1 --no-report -- sleep)
 t_sleep_parallel=$(seconds sh -c "parallel -j2 -k sleep <'$work/sleeps.txt'")
 printf 'ideal %s s; hpar 2x1 %s s (%.1f %% over); GNU parallel -j2 -k %s s (%.1f %% over); load average %s\n' \
   "$ideal" "$t_sleep" "$(echo "100 * ($t_sleep / $ideal - 1)" | bc -l)" "$t_sleep_parallel" \
