@@ -136,7 +136,7 @@ case_full_job_interface_beside_the_builtin_jobs() {
   expect_out "verification PASS"
   HPAR=$collatz hpar_np 1 list
   expect_rc 0
-  [ "$(awk '{ print $1 }' out.txt | tr '\n' ' ')" = "numbers pi integrate primes wordcount mandelbrot triad collatz " ] ||
+  [ "$(awk '{ print $1 }' out.txt | tr '\n' ' ')" = "numbers pi integrate primes wordcount mandelbrot triad farm collatz " ] ||
     fail "list: $OUT"
   HPAR=$collatz hpar_np 2 run pi --samples 1e6 --no-report --threads 1
   expect_rc 0
