@@ -486,13 +486,32 @@ class Farm final : public Job {
   }
 
   JobResult finish(Gathered& g) override {
-    const std::size_t width = field::per_task + field::per_attempt * (s_.retries + 1);
+    const Tally tally = tally_and_log(g);
+    JobResult result;
+    const double makespan = g.pass_seconds.empty() ? 0.0 : g.pass_seconds.back();
+    result.metrics = metrics(tally, makespan, static_cast<double>(ranks_ * threads_));
+    if (!s_.joblog.empty()) result.metrics.emplace_back("joblog", s_.joblog);
+    result.verification = verdict(tally);
+    return result;
+  }
+
+ private:
+  /// What the tasks' last attempts came to.
+  struct Tally {
+    std::uint64_t tasks = 0;
     std::uint64_t failed = 0;
     std::uint64_t retried = 0;
     std::uint64_t timed_out = 0;
-    double busy = 0.0;
-    std::vector<double> runtimes;
-    std::map<int, std::uint64_t> exit_codes;  // of the failed tasks' last attempts
+    double busy = 0.0;                        ///< seconds of every attempt
+    std::vector<double> runtimes;             ///< of the last attempts, ascending
+    std::map<int, std::uint64_t> exit_codes;  ///< of the failed tasks (-1: a signal)
+  };
+
+  /// Counts the tasks' outcomes and writes the joblog, if asked for (rank 0).
+  Tally tally_and_log(const Gathered& g) {
+    const std::size_t width = field::per_task + field::per_attempt * (s_.retries + 1);
+    Tally tally;
+    tally.tasks = g.blocks;
     std::ostringstream log;
     const bool jsonl = s_.joblog.ends_with(".jsonl");
     if (!jsonl) {
@@ -502,25 +521,19 @@ class Farm final : public Job {
     for (std::uint64_t t = 0; t < g.blocks; ++t) {
       const std::uint64_t* c = &g.counts[t * width];
       const std::uint64_t attempts = c[field::attempts];
-      if (attempts > 1) ++retried;
+      if (attempts > 1) ++tally.retried;
       const std::string host = host_of(c);
-      TaskFields fields{in_.list[t], t + 1, c[field::slot]};
-      const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
-      std::string command;
-      for (const auto& word : farm::task_argv(s_.command, args, fields, s_.shell)) {
-        command += (command.empty() ? "" : " ") + word;
-      }
+      const std::string command = command_line(t, c[field::slot]);
       for (std::uint64_t a = 0; a < attempts; ++a) {
         const std::uint64_t* r = c + field::per_task + field::per_attempt * a;
-        busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
+        tally.busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
         if (a + 1 == attempts) {
-          runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
-          const bool ok = r[field::end] == 0 && r[field::exit_code] == 0;
-          if (!ok) {
-            ++failed;
-            ++exit_codes[r[field::end] == 0 ? static_cast<int>(r[field::exit_code]) : -1];
+          tally.runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
+          if (r[field::end] != 0 || r[field::exit_code] != 0) {
+            ++tally.failed;
+            ++tally.exit_codes[r[field::end] == 0 ? static_cast<int>(r[field::exit_code]) : -1];
           }
-          if (r[field::end] == 2) ++timed_out;
+          if (r[field::end] == 2) ++tally.timed_out;
         }
         if (!s_.joblog.empty()) log_attempt(log, jsonl, t, a, host, command, c, r);
       }
@@ -529,50 +542,60 @@ class Farm final : public Job {
       joblog_->write(log.str());
       joblog_->commit();
     }
-    JobResult result;
-    const std::uint64_t tasks = g.blocks;
-    const double makespan = g.pass_seconds.empty() ? 0.0 : g.pass_seconds.back();
-    const auto slots = static_cast<double>(ranks_ * threads_);
-    std::sort(runtimes.begin(), runtimes.end());
+    std::sort(tally.runtimes.begin(), tally.runtimes.end());
+    return tally;
+  }
+
+  /// Task t's command as the slot `slot` ran it, its words joined by spaces.
+  [[nodiscard]] std::string command_line(std::uint64_t t, std::uint64_t slot) const {
+    const TaskFields fields{in_.list[t], t + 1, slot};
+    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
+    std::string command;
+    for (const auto& word : farm::task_argv(s_.command, args, fields, s_.shell)) {
+      command += (command.empty() ? "" : " ") + word;
+    }
+    return command;
+  }
+
+  static std::vector<std::pair<std::string, std::string>> metrics(const Tally& t, double makespan,
+                                                                  double slots) {
+    const auto& r = t.runtimes;
     const auto at = [&](double q) {
-      return runtimes.empty()
-                 ? 0.0
-                 : runtimes[std::min(
-                       runtimes.size() - 1,
-                       static_cast<std::size_t>(q * static_cast<double>(runtimes.size())))];
+      return r.empty() ? 0.0
+                       : r[std::min(r.size() - 1,
+                                    static_cast<std::size_t>(q * static_cast<double>(r.size())))];
     };
-    const double ideal = std::max(busy / slots, runtimes.empty() ? 0.0 : runtimes.back());
-    result.metrics = {
-        {"tasks", std::to_string(tasks) + " (" + std::to_string(tasks - failed) + " succeeded, " +
-                      std::to_string(failed) + " failed, " + std::to_string(retried) +
-                      " retried, " + std::to_string(timed_out) + " timed out)"},
-        {"task runtime", "min " + format_fixed(at(0.0), 3) + " s, median " +
-                             format_fixed(at(0.5), 3) + " s, p95 " + format_fixed(at(0.95), 3) +
-                             " s, max " +
-                             format_fixed(runtimes.empty() ? 0.0 : runtimes.back(), 3) + " s"},
+    const double longest = r.empty() ? 0.0 : r.back();
+    const double ideal = std::max(t.busy / slots, longest);
+    return {
+        {"tasks", std::to_string(t.tasks) + " (" + std::to_string(t.tasks - t.failed) +
+                      " succeeded, " + std::to_string(t.failed) + " failed, " +
+                      std::to_string(t.retried) + " retried, " + std::to_string(t.timed_out) +
+                      " timed out)"},
+        {"runtimes", "min " + format_fixed(at(0.0), 3) + " s, median " + format_fixed(at(0.5), 3) +
+                         " s, p95 " + format_fixed(at(0.95), 3) + " s, max " +
+                         format_fixed(longest, 3) + " s"},
         {"slots", format_fixed(slots, 0) + " busy " +
-                      format_fixed(makespan > 0 ? 100.0 * busy / (slots * makespan) : 0.0, 1) +
+                      format_fixed(makespan > 0 ? 100.0 * t.busy / (slots * makespan) : 0.0, 1) +
                       " % of the makespan " + format_fixed(makespan, 3) + " s (ideal " +
                       format_fixed(ideal, 3) + " s)"},
     };
-    if (!s_.joblog.empty()) result.metrics.emplace_back("joblog", s_.joblog);
-    if (failed == 0) {
-      result.verification = {Verification::Status::pass,
-                             "all " + std::to_string(tasks) + " tasks exited 0"};
-    } else {
-      std::string codes;
-      for (const auto& [code, n] : exit_codes) {
-        codes += (codes.empty() ? "" : ", ") + std::to_string(n) + " x " +
-                 (code < 0 ? std::string("signal or time limit") : "exit " + std::to_string(code));
-      }
-      result.verification = {Verification::Status::fail, std::to_string(failed) + " of " +
-                                                             std::to_string(tasks) +
-                                                             " tasks failed (" + codes + ")"};
-    }
-    return result;
   }
 
- private:
+  static Verification verdict(const Tally& t) {
+    if (t.failed == 0) {
+      return {Verification::Status::pass, "all " + std::to_string(t.tasks) + " tasks exited 0"};
+    }
+    std::string codes;
+    for (const auto& [code, n] : t.exit_codes) {
+      codes += (codes.empty() ? "" : ", ") + std::to_string(n) + " x " +
+               (code < 0 ? std::string("signal or time limit") : "exit " + std::to_string(code));
+    }
+    return {Verification::Status::fail, std::to_string(t.failed) + " of " +
+                                            std::to_string(t.tasks) + " tasks failed (" + codes +
+                                            ")"};
+  }
+
   /// This thread's slot on the rank, 0-based: the order in which threads first asked.
   int thread_index() {
     const std::lock_guard<std::mutex> lock(threads_mutex_);

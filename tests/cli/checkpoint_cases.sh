@@ -4,16 +4,6 @@
 # leaves its checkpoint (and no partial output), says how to resume, and the resumed run (at
 # another layout) gives the bytes of an uninterrupted one.
 
-# start_bg NP ARGS...: hpar under mpiexec in the background (stdout bg.out, stderr bg.err);
-# sets LAUNCHER to mpiexec's pid.
-start_bg() {
-  local np=$1
-  shift
-  launch_plain
-  "$MPIEXEC" -n "$np" "${LAUNCH[@]}" "$HPAR" "$@" >bg.out 2>bg.err &
-  LAUNCHER=$!
-}
-
 # stop_when_recorded DIR: waits until DIR holds a non-empty record file (some blocks are on
 # disk), then sends SIGTERM to the ranks (as Slurm does at a time limit) and waits for the end.
 stop_when_recorded() {
@@ -23,12 +13,7 @@ stop_when_recorded() {
     kill -0 "$LAUNCHER" 2>/dev/null || break
     sleep 0.05
   done
-  # shellcheck disable=SC2046 # one pid per word
-  kill -TERM $(launched_ranks "$LAUNCHER")
-  wait "$LAUNCHER"
-  RC=$?
-  OUT=$(cat bg.out)
-  ERR=$(cat bg.err)
+  stop_bg
 }
 
 case_numbers_file_resumes_to_the_same_bytes() {

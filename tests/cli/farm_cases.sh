@@ -142,19 +142,13 @@ case_stop_and_resume_run_every_task_once() {
   # Each task appends its number to ran.txt, then prints it; a SIGTERM mid-farm ends the tasks
   # that run (they are run again) and the resumed farm runs only what did not finish.
   for x in $(seq 1 60); do echo "$x"; done >expected.txt
-  launch_plain
-  "$MPIEXEC" -n 2 "${LAUNCH[@]}" "$HPAR" run farm --range 1:60 --threads 2 --no-report \
-    --checkpoint ck -- sh -c 'echo $0 >>ran.txt; sleep 0.1; echo $0' >bg.out 2>bg.err &
-  local launcher=$! i
-  for i in $(seq 1 400); do
+  start_bg 2 run farm --range 1:60 --threads 2 --no-report --checkpoint ck -- \
+    sh -c 'echo $0 >>ran.txt; sleep 0.1; echo $0'
+  for _ in $(seq 1 400); do
     [ "$(wc -l <ran.txt 2>/dev/null || echo 0)" -ge 12 ] && break
     sleep 0.05
   done
-  # shellcheck disable=SC2046 # one pid per word
-  kill -TERM $(launched_ranks "$launcher")
-  wait "$launcher"
-  RC=$?
-  ERR=$(cat bg.err)
+  stop_bg
   expect_rc 4
   local first
   first=$(wc -l <ran.txt)

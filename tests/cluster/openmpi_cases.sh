@@ -15,6 +15,7 @@ job_args() {
     mandelbrot) echo "--width 160 --height 120 --max-iter 300 --image m.png" ;;
     triad) echo "--size 300000 --repeat 3" ;;
     wordcount) echo "--input-file words.txt --block-bytes 4096 --top 8" ;;
+    farm) echo "--range 1:300 --command seq 3" ;; # seq 3 x: from nothing to 298 lines a task
     *) return 1 ;;
   esac
 }
@@ -64,6 +65,7 @@ case_same_bits_primes() { same_bits primes; }
 case_same_bits_mandelbrot() { same_bits mandelbrot; }
 case_same_bits_triad() { same_bits triad; }
 case_same_bits_wordcount() { same_bits wordcount; }
+case_same_bits_farm() { same_bits farm; }
 
 case_every_job_is_covered() {
   local job missing=""

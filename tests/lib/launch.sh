@@ -59,6 +59,28 @@ launched_ranks() {
   done
 }
 
+# start_bg NP ARGS...: hpar under mpiexec in the background (stdout bg.out, stderr bg.err);
+# sets LAUNCHER to mpiexec's pid.
+start_bg() {
+  local np=$1
+  shift
+  launch_plain
+  "$MPIEXEC" -n "$np" "${LAUNCH[@]}" "$HPAR" "$@" >bg.out 2>bg.err &
+  LAUNCHER=$!
+}
+
+# stop_bg: sends SIGTERM to the ranks started by start_bg (as Slurm does at a time limit) and
+# waits for the end; sets RC, OUT and ERR.
+# shellcheck disable=SC2034 # RC, OUT and ERR are the checks' (tests/lib/assert.sh)
+stop_bg() {
+  # shellcheck disable=SC2046 # one pid per word
+  kill -TERM $(launched_ranks "$LAUNCHER")
+  wait "$LAUNCHER"
+  RC=$?
+  OUT=$(cat bg.out)
+  ERR=$(cat bg.err)
+}
+
 # only_with_open_mpi WHY: skips the case (exit 77) in a build with another MPI.
 only_with_open_mpi() {
   [ "$HPAR_MPI_FLAVOUR" = openmpi ] && return 0
