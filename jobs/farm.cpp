@@ -8,8 +8,8 @@
 // stdout is captured (in a file of the rank's own temporary folder) and becomes the ordered
 // bytes of its block, which the engine streams in input order as the tasks finish.
 // Work model: one task per block (item); the dynamic distribution (the farm's default) deals
-// chunks of blocks to ranks as they ask, the dynamic,1 schedule hands them to the rank's
-// threads: every thread is a slot that runs one task at a time.
+// a rank one task per slot (thread) as it asks (--chunk N: N per slot), the dynamic,1 schedule
+// hands them to the rank's threads: every thread is a slot that runs one task at a time.
 // A task is started with posix_spawn (hpar/core/process.hpp: own process group, time limit,
 // TERM then KILL), never through a shell unless --shell. Its stderr is passed on whole when it
 // ends (not interleaved with other tasks' mid-line). A stop request (SIGTERM, a Slurm time
@@ -82,23 +82,37 @@ std::string without_extension(const std::string& path) {
   return path.substr(0, dot);
 }
 
-/// The placeholder that starts at `text[at]` (its length), or 0. Throws on an unknown one.
+/// The placeholder that starts at `text[at]` (its length), or 0. Throws on an unknown one, on
+/// a positional one past {1} (one input source: {1} is the input) and on GNU parallel's
+/// `{= perl =}`, which the farm does not run.
 std::size_t placeholder_at(std::string_view text, std::size_t at) {
-  if (text[at] != '{') return 0;
+  if (text[at] != '{' || (at > 0 && text[at - 1] == '$')) return 0;  // ${1}: the shell's
+  if (text.substr(at).starts_with("{=") && text.find("=}", at + 2) != std::string_view::npos) {
+    throw UsageError("placeholder " + quote_for_message(text.substr(at)) +
+                     ": {= perl expression =} is GNU parallel's and not supported (use --shell "
+                     "and the shell, e.g. -- 'echo \"$(basename {} .gz)\"')");
+  }
   const auto close = text.find('}', at + 1);
   if (close == std::string_view::npos) return 0;
   const std::string_view inside = text.substr(at + 1, close - at - 1);
-  if (inside.find_first_not_of("#%./") != std::string_view::npos) return 0;  // the command's
   const std::string_view whole = text.substr(at, close - at + 1);
+  if (!inside.empty() && inside.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (inside != "1") {
+      throw UsageError("placeholder " + quote_for_message(whole) +
+                       ": there is one input source, so only {1} (the input)");
+    }
+    return whole.size();
+  }
+  if (inside.find_first_not_of("#%./") != std::string_view::npos) return 0;  // the command's
   if (std::find(std::begin(known), std::end(known), whole) == std::end(known)) {
     throw UsageError("unknown placeholder " + quote_for_message(whole) +
-                     " (known: {} {#} {%} {.} {/} {//} {/.})");
+                     " (known: {} {1} {#} {%} {.} {/} {//} {/.})");
   }
   return whole.size();
 }
 
 std::string replacement(std::string_view placeholder, const TaskFields& f) {
-  if (placeholder == "{}") return f.input;
+  if (placeholder == "{}" || placeholder == "{1}") return f.input;
   if (placeholder == "{#}") return std::to_string(f.number);
   if (placeholder == "{%}") return std::to_string(f.slot);
   if (placeholder == "{.}") return without_extension(f.input);
@@ -229,7 +243,8 @@ struct Inputs {
   std::string source;                          ///< for messages: "--inputs", a file's path
 };
 
-/// Every line of `path` (a final line without a newline included); a NUL byte is refused.
+/// Every line of `path` (a final line without a newline included), a CRLF line's CR taken off;
+/// a NUL byte is refused.
 std::vector<std::string> read_lines(const std::string& path, const std::string& option) {
   require_readable_file(path, option);
   std::ifstream in(path, std::ios::binary);
@@ -240,6 +255,7 @@ std::vector<std::string> read_lines(const std::string& path, const std::string& 
       throw UsageError("line " + std::to_string(lines.size() + 1) + " of " + option + " " +
                        quote_for_message(path) + " holds a NUL byte");
     }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     lines.push_back(std::move(line));
   }
   return lines;
@@ -371,6 +387,8 @@ struct Settings {
   std::uint64_t retries = 0;
   double timeout = 0.0;
   std::uint64_t task_threads = 0;  ///< 0: not set
+  std::uint64_t chunk = 1;         ///< tasks dealt per slot at a time
+  bool oversubscribe_tasks = false;  ///< slots x task_threads may exceed the CPUs
   std::string joblog;
 };
 
@@ -383,14 +401,7 @@ class Farm final : public Job {
         threads_(context.threads_per_rank),
         ranks_(context.ranks),
         host_(host_name()) {
-    if (s_.task_threads != 0) {
-      cpus_ = own_cpus();
-      if (s_.task_threads > cpus_.size()) {
-        throw UsageError("--task-threads " + std::to_string(s_.task_threads) +
-                         " is more than the " + std::to_string(cpus_.size()) +
-                         " CPUs this rank may use");
-      }
-    }
+    if (s_.task_threads != 0) share_cpus(context);
     // The joblog is checked (and its temporary file made) before any task runs.
     if (rank_ == 0 && !s_.joblog.empty()) joblog_ = std::make_unique<AtomicFile>(s_.joblog);
   }
@@ -402,6 +413,7 @@ class Farm final : public Job {
     p.count_partials = field::per_task + field::per_attempt * (s_.retries + 1);
     p.ordered_output = true;
     p.item_unit = "tasks";
+    p.deal_per_thread = s_.chunk;
     std::uint64_t input_bytes = 0;
     for (const auto& input : in_.list) input_bytes += 2 * input.size() + 64;
     p.memory_per_rank = input_bytes;
@@ -422,6 +434,8 @@ class Farm final : public Job {
     spec.stdout_path = stem + ".out";
     spec.stderr_path = stem + ".err";
     spec.timeout_seconds = s_.timeout;
+    spec.launcher_environment = false;
+    spec.failed_start_exits = true;
     spec.environment = {{"HPAR_TASK", std::to_string(fields.number)},
                         {"HPAR_INPUT", fields.input},
                         {"HPAR_RANK", std::to_string(rank_)},
@@ -546,13 +560,13 @@ class Farm final : public Job {
     return tally;
   }
 
-  /// Task t's command as the slot `slot` ran it, its words joined by spaces.
+  /// Task t's command as the slot `slot` ran it, as a shell command line (words quoted).
   [[nodiscard]] std::string command_line(std::uint64_t t, std::uint64_t slot) const {
     const TaskFields fields{in_.list[t], t + 1, slot};
     const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
     std::string command;
     for (const auto& word : farm::task_argv(s_.command, args, fields, s_.shell)) {
-      command += (command.empty() ? "" : " ") + word;
+      command += (command.empty() ? "" : " ") + shell_quote(word);
     }
     return command;
   }
@@ -594,6 +608,26 @@ class Farm final : public Job {
     return {Verification::Status::fail, std::to_string(t.failed) + " of " +
                                             std::to_string(t.tasks) + " tasks failed (" + codes +
                                             ")"};
+  }
+
+  /// The CPUs of this rank's tasks (--task-threads): the engine's share of the node's CPUs for
+  /// this rank (its mask, or a part of the node's ranks' masks where they overlap); every slot
+  /// gets K of them of its own, or the run is refused unless --oversubscribe-tasks.
+  void share_cpus(const JobContext& context) {
+    cpus_ = context.cpus.empty() ? own_cpus() : context.cpus;
+    const std::uint64_t need = static_cast<std::uint64_t>(threads_) * s_.task_threads;
+    if (need <= cpus_.size() || s_.oversubscribe_tasks) {
+      if (s_.task_threads > cpus_.size()) cpus_ = own_cpus();
+      if (s_.task_threads <= cpus_.size()) return;
+    }
+    throw UsageError("--threads " + std::to_string(threads_) + " x --task-threads " +
+                     std::to_string(s_.task_threads) + " is more than the " +
+                     std::to_string(cpus_.size()) + " CPUs of rank " + std::to_string(rank_) +
+                     (context.cpus_shared ? " (its share of the " +
+                                                std::to_string(context.node_ranks) +
+                                                " ranks of its node)"
+                                          : "") +
+                     "; --oversubscribe-tasks shares them");
   }
 
   /// This thread's slot on the rank, 0-based: the order in which threads first asked.
@@ -653,13 +687,16 @@ class Farm final : public Job {
     const double start = 1e-6 * static_cast<double>(r[field::start_us]);
     const double runtime = 1e-6 * static_cast<double>(r[field::runtime_us]);
     const char* end = ends[std::min<std::uint64_t>(r[field::end], 2)];
+    // GNU parallel's Exitval: -1 for a task that a signal or the time limit ended.
+    const std::int64_t exit_value =
+        r[field::end] == 0 ? static_cast<std::int64_t>(r[field::exit_code]) : -1;
     if (jsonl) {
       const nlohmann::json line = {{"seq", t + 1},
                                    {"host", host},
                                    {"start", start},
                                    {"runtime", runtime},
                                    {"receive", r[field::out_bytes]},
-                                   {"exit", r[field::exit_code]},
+                                   {"exit", exit_value},
                                    {"signal", r[field::signal]},
                                    {"command", command},
                                    {"rank", c[field::rank]},
@@ -676,7 +713,7 @@ class Farm final : public Job {
       return text;
     };
     log << t + 1 << '\t' << clean(host) << '\t' << format_fixed(start, 3) << '\t'
-        << format_fixed(runtime, 3) << "\t0\t" << r[field::out_bytes] << '\t' << r[field::exit_code]
+        << format_fixed(runtime, 3) << "\t0\t" << r[field::out_bytes] << '\t' << exit_value
         << '\t' << r[field::signal] << '\t' << clean(command) << '\t' << c[field::rank] << '\t'
         << c[field::slot] << '\t' << a + 1 << '\t' << end << '\t' << clean(in_.list[t]) << '\n';
   }
@@ -709,6 +746,9 @@ void add_options(po::options_description& d) {
       "end a task that runs longer (TERM to its process group, KILL 5 s later); 0: none")(
       "task-threads", po::value<std::string>()->value_name("K"),
       "give each task K of its rank's CPUs (pinned) and OMP_NUM_THREADS=K")(
+      "oversubscribe-tasks", "let --threads x --task-threads exceed the rank's CPUs (shared)")(
+      "chunk", po::value<std::string>()->value_name("N")->default_value("1"),
+      "deal each slot N tasks at a time (more for tiny tasks: fewer requests)")(
       "joblog", po::value<std::string>()->value_name("FILE"),
       "one line per task attempt: TSV with GNU parallel's columns first, JSON Lines if FILE "
       "ends in .jsonl")("tag", "prefix each line of a task's stderr with [task N]")(
@@ -736,6 +776,9 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
     s.task_threads = parse_count(vm["task-threads"].as<std::string>(), "--task-threads");
     if (s.task_threads == 0) throw UsageError("--task-threads must be at least 1");
   }
+  s.oversubscribe_tasks = vm.count("oversubscribe-tasks") != 0U;
+  s.chunk = parse_count(vm["chunk"].as<std::string>(), "--chunk");
+  if (s.chunk == 0 || s.chunk > 1024) throw UsageError("--chunk must be 1 to 1024");
   if (vm.count("joblog") != 0U) s.joblog = vm["joblog"].as<std::string>();
   if (!s.shell && !farm::has_placeholder(s.command[0]) && find_program(s.command[0]).empty()) {
     throw UsageError("program " + quote_for_message(s.command[0]) +
@@ -769,9 +812,9 @@ JobInfo farm_job() {
                make};
   info.notes =
       "Usage: mpirun -np R hpar run farm [options] -- COMMAND [ARG...]\n"
-      "Placeholders in COMMAND and ARGs (GNU parallel's): {} the input, {#} the task number,\n"
-      "{%} the slot, {.} {/} {//} {/.} parts of the input as a path; with none, the input is\n"
-      "the last argument. Each task sees HPAR_TASK, HPAR_INPUT, HPAR_RANK, HPAR_SLOT,\n"
+      "Placeholders in COMMAND and ARGs (GNU parallel's): {} and {1} the input, {#} the task\n"
+      "number, {%} the slot, {.} {/} {//} {/.} parts of the input as a path; with none, the\n"
+      "input is the last argument ({= =} is refused). Each task sees HPAR_TASK, HPAR_INPUT, HPAR_RANK, HPAR_SLOT,\n"
       "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
       "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
       "--resume run only the tasks a stopped farm did not finish.";

@@ -1,6 +1,8 @@
 // `hpar run JOB [options]`: the driver. Reads like a table of contents:
 // parse -> check layout -> run (partition, compute, gather, verify) -> output -> report.
 
+#include <cstdlib>
+#include <algorithm>
 #include <mpi.h>
 
 #include <boost/any.hpp>
@@ -93,16 +95,28 @@ void set_destinations(ParsedRun& parsed) {
   }
 }
 
-/// Rank 0, after a stop: how to go on from the checkpoint.
+/// The launcher that started this run as a user would type it ("mpirun -np 4 "), from the
+/// variables it gives its ranks; "" for a singleton.
+std::string launcher_prefix(int ranks) {
+  const auto set = [](const char* name) { return std::getenv(name) != nullptr; };
+  const std::string n = std::to_string(ranks);
+  if (set("SLURM_STEP_ID") && set("SLURM_PROCID")) return "srun -n " + n + " ";
+  if (set("OMPI_COMM_WORLD_SIZE")) return "mpirun -np " + n + " ";
+  if (set("PMI_RANK") || set("PMIX_RANK")) return "mpiexec -n " + n + " ";
+  return ranks > 1 ? "mpirun -np " + n + " " : "";
+}
+
+/// Rank 0, after a stop: how to go on from the checkpoint, as a command that works as printed:
+/// the launcher first, --resume among the options (before a farm's `-- COMMAND`).
 void print_resume_hint(const RunRecord& record, const RunContext& context) {
   if (!record.checkpoint.enabled) return;
-  std::string command;
-  bool has_resume = false;
-  for (const auto& word : context.command_line) {
-    has_resume = has_resume || word == "--resume";
-    command += (command.empty() ? "" : " ") + shell_quote(word);
+  std::vector<std::string> words = context.command_line;
+  const bool has_resume = std::find(words.begin(), words.end(), "--resume") != words.end();
+  if (!has_resume) words.insert(std::find(words.begin(), words.end(), "--"), "--resume");
+  std::string command = launcher_prefix(record.ranks);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    command += (i == 0 ? "" : " ") + shell_quote(words[i]);
   }
-  if (!has_resume) command += " --resume";
   std::cerr << "hpar: the checkpoint in " << record.checkpoint.dir
             << " holds every finished block; resume with (any ranks x threads):\n  " << command
             << "\n";

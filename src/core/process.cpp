@@ -33,16 +33,17 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-/// This process's environment with the variables of `set` put in (replacing any of the name).
+/// This process's environment with the variables of `set` put in (replacing any of the name),
+/// without the launcher's variables unless `launcher` (launcher_variable).
 std::vector<std::string> environment_with(
-    const std::vector<std::pair<std::string, std::string>>& set) {
+    const std::vector<std::pair<std::string, std::string>>& set, bool launcher) {
   std::vector<std::string> out;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const std::string entry(*e);
     const std::string name = entry.substr(0, entry.find('='));
     const bool replaced =
         std::any_of(set.begin(), set.end(), [&](const auto& kv) { return kv.first == name; });
-    if (!replaced) out.push_back(entry);
+    if (!replaced && (launcher || !launcher_variable(name))) out.push_back(entry);
   }
   for (const auto& [name, value] : set) out.push_back(name + "=" + value);
   return out;
@@ -55,16 +56,84 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
-/// Starts the command in a process group of its own; returns its pid. Throws RuntimeError.
-pid_t spawn(const ProcessSpec& spec) {
+/// Opens (creates, truncates) one of the command's output files, close-on-exec here.
+int open_output(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw RuntimeError("cannot create " + quote_for_message(path) + ": " + std::strerror(errno));
+  }
+  return fd;
+}
+
+/// posix_spawnp, with execvp's fallbacks: a file without #! (ENOEXEC) runs with /bin/sh, and
+/// EAGAIN (no process slot for now) is tried again, up to 8 times over about 2.5 s.
+int spawn_with_fallbacks(pid_t& pid, std::vector<std::string> args,
+                         const posix_spawn_file_actions_t* actions, const posix_spawnattr_t* attr,
+                         std::vector<std::string>& env) {
+  for (int tries = 0;; ++tries) {
+    int rc = posix_spawnp(&pid, args[0].c_str(), actions, attr, pointers(args).data(),
+                          pointers(env).data());
+    if (rc == ENOEXEC) {
+      const std::string path = find_program(args[0]);
+      std::vector<std::string> sh{"/bin/sh", path.empty() ? args[0] : path};
+      sh.insert(sh.end(), args.begin() + 1, args.end());
+      rc = posix_spawn(&pid, "/bin/sh", actions, attr, pointers(sh).data(), pointers(env).data());
+    }
+    if (rc != EAGAIN || tries == 7) return rc;
+    const timespec nap{0, 10'000'000L << std::min(tries, 5)};
+    nanosleep(&nap, nullptr);
+  }
+}
+
+/// The CPU mask of the calling thread, set for a spawn and restored after (the child inherits
+/// it).
+class PinnedForSpawn {
+ public:
+  PinnedForSpawn(const std::vector<int>& cpus, const std::string& program) {
+    if (cpus.empty() || sched_getaffinity(0, sizeof own_, &own_) != 0) return;
+    cpu_set_t wanted;
+    CPU_ZERO(&wanted);
+    for (const int cpu : cpus) CPU_SET(cpu, &wanted);
+    if (sched_setaffinity(0, sizeof wanted, &wanted) != 0) {
+      throw RuntimeError("cannot pin '" + program + "' to its CPUs: " + std::strerror(errno));
+    }
+    pinned_ = true;
+  }
+  PinnedForSpawn(const PinnedForSpawn&) = delete;
+  PinnedForSpawn& operator=(const PinnedForSpawn&) = delete;
+  ~PinnedForSpawn() {
+    if (pinned_) sched_setaffinity(0, sizeof own_, &own_);
+  }
+
+ private:
+  cpu_set_t own_{};
+  bool pinned_ = false;
+};
+
+/// A started command: its pid, or the errno of a start that failed (pid -1).
+struct Started {
+  pid_t pid = -1;
+  int error = 0;
+};
+
+/// Starts the command in a process group of its own. A start that fails writes its reason to
+/// the command's stderr file. Throws RuntimeError when an output file cannot be made or the
+/// CPUs cannot be set.
+Started spawn(const ProcessSpec& spec) {
   if (spec.argv.empty()) throw RuntimeError("no command to start");
+  const int out_fd = open_output(spec.stdout_path);
+  int err_fd = -1;
+  try {
+    err_fd = open_output(spec.stderr_path);
+  } catch (...) {
+    close(out_fd);
+    throw;
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.stdout_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, spec.stderr_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setpgroup(&attr, 0);
@@ -77,30 +146,46 @@ pid_t spawn(const ProcessSpec& spec) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  std::vector<std::string> args = spec.argv;
-  std::vector<std::string> env = environment_with(spec.environment);
-  // The child inherits the starting thread's CPU mask: set it for the spawn, then restore it.
-  cpu_set_t own;
-  CPU_ZERO(&own);
-  const bool pin = !spec.cpus.empty() && sched_getaffinity(0, sizeof own, &own) == 0;
-  if (pin) {
-    cpu_set_t wanted;
-    CPU_ZERO(&wanted);
-    for (const int cpu : spec.cpus) CPU_SET(cpu, &wanted);
-    if (sched_setaffinity(0, sizeof wanted, &wanted) != 0) {
-      posix_spawn_file_actions_destroy(&actions);
-      posix_spawnattr_destroy(&attr);
-      throw RuntimeError("cannot pin '" + spec.argv[0] + "' to its CPUs: " + std::strerror(errno));
-    }
+  std::vector<std::string> env = environment_with(spec.environment, spec.launcher_environment);
+  Started started;
+  std::string pin_error;
+  try {
+    const PinnedForSpawn pinned(spec.cpus, spec.argv[0]);
+    started.error = spawn_with_fallbacks(started.pid, spec.argv, &actions, &attr, env);
+  } catch (const RuntimeError& e) {
+    pin_error = e.what();
   }
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0].c_str(), &actions, &attr, pointers(args).data(),
-                              pointers(env).data());
-  if (pin) sched_setaffinity(0, sizeof own, &own);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw RuntimeError("cannot start '" + spec.argv[0] + "': " + std::strerror(rc));
-  return pid;
+  if (started.error > 0) {
+    const std::string why = "hpar: cannot start " + quote_for_message(spec.argv[0]) + ": " +
+                            std::strerror(started.error) + "\n";
+    (void)!::write(err_fd, why.data(), why.size());
+  }
+  close(out_fd);
+  close(err_fd);
+  if (!pin_error.empty()) throw RuntimeError(pin_error);
+  if (started.error != 0) started.pid = -1;
+  return started;
+}
+
+/// How a shell reports a command it could not start: 127 not found, 126 not executable.
+ProcessOutcome failed_start(int error) {
+  ProcessOutcome outcome;
+  const bool missing =
+      error == ENOENT || error == ENOTDIR || error == ELOOP || error == ENAMETOOLONG;
+  outcome.exit_code = missing ? 127 : 126;
+  return outcome;
+}
+
+/// After a TERM: waits until no process of the group `pgid` is left (the leader reaped) or
+/// `grace` seconds after `term_sent` pass, then KILLs what is left.
+void end_group(pid_t pgid, Clock::time_point term_sent, double grace) {
+  while (kill(-pgid, 0) == 0 && seconds_between(term_sent, Clock::now()) < grace) {
+    const timespec nap{0, 10'000'000L};  // 10 ms
+    nanosleep(&nap, nullptr);
+  }
+  kill(-pgid, SIGKILL);  // ESRCH when the group is gone
 }
 
 /// Whether the child has ended (without reaping it: its pid, and so its group id, stay taken).
@@ -124,7 +209,47 @@ void wait_a_while(int pidfd, int ms) {
   }
 }
 
+/// The outcome's exit code or signal and CPU time from the reaped child's status.
+void settle_outcome(ProcessOutcome& outcome, int status, const rusage& usage) {
+  const auto cpu = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+  };
+  outcome.cpu_seconds = cpu(usage.ru_utime) + cpu(usage.ru_stime);
+  if (outcome.end == ProcessOutcome::End::exited) {
+    if (WIFEXITED(status)) {
+      outcome.exit_code = WEXITSTATUS(status);
+    } else {
+      outcome.end = ProcessOutcome::End::signalled;
+      outcome.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    }
+  } else {
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    outcome.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  }
+}
+
 }  // namespace
+
+bool launcher_variable(std::string_view name) {
+  if (name.starts_with("OMPI_")) {
+    if (name.starts_with("OMPI_ALLOW_RUN_AS_ROOT")) return false;
+    if (!name.starts_with("OMPI_MCA_")) return true;
+    const std::string_view mca = name.substr(9);
+    constexpr std::string_view own[] = {"orte_", "ess", "pmix", "initial_wdir",
+                                        "shmem_RUNTIME_QUERY_hint"};
+    return std::any_of(std::begin(own), std::end(own),
+                       [&](std::string_view o) { return mca.starts_with(o); });
+  }
+  constexpr std::string_view prefixes[] = {"PMIX_",       "PMI_",           "PRTE_",
+                                           "HYDRA_",      "HYDI_",          "SLURM_STEP",
+                                           "SLURM_PMI",   "SLURM_CPU_BIND", "SLURM_SRUN_COMM_"};
+  constexpr std::string_view names[] = {"MPI_LOCALNRANKS", "MPI_LOCALRANKID", "SLURM_PROCID",
+                                        "SLURM_LOCALID",   "SLURM_TASK_PID",  "SLURM_GTIDS",
+                                        "SLURM_LAUNCH_NODE_IPADDR"};
+  return std::any_of(std::begin(prefixes), std::end(prefixes),
+                     [&](std::string_view p) { return name.starts_with(p); }) ||
+         std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
 
 std::string ProcessOutcome::describe(double timeout_seconds) const {
   switch (end) {
@@ -145,7 +270,17 @@ std::string ProcessOutcome::describe(double timeout_seconds) const {
 
 ProcessOutcome run_process(const ProcessSpec& spec, const std::function<bool()>& should_stop) {
   const Clock::time_point start = Clock::now();
-  const pid_t pid = spawn(spec);
+  const Started started = spawn(spec);
+  if (started.error != 0) {
+    if (!spec.failed_start_exits) {
+      throw RuntimeError("cannot start " + quote_for_message(spec.argv[0]) + ": " +
+                         std::strerror(started.error));
+    }
+    ProcessOutcome outcome = failed_start(started.error);
+    outcome.seconds = seconds_between(start, Clock::now());
+    return outcome;
+  }
+  const pid_t pid = started.pid;
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   ProcessOutcome outcome;
   std::optional<Clock::time_point> term_sent;
@@ -172,27 +307,16 @@ ProcessOutcome run_process(const ProcessSpec& spec, const std::function<bool()>&
     wait_a_while(pidfd, ms);
   }
   outcome.seconds = seconds_between(start, Clock::now());
-  kill(-pid, SIGKILL);  // what the command left running in its group (ESRCH when nothing)
+  // What the command left running in its group is killed (ESRCH when nothing); after a TERM
+  // the group has the rest of the grace to end, as a wrapper's program saves its state.
+  if (!term_sent) kill(-pid, SIGKILL);
   int status = 0;
   rusage usage{};
   while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   if (pidfd >= 0) close(pidfd);
-  const auto cpu = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
-  };
-  outcome.cpu_seconds = cpu(usage.ru_utime) + cpu(usage.ru_stime);
-  if (outcome.end == ProcessOutcome::End::exited) {
-    if (WIFEXITED(status)) {
-      outcome.exit_code = WEXITSTATUS(status);
-    } else {
-      outcome.end = ProcessOutcome::End::signalled;
-      outcome.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    }
-  } else {
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    outcome.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  }
+  if (term_sent) end_group(pid, *term_sent, spec.kill_grace_seconds);
+  settle_outcome(outcome, status, usage);
   return outcome;
 }
 

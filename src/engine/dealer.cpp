@@ -14,6 +14,15 @@
 namespace hpar {
 namespace {
 
+/// A guided chunk: about a half of the `left` blocks divided by the ranks, at least `least`
+/// (one per thread), at most 1024; with a `per_thread` cap (WorkPlan::deal_per_thread) at most
+/// that many per thread (`least`).
+std::uint64_t guided_chunk(std::uint64_t left, std::uint64_t ranks, std::uint64_t least,
+                           std::uint64_t per_thread) {
+  const std::uint64_t most = per_thread == 0 ? 1024 : per_thread * least;
+  return std::clamp<std::uint64_t>(left / (2 * ranks), least, std::max<std::uint64_t>(least, most));
+}
+
 /// Block or cyclic: the rank's blocks are fixed before the run; one chunk per pass.
 class StaticDealer final : public BlockDealer {
  public:
@@ -51,7 +60,8 @@ class DynamicDealer final : public BlockDealer {
         items_{0, plan.items},
         ranks_(static_cast<std::uint64_t>(comm.size())),
         passes_(plan.passes),
-        min_chunk_(static_cast<std::uint64_t>(std::max(threads, 1))) {
+        min_chunk_(static_cast<std::uint64_t>(std::max(threads, 1))),
+        cap_(plan.deal_per_thread) {
     const auto passes = static_cast<std::size_t>(plan.passes);
     const MPI_Aint bytes =
         comm.rank() == 0 ? static_cast<MPI_Aint>(passes * sizeof(std::uint64_t)) : 0;
@@ -78,8 +88,7 @@ class DynamicDealer final : public BlockDealer {
     }
     if (seen_ >= blocks_) return std::nullopt;
     const std::uint64_t left = blocks_ - seen_;
-    const std::uint64_t chunk =
-        std::clamp<std::uint64_t>(left / (2 * ranks_), min_chunk_, std::max(min_chunk_, max_chunk));
+    const std::uint64_t chunk = guided_chunk(left, ranks_, min_chunk_, cap_);
     std::uint64_t first = 0;
     check_mpi(MPI_Fetch_and_op(&chunk, &first, MPI_UINT64_T, 0, static_cast<MPI_Aint>(pass),
                                MPI_SUM, window_),
@@ -96,22 +105,16 @@ class DynamicDealer final : public BlockDealer {
   Slice items() const noexcept override { return items_; }
 
  private:
-  static constexpr std::uint64_t max_chunk = 1024;
   MPI_Win window_ = MPI_WIN_NULL;
   std::uint64_t blocks_;
   Slice items_;
   std::uint64_t ranks_;
   int passes_;
   std::uint64_t min_chunk_;
+  std::uint64_t cap_;       ///< WorkPlan::deal_per_thread
   std::uint64_t seen_ = 0;  ///< the counter as this rank last saw it
   int pass_ = -1;
 };
-
-/// A guided chunk: about a half of the `left` blocks divided by the ranks, at least `least`
-/// (one per thread), at most 1024.
-std::uint64_t guided_chunk(std::uint64_t left, std::uint64_t ranks, std::uint64_t least) {
-  return std::clamp<std::uint64_t>(left / (2 * ranks), least, std::max<std::uint64_t>(least, 1024));
-}
 
 /// Dynamic across hosts, by messages: rank 0 keeps the counters and answers requests (tag
 /// `request_tag`, the pass) with a chunk {first, count}, count 0 when the pass has no more.
@@ -127,6 +130,7 @@ class MessageDealer final : public BlockDealer {
         ranks_(static_cast<std::uint64_t>(comm.size())),
         passes_(plan.passes),
         least_(static_cast<std::uint64_t>(std::max(threads, 1))),
+        cap_(plan.deal_per_thread),
         next_(static_cast<std::size_t>(plan.passes), 0) {}
 
   std::optional<BlockSet> next(int pass, const std::function<bool()>& give_up) override {
@@ -223,7 +227,7 @@ class MessageDealer final : public BlockDealer {
     std::uint64_t& next = next_[static_cast<std::size_t>(pass)];
     if (next < blocks_) {
       const std::uint64_t count =
-          std::min(guided_chunk(blocks_ - next, ranks_, least_), blocks_ - next);
+          std::min(guided_chunk(blocks_ - next, ranks_, least_, cap_), blocks_ - next);
       const BlockSet chunk{next, count, 1};
       next += count;
       return chunk;
@@ -241,7 +245,7 @@ class MessageDealer final : public BlockDealer {
     std::uint64_t& next = next_[static_cast<std::size_t>(pass)];
     std::array<std::uint64_t, 2> chunk{next, 0};
     if (next < blocks_) {
-      chunk[1] = std::min(guided_chunk(blocks_ - next, ranks_, least_), blocks_ - next);
+      chunk[1] = std::min(guided_chunk(blocks_ - next, ranks_, least_, cap_), blocks_ - next);
       next += chunk[1];
     } else {
       ++finished_;
@@ -276,6 +280,7 @@ class MessageDealer final : public BlockDealer {
   std::uint64_t ranks_;
   int passes_;
   std::uint64_t least_;
+  std::uint64_t cap_;                ///< WorkPlan::deal_per_thread
   std::vector<std::uint64_t> next_;  ///< rank 0: the next block of each pass
   std::uint64_t finished_ = 0;       ///< rank 0: ranks told "no more" in this pass
   std::uint64_t seen_ = 0;

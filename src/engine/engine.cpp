@@ -1,6 +1,7 @@
 #include "hpar/engine/engine.hpp"
 
 #include <mpi.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <boost/mpi/collectives.hpp>
@@ -67,14 +68,69 @@ class JobRun {
   }
 
  private:
+  /// The CPUs of the rank's children (JobContext::cpus): its mask, or where the masks of the
+  /// node's ranks overlap, the node_rank-th of node_ranks contiguous parts of their union.
+  static void share_cpus(MPI_Comm node, JobContext& c) {
+    constexpr int words = CPU_SETSIZE / 64;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<std::uint64_t> mine(words, 0);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+      for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set)) mine[static_cast<std::size_t>(cpu / 64)] |= 1ULL << (cpu % 64);
+      }
+    }
+    std::vector<std::uint64_t> all(mine.size() * static_cast<std::size_t>(c.node_ranks));
+    check_mpi(MPI_Allgather(mine.data(), words, MPI_UINT64_T, all.data(), words, MPI_UINT64_T,
+                            node),
+              "MPI_Allgather");
+    std::vector<std::uint64_t> any(words, 0);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const std::size_t w = i % mine.size();
+      if (i / mine.size() != static_cast<std::size_t>(c.node_rank) && (all[i] & mine[w]) != 0) {
+        c.cpus_shared = true;
+      }
+      any[w] |= all[i];
+    }
+    const auto& from = c.cpus_shared ? any : mine;
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if ((from[static_cast<std::size_t>(cpu / 64)] >> (cpu % 64) & 1U) != 0) cpus.push_back(cpu);
+    }
+    if (c.cpus_shared) {
+      const auto n = cpus.size();
+      const auto r = static_cast<std::size_t>(c.node_rank);
+      const auto k = static_cast<std::size_t>(c.node_ranks);
+      cpus = std::vector<int>(cpus.begin() + static_cast<std::ptrdiff_t>(n * r / k),
+                              cpus.begin() + static_cast<std::ptrdiff_t>(n * (r + 1) / k));
+    }
+    c.cpus = std::move(cpus);
+  }
+
+  /// What the job is told of its place: ranks, threads, rank, and its rank among the ranks of
+  /// its node (MPI_COMM_TYPE_SHARED). Collective.
+  JobContext job_context() const {
+    JobContext c{comm_.size(), options_.threads, comm_.rank()};
+    MPI_Comm node = MPI_COMM_NULL;
+    check_mpi(MPI_Comm_split_type(MPI_Comm(comm_), MPI_COMM_TYPE_SHARED, comm_.rank(),
+                                  MPI_INFO_NULL, &node),
+              "MPI_Comm_split_type");
+    check_mpi(MPI_Comm_rank(node, &c.node_rank), "MPI_Comm_rank");
+    check_mpi(MPI_Comm_size(node, &c.node_ranks), "MPI_Comm_size");
+    share_cpus(node, c);
+    check_mpi(MPI_Comm_free(&node), "MPI_Comm_free");
+    return c;
+  }
+
   /// Builds the job from its options, checks its plan, deals the blocks and prepares this
   /// rank's items. Returns this rank's setup time.
   double set_up() {
     PhaseSpan span(observers_, Phase::setup);
+    context_ = job_context();
     std::exception_ptr failure;
     try {
       if (options_.threads < 1) throw UsageError("--threads must be at least 1");
-      job_ = info_.make(vm_, JobContext{comm_.size(), options_.threads, comm_.rank()});
+      job_ = info_.make(vm_, context_);
       record_.plan = job_->plan();
       check_plan(record_.plan);
     } catch (...) {
@@ -239,6 +295,7 @@ class JobRun {
   std::unique_ptr<Job> job_;
   std::unique_ptr<Checkpoint> checkpoint_;
   std::unique_ptr<BlockDealer> dealer_;
+  JobContext context_;
   std::unique_ptr<OrderedStream> ordered_;
   WalkResults walk_;
   Gathered gathered_;

@@ -204,3 +204,134 @@ case_awk_braces_are_not_placeholders() {
   expect_rc 0
   [ "$OUT" = b ] || fail "got: $OUT"
 }
+
+# joblog_column N: column N of the TSV joblog log.tsv, one line per attempt, by Seq.
+joblog_column() { tail -n +2 log.tsv | sort -n -k1,1 | cut -f"$1"; }
+
+case_long_tasks_go_to_different_ranks() {
+  # One task per free slot: the two 1.5 s tasks start at once on the two ranks, not one after
+  # the other on a rank that took a chunk of both.
+  hpar_np 2 run farm --inputs 1.5,1.5,0.1,0.1,0.1,0.1,0.1,0.1 --joblog log.tsv --no-report -- sleep
+  expect_rc 0
+  local ranks
+  ranks=$(joblog_column 10 | head -2 | sort -u | wc -l)
+  [ "$ranks" = 2 ] || fail "both long tasks on one rank: $(cat log.tsv)"
+  hpar_np 2 run farm --inputs 1,2,3 --chunk 0 -- echo
+  expect_usage_error "--chunk must be 1 to 1024"
+}
+
+case_mpi_programs_run_as_tasks() {
+  # A task that is itself an MPI program (a singleton, a nested launcher) gets the user's
+  # environment, not the launcher's variables of the rank that starts it.
+  local nested
+  nested="$MPIEXEC -n 2 $HPAR_MPIEXEC_FLAGS"
+  export HPAR nested
+  hpar_np 2 run farm --inputs 3,4 --no-report -- sh -c '"$HPAR" run numbers --inputs "$0" --no-report'
+  expect_rc 0
+  [ "$(grep -c . out.txt)" -ge 2 ] || fail "singleton tasks: $OUT / $ERR"
+  hpar_np 2 run farm --inputs 5,6 --no-report -- sh -c '$nested "$HPAR" run numbers --inputs "$0" --no-report'
+  expect_rc 0
+  [ "$(grep -c . out.txt)" -ge 2 ] || fail "nested mpiexec tasks: $OUT / $ERR"
+  # The user's own OMPI_MCA_ setting reaches the task; the launcher's own variables do not.
+  OMPI_MCA_btl_base_verbose=0 hpar_np 2 run farm --inputs 1 --no-report -- \
+    sh -c 'echo "${OMPI_MCA_btl_base_verbose:-lost}"; env | grep -cE "^(PMIX_|OMPI_COMM_WORLD|OMPI_MCA_orte_|PMI_)"; true'
+  expect_rc 0
+  [ "$(head -1 out.txt)" = 0 ] || fail "the user's OMPI_MCA_ variable: $OUT"
+  [ "$(sed -n 2p out.txt)" = 0 ] || fail "launcher variables reach the task: $OUT"
+}
+
+case_a_task_that_cannot_start_fails_alone() {
+  # As a shell: not found 127, not executable 126, a script without #! runs with /bin/sh; the
+  # farm goes on and --retries applies.
+  printf 'echo plain "$1"\n' >plain.sh
+  printf '#!/nonexistent/interpreter\n' >badinterp.sh
+  printf 'echo x\n' >noexec.sh
+  chmod +x plain.sh badinterp.sh
+  hpar_np 2 run farm --inputs ./plain.sh,./missing,./noexec.sh,./badinterp.sh --retries 1 \
+    --joblog log.tsv --no-report -- {} arg
+  expect_rc 3
+  [ "$OUT" = "plain arg" ] || fail "output: $OUT"
+  [ "$(joblog_column 7 | paste -sd,)" = "0,127,127,126,126,127,127" ] || fail "joblog: $(cat log.tsv)"
+  expect_err "cannot start './missing'"
+  hpar_np 1 run farm --inputs a,b --no-report -- ./plain.sh
+  expect_rc 0
+  [ "$OUT" = "$(printf 'plain a\nplain b')" ] || fail "output: $OUT"
+}
+
+case_term_grace_reaches_a_wrapped_program() {
+  # The wrapper (the outer sh) dies of the TERM at once; the program it runs saves its state
+  # within the grace, before the group is KILLed.
+  hpar_np 1 run farm --inputs 1 --timeout 1 --no-report -- \
+    sh -c 'sh -c "trap \"sleep 0.5; echo saved >saved.txt; exit 0\" TERM; sleep 30 & wait"; echo $0'
+  expect_rc 3
+  [ "$(cat saved.txt 2>/dev/null)" = saved ] || fail "the wrapped program was killed before it saved"
+}
+
+case_resume_hint_works_as_printed() {
+  only_with_open_mpi "the hint names mpirun"
+  start_bg 2 run farm --range 1:40 --no-report --checkpoint ck -- sh -c 'sleep 0.2; echo $0'
+  for _ in $(seq 1 100); do
+    [ -e ck ] && break
+    sleep 0.05
+  done
+  sleep 0.5
+  stop_bg
+  expect_rc 4
+  local hint
+  hint=$(grep -A1 'resume with' <<<"$ERR" | tail -1)
+  [[ $hint == "  mpirun -np 2 hpar run farm "*" --resume -- sh -c "* ]] || fail "hint: $hint"
+  # As printed, with this build's hpar first in PATH.
+  PATH="$(dirname "$HPAR"):$PATH" eval "$hint" >resumed.txt 2>resumed.err ||
+    fail "the printed command failed: $(cat resumed.err)"
+  [ "$(sed '/^== hpar report/,$d' resumed.txt)" = "$(seq 1 40)" ] || fail "resumed: $(cat resumed.txt)"
+}
+
+case_joblog_exitval_and_command() {
+  hpar_np 2 run farm --inputs "a b,it's" --joblog log.tsv --no-report -- printf '<%s>\n'
+  expect_rc 0
+  joblog_column 9 >commands.txt
+  while IFS= read -r command; do eval "$command"; done <commands.txt >again.txt
+  [ "$(cat again.txt)" = "$OUT" ] || fail "the logged commands: $(cat commands.txt)"
+  hpar_np 1 run farm --inputs 1 --timeout 0.5 --joblog log.tsv --no-report -- sleep 10
+  expect_rc 3
+  [ "$(joblog_column 7)" = -1 ] || fail "Exitval of a timed-out task: $(cat log.tsv)"
+}
+
+case_positional_placeholders() {
+  hpar_np 2 run farm --inputs a,b --no-report -- echo '<{1}>' '{}'
+  expect_rc 0
+  [ "$OUT" = "$(printf '<a> a\n<b> b')" ] || fail "got: $OUT"
+  hpar_np 1 run farm --inputs a --shell --no-report -- 'x=5; echo ${x}{1}'
+  expect_rc 0
+  [ "$OUT" = 5a ] || fail "got: $OUT"
+  hpar_np 2 run farm --inputs a -- echo '{2}'
+  expect_usage_error "placeholder '{2}': there is one input source"
+  hpar_np 2 run farm --inputs a -- echo '{= s/a/b/ =}'
+  expect_usage_error "{= perl expression =} is GNU parallel's and not supported"
+}
+
+case_task_threads_share_the_node_cpus() {
+  [ "$(nproc)" -ge 2 ] || { echo "SKIP: needs 2 CPUs"; exit 77; }
+  # Unbound ranks (the test launch binds nothing) share the node's CPUs between them.
+  hpar_np 2 run farm --inputs 1,2 --distribution block --task-threads 1 --no-report -- \
+    sh -c 'echo "$HPAR_RANK $(grep Cpus_allowed_list /proc/self/status | cut -f2)"'
+  expect_rc 0
+  [ "$(cut -d' ' -f2 out.txt | sort -u | wc -l)" = 2 ] || fail "tasks of both ranks on the same CPUs: $OUT"
+  hpar_np 2 run farm --inputs 1,2 --threads 2 --task-threads "$(nproc)" -- true
+  expect_usage_error "CPUs of rank"
+  hpar_np 2 run farm --inputs 1,2 --threads 2 --task-threads "$(nproc)" --oversubscribe-tasks --no-report -- true
+  expect_rc 0
+}
+
+case_crlf_and_huge_input_lines() {
+  printf 'a\r\nb\r\n' >crlf.txt
+  hpar_np 2 run farm --input-file crlf.txt --no-report -- echo '<{}>'
+  expect_rc 0
+  [ "$OUT" = "$(printf '<a>\n<b>')" ] || fail "CR passed on: $(od -c out.txt | head -3)"
+  # A 1 MiB line cannot be one argument (E2BIG): that task fails (126), the farm goes on.
+  { head -c 1048576 /dev/zero | tr '\0' x; echo; echo ok; } >huge.txt
+  hpar_np 2 run farm --input-file huge.txt --joblog log.tsv --no-report -- echo
+  expect_rc 3
+  [ "$OUT" = ok ] || fail "output: ${OUT:0:100}"
+  [ "$(joblog_column 7 | paste -sd,)" = "126,0" ] || fail "joblog: $(cut -c1-200 log.tsv)"
+}

@@ -47,6 +47,9 @@ struct WorkPlan {
   /// The thread state is only a cache (e.g. a sieve's buffers): it holds no results, nothing is
   /// merged, and every block's results stand alone (so the job can be checkpointed).
   bool scratch_state = false;
+  /// At most this many blocks per thread of a rank in one deal of the dynamic distribution
+  /// (0: guided chunks that shrink towards the end). A farm deals one task per free slot.
+  std::uint64_t deal_per_thread = 0;
   std::string item_unit = "items";  ///< what an item is, for throughput ("inputs", "samples")
   /// The job needs one contiguous slice per rank (prepare's items are all its items), so it
   /// refuses `--distribution cyclic`.
@@ -159,6 +162,14 @@ struct JobContext {
   int ranks = 1;             ///< ranks in the communicator the job runs on
   int threads_per_rank = 1;  ///< OpenMP threads per rank
   int rank = 0;              ///< this rank (what a job may show, e.g. to a child process)
+  /// This rank among the ranks on its node (MPI_COMM_TYPE_SHARED), and how many there are:
+  /// e.g. to share the node's CPUs among them.
+  int node_rank = 0;
+  int node_ranks = 1;
+  /// The CPUs this rank's child processes may share, ascending: the rank's own mask, or, when
+  /// it overlaps another rank's of its node (no binding), a contiguous share of their union.
+  std::vector<int> cpus = {};
+  bool cpus_shared = false;  ///< `cpus` is a share of overlapping masks
 };
 
 /// A job as the registry lists it. The functions may hold state (a user's lambdas, the

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,7 +23,24 @@ struct ProcessSpec {
   /// The CPUs the command may run on (it inherits them; they are set on the starting thread
   /// for the spawn and restored after); empty: the starting thread's own.
   std::vector<int> cpus;
+  /// Whether the command inherits the launcher's own variables (see launcher_variable); false:
+  /// the environment the user gave this process, as a nested mpirun or srun needs it.
+  bool launcher_environment = true;
+  /// A program that cannot be started: true, it ends as a shell's would (exit 127 when it is
+  /// not found, 126 when it cannot be executed; the reason in its stderr file); false:
+  /// run_process throws RuntimeError. Either way ENOEXEC (a script without #!) runs it with
+  /// /bin/sh as execvp does, and EAGAIN is tried again a few times.
+  bool failed_start_exits = false;
 };
+
+/// Whether `name` is a variable that an MPI launcher or a Slurm step sets for its ranks (not
+/// one the user set): Open MPI's OMPI_* (but OMPI_ALLOW_RUN_AS_ROOT* and the user's
+/// OMPI_MCA_*; Open MPI's own OMPI_MCA_orte_*, _ess*, _pmix*, _initial_wdir and
+/// _shmem_RUNTIME_QUERY_hint are the launcher's), PMIX_*, PMI_*, PRTE_*, HYDRA_*, HYDI_*,
+/// MPI_LOCALNRANKS, MPI_LOCALRANKID, and Slurm's per-step and per-task SLURM_STEP*,
+/// SLURM_PROCID, SLURM_LOCALID, SLURM_NODEID, SLURM_TASK_PID, SLURM_GTIDS, SLURM_CPU_BIND*,
+/// SLURM_SRUN_COMM_*, SLURM_LAUNCH_NODE_IPADDR, SLURM_PMIX*, SLURM_PMI*.
+[[nodiscard]] bool launcher_variable(std::string_view name);
 
 /// How a command ended.
 struct ProcessOutcome {
