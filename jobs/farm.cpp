@@ -386,8 +386,8 @@ struct Settings {
   bool tag = false;
   std::uint64_t retries = 0;
   double timeout = 0.0;
-  std::uint64_t task_threads = 0;  ///< 0: not set
-  std::uint64_t chunk = 1;         ///< tasks dealt per slot at a time
+  std::uint64_t task_threads = 0;    ///< 0: not set
+  std::uint64_t chunk = 1;           ///< tasks dealt per slot at a time
   bool oversubscribe_tasks = false;  ///< slots x task_threads may exceed the CPUs
   std::string joblog;
 };
@@ -620,14 +620,14 @@ class Farm final : public Job {
       if (s_.task_threads > cpus_.size()) cpus_ = own_cpus();
       if (s_.task_threads <= cpus_.size()) return;
     }
-    throw UsageError("--threads " + std::to_string(threads_) + " x --task-threads " +
-                     std::to_string(s_.task_threads) + " is more than the " +
-                     std::to_string(cpus_.size()) + " CPUs of rank " + std::to_string(rank_) +
-                     (context.cpus_shared ? " (its share of the " +
-                                                std::to_string(context.node_ranks) +
-                                                " ranks of its node)"
-                                          : "") +
-                     "; --oversubscribe-tasks shares them");
+    throw UsageError(
+        "--threads " + std::to_string(threads_) + " x --task-threads " +
+        std::to_string(s_.task_threads) + " is more than the " + std::to_string(cpus_.size()) +
+        " CPUs of rank " + std::to_string(rank_) +
+        (context.cpus_shared
+             ? " (its share of the " + std::to_string(context.node_ranks) + " ranks of its node)"
+             : "") +
+        "; --oversubscribe-tasks shares them");
   }
 
   /// This thread's slot on the rank, 0-based: the order in which threads first asked.
@@ -713,8 +713,8 @@ class Farm final : public Job {
       return text;
     };
     log << t + 1 << '\t' << clean(host) << '\t' << format_fixed(start, 3) << '\t'
-        << format_fixed(runtime, 3) << "\t0\t" << r[field::out_bytes] << '\t' << exit_value
-        << '\t' << r[field::signal] << '\t' << clean(command) << '\t' << c[field::rank] << '\t'
+        << format_fixed(runtime, 3) << "\t0\t" << r[field::out_bytes] << '\t' << exit_value << '\t'
+        << r[field::signal] << '\t' << clean(command) << '\t' << c[field::rank] << '\t'
         << c[field::slot] << '\t' << a + 1 << '\t' << end << '\t' << clean(in_.list[t]) << '\n';
   }
 
@@ -814,7 +814,8 @@ JobInfo farm_job() {
       "Usage: mpirun -np R hpar run farm [options] -- COMMAND [ARG...]\n"
       "Placeholders in COMMAND and ARGs (GNU parallel's): {} and {1} the input, {#} the task\n"
       "number, {%} the slot, {.} {/} {//} {/.} parts of the input as a path; with none, the\n"
-      "input is the last argument ({= =} is refused). Each task sees HPAR_TASK, HPAR_INPUT, HPAR_RANK, HPAR_SLOT,\n"
+      "input is the last argument ({= =} is refused). Each task sees HPAR_TASK, HPAR_INPUT, "
+      "HPAR_RANK, HPAR_SLOT,\n"
       "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
       "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
       "--resume run only the tasks a stopped farm did not finish.";

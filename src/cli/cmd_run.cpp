@@ -1,9 +1,9 @@
 // `hpar run JOB [options]`: the driver. Reads like a table of contents:
 // parse -> check layout -> run (partition, compute, gather, verify) -> output -> report.
 
-#include <cstdlib>
-#include <algorithm>
 #include <mpi.h>
+#include <algorithm>
+#include <cstdlib>
 
 #include <boost/any.hpp>
 #include <iostream>

@@ -240,12 +240,13 @@ bool launcher_variable(std::string_view name) {
     return std::any_of(std::begin(own), std::end(own),
                        [&](std::string_view o) { return mca.starts_with(o); });
   }
-  constexpr std::string_view prefixes[] = {"PMIX_",       "PMI_",           "PRTE_",
-                                           "HYDRA_",      "HYDI_",          "SLURM_STEP",
-                                           "SLURM_PMI",   "SLURM_CPU_BIND", "SLURM_SRUN_COMM_"};
-  constexpr std::string_view names[] = {"MPI_LOCALNRANKS", "MPI_LOCALRANKID", "SLURM_PROCID",
-                                        "SLURM_LOCALID",   "SLURM_TASK_PID",  "SLURM_GTIDS",
-                                        "SLURM_LAUNCH_NODE_IPADDR"};
+  constexpr std::string_view prefixes[] = {"PMIX_",     "PMI_",           "PRTE_",
+                                           "HYDRA_",    "HYDI_",          "SLURM_STEP",
+                                           "SLURM_PMI", "SLURM_CPU_BIND", "SLURM_SRUN_COMM_"};
+  constexpr std::string_view names[] = {
+      "MPI_LOCALNRANKS",         "MPI_LOCALRANKID", "SLURM_PROCID",
+      "SLURM_LOCALID",           "SLURM_TASK_PID",  "SLURM_GTIDS",
+      "SLURM_LAUNCH_NODE_IPADDR"};
   return std::any_of(std::begin(prefixes), std::end(prefixes),
                      [&](std::string_view p) { return name.starts_with(p); }) ||
          std::find(std::begin(names), std::end(names), name) != std::end(names);

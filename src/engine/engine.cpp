@@ -81,9 +81,9 @@ class JobRun {
       }
     }
     std::vector<std::uint64_t> all(mine.size() * static_cast<std::size_t>(c.node_ranks));
-    check_mpi(MPI_Allgather(mine.data(), words, MPI_UINT64_T, all.data(), words, MPI_UINT64_T,
-                            node),
-              "MPI_Allgather");
+    check_mpi(
+        MPI_Allgather(mine.data(), words, MPI_UINT64_T, all.data(), words, MPI_UINT64_T, node),
+        "MPI_Allgather");
     std::vector<std::uint64_t> any(words, 0);
     for (std::size_t i = 0; i < all.size(); ++i) {
       const std::size_t w = i % mine.size();

@@ -32,6 +32,17 @@ TEST(Farm, OtherBracesAreTheCommandsOwn) {
   EXPECT_THROW((void)has_placeholder("{#%}"), hpar::UsageError);
 }
 
+TEST(Farm, PositionalPlaceholdersOfOneInputSource) {
+  EXPECT_TRUE(has_placeholder("{1}"));
+  EXPECT_EQ(expand("<{1}>", {"a b", 1, 1}, false), "<a b>");
+  EXPECT_EQ(expand("{1}", {"a b", 1, 1}, true), "'a b'");
+  EXPECT_EQ(task_argv({"echo", "{1}"}, {"x"}, {"x", 1, 1}, false), (Words{"echo", "x"}));
+  EXPECT_EQ(expand("${1}{1}", {"a", 1, 1}, false), "${1}a");  // ${1} is the shell's
+  EXPECT_THROW((void)has_placeholder("{2}"), hpar::UsageError);
+  EXPECT_THROW((void)has_placeholder("{= s/a/b/ =}"), hpar::UsageError);
+  EXPECT_FALSE(has_placeholder("{=}"));
+}
+
 TEST(Farm, InputAppendedWithoutPlaceholders) {
   EXPECT_EQ(task_argv({"echo", "-n"}, {"a b"}, {"a b", 1, 1}, false), (Words{"echo", "-n", "a b"}));
   EXPECT_EQ(task_argv({"echo", "<{}>"}, {"a b"}, {"a b", 1, 1}, false), (Words{"echo", "<a b>"}));

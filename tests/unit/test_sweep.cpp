@@ -233,6 +233,71 @@ TEST(Process, TimeLimitStopsTheWholeGroup) {
   }
 }
 
+TEST(Process, StartFailuresEndAsInAShell) {
+  Scratch s;
+  auto missing = s.spec({(s.dir / "missing").string()});
+  EXPECT_THROW((void)run_process(missing, {}), RuntimeError);  // the default: a throw
+  missing.failed_start_exits = true;
+  const auto o = run_process(missing, {});
+  EXPECT_EQ(o.end, ProcessOutcome::End::exited);
+  EXPECT_EQ(o.exit_code, 127);
+  EXPECT_NE(s.read("err").find("cannot start"), std::string::npos) << s.read("err");
+  const auto plain = s.dir / "plain";
+  std::ofstream(plain) << "echo plain \"$1\"\n";
+  auto not_executable = s.spec({plain.string()});
+  not_executable.failed_start_exits = true;
+  EXPECT_EQ(run_process(not_executable, {}).exit_code, 126);
+  std::filesystem::permissions(plain, std::filesystem::perms::owner_all);
+  // No #!: run with /bin/sh, as execvp does.
+  const auto script = run_process(s.spec({plain.string(), "x"}), {});
+  EXPECT_TRUE(script.ok());
+  EXPECT_EQ(s.read("out"), "plain x\n");
+}
+
+TEST(Process, TermGraceReachesTheWholeGroup) {
+  Scratch s;
+  // The wrapper dies of the TERM at once; the program it runs saves within the grace.
+  const std::string saved = (s.dir / "saved").string();
+  auto spec = s.spec({"sh", "-c",
+                      "sh -c 'trap \"sleep 0.3; echo saved >" + saved +
+                          "; exit 0\" TERM; sleep 30 & wait'; echo after"});
+  spec.timeout_seconds = 0.3;
+  spec.kill_grace_seconds = 3.0;
+  const auto o = run_process(spec, {});
+  EXPECT_EQ(o.end, ProcessOutcome::End::timed_out);
+  std::ifstream in(saved);
+  std::string word;
+  in >> word;
+  EXPECT_EQ(word, "saved") << "the wrapped program was killed before its grace";
+}
+
+TEST(Process, LauncherVariables) {
+  for (const char* name :
+       {"OMPI_COMM_WORLD_RANK", "OMPI_MCA_orte_hnp_uri", "OMPI_MCA_ess_base_jobid", "OMPI_MCA_pmix",
+        "PMIX_RANK", "PMI_FD", "HYDRA_CONTROL_FD", "MPI_LOCALNRANKS", "SLURM_STEP_ID",
+        "SLURM_PROCID", "SLURM_CPU_BIND", "OMPI_MCA_initial_wdir"}) {
+    EXPECT_TRUE(launcher_variable(name)) << name;
+  }
+  for (const char* name : {"OMPI_MCA_pml", "OMPI_MCA_btl", "OMPI_ALLOW_RUN_AS_ROOT", "PATH",
+                           "SLURM_JOB_ID", "SLURM_NTASKS", "OMP_NUM_THREADS", "PMIXX"}) {
+    EXPECT_FALSE(launcher_variable(name)) << name;
+  }
+}
+
+TEST(Process, TasksGetTheUsersEnvironment) {
+  Scratch s;
+  setenv("PMIX_RANK", "3", 1);
+  setenv("OMPI_MCA_hpar_unit_kept", "yes", 1);
+  auto spec = s.spec({"sh", "-c", "echo ${PMIX_RANK:-none} ${OMPI_MCA_hpar_unit_kept:-none}"});
+  EXPECT_TRUE(run_process(spec, {}).ok());
+  EXPECT_EQ(s.read("out"), "3 yes\n");
+  spec.launcher_environment = false;
+  EXPECT_TRUE(run_process(spec, {}).ok());
+  EXPECT_EQ(s.read("out"), "none yes\n");
+  unsetenv("PMIX_RANK");
+  unsetenv("OMPI_MCA_hpar_unit_kept");
+}
+
 TEST(Process, TermIgnoredThenKilled) {
   Scratch s;
   auto spec = s.spec({"sh", "-c", "trap '' TERM; sleep 30"});
