@@ -126,7 +126,7 @@ case_stderr_passes_whole_and_tagged() {
 
 case_task_threads_pins_to_distinct_cores() {
   [ "$(nproc)" -ge 2 ] || { echo "SKIP: needs 2 CPUs"; exit 77; }
-  hpar_np 1 run farm --inputs 1 --task-threads 2 --no-report -- \
+  hpar_np 1 run farm --inputs 1 --threads 1 --task-threads 2 --no-report -- \
     sh -c 'echo "$OMP_NUM_THREADS $HPAR_CPUS $(grep Cpus_allowed_list /proc/self/status | cut -f2)"'
   expect_rc 0
   read -r threads cpus allowed <<<"$OUT"
@@ -211,7 +211,8 @@ joblog_column() { tail -n +2 log.tsv | sort -n -k1,1 | cut -f"$1"; }
 case_long_tasks_go_to_different_ranks() {
   # One task per free slot: the two 1.5 s tasks start at once on the two ranks, not one after
   # the other on a rank that took a chunk of both.
-  hpar_np 2 run farm --inputs 1.5,1.5,0.1,0.1,0.1,0.1,0.1,0.1 --joblog log.tsv --no-report -- sleep
+  hpar_np 2 run farm --inputs 1.5,1.5,0.1,0.1,0.1,0.1,0.1,0.1 --threads 1 --joblog log.tsv \
+    --no-report -- sleep
   expect_rc 0
   local ranks
   ranks=$(joblog_column 10 | head -2 | sort -u | wc -l)
@@ -313,7 +314,7 @@ case_positional_placeholders() {
 case_task_threads_share_the_node_cpus() {
   [ "$(nproc)" -ge 2 ] || { echo "SKIP: needs 2 CPUs"; exit 77; }
   # Unbound ranks (the test launch binds nothing) share the node's CPUs between them.
-  hpar_np 2 run farm --inputs 1,2 --distribution block --task-threads 1 --no-report -- \
+  hpar_np 2 run farm --inputs 1,2 --distribution block --threads 1 --task-threads 1 --no-report -- \
     sh -c 'echo "$HPAR_RANK $(grep Cpus_allowed_list /proc/self/status | cut -f2)"'
   expect_rc 0
   [ "$(cut -d' ' -f2 out.txt | sort -u | wc -l)" = 2 ] || fail "tasks of both ranks on the same CPUs: $OUT"
