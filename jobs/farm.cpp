@@ -436,6 +436,7 @@ class Farm final : public Job {
     spec.timeout_seconds = s_.timeout;
     spec.launcher_environment = false;
     spec.failed_start_exits = true;
+    spec.die_with_parent = true;
     spec.environment = {{"HPAR_TASK", std::to_string(fields.number)},
                         {"HPAR_INPUT", fields.input},
                         {"HPAR_RANK", std::to_string(rank_)},

@@ -2,8 +2,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -63,6 +66,98 @@ int open_output(const std::string& path) {
     throw RuntimeError("cannot create " + quote_for_message(path) + ": " + std::strerror(errno));
   }
   return fd;
+}
+
+/// What the child of clone_spawn does before it becomes the command; it shares the parent's
+/// memory (CLONE_VM | CLONE_VFORK, as posix_spawn does) and calls only system calls.
+struct ChildPlan {
+  const char* path = nullptr;      ///< the program, resolved in PATH
+  char* const* argv = nullptr;     ///< its arguments
+  char* const* sh_argv = nullptr;  ///< /bin/sh PATH ARGS..., for a file without #!
+  char* const* envp = nullptr;
+  int out_fd = -1;
+  int err_fd = -1;
+  pid_t parent = 0;
+  int error = 0;  ///< set by the child when it cannot become the command
+};
+
+/// Puts `fd` at `target` for the command (close-on-exec off).
+bool place_fd(int fd, int target) {
+  if (fd == target) return fcntl(fd, F_SETFD, 0) == 0;
+  return dup2(fd, target) == target;
+}
+
+int become_command(void* arg) {
+  auto* plan = static_cast<ChildPlan*>(arg);
+  // The parent's handlers must not run in this child (they share memory): caught signals and
+  // the ones a command expects at their default go to SIG_DFL; ignored ones stay ignored.
+  struct sigaction standard {};
+  standard.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; ++s) {
+    struct sigaction now {};
+    if (s == SIGKILL || s == SIGSTOP || sigaction(s, nullptr, &now) != 0) continue;
+    const bool reset = s == SIGTERM || s == SIGINT || s == SIGPIPE || s == SIGHUP;
+    if (reset || now.sa_handler != SIG_IGN) sigaction(s, &standard, nullptr);
+  }
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const bool ready = setpgid(0, 0) == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 &&
+                     getppid() == plan->parent && null_fd >= 0 && place_fd(null_fd, 0) &&
+                     place_fd(plan->out_fd, 1) && place_fd(plan->err_fd, 2);
+  if (ready) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(plan->path, plan->argv, plan->envp);
+    if (errno == ENOEXEC) execve("/bin/sh", plan->sh_argv, plan->envp);
+  }
+  plan->error = errno != 0 ? errno : ECHILD;
+  _exit(127);
+}
+
+/// Starts the command as posix_spawn does, and besides asks the kernel to KILL it when the
+/// thread that started it ends (PR_SET_PDEATHSIG: a rank that dies takes its tasks along),
+/// which posix_spawn cannot. Returns 0 or the errno of the start.
+int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<std::string>& env,
+                int out_fd, int err_fd) {
+  std::string path = argv[0].find('/') != std::string::npos ? argv[0] : find_program(argv[0]);
+  if (path.empty()) return ENOENT;
+  std::vector<std::string> args = argv;
+  std::vector<std::string> sh{"/bin/sh", path};
+  sh.insert(sh.end(), argv.begin() + 1, argv.end());
+  auto arg_ptrs = pointers(args);
+  auto sh_ptrs = pointers(sh);
+  auto env_ptrs = pointers(env);
+  ChildPlan plan{path.c_str(), arg_ptrs.data(), sh_ptrs.data(), env_ptrs.data(),
+                 out_fd,       err_fd,          getpid(),       0};
+  constexpr std::size_t stack_bytes = 256 * 1024;
+  void* stack = mmap(nullptr, stack_bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return errno;
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  pid = clone(become_command, static_cast<char*>(stack) + stack_bytes,
+              CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+  const int error = pid < 0 ? errno : plan.error;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  munmap(stack, stack_bytes);
+  if (pid > 0 && error != 0) {
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return error;
+}
+
+/// clone_spawn, EAGAIN tried again as in spawn_with_fallbacks.
+int clone_spawn_again(pid_t& pid, const std::vector<std::string>& argv,
+                      std::vector<std::string>& env, int out_fd, int err_fd) {
+  for (int tries = 0;; ++tries) {
+    const int rc = clone_spawn(pid, argv, env, out_fd, err_fd);
+    if (rc != EAGAIN || tries == 7) return rc;
+    const timespec nap{0, 10'000'000L << std::min(tries, 5)};
+    nanosleep(&nap, nullptr);
+  }
 }
 
 /// posix_spawnp, with execvp's fallbacks: a file without #! (ENOEXEC) runs with /bin/sh, and
@@ -151,7 +246,9 @@ Started spawn(const ProcessSpec& spec) {
   std::string pin_error;
   try {
     const PinnedForSpawn pinned(spec.cpus, spec.argv[0]);
-    started.error = spawn_with_fallbacks(started.pid, spec.argv, &actions, &attr, env);
+    started.error = spec.die_with_parent
+                        ? clone_spawn_again(started.pid, spec.argv, env, out_fd, err_fd)
+                        : spawn_with_fallbacks(started.pid, spec.argv, &actions, &attr, env);
   } catch (const RuntimeError& e) {
     pin_error = e.what();
   }

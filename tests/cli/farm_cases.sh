@@ -336,3 +336,25 @@ case_crlf_and_huge_input_lines() {
   [ "$OUT" = ok ] || fail "output: ${OUT:0:100}"
   [ "$(joblog_column 7 | paste -sd,)" = "126,0" ] || fail "joblog: $(cut -c1-200 log.tsv)"
 }
+
+case_tasks_die_with_their_rank() {
+  # A rank killed outright (SIGKILL, an out-of-memory kill) takes its running task along.
+  start_bg 1 run farm --inputs 1 --no-report -- sh -c 'echo $$ >task.pid; exec sleep 60'
+  for _ in $(seq 1 200); do
+    [ -s task.pid ] && break
+    sleep 0.05
+  done
+  [ -s task.pid ] || fail "the task did not start"
+  # shellcheck disable=SC2046 # one pid per word
+  kill -KILL $(launched_ranks "$LAUNCHER")
+  wait "$LAUNCHER"
+  sleep 0.3
+  local pid state
+  pid=$(cat task.pid)
+  # Gone, or a zombie that its new parent has not reaped yet (in a container, pid 1 may never).
+  state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)
+  if [ -n "$state" ] && [ "$state" != Z ]; then
+    kill "$pid"
+    fail "the task runs on after its rank died"
+  fi
+}

@@ -235,23 +235,31 @@ TEST(Process, TimeLimitStopsTheWholeGroup) {
 
 TEST(Process, StartFailuresEndAsInAShell) {
   Scratch s;
-  auto missing = s.spec({(s.dir / "missing").string()});
-  EXPECT_THROW((void)run_process(missing, {}), RuntimeError);  // the default: a throw
-  missing.failed_start_exits = true;
-  const auto o = run_process(missing, {});
-  EXPECT_EQ(o.end, ProcessOutcome::End::exited);
-  EXPECT_EQ(o.exit_code, 127);
-  EXPECT_NE(s.read("err").find("cannot start"), std::string::npos) << s.read("err");
-  const auto plain = s.dir / "plain";
-  std::ofstream(plain) << "echo plain \"$1\"\n";
-  auto not_executable = s.spec({plain.string()});
-  not_executable.failed_start_exits = true;
-  EXPECT_EQ(run_process(not_executable, {}).exit_code, 126);
-  std::filesystem::permissions(plain, std::filesystem::perms::owner_all);
-  // No #!: run with /bin/sh, as execvp does.
-  const auto script = run_process(s.spec({plain.string(), "x"}), {});
-  EXPECT_TRUE(script.ok());
-  EXPECT_EQ(s.read("out"), "plain x\n");
+  EXPECT_THROW((void)run_process(s.spec({(s.dir / "missing").string()}), {}), RuntimeError);
+  for (const bool die_with_parent : {false, true}) {  // posix_spawn, and the clone of its own
+    auto missing = s.spec({(s.dir / "missing").string()});
+    missing.failed_start_exits = true;
+    missing.die_with_parent = die_with_parent;
+    const auto o = run_process(missing, {});
+    EXPECT_EQ(o.end, ProcessOutcome::End::exited);
+    EXPECT_EQ(o.exit_code, 127);
+    EXPECT_NE(s.read("err").find("cannot start"), std::string::npos) << s.read("err");
+    const auto plain = s.dir / "plain";
+    std::filesystem::remove(plain);
+    std::ofstream(plain) << "echo plain \"$1\" $HPAR_T\n";
+    auto script = s.spec({plain.string(), "x"});
+    script.failed_start_exits = true;
+    script.die_with_parent = die_with_parent;
+    script.environment = {{"HPAR_T", "env"}};
+    EXPECT_EQ(run_process(script, {}).exit_code, 126);  // not executable
+    std::filesystem::permissions(plain, std::filesystem::perms::owner_all);
+    // No #!: run with /bin/sh, as execvp does.
+    EXPECT_TRUE(run_process(script, {}).ok());
+    EXPECT_EQ(s.read("out"), "plain x env\n");
+    auto term = s.spec({"sh", "-c", "kill -TERM $$"});  // TERM at its default in the command
+    term.die_with_parent = die_with_parent;
+    EXPECT_EQ(run_process(term, {}).signal, SIGTERM);
+  }
 }
 
 TEST(Process, TermGraceReachesTheWholeGroup) {

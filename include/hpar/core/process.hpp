@@ -31,6 +31,9 @@ struct ProcessSpec {
   /// run_process throws RuntimeError. Either way ENOEXEC (a script without #!) runs it with
   /// /bin/sh as execvp does, and EAGAIN is tried again a few times.
   bool failed_start_exits = false;
+  /// The command is KILLed when the thread that started it ends (PR_SET_PDEATHSIG), e.g. when
+  /// a rank is killed: its tasks do not run on.
+  bool die_with_parent = false;
 };
 
 /// Whether `name` is a variable that an MPI launcher or a Slurm step sets for its ranks (not
