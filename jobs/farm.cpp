@@ -20,6 +20,7 @@
 
 #include "farm.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -420,7 +421,22 @@ class Farm final : public Job {
     return p;
   }
 
-  void prepare(Slice /*items*/) override { scratch_ = std::make_unique<Scratch>(); }
+  void prepare(Slice /*items*/) override {
+    scratch_ = std::make_unique<Scratch>();
+    if (rank_ == 0 && !s_.joblog.empty()) {  // the live joblog, before the first block
+      live_fd_ =
+          ::open(s_.joblog.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+      live_opened_ = true;
+      if (live_fd_ >= 0 && !s_.joblog.ends_with(".jsonl")) {
+        (void)!::write(live_fd_, tsv_header, std::strlen(tsv_header));
+      }
+    }
+  }
+  Farm(const Farm&) = delete;
+  Farm& operator=(const Farm&) = delete;
+  ~Farm() override {
+    if (live_fd_ >= 0) ::close(live_fd_);
+  }
 
   void compute(const Block& block, BlockOutput& out) override {
     const int thread = thread_index();
@@ -491,12 +507,15 @@ class Farm final : public Job {
       a[field::runtime_us] = micros(outcome.seconds);
       a[field::cpu_us] = micros(outcome.cpu_seconds);
       counts[field::attempts] = attempt + 1;
-      if (outcome.ok() || attempt == s_.retries) {
+      const bool last = outcome.ok() || attempt == s_.retries;
+      if (last) {
         *out.bytes = read_file(spec.stdout_path);  // the last attempt's output
         a[field::out_bytes] = out.bytes->size();
-        break;
+      } else {
+        a[field::out_bytes] = std::filesystem::file_size(spec.stdout_path);
       }
-      a[field::out_bytes] = std::filesystem::file_size(spec.stdout_path);
+      live_log(task, attempt, &counts[0], a);
+      if (last) break;
     }
   }
 
@@ -522,6 +541,30 @@ class Farm final : public Job {
     std::map<int, std::uint64_t> exit_codes;  ///< of the failed tasks (-1: a signal)
   };
 
+  static constexpr const char* tsv_header =
+      "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\tRank\tSlot\t"
+      "Attempt\tEnd\tInput\n";
+
+  /// Appends an attempt's joblog line to --joblog as the attempt ends, in one write (whole
+  /// lines, readable at once, left after a stop or a kill of hpar). Rank 0 made the file in
+  /// prepare(), before the first pass's barrier; a rank that cannot open it (another host,
+  /// no shared file system) writes no live lines. The complete log in task order replaces it
+  /// at the end.
+  void live_log(std::uint64_t t, std::uint64_t a, const std::uint64_t* c, const std::uint64_t* r) {
+    if (s_.joblog.empty()) return;
+    {
+      const std::lock_guard<std::mutex> lock(live_mutex_);
+      if (!live_opened_) live_fd_ = ::open(s_.joblog.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      live_opened_ = true;
+    }
+    if (live_fd_ < 0) return;
+    std::ostringstream line;
+    log_attempt(line, s_.joblog.ends_with(".jsonl"), t, a, host_, command_line(t, c[field::slot]),
+                c, r);
+    const std::string text = line.str();
+    (void)!::write(live_fd_, text.data(), text.size());
+  }
+
   /// Counts the tasks' outcomes and writes the joblog, if asked for (rank 0).
   Tally tally_and_log(const Gathered& g) {
     const std::size_t width = field::per_task + field::per_attempt * (s_.retries + 1);
@@ -529,10 +572,7 @@ class Farm final : public Job {
     tally.tasks = g.blocks;
     std::ostringstream log;
     const bool jsonl = s_.joblog.ends_with(".jsonl");
-    if (!jsonl) {
-      log << "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\tRank\t"
-             "Slot\tAttempt\tEnd\tInput\n";
-    }
+    if (!jsonl) log << tsv_header;
     for (std::uint64_t t = 0; t < g.blocks; ++t) {
       const std::uint64_t* c = &g.counts[t * width];
       const std::uint64_t attempts = c[field::attempts];
@@ -728,6 +768,9 @@ class Farm final : public Job {
   std::vector<int> cpus_;
   std::unique_ptr<AtomicFile> joblog_;
   std::unique_ptr<Scratch> scratch_;
+  std::mutex live_mutex_;
+  bool live_opened_ = false;
+  int live_fd_ = -1;  ///< the live joblog (live_log)
   std::mutex threads_mutex_;
   std::map<std::thread::id, int> thread_slots_;
 };

@@ -358,3 +358,22 @@ case_tasks_die_with_their_rank() {
     fail "the task runs on after its rank died"
   fi
 }
+
+case_joblog_grows_line_by_line() {
+  # Each attempt's line is in the joblog as soon as it ends, and stays after a stop.
+  start_bg 2 run farm --range 1:60 --threads 1 --joblog live.tsv --no-report -- \
+    sh -c 'sleep 0.2; echo $0'
+  local seen=0
+  for _ in $(seq 1 200); do
+    seen=$(($(wc -l <live.tsv 2>/dev/null || echo 0) - 1))
+    [ "$seen" -ge 5 ] && break
+    sleep 0.05
+  done
+  stop_bg
+  expect_rc 4
+  [ "$seen" -ge 5 ] || fail "no joblog line while the farm ran"
+  [ "$(head -1 live.tsv | cut -f1)" = Seq ] || fail "header: $(head -2 live.tsv)"
+  [ "$(tail -n +2 live.tsv | wc -l)" -ge "$seen" ] || fail "joblog after the stop: $(cat live.tsv)"
+  awk -F'\t' 'NR > 1 && (NF != 14 || $7 != 0) { bad = 1 } END { exit bad }' live.tsv ||
+    fail "lines: $(cat live.tsv)"
+}
