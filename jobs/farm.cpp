@@ -44,6 +44,7 @@
 #include <sstream>
 #include <thread>
 
+#include "hpar/core/chores.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"
@@ -485,7 +486,13 @@ class Farm final : public Job {
               .count();
       ProcessOutcome outcome;
       try {
-        outcome = run_process(spec, [] { return stop_requested(); });
+        // On the main thread the wait deals other ranks their tasks and prints finished
+        // output (every few ms), so that nothing waits on this task.
+        spec.poll_seconds = main_thread_has_chores() ? 0.002 : 0.1;
+        outcome = run_process(spec, [] {
+          main_thread_chores();
+          return stop_requested();
+        });
       } catch (const Error& e) {
         throw RuntimeError("task " + std::to_string(fields.number) + " (input " +
                            quote_for_message(fields.input) + "): " + e.what());

@@ -397,10 +397,11 @@ ProcessOutcome run_process(const ProcessSpec& spec, const std::function<bool()>&
       kill(-pid, SIGKILL);
       killed = true;
     }
-    int ms = 100;
+    const int most = std::clamp(static_cast<int>(spec.poll_seconds * 1000.0), 1, 100);
+    int ms = most;
     if (!term_sent && spec.timeout_seconds > 0.0) {
       const double left = spec.timeout_seconds - seconds_between(start, now);
-      ms = std::clamp(static_cast<int>(left * 1000.0) + 1, 1, 100);
+      ms = std::clamp(static_cast<int>(left * 1000.0) + 1, 1, most);
     }
     wait_a_while(pidfd, ms);
   }

@@ -5,10 +5,12 @@
 #include <atomic>
 #include <boost/mpi/collectives.hpp>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <string>
 
 #include "fault_notice.hpp"
+#include "hpar/core/chores.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/engine/agreement.hpp"
 #include "hpar/engine/signals.hpp"
@@ -18,6 +20,17 @@ namespace {
 
 /// Failures and stops during one pass: kept by any thread, told to the other ranks by the main
 /// thread between blocks, agreed on by every rank after the pass.
+/// The main thread's chores (hpar/core/chores.hpp) for the lifetime of a pass.
+class ChoresDuringPass {
+ public:
+  explicit ChoresDuringPass(std::function<void()> chores) {
+    set_main_thread_chores(std::move(chores));
+  }
+  ChoresDuringPass(const ChoresDuringPass&) = delete;
+  ChoresDuringPass& operator=(const ChoresDuringPass&) = delete;
+  ~ChoresDuringPass() { set_main_thread_chores({}); }
+};
+
 class PassControl {
  public:
   explicit PassControl(const boost::mpi::communicator& comm) : notice_(comm) {}
@@ -107,6 +120,13 @@ class Walker {
     }
     const TimePoint start = RunClock::now();
     PassControl control(comm_);
+    // A block that waits long (a farm's task) does the main thread's chores while it waits:
+    // other ranks get blocks and finished output moves on whatever runs on this thread.
+    const ChoresDuringPass chores([&] {
+      control.keep_in_touch();
+      pump(control);
+      serve(control);
+    });
     last_pass_ = pass == plan_.passes - 1;
     pass_done_ = 0;
     while (!control.abandoned()) {

@@ -377,3 +377,16 @@ case_joblog_grows_line_by_line() {
   awk -F'\t' 'NR > 1 && (NF != 14 || $7 != 0) { bad = 1 } END { exit bad }' live.tsv ||
     fail "lines: $(cat live.tsv)"
 }
+
+case_a_long_task_on_rank_0_keeps_no_rank_waiting() {
+  # The dealer of ranks across hosts (by messages, rank 0 answers): rank 0's slot answers
+  # while its own 3 s task runs, so rank 1 runs the 19 short tasks meanwhile.
+  local inputs
+  inputs=3$(printf ',0.1%.0s' $(seq 19))
+  HPAR_DYNAMIC_DEALER=messages hpar_np 2 run farm --threads 1 --inputs "$inputs" \
+    --joblog log.tsv --no-report -- sleep
+  expect_rc 0
+  local on_rank_1
+  on_rank_1=$(tail -n +2 log.tsv | awk -F'\t' '$10 == 1' | wc -l)
+  [ "$on_rank_1" -ge 15 ] || fail "rank 1 ran $on_rank_1 of the 19 short tasks: $(cat log.tsv)"
+}

@@ -34,6 +34,8 @@ struct ProcessSpec {
   /// The command is KILLed when the thread that started it ends (PR_SET_PDEATHSIG), e.g. when
   /// a rank is killed: its tasks do not run on.
   bool die_with_parent = false;
+  /// How often (seconds, at most) the wait asks `should_stop` while the command runs.
+  double poll_seconds = 0.1;
 };
 
 /// Whether `name` is a variable that an MPI launcher or a Slurm step sets for its ranks (not
