@@ -17,5 +17,6 @@ add_custom_command(
   COMMENT "Generating the man page and bash completion from hpar's help"
   VERBATIM)
 add_custom_target(hpar_docs ALL DEPENDS ${HPAR_MAN_PAGE} ${HPAR_COMPLETION})
-install(FILES ${HPAR_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${HPAR_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES ${HPAR_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)
+install(FILES ${HPAR_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+        COMPONENT runtime)
