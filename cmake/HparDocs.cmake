@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The man page (hpar.1) and the bash completion, generated from the help the built binary
 # prints (cmake/hpar_docs.sh), so that they cannot drift from it; both installed.
 option(HPAR_BUILD_DOCS "Generate the man page and bash completion from the built hpar" ON)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # What `cmake --install BUILD --prefix P` puts under P, and how other projects find it:
 #
 #   bin/hpar                          the program

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Which MPI hpar is built with (HPAR_MPI), found with FindMPI:
 #   ""       the system's default mpicxx and mpiexec (Debian's alternatives: Open MPI)
 #   openmpi  Debian's Open MPI (mpicxx.openmpi, mpiexec.openmpi)
