@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Benchmark of the compute-bound jobs pi, integrate and primes (issue 3): each job at layouts
 # 1x1, 1x2 and 2x1 (ranks x threads) next to its plain serial loop (bench/*_ref.cpp) built in
 # the same build, runs interleaved (ref, 1x1, 1x2, 2x1, ref, ...) so machine noise hits all

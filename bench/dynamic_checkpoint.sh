@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The engine's dynamic distribution and checkpoints (issue 10), side by side in one run:
 #   - mandelbrot, upper view (the cardioid in the lower rows: contiguous halves imbalanced):
 #     1x1, and 2x1 with --distribution block and dynamic;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // gather_hosts: what hpar's collectives cost on the current launch (ranks, hosts, transport).
 //
 // Times the three collectives the engine's gather phase is made of, each `--repeat` times after

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Gather and reduce cost over 1..4 simulated hosts (tests/cluster/cluster.sh): the figures of
 # docs/scaling-model.md. Needs root (network namespaces). Not a test: timings, not verdicts.
 #

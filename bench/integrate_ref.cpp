@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Plain single-thread reference for the integrate job: the midpoint rule as one flat loop,
 // the sum taken in interval order.
 //   integrate_ref N [F [A B]]   F: 4/(1+x^2) (default), sin, exp or x^2; [A, B] default [0, 1]

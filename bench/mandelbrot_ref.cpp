@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Plain single-thread reference for the mandelbrot job: the escape-time loop written flat.
 //   mandelbrot_ref W H MAX_ITER [CENTER_X CENTER_Y SPAN]    (defaults -0.5 0 3, as hpar)
 // Prints the seconds the loop took, rows/s, pixels/s and the total iterations (so the work is

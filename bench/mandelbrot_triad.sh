@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Benchmarks of the mandelbrot and triad jobs next to their plain loops, measured side by side
 # in the same run and printed as ratios (issue 3's targets):
 #   - mandelbrot at 1x1 >= 0.95 of the plain serial loop (bench_mandelbrot_ref);

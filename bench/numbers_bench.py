@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Benchmark of the numbers job (issue 2, item 10): hpar at layouts 1x1, 2x1, 1x2, to a file
 and with --quiet, next to (a) a plain single-thread C++ loop making the same values and (b) the
 tutorial's Python multiprocessing approach with 2 processes, all measured in the same run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Plain single-thread reference for the numbers job: the tutorial's loop written flat.
 //   numbers_ref values N [STEPS]   make the values x+1..x+STEPS of inputs 1..N into a vector
 //   numbers_ref text N [STEPS] F   also format them as hpar does ("x: v1 v2 ...") into file F

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Plain single-thread reference for the pi job: splitmix64 stepped sequentially, one 64-bit
 // number per sample (high half x, low half y), a hit when x^2 + y^2 < 2^64.
 //   pi_ref N [SEED]   draw N samples from the generator seeded with SEED's first output

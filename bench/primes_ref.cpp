@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Plain single-thread reference for the primes job: a serial segmented sieve of Eratosthenes
 // over the odd numbers, each base prime's next multiple carried from segment to segment.
 //   primes_ref N [SEGMENT]   count the primes <= N with segments of SEGMENT numbers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Benchmark of the small API's cost per item (issue 12): the integral example (an hpar::reduce
 # job, examples/integral) at 1 rank x 1 thread against the same kernel as a plain loop
 # (bench/small_api/integral_loop.cpp), both built in one project against an installed hpar, so

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Evidence for `hpar sweep` (docs/scaling.md): the same job studied two ways on the same machine,
 # in the same session, must give the same speedups within the noise of the runs:
 #   1. hpar scale pi: every layout in one launch (sub-communicators), time = the engine's total;

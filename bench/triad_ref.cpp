@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // STREAM-style reference for the triad job: a[j] = b[j] + s*c[j] over N doubles, OpenMP
 // parallel for with a static schedule (threads from OMP_NUM_THREADS), arrays first touched by
 // the same static loop, then R timed repeats.

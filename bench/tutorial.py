@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The tutorial's approach: a function takes a number and loops from 1 to 5 adding the iteration
 number to it; multiprocessing.Pool(P).map runs it over the inputs. Prints seconds and a checksum.
 

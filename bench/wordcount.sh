@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Benchmark of the wordcount job next to its plain serial loop (bench_wordcount_ref), measured
 # side by side in the same run and printed as ratios (issue 3: >= 0.95 of the plain loop at 1x1).
 # The text is generated (deterministic, Zipf-like word frequencies, see bench/wordcount_ref.cpp)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Plain single-thread reference for the wordcount job, and the generator of its benchmark text.
 //   wordcount_ref count FILE [K]         read FILE whole, count words and build the word map in
 //                                        one loop; prints "seconds S words N distinct D MB/s R"

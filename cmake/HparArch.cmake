@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The instruction set hpar is built for (HPAR_ARCH), as GROMACS's GMX_SIMD and Spack's target do:
 #   native    the CPU of the build host (-march=native): the default of a source build
 #   portable  any x86-64 (-march=x86-64 -mtune=generic; the compiler's default elsewhere): what

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The man page (hpar.1) and the bash completion, generated from the help the built binary
 # prints (cmake/hpar_docs.sh), so that they cannot drift from it; both installed.
 option(HPAR_BUILD_DOCS "Generate the man page and bash completion from the built hpar" ON)
@@ -17,5 +18,6 @@ add_custom_command(
   COMMENT "Generating the man page and bash completion from hpar's help"
   VERBATIM)
 add_custom_target(hpar_docs ALL DEPENDS ${HPAR_MAN_PAGE} ${HPAR_COMPLETION})
-install(FILES ${HPAR_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${HPAR_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES ${HPAR_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)
+install(FILES ${HPAR_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+        COMPONENT runtime)

@@ -1,11 +1,13 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Which MPI hpar is built with (HPAR_MPI), found with FindMPI:
 #   ""       the system's default mpicxx and mpiexec (Debian's alternatives: Open MPI)
 #   openmpi  Debian's Open MPI (mpicxx.openmpi, mpiexec.openmpi)
 #   mpich    Debian's MPICH (mpicxx.mpich, mpiexec.mpich); Debian's Boost.MPI is built for
 #            Open MPI only, so Boost.MPI is then compiled here from Boost's own sources
 #            (hpar_boost_mpi, see below) against MPICH.
-# Sets HPAR_MPI_FLAVOUR (openmpi, mpich or other, from the library's version string), which
-# picks the launcher flags of the tests (cmake/HparTesting.cmake), and the target Boost::mpi.
+# Sets HPAR_MPI_FLAVOUR (openmpi, mpich or other) and HPAR_MPI_VERSION, read from the mpi.h
+# found (cmake/hparMpiFlavour.cmake, which the installed package uses too), which pick the
+# launcher flags of the tests (cmake/HparTesting.cmake), and the target Boost::mpi.
 set(HPAR_MPI "" CACHE STRING "MPI to build with: openmpi, mpich, or empty for the default")
 set_property(CACHE HPAR_MPI PROPERTY STRINGS "" openmpi mpich)
 if(HPAR_MPI MATCHES "^(openmpi|mpich)$")
@@ -15,28 +17,33 @@ if(HPAR_MPI MATCHES "^(openmpi|mpich)$")
 elseif(NOT HPAR_MPI STREQUAL "")
   message(FATAL_ERROR "HPAR_MPI='${HPAR_MPI}': use openmpi, mpich or leave it empty")
 endif()
-set(MPI_DETERMINE_LIBRARY_VERSION TRUE)  # MPI_CXX_LIBRARY_VERSION_STRING names the library
 find_package(MPI REQUIRED COMPONENTS CXX)
-
-set(HPAR_MPI_FLAVOUR other)
-if(MPI_CXX_LIBRARY_VERSION_STRING MATCHES "Open MPI")
-  set(HPAR_MPI_FLAVOUR openmpi)
-elseif(MPI_CXX_LIBRARY_VERSION_STRING MATCHES "MPICH")
-  set(HPAR_MPI_FLAVOUR mpich)
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/hparMpiFlavour.cmake)
+hpar_mpi_flavour("${MPI_CXX_INCLUDE_DIRS}" HPAR_MPI_FLAVOUR HPAR_MPI_VERSION)
 if(HPAR_MPI AND NOT HPAR_MPI STREQUAL HPAR_MPI_FLAVOUR)
-  message(FATAL_ERROR "HPAR_MPI=${HPAR_MPI} but ${MPI_CXX_COMPILER} builds with: "
-                      "${MPI_CXX_LIBRARY_VERSION_STRING} (configure a fresh build directory)")
+  message(FATAL_ERROR "HPAR_MPI=${HPAR_MPI} but ${MPI_CXX_COMPILER} builds with "
+                      "${HPAR_MPI_FLAVOUR} ${HPAR_MPI_VERSION} (configure a fresh build directory)")
 endif()
-message(STATUS "hpar: MPI ${HPAR_MPI_FLAVOUR} (${MPI_CXX_COMPILER}, ${MPIEXEC_EXECUTABLE})")
+message(STATUS "hpar: MPI ${HPAR_MPI_FLAVOUR} ${HPAR_MPI_VERSION} (${MPI_CXX_COMPILER}, ${MPIEXEC_EXECUTABLE})")
 
 # Boost.MPI. With Open MPI, Debian's library. With MPICH, a static library built from the
 # sources of the same Boost version as the installed headers: libs/mpi/src of Debian's boost
 # source package (the upstream tarball, checked against its SHA-256), downloaded once into
 # HPAR_DOWNLOAD_CACHE; or from HPAR_BOOST_MPI_SOURCE_DIR (a libs/mpi/src folder) if given.
-if(NOT HPAR_MPI_FLAVOUR STREQUAL "mpich")
+# HPAR_BOOST_MPI picks: system (find_package(Boost COMPONENTS mpi): Debian's for Open MPI, or a
+# Spack boost+mpi built against the same MPI) or bundled (built here; the default with MPICH).
+set(hpar_boost_mpi_default system)
+if(HPAR_MPI_FLAVOUR STREQUAL "mpich")
+  set(hpar_boost_mpi_default bundled)
+endif()
+set(HPAR_BOOST_MPI ${hpar_boost_mpi_default} CACHE STRING
+    "Boost.MPI: system (find_package) or bundled (built here from Boost's sources)")
+set_property(CACHE HPAR_BOOST_MPI PROPERTY STRINGS system bundled)
+if(HPAR_BOOST_MPI STREQUAL "system")
   find_package(Boost 1.74 REQUIRED COMPONENTS mpi program_options serialization)
   return()
+elseif(NOT HPAR_BOOST_MPI STREQUAL "bundled")
+  message(FATAL_ERROR "HPAR_BOOST_MPI='${HPAR_BOOST_MPI}': use system or bundled")
 endif()
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options serialization)
 set(HPAR_BOOST_MPI_SOURCE_DIR "" CACHE PATH
@@ -83,4 +90,7 @@ target_compile_features(hpar_boost_mpi PUBLIC cxx_std_20)
 target_compile_options(hpar_boost_mpi PRIVATE -w)
 set_target_properties(hpar_boost_mpi PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_link_libraries(hpar_boost_mpi PUBLIC MPI::MPI_CXX Boost::serialization)
+# Installed and exported with hpar's libraries (hpar::boost_mpi, cmake/HparInstall.cmake): a
+# program built against an MPICH build of hpar links this library, not Debian's Open MPI one.
+set_target_properties(hpar_boost_mpi PROPERTIES EXPORT_NAME boost_mpi)
 add_library(Boost::mpi ALIAS hpar_boost_mpi)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Test helpers: every MPI test goes through hpar_add_mpi_test, so launcher flags, root handling
 # and timeouts live in one place (cache variables, not hard-coded per test).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Writes hpar's man page and bash completion from the help the binary itself prints, so that
 # neither can drift from it (run at build time by cmake/HparDocs.cmake):
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // farm: the user's own command, once per input, across ranks x threads (a task farm).
 //
 //     mpirun -np R hpar run farm --threads T [--inputs a,b | --range F:L | --input-file F |

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // The farm job's command lines: GNU parallel's placeholders and the splitting of an argument
 // line (jobs/farm.cpp). Declared here for the unit tests.

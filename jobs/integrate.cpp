@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // integrate: midpoint rule for the integral of f over [a, b] with N intervals.
 //
 // Reference loop (f from a small built-in set, each with a known antiderivative F):

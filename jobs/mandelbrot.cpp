@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // mandelbrot: escape-time image of the Mandelbrot set, one image row per work item.
 //
 // Reference loop (every pixel of a W x H image; c = the pixel centre in the complex plane):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // numbers: the parallel-processing tutorial's example, done properly.
 //
 // Reference loop (the tutorial's function, applied to every input):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // pi: Monte Carlo estimate of pi from N random points in the unit square.
 //
 // Reference loop (sample i draws one 64-bit number r_i, its halves are the point's coordinates):

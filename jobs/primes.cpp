@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // primes: count the primes <= N with a segmented sieve of Eratosthenes (and list them).
 //
 // Reference loop (one work item per number 0 .. N; a segment is a block of numbers):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The primes job's references, which its verification uses and the tests check on their own.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The built-in jobs: one list. Adding a job = one file in jobs/ defining
 // `hpar::JobInfo hpar::jobs::NAME_job()` + one X(NAME) line here.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // triad: the STREAM triad, a[i] = b[i] + s * c[i], as a memory-bandwidth job.
 //
 // Reference loop (STREAM's, repeated R times; here the two arrays swap roles each repeat so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // wordcount: the number of words in text files and the K most frequent ones.
 //
 // Reference loop (all files in the order given; a word is a maximal run of bytes that are not

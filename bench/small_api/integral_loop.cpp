@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The integral example's kernel (examples/integral/integral.cpp) as a plain single-thread loop:
 // the midpoint rule for 4/(1+x^2) over [a, b], summed in blocks of the size hpar chooses for N
 // intervals, the block sums added in block order. The same additions in the same order as the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // collatz: the start below N whose Collatz sequence (n -> n/2 or 3n+1, down to 1) takes the
 // most steps, written with hpar's full Job interface, in a program that also holds hpar's
 // built-in jobs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // integral: the midpoint rule for the integral of 4 / (1 + x^2) over [a, b], a job made with
 // hpar's small API (a reduction). hpar sums the intervals block by block in a fixed order, so
 // the result is the same bits on any number of ranks and threads.

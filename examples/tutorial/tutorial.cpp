@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The tutorial's function (x+1 ... x+S) over a file of inputs, printed in input order, as an
 // hpar job made with the small API (a map with ordered output); a checksum is verified.
 #include <hpar/hpar.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// hpar: the one header a program of one's own includes. A job is a name, its options and a
 /// lambda; the program's main is one call:

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2154 # hpar, launcher: set by the script that holds the block
+# SPDX-License-Identifier: BSD-3-Clause
 # The launch block of the batch scripts: the one source of `launch`, which starts hpar through
 # srun or mpirun, and of the trap that passes a stop on to it.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Keeps the copies of the launch block equal to its one source, slurm/lib/launch.bash.
 #
 #   slurm/lib/sync-launch.sh [FILE...]          write the block over each FILE's copy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The small API's options: declared (name, kind, default, help), added to a job's options as
 // text values (so --config, `help` and weak scaling see them like a built-in job's), parsed
 // once per run with hpar's own strict parsers.

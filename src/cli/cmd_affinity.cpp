@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // `hpar affinity [--threads T] [--json FILE]`: where every thread of every rank runs, like
 // xthi: a table gathered on rank 0 in host/rank/thread order (host, rank, thread, CPU now, core,
 // NUMA node, affinity mask), then the verdicts in plain words with the launcher flags that fix

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // `hpar collect PATH... [--mode strong|weak] [--json FILE] [--csv FILE] [--plot FILE.png]`:
 // merges the JSON reports of separate runs (hpar run --report-json, e.g. one Slurm array task
 // per layout, slurm/scaling-array.sbatch) into one scaling study: the table of `hpar scale`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // `hpar plot STUDY.json [MORE.json ...] -o FILE.png`: draws saved scaling studies (merged when
 // several: same job and mode, distinct layouts) with gnuplot, like `hpar scale --plot`. The
 // speedups are recomputed from the measured times, so merged studies share one baseline.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // `hpar run JOB [options]`: the driver. Reads like a table of contents:
 // parse -> check layout -> run (partition, compute, gather, verify) -> output -> report.
 

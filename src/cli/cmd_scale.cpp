@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // `hpar scale JOB --mode strong|weak [--ranks R,...] [--threads T,...] [--repeat K]`: a scaling
 // study in one launch. For each point (p ranks x t threads [x schedule]) the job runs on a
 // sub-communicator of the first p ranks while the other ranks wait without spinning; K runs per

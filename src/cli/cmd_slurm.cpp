@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // `hpar slurm JOB --nodes N --ranks-per-node R --threads T [--time] [--partition] [job options]`:
 // prints a ready sbatch script for that hybrid layout. Reads like a table of contents:
 // parse the layout -> check the job's options as `hpar run` will -> check the layout fits the

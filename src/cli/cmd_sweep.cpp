@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // `hpar sweep [options] -- PROGRAM [ARG...]`: a scaling study of any MPI + OpenMP program. For
 // every layout ranks x threads it launches the program (mpirun or srun with the binding that
 // layout needs, or a launcher the user names) K times, measures each launch (its wall time, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // The subcommands of the hpar program, one function each (src/cmd_*.cpp). Each runs on every
 // rank, throws hpar::Error on failure and returns the exit code; cli_main lists them in one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Watching the CPUs of this host while a study measures something (scale, sweep): snapshots of
 // the kernel's CPU accounting before and after, turned into the study's BusySample.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "hpar/cli/options.hpp"
 
 #include <boost/any.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // hpar::main: MPI start-up and the command line, for `hpar` and for programs of one's own.
 // MPI is serialized: the engine calls MPI from the main thread only, but ByteReader's MPI-IO
 // reads come from worker threads, one at a time.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // What the commands that make a study (scale, collect, sweep) share on the command line: the
 // options that ask for its files, showing it (the table, then those files), and the progress

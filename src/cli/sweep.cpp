@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "hpar/cli/sweep.hpp"
 
 #include <algorithm>

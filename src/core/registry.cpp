@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The program's job list: a Registry checks it once; the innermost RegistryScope makes it the
 // one job_registry() and find_job() see.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "hpar/engine/block_results.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Engine-internal: finished blocks' ordered bytes waiting for their turn, in memory up to a
 // budget and beyond it in a spill file that never outlives the run.

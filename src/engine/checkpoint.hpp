@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Engine-internal: checkpoints. Every rank appends its finished blocks' results (partials and
 // ordered bytes) to a file of its own in the checkpoint directory, as checksummed records in

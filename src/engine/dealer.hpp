@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Engine-internal: who computes which block. Static distributions give each rank its blocks
 // before the run; the dynamic one deals chunks at run time from a shared counter.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Engine-internal: tells the other ranks, mid-pass, that this rank failed or was stopped.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Engine-internal: a run's ordered output, streamed in block order while the blocks are computed.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Engine-internal: the compute phase. Walks this rank's blocks with OpenMP threads, pass after
 // pass, chunk by chunk as the dealer hands them out.

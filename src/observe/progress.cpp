@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "hpar/observe/progress.hpp"
 
 #include <sys/stat.h>

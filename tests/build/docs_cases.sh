@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The man page and the bash completion generated from the binary's help (cmake/hpar_docs.sh;
 # sourced by tests/cli/run_case.sh; each case_NAME is one ctest, build.docs.NAME).
 # HPAR_MAN_PAGE and HPAR_COMPLETION are the generated files of this build.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The target a binary is built for (HPAR_ARCH) and its SIMD levels (sourced by
 # tests/cli/run_case.sh; each case_NAME is one ctest, build.target.NAME). HPAR is this build's
 # binary (built with HPAR_ARCH), HPAR_PORTABLE the portable build's (build/portable/hpar,

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of `hpar affinity` (the verdicts themselves are unit-tested on synthetic masks).
 
 case_table_in_rank_thread_order() {

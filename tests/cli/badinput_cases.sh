@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034,SC2119,SC2120 # OUT: read by the helpers; run_table sets its own words
+# SPDX-License-Identifier: BSD-3-Clause
 # The bad-input table: what a hostile new user types, at 2 ranks, over every subcommand and job.
 # Each row must give exactly one 'hpar: error:' line containing its text, the documented exit
 # code on EVERY rank (each rank's own exit status, recorded by a wrapper that then exits 0 so

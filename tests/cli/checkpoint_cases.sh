@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck disable=SC2034,SC2153 # RC, OUT, ERR and LAUNCH are read and set by the runner (tests/lib)
 # CLI tests of --checkpoint/--resume with real signals: a run stopped by SIGTERM mid-compute
 # leaves its checkpoint (and no partial output), says how to resume, and the resumed run (at

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # RC, ERR: read by run_case.sh helpers
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of `hpar collect` (sourced by run_case.sh; each case_NAME is one ctest): the reports
 # of separate `hpar run --report-json` runs merged into a study, as after a Slurm array.
 

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of bad usage and failures: one clear error line, the same exit code on every rank,
 # no hang (sourced by run_case.sh; each case_NAME is one ctest).
 

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck disable=SC2034,SC2153,SC2016,SC1083 # RC, OUT, ERR and LAUNCH belong to the runner (tests/lib); the tasks' $ and {} are theirs
 # CLI tests of the farm job: the user's own command once per input. The reference is the
 # serial shell loop `for x in inputs; do COMMAND x; done`, byte for byte.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # OUT, ERR: read by the checks
+# SPDX-License-Identifier: BSD-3-Clause
 # Fault tests: signals and kills in a run's phases, to a rank and to mpirun. Each checks the exit
 # code, the report (terminal and JSON) and that no partial output and no temporary file is left.
 # The output phase is held open by a FIFO that nobody reads yet: rank 0 waits to write its

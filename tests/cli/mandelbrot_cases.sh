@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of the mandelbrot job (sourced by run_case.sh; each case_NAME is one ctest).
 
 small=(--width 160 --height 90 --max-iter 300)

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Memory under `ulimit -v` (prlimit --as on mpirun, inherited by the ranks): a request that
 # cannot fit is refused up front with exit 2 naming the need and the limit; one that fits runs;
 # an allocation that fails anyway (data the options do not tell: wordcount's distinct words)

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of the numbers job (sourced by run_case.sh; each case_NAME is one ctest).
 
 case_tutorial_example_np3() {

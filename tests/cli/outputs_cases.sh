@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of output files: "-" is standard output wherever a file is written; a FIFO is
 # written into, never replaced; a link is followed and an existing file keeps its mode; no
 # temporary file is left. (Devices such as /dev/null behave as the FIFO does; the tests do not

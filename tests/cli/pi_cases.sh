@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of the pi job (sourced by run_case.sh; each case_NAME is one ctest).
 
 case_same_result_at_all_layouts() {

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of progress lines on `run` (scale's per-point lines are in scale_cases.sh).
 
 case_progress_on_prints_lines() {

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of `hpar scale` and `hpar plot` (sourced by run_case.sh; each case_NAME is one ctest).
 
 # point_results STUDY: one line per point, "RANKS THREADS SCHEDULE<TAB>result lines joined by |".

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # RC, ERR: read by run_case.sh helpers
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of `hpar slurm` (sourced by run_case.sh; each case_NAME is one ctest). No Slurm
 # needed: the layout check reads --cores-per-node or a stand-in sinfo that prints a fixed
 # topology; the printed script runs here with mpirun outside Slurm. The real submissions are

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # RC, OUT, ERR: read by the checks of run_case.sh
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of `hpar sweep` (sourced by run_case.sh; each case_NAME is one ctest). The program
 # swept is tests/programs/hybrid_work.cpp (HYBRID_WORK): a known amount of work over ranks and
 # threads that prints its affinity, a checksum, its verdict and its compute time.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of --trace on `run` and `scale` (Chrome Trace Event JSON).
 
 # tracks TRACE: the sorted "pid:tid" pairs that have complete (X) events, comma-separated;

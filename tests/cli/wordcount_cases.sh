@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CLI tests of the wordcount job (sourced by run_case.sh; each case_NAME is one ctest).
 # References are Unix tools in the C locale: `wc -w` for the total and
 # `tr -s '[:space:]' '\n' | sort | uniq -c | sort -k1,1nr -k2,2` for the top words.

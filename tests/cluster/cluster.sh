@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A throwaway cluster of simulated hosts on one Linux machine, for multi-host tests.
 #
 #   cluster.sh up N     build hosts h1..hN (N <= 32); runs `down` first if an earlier run left parts

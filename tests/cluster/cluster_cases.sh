@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # CASE_CLEANUP: run by run_multihost.sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The simulated cluster itself (sourced by run_multihost.sh; each case_NAME is one ctest
 # multihost.cluster.NAME): `up` builds hosts that have their own name and address and reach
 # each other, `down` leaves the machine as it found it, leftovers are cleaned, and nothing

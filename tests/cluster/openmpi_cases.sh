@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Multi-host tests with Open MPI over TCP on simulated hosts (sourced by run_multihost.sh; each
 # case_NAME is one ctest multihost.openmpi.NAME). Ranks on different hosts share no memory
 # transport: everything they exchange (the gather of results, the reduction of timings, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck disable=SC2317 # helpers for the sourced cases
 # Runs one multi-host test case: `run_multihost.sh FILE case_NAME`. The case runs in a fresh
 # directory with the checks of tests/lib/assert.sh and the helpers below and builds its own

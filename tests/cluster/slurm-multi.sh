@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A throwaway multi-node Slurm on the simulated hosts of tests/cluster/cluster.sh: slurmctld on
 # the head (hhead, the bridge address), one slurmd per simulated host h1..hN, every file in DIR.
 #

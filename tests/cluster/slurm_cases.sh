@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # here, work: the runner's; RC, OUT, ERR: the checks'
+# SPDX-License-Identifier: BSD-3-Clause
 # Multi-node Slurm on simulated hosts (sourced by run_multihost.sh; each case_NAME is one ctest
 # multihost.slurm.NAME): slurmctld on the head, one slurmd per simulated host, each node with
 # its own /tmp (tests/cluster/slurm-multi.sh). Batch jobs run on h1 and h2; their ranks talk

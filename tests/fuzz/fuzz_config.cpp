@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: an INI file given as --config to `hpar run` (any job: the first byte picks one),
 // read by the same parser and checks as the command line. It gives a parsed run or a
 // UsageError, never another exception, a crash or a hang.

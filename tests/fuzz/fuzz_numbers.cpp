@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: the numbers job's inputs: the input as --range, as --inputs and as the contents
 // of --input-file. Accepted inputs make a job whose plan counts them; a small one is run
 // serially and must pass its own verification (the checksum against the closed form), and the

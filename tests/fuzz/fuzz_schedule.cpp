@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: --schedule KIND[,CHUNK] and --distribution. A schedule that parses prints as a
 // text that parses to the same schedule; anything else is a UsageError.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // What the fuzz targets share: the input as text, a temporary file holding it, and a check
 // that fails loudly (abort: libFuzzer reports the input as a crash).

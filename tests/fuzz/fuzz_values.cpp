@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: the option value parsers (parse_count, parse_size, parse_int, parse_real, split)
 // and the quoting of values in messages. Every input is either a value or a UsageError; an
 // accepted value prints and reads back to itself; a quoted value has no control character and

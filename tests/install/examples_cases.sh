@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The example projects (examples/), built against an installed and moved hpar by the install
 # fixture (setup_cases.sh), run as a user runs them: the same bits at every layout, their
 # answers against independent references, hpar's commands, options and errors.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Each installed public header compiles on its own (it includes what it uses), twice in a row
 # (it has an include guard), against the installed and moved hpar of the install fixture,
 # with a user's strict warnings as errors.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The install fixture (install.setup.install_and_move): `cmake --install` of this build into a
 # temporary prefix, the prefix moved elsewhere (it must not care), its layout and its files
 # checked, then each example of examples/ configured and built in a clean build directory

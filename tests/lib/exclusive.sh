@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # One case at a time on this machine for tests that use fixed system-wide resources (the
 # simulated hosts' namespace names and addresses, a Slurm's job ids in the shared /tmp), also
 # when ctest runs in several checkouts at once: a second run waits for the first, it does not

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # What instruction set a binary's code needs, read from its disassembly (objdump, binutils;
 # sourced). The baseline is x86-64 as the psABI defines it (SSE2, no later extension); the
 # checks name instructions of later extensions: any VEX/EVEX-encoded instruction (AVX, AVX2,

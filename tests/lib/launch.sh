@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Launcher flags of the case tests for the MPI hpar was built with (sourced). Open MPI's mpirun
 # and MPICH's Hydra mpiexec spell binding and environment passing differently; CMake passes
 # the MPI (HPAR_MPI_FLAVOUR: openmpi or mpich) and the flags of a plain test launch

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Skipping a test that cannot run here (sourced by the runners and cluster scripts). A skipped
 # test exits 77, which the tests' SKIP_RETURN_CODE makes ctest's "Skipped"; CI sets
 # HPAR_REQUIRE_SLURM=1 and HPAR_REQUIRE_MULTIHOST=1, which turn the skip into a failure.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2154 # dir: set by the script that sources this
+# SPDX-License-Identifier: BSD-3-Clause
 # A throwaway Slurm kept in one directory, and its jobs: shared by tests/slurm/cluster.sh (one
 # node), tests/cluster/slurm-multi.sh (N simulated nodes) and the Slurm case runners. Source it
 # after setting `dir` (the cluster's directory, absolute) and SLURM_CONF; skip.sh first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // GoogleTest main for tests run under mpiexec: every rank runs every test; rank 0 prints the
 // usual output, other ranks print only their failures (prefixed with the rank); the process
 // exit code is non-zero on every rank if any rank failed (gtest-mpi-listener pattern).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Shared by the MPI tests of jobs: a job through the engine at this run's ranks x threads, with
 // every distribution of blocks to ranks and several schedules, against the same job run
 // serially in one process (the unit tests' job_harness): the result lines, the ordered bytes

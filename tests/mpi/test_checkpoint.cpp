@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Checkpoint and resume: a run stopped part-way (as by SIGTERM) and resumed, at another layout
 // and distribution, gives the same bits as an uninterrupted run, for every job that can be
 // checkpointed; mismatched resumes are refused; damaged records are recomputed, never trusted.

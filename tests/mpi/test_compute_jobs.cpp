@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // pi, integrate and primes through the engine at this run's ranks x threads give the same
 // result bytes as the job run serially in one process (the CTest registrations cover 1..4 ranks
 // x 1..2 threads), whatever the schedule and the distribution of blocks to ranks.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Ordered output streamed while the blocks finish: to memory, to a file through rank 0 or by
 // every rank in parallel (MPI-IO), with bytes past the buffer spilled to disk. Whatever the way,
 // the distribution and the layout, the bytes are those of the serial loop.

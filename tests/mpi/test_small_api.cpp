@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The small API's jobs through the engine at this run's ranks x threads (the CTest
 // registrations cover 1..4 ranks x 1..2 threads: 1x1, 2x1, 1x2, 3x1 among them) give the same
 // result bytes as the job run serially in one process, whatever the schedule and the

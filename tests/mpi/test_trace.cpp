@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The engine's trace and progress hooks, at every ranks x threads layout of the MPI suite.
 
 #include <gtest/gtest.h>

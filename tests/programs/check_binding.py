@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Checks the binding hybrid_work reports (its "affinity:" lines) against the layout it ran.
 
 usage: check_binding.py FILE RANKS THREADS [FILE RANKS THREADS ...]

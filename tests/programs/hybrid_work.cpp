@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // hybrid_work: a small MPI + OpenMP program for the tests of `hpar sweep`, standing in for a
 // user's own application. It does a known amount of work split over ranks and threads and
 // prints what a sweep reads back:

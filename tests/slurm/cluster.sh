@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A throwaway single-node Slurm for tests: munge, slurmctld and slurmd on this machine, every
 # file (configuration, keys, sockets, state, logs, pid files) in one directory of its own.
 #

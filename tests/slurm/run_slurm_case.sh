@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck disable=SC2317 # helpers for the sourced cases
 # Runs one test case against the throwaway Slurm of tests/slurm/cluster.sh:
 #   run_slurm_case.sh FILE case_NAME

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2154 # work: set by run_slurm_case.sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Tests against a real (throwaway, single-node) Slurm, sourced by run_slurm_case.sh; each
 # case_NAME is one ctest slurm.NAME. Every script of slurm/ and one printed by `hpar slurm` is
 # submitted with sbatch; each job's final state and exit code are checked in `scontrol show job`

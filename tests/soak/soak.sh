@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Soak test: HPAR_SOAK_RUNS (default 500) consecutive runs of every job at mixed layouts (ranks
 # x threads, schedules, distributions); every run must exit 0 with nothing on stderr but layout
 # warnings, and print the same results, byte for byte, as the first run of its job.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The unit and MPI tests see the built-in jobs as `hpar` does (find_job, job_registry): the
 // program's registry for the whole test process.
 

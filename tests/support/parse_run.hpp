@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Shared by the unit and MPI tests: a job's command line parsed as `hpar run` parses it.
 #pragma once
 

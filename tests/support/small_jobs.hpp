@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Jobs made with the small API (hpar/hpar.hpp), shared by the unit and MPI tests: each shape
 // (reduce, reduce_blocks, map) and value type (double, count, array, tuple, a join of one's
 // own), a job whose lambda throws and one whose check fails. The floating-point values span

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Runs a job without MPI or threads: the plainest possible driver, block after block in item
 // order, so tests can hold a job's kernel against a serial reference. It slices results with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Affinity verdicts on synthetic placements and topologies (no MPI, no real masks).
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ByteReader without MPI (POSIX pread path); the MPI-IO path runs in the wordcount CLI tests.
 
 #include "hpar/core/byte_reader.hpp"

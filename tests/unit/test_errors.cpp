@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // describe(): the one place where an exception becomes an exit code and a message.
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // AtomicFile and the file checks: outputs that never clobber, never half-written, never a
 // temporary file left behind; file arguments that must be readable regular files.
 

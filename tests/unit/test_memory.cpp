@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Memory checked before it is spent: needs from plans, limits from /proc and cgroup files (a
 // fake tree), and the verdict.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // parse_options and the shared option helpers: one parser, one refusal of stray words.
 
 #include <gtest/gtest.h>

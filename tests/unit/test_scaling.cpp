@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Scaling analysis against hand-computed tables and synthetic timings with known laws.
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The SIMD levels a binary reports: its compiled level, the CPU's (checked against the
 // kernel's CPU flags in /proc/cpuinfo, read independently of CPUID) and the kernels'.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The small API (hpar/hpar.hpp) without MPI: declared options parsed and refused as hpar
 // refuses bad input, the shapes of work against plain serial loops, the values that cross from
 // blocks to rank 0, and the checks of a program's job list.

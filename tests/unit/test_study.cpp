@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The study module: the model that scale and collect (and a sweep) feed, and its views
 // (table, CSV, JSON), checked on hand-made studies.
 

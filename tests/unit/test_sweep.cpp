@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The pieces of `hpar sweep` that need no launch: layouts, the cores check, launcher lines,
 // placeholders, output scanning; and the platform pieces under it: starting a process in its
 // own group (exit codes, time limit, stop, what it leaves behind) and the CPU accounting.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Trace recording (chunk merging, coarsening, the Chrome document) and progress lines.
 
 #include <gtest/gtest.h>

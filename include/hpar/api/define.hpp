@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// hpar::define_job: a job from a name, declared options and a setup lambda that returns a
 /// Work (hpar::reduce, reduce_blocks, map, map_blocks). The result is an ordinary JobInfo:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Options of a job made with the small API: declared as (name, default, help), received
 /// parsed. A value that does not parse is bad input: UsageError, exit 2, like every built-in

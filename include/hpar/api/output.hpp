@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Output: where a map's lambda appends an item's text or bytes. hpar joins the blocks' output
 /// in item order, whatever the layout, and streams it to standard output or --output.

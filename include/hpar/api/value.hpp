@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The values a small-API reduction can carry from blocks to rank 0: arithmetic types and
 /// std::array, std::pair and std::tuple of them. Each block's value travels as the engine's

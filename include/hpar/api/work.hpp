@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The small API's shapes of work, built from lambdas: a reduction (hpar::reduce,
 /// hpar::reduce_blocks) and a map with ordered output (hpar::map, hpar::map_blocks). Each is a

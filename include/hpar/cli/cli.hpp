@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The command line: subcommands, shared option groups, parsing of `run`-style arguments.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The whole program in one call: what `hpar` itself runs, for a program with jobs of its own.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// A subcommand's command line, parsed the same way for every command (one parser, one refusal
 /// of stray words, the same messages), and the option values several commands share.

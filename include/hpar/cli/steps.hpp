@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The two shapes of a command's steps, written once. A step that every rank runs (parsing,
 /// reading local files, building a job) and a step that rank 0 runs alone (printing, writing

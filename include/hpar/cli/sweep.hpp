@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The pieces of `hpar sweep` (a scaling study of any MPI + OpenMP program, one launch per
 /// layout) that are pure functions of the request: which layouts, whether they fit the cores,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Reads byte ranges of a fixed list of files from any thread, for jobs that stream files.
 ///

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Errors and exit codes, in one place (see docs/design.md).
 ///

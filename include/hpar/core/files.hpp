@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Files that hpar writes (results, images, reports, traces, plots): never half-written, never
 /// replacing what they should write into, never a temporary file left behind.

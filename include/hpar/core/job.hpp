@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The job interface: what to compute on work items. Jobs never call MPI.
 ///

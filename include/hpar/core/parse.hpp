@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Strict parsing of option values: the whole text must be a number in range, or UsageError.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Balanced block partition of work items [0, n) over a number of parts.
 

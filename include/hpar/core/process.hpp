@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Starting a command and waiting for it, as a launcher does: posix_spawn (never fork or
 /// system), the command in a process group of its own so that it can be stopped whole, its

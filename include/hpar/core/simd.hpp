@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The SIMD level this binary was built for (HPAR_ARCH) and the one it runs with on this CPU,
 /// in the x86-64 psABI's microarchitecture levels; and the marker of multi-versioned kernels.

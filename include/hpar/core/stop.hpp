@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Stop requests: a flag that SIGTERM, SIGINT and SIGUSR1 set (the engine installs the handlers,
 /// hpar/engine/signals.hpp) and that jobs may read, e.g. to end a child process they wait for.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Agreement before a collective: after local work that can fail, every rank learns whether
 /// any rank failed, and all throw the same error together. Never a hang.

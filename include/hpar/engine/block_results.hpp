@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Where blocks put their results, and how rank 0 puts them back in block order. No MPI here:
 /// the serial test driver of the jobs uses the same slicing as the engine, so the two cannot

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The engine: partition, threads, gather, timing and error agreement for any job.
 ///

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Bulk gathers on contiguous buffers (never element by element, never via serialisation).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Observers of a run (like Ginkgo's loggers): the engine reports what happens (phases, waits,
 /// passes, finished blocks) to a list of observers and knows nothing of what they do with it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Stop signals: SIGTERM/SIGINT (a Slurm time limit, scancel, Ctrl-C) ask running jobs to stop
 /// after their current block; the run then ends with an incomplete report and exit code 4. The

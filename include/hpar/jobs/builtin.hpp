@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The built-in jobs of hpar (numbers, pi, integrate, primes, wordcount, mandelbrot, triad,
 /// farm), in library hpar::jobs. A program of one's own hands them to hpar::main beside its own

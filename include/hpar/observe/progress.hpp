@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Progress of a long run: a line on stderr now and then, printed by the main thread of rank 0
 /// between its blocks (MPI stays funneled: worker threads only bump a counter).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Traces in the Chrome Trace Event format (open them in Perfetto or chrome://tracing): one
 /// process per rank (pid = rank), one track per thread (tid = thread), with the compute

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Where every thread of every rank runs (like xthi), the host topology from hwloc, and the
 /// verdicts `hpar affinity` gives in plain words. The verdicts are a pure function of

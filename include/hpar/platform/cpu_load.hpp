@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// What the CPUs of this host are doing, from the kernel's accounting (/proc/stat, /proc/loadavg):
 /// for telling whether other work competed with a measurement. Linux only; where the files

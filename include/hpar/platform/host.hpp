@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The host and MPI library a rank runs on, and where every rank of a communicator sits.
 

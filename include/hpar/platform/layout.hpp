@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Threads, OpenMP schedule and CPU affinity of one rank; checks of a whole layout.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Memory checked before it is spent: what each rank of a run will allocate (from the job's
 /// declared plan and the engine's own per-block results), what each rank may use (the host's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// One report structure (a JSON document, schema "hpar-report/1") and its terminal view.
 

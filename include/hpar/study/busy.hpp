@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Signs that a study's times are not to be trusted because the machine was busy while they
 /// were measured: a spread between the repetitions of a point above a limit, other processes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Plots of a scaling study, drawn by gnuplot (a child process running a generated script):
 /// speedup against cores with the ideal line and the fitted law, and parallel efficiency,

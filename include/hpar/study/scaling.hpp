@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Analysis of a scaling study: speedup, parallel efficiency, Karp-Flatt serial fraction,
 /// least-squares Amdahl (strong) and Gustafson (weak) fits with their fit quality, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// A scaling study as the commands that make one see it: the layouts measured (points), each
 /// with its runs (time, result lines, verification, the run's report), and the views of it: the
