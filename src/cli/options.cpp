@@ -119,6 +119,7 @@ void refuse_shared_outputs(const po::variables_map& vm) {
     if (it == vm.end() || it->second.empty()) continue;
     const auto* path = boost::any_cast<std::string>(&it->second.value());
     if (path == nullptr) continue;
+    refuse_broken_link(*path);
     const std::string identity = output_identity(*path);
     if (identity.empty()) continue;
     for (const auto& [other, option] : seen) {
