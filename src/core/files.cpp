@@ -124,9 +124,9 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
       // A FIFO's open waits for a reader: a signal that is not a stop request is no failure.
       while ((fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
         if (stop_requested()) {
-          throw Error(ExitCode::interrupted, "stopped by a signal while " +
-                                                 quote_for_message(path_) +
-                                                 " was opened: not written");
+          throw Error(
+              ExitCode::interrupted,
+              "stopped by a signal while " + quote_for_message(path_) + " was opened: not written");
         }
       }
       if (fd_ < 0) throw UsageError(message(path_, why()));

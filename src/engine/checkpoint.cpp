@@ -10,10 +10,10 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <random>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
@@ -288,8 +288,8 @@ nlohmann::json read_manifest(const std::string& dir) {
   if (!manifest.is_object()) refuse("not a JSON object");
   using Type = nlohmann::json::value_t;
   const std::pair<const char*, Type> fields[] = {
-      {"schema", Type::string},   {"job", Type::string},   {"run", Type::string},
-      {"identity", Type::object}, {"plan", Type::object},  {"attempts", Type::number_unsigned},
+      {"schema", Type::string},   {"job", Type::string},  {"run", Type::string},
+      {"identity", Type::object}, {"plan", Type::object}, {"attempts", Type::number_unsigned},
       {"complete", Type::boolean}};
   for (const auto& [name, type] : fields) {
     if (!manifest.contains(name)) refuse(std::string("no ") + name);
@@ -319,8 +319,8 @@ void Checkpoint::resume(const CheckpointOptions& options, const std::string& job
   nlohmann::json manifest = read_manifest(dir_);
   const std::string refused = "cannot resume the checkpoint in '" + dir_ + "': ";
   if (manifest["job"] != job) {
-    throw UsageError(refused + "it is of job '" + manifest["job"].get<std::string>() +
-                     "', not '" + job + "'");
+    throw UsageError(refused + "it is of job '" + manifest["job"].get<std::string>() + "', not '" +
+                     job + "'");
   }
   const std::string difference = identity_difference(manifest["identity"], identity_json(options));
   if (!difference.empty()) throw UsageError(refused + difference);

@@ -104,8 +104,8 @@ class Checkpoint {
   void resume(const CheckpointOptions& options, const std::string& job, const WorkPlan& plan);
   void read_records(const WorkPlan& plan);
   void read_file(std::size_t file, const WorkPlan& plan);
-  void keep(std::size_t file, std::uint64_t offset, const RecordHead& head,
-            const char* payload, const WorkPlan& plan);
+  void keep(std::size_t file, std::uint64_t offset, const RecordHead& head, const char* payload,
+            const WorkPlan& plan);
   void share_done(const boost::mpi::communicator& comm, const WorkPlan& plan);
 
   std::string dir_;

@@ -72,10 +72,10 @@ void check_output_space(const boost::mpi::communicator& comm, const WorkPlan& pl
     const std::uint64_t need = *plan.ordered_size;
     const auto free = free_space_for(destination.path);
     if (free && *free < need) {
-      failure = std::make_exception_ptr(UsageError(
-          "not enough space for " + quote_for_message(destination.path) + ": the output needs " +
-          format_bytes(need) + " (" + std::to_string(need) + " bytes), its file system has " +
-          format_bytes(*free) + " free"));
+      failure = std::make_exception_ptr(
+          UsageError("not enough space for " + quote_for_message(destination.path) +
+                     ": the output needs " + format_bytes(need) + " (" + std::to_string(need) +
+                     " bytes), its file system has " + format_bytes(*free) + " free"));
     }
   }
   agree(comm, failure);
@@ -332,8 +332,8 @@ void OrderedStream::write_bytes(const std::string& bytes, std::uint64_t offset) 
     const std::uint64_t piece = std::min<std::uint64_t>(bytes.size() - done, max_write);
     MPI_Status status;
     const auto at = static_cast<MPI_Offset>(offset) + static_cast<MPI_Offset>(done);
-    check_mpi(MPI_File_write_at(handle_, at, bytes.data() + done, static_cast<int>(piece),
-                                MPI_BYTE, &status),
+    check_mpi(MPI_File_write_at(handle_, at, bytes.data() + done, static_cast<int>(piece), MPI_BYTE,
+                                &status),
               "MPI_File_write_at");
     // MPI-IO may report success for a short write (Open MPI on a full disk): count the bytes.
     int written = 0;

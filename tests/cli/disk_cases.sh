@@ -7,7 +7,7 @@
 # Skipped (77) when not root or when the mount fails, unless HPAR_REQUIRE_MOUNT=1 (CI).
 
 # shellcheck source=tests/lib/skip.sh
-source "$lib/skip.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/skip.sh"
 
 # small_disk DIR SIZE: a tmpfs of SIZE on DIR (a new folder of the case's), unmounted at the end.
 small_disk() {
@@ -62,25 +62,25 @@ case_full_disk_fails_the_output_at_1_and_2_ranks() {
 }
 
 case_full_checkpoint_directory_stops_cleanly() {
-  small_disk full 1m
+  small_disk full 4m # room for a few of the records (written out a MiB at a time), not all
   hpar_np 1 run numbers --range 1:200000 --no-report
   expect_rc 0
   cp out.txt expected.txt
   local np
   for np in 1 2; do
     rm -rf full/ck
-    hpar_np "$np" run numbers --range 1:200000 --output out.txt --checkpoint full/ck
+    hpar_np "$np" run numbers --range 1:200000 --output res.txt --checkpoint full/ck
     expect_one_error "cannot write checkpoint 'full/ck/blocks-0-"
     expect_err "No space left on device"
-    [ ! -e out.txt ] || fail "output committed after the checkpoint failed ($np ranks)"
+    [ ! -e res.txt ] || fail "output committed after the checkpoint failed ($np ranks)"
     expect_no_temporary_files
   done
   # The checkpoint holds whole records only: with room again, it resumes to the full output.
   mount -o remount,size=64m full || fail "cannot grow the tmpfs"
-  hpar_np 2 run numbers --range 1:200000 --output out.txt --checkpoint full/ck --resume \
+  hpar_np 2 run numbers --range 1:200000 --output res.txt --checkpoint full/ck --resume \
     --report-json r.json
   expect_rc 0
-  cmp -s out.txt expected.txt || fail "the resumed output differs"
+  cmp -s res.txt expected.txt || fail "the resumed output differs"
   python3 - <<'PY' || fail "checkpoint report: $(grep -A6 '"checkpoint"' r.json)"
 import json
 c = json.load(open("r.json"))["checkpoint"]

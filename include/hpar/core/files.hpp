@@ -11,8 +11,9 @@
 /// ".NAME.hpar-PID@HOST-XXXXXX" (the writing process and its host): preparing to write NAME
 /// removes the hidden files of earlier writers on this host that are no longer alive (a killed
 /// run's), so none outlives the next run with the same output. A symbolic link is
-/// followed: its target is replaced, the link stays (a link that leads nowhere is refused). A target that exists and is not a regular
-/// file (a device such as /dev/null, a FIFO, a socket, /dev/stdout) is written into directly.
+/// followed: its target is replaced, the link stays (a link that leads nowhere is refused). A
+/// target that exists and is not a regular file (a device such as /dev/null, a FIFO, a socket,
+/// /dev/stdout) is written into directly.
 /// "-" means standard output.
 
 #include <cstdint>
