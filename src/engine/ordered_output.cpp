@@ -70,12 +70,12 @@ void check_output_space(const boost::mpi::communicator& comm, const WorkPlan& pl
   std::exception_ptr failure;
   if (comm.rank() == 0) {
     const std::uint64_t need = *plan.ordered_size;
-    const auto free = free_space_for(destination.path);
-    if (free && *free < need) {
+    const auto available = free_space_for(destination.path);
+    if (available && *available < need) {
       failure = std::make_exception_ptr(
           UsageError("not enough space for " + quote_for_message(destination.path) +
                      ": the output needs " + format_bytes(need) + " (" + std::to_string(need) +
-                     " bytes), its file system has " + format_bytes(*free) + " free"));
+                     " bytes), its file system has " + format_bytes(*available) + " free"));
     }
   }
   agree(comm, failure);
