@@ -215,6 +215,7 @@ case_output_files() {
 2 | --checkpoint needs a directory (it was given '') | run pi --samples 10 --checkpoint ''
 2 | --report-json 'ck/manifest.json' is inside the checkpoint directory 'ck' | run pi --samples 10 --checkpoint ck --report-json ck/manifest.json
 2 | --output './ck/o.txt' is inside the checkpoint directory 'ck' | run numbers --checkpoint ck --output ./ck/o.txt
+2 | --output and --joblog name the same file        | run farm --inputs 1 --joblog same.txt --output same.txt -- true
 TABLE
 }
 
