@@ -137,6 +137,34 @@ std::uint64_t text_width(std::int64_t v) {
   return digits;
 }
 
+__extension__ typedef __int128 wide;  // exact sums of 64-bit terms
+
+/// How many of first + i*stride (i < count) are >= t.
+wide count_at_least(wide first, wide stride, wide count, wide t) {
+  if (stride > 0) {
+    if (first >= t) return count;
+    const wide from = (t - first + stride - 1) / stride;
+    return from >= count ? 0 : count - from;
+  }
+  if (first < t) return 0;
+  const wide upto = (first - t) / -stride + 1;
+  return upto < count ? upto : count;
+}
+
+/// Characters of the decimal text of first + i*stride summed over i < count (signs included):
+/// one each, one more for a sign and for every power of ten reached.
+wide text_bytes(std::int64_t first, std::int64_t stride, std::uint64_t count) {
+  const wide n = count;
+  const auto at_most = [&](wide t) { return n - count_at_least(first, stride, n, t + 1); };
+  wide sum = n + at_most(-1);
+  wide power = 1;
+  for (int digits = 1; digits <= 18; ++digits) {
+    power *= 10;
+    sum += count_at_least(first, stride, n, power) + at_most(-power);
+  }
+  return sum;
+}
+
 /// Appends the decimal text of v.
 void append_number(std::string& out, std::int64_t v) {
   char buf[24];
@@ -149,6 +177,7 @@ class Numbers final : public Job {
   Numbers(Inputs inputs, std::int64_t steps, bool quiet, int threads)
       : inputs_(std::move(inputs)), steps_(steps), quiet_(quiet), threads_(threads) {
     check_overflow();
+    if (!quiet_) ordered_size_ = text_size();
   }
 
   [[nodiscard]] WorkPlan plan() const override {
@@ -158,6 +187,7 @@ class Numbers final : public Job {
     p.count_partials = 1;
     p.ordered_output = !quiet_;
     p.item_unit = "inputs";
+    if (!quiet_) p.ordered_size = ordered_size_;
     // Every rank holds the listed inputs; a thread formats a block's lines at a time.
     const std::uint64_t listed = inputs_.is_range ? 0 : inputs_.size();
     p.memory_per_rank = listed * sizeof(std::int64_t);
@@ -234,6 +264,23 @@ class Numbers final : public Job {
     return (static_cast<std::uint64_t>(steps_) + 1) * (width + 1) + 1;
   }
 
+  /// The exact size of the output's text (a line per input: "x: x+1 ... x+steps\n", that is
+  /// steps + 2 separators and the steps + 1 numbers), where it is known before the file is read.
+  [[nodiscard]] std::optional<std::uint64_t> text_size() const {
+    if (!inputs_.file.empty()) return std::nullopt;
+    const auto steps = static_cast<std::uint64_t>(steps_);
+    wide sum = wide{inputs_.size()} * (steps + 2);
+    if (inputs_.is_range) {
+      for (std::int64_t k = 0; k <= steps_; ++k) {
+        sum += text_bytes(inputs_.first + k, inputs_.stride, inputs_.size());
+      }
+    } else {
+      for (const std::int64_t x : inputs_.list) sum += text_bytes(x, 1, steps + 1);
+    }
+    const wide most = std::numeric_limits<std::uint64_t>::max();
+    return static_cast<std::uint64_t>(sum < most ? sum : most);
+  }
+
   /// The index of the largest input.
   [[nodiscard]] std::uint64_t largest_at() const {
     if (!inputs_.is_range) return inputs_.largest_at;
@@ -256,6 +303,7 @@ class Numbers final : public Job {
   std::int64_t steps_;
   bool quiet_;
   int threads_;
+  std::optional<std::uint64_t> ordered_size_;
 };
 
 void add_options(po::options_description& d) {

@@ -41,6 +41,9 @@ namespace fs = std::filesystem;
 namespace hpar {
 namespace {
 
+/// The longest --timeout taken: 30 days (a longer one is a typo, and would overflow a clock).
+constexpr double max_timeout = 30.0 * 24 * 3600;
+
 po::options_description sweep_options() {
   po::options_description d("Sweep options");
   d.add_options()("ranks", po::value<std::string>()->value_name("R1,R2,..."),
@@ -249,7 +252,10 @@ SweepRequest parse_sweep(std::span<const std::string> args) {
   req.launcher = parse_launcher_options(req.vm);
   if (req.vm.count("timeout") != 0U) {
     req.timeout = parse_real(req.vm["timeout"].as<std::string>(), "--timeout");
-    if (!(req.timeout > 0.0)) throw UsageError("--timeout must be more than 0 seconds");
+    if (!(req.timeout > 0.0) || req.timeout > max_timeout) {
+      throw UsageError("--timeout must be more than 0 and at most " +
+                       std::to_string(static_cast<long>(max_timeout)) + " seconds (30 days)");
+    }
   }
   parse_measure(req);
   if (req.measure == Measure::report && req.program.size() >= 3) req.name = req.program[2];

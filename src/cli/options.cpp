@@ -17,9 +17,9 @@ namespace po = boost::program_options;
 namespace hpar {
 namespace {
 
-/// The options, of any command, whose value names a file hpar writes.
+/// The options, of any command or job, whose value names a file hpar writes.
 constexpr std::string_view output_options[] = {"output", "report-json", "trace", "image",
-                                               "json",   "csv",         "plot"};
+                                               "json",   "csv",         "plot",  "joblog"};
 
 /// Reads the INI file named by --config into `vm` (values the command line gave stay).
 void read_config_file(const po::options_description& options, po::variables_map& vm) {
@@ -120,6 +120,7 @@ void refuse_shared_outputs(const po::variables_map& vm) {
     if (it == vm.end() || it->second.empty()) continue;
     const auto* path = boost::any_cast<std::string>(&it->second.value());
     if (path == nullptr) continue;
+    refuse_broken_link(*path);
     const std::string identity = output_identity(*path);
     if (identity.empty()) continue;
     for (const auto& [other, option] : seen) {

@@ -3,17 +3,21 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <random>
+#include <utility>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/stop.hpp"
 
 namespace hpar {
 namespace {
@@ -46,14 +50,52 @@ fs::path directory_of(const std::string& target) {
   return p.has_parent_path() ? p.parent_path() : fs::path(".");
 }
 
-/// A hidden name beside `target` that is free now: DIR/.NAME.hpar-XXXXXX.
+/// This host's name, as hidden names carry it.
+std::string host_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return "unknown";
+  std::string h(host);
+  for (char& c : h) {
+    if (c == '/' || c == '@') c = '_';
+  }
+  return h;
+}
+
+/// The start of every hidden name beside `target`: ".NAME.hpar-".
+std::string hidden_prefix(const std::string& target) {
+  return "." + fs::path(target).filename().string() + ".hpar-";
+}
+
+/// DIR/.NAME.hpar-PID@HOST-: a hidden name of this process beside `target`, less its suffix.
+std::string hidden_stem(const std::string& target) {
+  return (directory_of(target) /
+          (hidden_prefix(target) + std::to_string(::getpid()) + "@" + host_name() + "-"))
+      .string();
+}
+
+/// A hidden name beside `target` that is free now: DIR/.NAME.hpar-PID@HOST-XXXXXX.
 std::string hidden_name(const std::string& target, std::mt19937_64& random) {
   static constexpr char letters[] =
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::string suffix(6, 'x');
   for (char& c : suffix) c = letters[random() % (sizeof letters - 1)];
-  return (directory_of(target) / ("." + fs::path(target).filename().string() + ".hpar-" + suffix))
-      .string();
+  return hidden_stem(target) + suffix;
+}
+
+/// True when the hidden name's rest ("PID@HOST-XXXXXX") names a process of this host that is
+/// no longer alive.
+bool owner_is_gone(const std::string& rest, const std::string& host) {
+  const std::size_t at = rest.find('@');
+  const std::size_t dash = rest.rfind('-');
+  if (at == 0 || at == std::string::npos || at > 9 || dash == std::string::npos || dash < at) {
+    return false;
+  }
+  for (std::size_t i = 0; i < at; ++i) {
+    if (rest[i] < '0' || rest[i] > '9') return false;
+  }
+  if (rest.compare(at + 1, dash - at - 1, host) != 0 || dash - at - 1 != host.size()) return false;
+  const auto pid = static_cast<pid_t>(std::stol(rest.substr(0, at)));
+  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 std::string message(const std::string& path, const std::string& reason) {
@@ -72,6 +114,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     return;
   }
   if (path_.empty()) throw UsageError("an empty file name");
+  refuse_broken_link(path_);
   target_ = follow_links(path_);
   struct stat st = {};
   if (::stat(target_.c_str(), &st) == 0) {
@@ -79,7 +122,14 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     if (!S_ISREG(st.st_mode)) {  // a device, FIFO or socket: write into it, never replace it
       direct_ = true;
       staging_ = target_;
-      fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+      // A FIFO's open waits for a reader: a signal that is not a stop request is no failure.
+      while ((fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
+        if (stop_requested()) {
+          throw Error(
+              ExitCode::interrupted,
+              "stopped by a signal while " + quote_for_message(path_) + " was opened: not written");
+        }
+      }
       if (fd_ < 0) throw UsageError(message(path_, why()));
       return;
     }
@@ -87,6 +137,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     uid_ = static_cast<int>(st.st_uid);
     gid_ = static_cast<int>(st.st_gid);
   }
+  remove_stale_staging(target_);
   open_staging();
 }
 
@@ -101,8 +152,7 @@ void AtomicFile::open_staging() {
       throw UsageError(message(path_, why()));
     }
   }
-  std::string pattern =
-      (fs::path(dir) / ("." + fs::path(target_).filename().string() + ".hpar-XXXXXX")).string();
+  std::string pattern = hidden_stem(target_) + "XXXXXX";
   fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (fd_ < 0) throw UsageError(message(path_, why()));
   staging_ = pattern;
@@ -160,6 +210,9 @@ void AtomicFile::commit() {
   try {
     if (::fchmod(fd_, mode) != 0) throw RuntimeError(message(path_, why()));
     if (staging_.empty()) name_staging();  // a name for the moment of the rename
+    // Closed before the rename: a write error that shows only at close (a network file
+    // system) keeps the target as it was.
+    if (::close(std::exchange(fd_, -1)) != 0) throw RuntimeError(message(path_, why()));
     if (std::rename(staging_.c_str(), target_.c_str()) != 0) {
       throw RuntimeError(message(path_, why()));
     }
@@ -168,7 +221,12 @@ void AtomicFile::commit() {
     throw;
   }
   done_ = true;
-  if (::close(fd_) != 0) throw RuntimeError(message(path_, why()));
+}
+
+std::uint64_t AtomicFile::size() const {
+  struct stat st = {};
+  if (::fstat(fd_, &st) != 0) throw RuntimeError(message(path_, why()));
+  return static_cast<std::uint64_t>(st.st_size);
 }
 
 void AtomicFile::abandon() noexcept {
@@ -178,7 +236,7 @@ void AtomicFile::abandon() noexcept {
     if (fd_ != STDOUT_FILENO) ::close(fd_);
     return;
   }
-  ::close(fd_);
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
   if (!staging_.empty()) ::unlink(staging_.c_str());
 }
 
@@ -201,6 +259,46 @@ void require_readable_file(const std::string& path, std::string_view what) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) refuse(why());
   ::close(fd);
+}
+
+void refuse_broken_link(const std::string& path) {
+  struct stat st = {};
+  if (path == "-" || ::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return;
+  if (::stat(path.c_str(), &st) == 0) return;
+  throw UsageError(message(path, errno == ELOOP ? "a loop of symbolic links"
+                                                : "a symbolic link to nothing (" + why() + ")"));
+}
+
+std::optional<std::uint64_t> free_space_for(const std::string& path) {
+  if (path == "-" || path.empty()) return std::nullopt;
+  const std::string target = follow_links(path);
+  struct stat st = {};
+  if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return std::nullopt;
+  struct statvfs vfs = {};
+  if (::statvfs(directory_of(target).c_str(), &vfs) != 0) return std::nullopt;
+  const std::uint64_t unit = vfs.f_frsize;
+  const std::uint64_t blocks = vfs.f_bavail;
+  if (unit != 0 && blocks > UINT64_MAX / unit) return UINT64_MAX;
+  return blocks * unit;
+}
+
+std::size_t remove_stale_staging(const std::string& path) {
+  if (path == "-" || path.empty()) return 0;
+  const std::string target = follow_links(path);
+  const std::string prefix = hidden_prefix(target);
+  const std::string host = host_name();
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(directory_of(target), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::error_code kind;
+    if (!fs::is_regular_file(it->symlink_status(kind)) || kind) continue;
+    if (!owner_is_gone(name.substr(prefix.size()), host)) continue;
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  return removed;
 }
 
 std::string output_identity(const std::string& path) {

@@ -9,37 +9,48 @@
 #include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/engine/agreement.hpp"
 
 namespace hpar {
+
+/// The fixed part of a record, before its payload. Its own checksum guards the lengths, so a
+/// damaged length is never trusted (nor allocated); `run` names the checkpoint it belongs to.
+struct RecordHead {
+  char magic[4];
+  std::uint32_t format;
+  std::uint64_t run;
+  std::uint64_t block;
+  std::uint32_t reals;
+  std::uint32_t counts;
+  std::uint64_t bytes;
+  std::uint32_t head_crc;  ///< CRC-32 of the fields above
+  std::uint32_t unused;
+};
+static_assert(sizeof(RecordHead) == 48);
+
 namespace {
 
 namespace fs = std::filesystem;
 
 constexpr char magic[4] = {'H', 'P', 'C', 'K'};
-constexpr std::uint32_t record_format = 1;
-constexpr const char* manifest_schema = "hpar-checkpoint/1";
+constexpr std::uint32_t record_format = 2;
+constexpr const char* manifest_schema = "hpar-checkpoint/2";
 /// Buffered records are written out past this many bytes, or this often.
 constexpr std::size_t flush_bytes = std::size_t{1} << 20;
 constexpr double flush_seconds = 1.0;
+/// Attempts a checkpoint may have (its record files are numbered by attempt).
+constexpr std::uint64_t max_attempts = 1'000'000;
 
-/// The fixed part of a record, before its payload.
-struct RecordHead {
-  char magic[4];
-  std::uint32_t format;
-  std::uint64_t block;
-  std::uint32_t reals;
-  std::uint32_t counts;
-  std::uint64_t bytes;
-};
-static_assert(sizeof(RecordHead) == 32);
+constexpr std::size_t head_checked = offsetof(RecordHead, head_crc);
 
 template <class T>
 void append_raw(std::string& out, const T* data, std::size_t n) {
@@ -111,8 +122,8 @@ std::string identity_difference(const nlohmann::json& saved, const nlohmann::jso
 
 // ---- the writer --------------------------------------------------------------------------
 
-CheckpointWriter::CheckpointWriter(std::string path, const WorkPlan& plan)
-    : path_(std::move(path)), last_pass_(plan.passes - 1), last_flush_(RunClock::now()) {
+CheckpointWriter::CheckpointWriter(std::string path, const WorkPlan& plan, std::uint64_t run)
+    : path_(std::move(path)), run_(run), last_pass_(plan.passes - 1), last_flush_(RunClock::now()) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw UsageError("cannot write checkpoint '" + path_ + "': " + std::strerror(errno));
@@ -135,10 +146,12 @@ void CheckpointWriter::block_done(const BlockEvent& event) {
   RecordHead head{};
   std::memcpy(head.magic, magic, sizeof magic);
   head.format = record_format;
+  head.run = run_;
   head.block = event.block->index;
   head.reals = static_cast<std::uint32_t>(out.reals.size());
   head.counts = static_cast<std::uint32_t>(out.counts.size());
   head.bytes = bytes.size();
+  head.head_crc = crc_of(reinterpret_cast<const char*>(&head), head_checked);
   std::string record;
   record.reserve(sizeof head + out.reals.size_bytes() + out.counts.size_bytes() + bytes.size() + 4);
   append_raw(record, &head, 1);
@@ -171,9 +184,18 @@ void CheckpointWriter::flush(bool sync) {
     out.swap(buffer_);
   }
   last_flush_ = RunClock::now();
-  if (!out.empty()) write_all(fd_, out, path_);
-  if (sync && ::fdatasync(fd_) != 0) {
-    throw RuntimeError("cannot sync checkpoint '" + path_ + "': " + std::strerror(errno));
+  if (failed_) return;  // the failure was thrown once; the file ends at its last good record
+  try {
+    if (!out.empty()) write_all(fd_, out, path_);
+    if (sync && ::fdatasync(fd_) != 0) {
+      throw RuntimeError("cannot sync checkpoint '" + path_ + "': " + std::strerror(errno));
+    }
+    good_size_ += out.size();
+  } catch (...) {
+    // A part of a record (a full disk) is cut off, so the file holds whole records only.
+    failed_ = true;
+    [[maybe_unused]] const int ignored = ::ftruncate(fd_, static_cast<off_t>(good_size_));
+    throw;
   }
 }
 
@@ -207,8 +229,10 @@ Checkpoint::Checkpoint(const boost::mpi::communicator& comm, const CheckpointOpt
                      "' must be on a file system every rank sees");
   }
   share_done(comm, plan);
+  boost::mpi::broadcast(comm, run_, 0);
   try {
-    writer_ = std::make_unique<CheckpointWriter>(record_path(dir_, attempt_, comm.rank()), plan);
+    writer_ =
+        std::make_unique<CheckpointWriter>(record_path(dir_, attempt_, comm.rank()), plan, run_);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -231,46 +255,86 @@ void Checkpoint::start(const CheckpointOptions& options, const std::string& job,
       throw UsageError("'" + dir_ + "' holds checkpoint records but no manifest: remove them");
     }
   }
-  const nlohmann::json manifest = {
-      {"schema", manifest_schema}, {"job", job},    {"identity", identity_json(options)},
-      {"plan", plan_json(plan)},   {"attempts", 1}, {"complete", false}};
+  run_ = std::random_device{}();
+  run_ = (run_ << 32) ^ std::random_device{}() ^ static_cast<std::uint64_t>(::getpid());
+  const nlohmann::json manifest = {{"schema", manifest_schema},
+                                   {"job", job},
+                                   {"run", std::to_string(run_)},
+                                   {"identity", identity_json(options)},
+                                   {"plan", plan_json(plan)},
+                                   {"attempts", 1},
+                                   {"complete", false}};
   write_file_atomically(manifest_path(dir_), manifest.dump(2) + "\n");
 }
 
-void Checkpoint::resume(const CheckpointOptions& options, const std::string& job,
-                        const WorkPlan& plan) {
-  std::ifstream in(manifest_path(dir_));
+namespace {
+
+/// Reads and checks the manifest of `dir`: every field there and of the type it must have
+/// (a damaged or hand-edited manifest is refused with what is wrong, never with a library's words).
+nlohmann::json read_manifest(const std::string& dir) {
+  const std::string path = manifest_path(dir);
+  std::ifstream in(path);
   if (!in) {
-    throw UsageError("no checkpoint in '" + dir_ + "' to resume (run with --checkpoint first)");
+    throw UsageError("no checkpoint in '" + dir + "' to resume (run with --checkpoint first)");
   }
   nlohmann::json manifest;
   try {
     manifest = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw UsageError("'" + manifest_path(dir_) + "' is not a checkpoint manifest: " + e.what());
+    throw UsageError("'" + path + "' is not a checkpoint manifest: " + e.what());
   }
-  const auto field = [&](const char* name) -> const nlohmann::json& {
-    if (!manifest.is_object() || !manifest.contains(name)) {
-      throw UsageError("'" + manifest_path(dir_) + "' is not a checkpoint manifest (no " + name +
-                       ")");
-    }
-    return manifest[name];
+  const auto refuse = [&](const std::string& why) {
+    throw UsageError("'" + path + "' is not a checkpoint manifest (" + why + ")");
   };
-  if (field("schema") != manifest_schema) {
-    throw UsageError("'" + manifest_path(dir_) + "' is not an " + manifest_schema + " manifest");
+  if (!manifest.is_object()) refuse("not a JSON object");
+  using Type = nlohmann::json::value_t;
+  const std::pair<const char*, Type> fields[] = {
+      {"schema", Type::string},   {"job", Type::string},  {"run", Type::string},
+      {"identity", Type::object}, {"plan", Type::object}, {"attempts", Type::number_unsigned},
+      {"complete", Type::boolean}};
+  for (const auto& [name, type] : fields) {
+    if (!manifest.contains(name)) refuse(std::string("no ") + name);
+    if (manifest[name].type() != type) refuse(std::string(name) + " has the wrong type");
   }
+  if (manifest["schema"] != manifest_schema) {
+    throw UsageError("'" + path + "' is not an " + manifest_schema + " manifest");
+  }
+  for (const auto& [name, value] : manifest["identity"].items()) {
+    if (!value.is_string()) refuse("identity " + name + " is not a string");
+  }
+  const auto attempts = manifest["attempts"].get<std::uint64_t>();
+  if (attempts < 1 || attempts > max_attempts) {
+    refuse("attempts must be between 1 and " + std::to_string(max_attempts));
+  }
+  const auto run = manifest["run"].get<std::string>();
+  if (run.empty() || run.size() > 20 || run.find_first_not_of("0123456789") != std::string::npos) {
+    refuse("run is not a run's number");
+  }
+  return manifest;
+}
+
+}  // namespace
+
+void Checkpoint::resume(const CheckpointOptions& options, const std::string& job,
+                        const WorkPlan& plan) {
+  nlohmann::json manifest = read_manifest(dir_);
   const std::string refused = "cannot resume the checkpoint in '" + dir_ + "': ";
-  if (field("job") != job) {
-    throw UsageError(refused + "it is of job '" + field("job").get<std::string>() + "', not '" +
+  if (manifest["job"] != job) {
+    throw UsageError(refused + "it is of job '" + manifest["job"].get<std::string>() + "', not '" +
                      job + "'");
   }
-  const std::string difference = identity_difference(field("identity"), identity_json(options));
+  const std::string difference = identity_difference(manifest["identity"], identity_json(options));
   if (!difference.empty()) throw UsageError(refused + difference);
-  if (field("plan") != plan_json(plan)) {
-    throw UsageError(refused + "the work plan differs: " + field("plan").dump() + " then, " +
+  if (manifest["plan"] != plan_json(plan)) {
+    throw UsageError(refused + "the work plan differs: " + manifest["plan"].dump() + " then, " +
                      plan_json(plan).dump() + " now");
   }
-  attempt_ = field("attempts").get<int>();
+  try {
+    run_ = std::stoull(manifest["run"].get<std::string>());
+  } catch (const std::exception&) {
+    throw UsageError("'" + manifest_path(dir_) + "' is not a checkpoint manifest (run)");
+  }
+  attempt_ = static_cast<int>(manifest["attempts"].get<std::uint64_t>());
   manifest["attempts"] = attempt_ + 1;
   read_records(plan);
   write_file_atomically(manifest_path(dir_), manifest.dump(2) + "\n");
@@ -291,8 +355,13 @@ void Checkpoint::read_records(const WorkPlan& plan) {
             [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
-/// Takes the valid records of one file, up to the first that is truncated or corrupt.
+/// Takes the valid records of one file, up to the first that is truncated or corrupt. A
+/// record's lengths are trusted only once its head's checksum holds and they fit in the file;
+/// a record of another checkpoint (a file copied in) is refused.
 void Checkpoint::read_file(std::size_t file, const WorkPlan& plan) {
+  std::error_code ec;
+  const std::uint64_t file_size = fs::file_size(files_[file], ec);
+  if (ec) return;
   std::ifstream in(files_[file], std::ios::binary);
   std::uint64_t offset = 0;
   std::string record;
@@ -300,32 +369,44 @@ void Checkpoint::read_file(std::size_t file, const WorkPlan& plan) {
     RecordHead head{};
     if (!in.read(reinterpret_cast<char*>(&head), sizeof head)) return;
     if (std::memcmp(head.magic, magic, sizeof magic) != 0 || head.format != record_format ||
-        head.reals != plan.real_partials || head.counts != plan.count_partials ||
-        head.block >= plan.blocks() || head.bytes > (std::uint64_t{1} << 40)) {
+        head.head_crc != crc_of(reinterpret_cast<const char*>(&head), head_checked)) {
+      return;
+    }
+    if (head.run != run_) {
+      throw UsageError("cannot resume the checkpoint in '" + dir_ + "': '" + files_[file] +
+                       "' holds records of another checkpoint (remove it)");
+    }
+    const std::uint64_t left = file_size - offset - sizeof head;
+    if (head.reals != plan.real_partials || head.counts != plan.count_partials ||
+        head.block >= plan.blocks() || head.bytes > left) {
       return;
     }
     const std::uint64_t payload = 8ULL * (head.reals + head.counts) + head.bytes;
+    if (payload + 4 > left) return;
     record.resize(sizeof head + payload + 4);
     std::memcpy(record.data(), &head, sizeof head);
     if (!in.read(record.data() + sizeof head, static_cast<std::streamsize>(payload + 4))) return;
     std::uint32_t crc = 0;
     std::memcpy(&crc, record.data() + sizeof head + payload, sizeof crc);
     if (crc != crc_of(record.data(), sizeof head + payload)) return;
-    if (!done_[head.block]) {
-      done_[head.block] = true;
-      ++restored_blocks_;
-      restored_items_ += plan.block(head.block).size();
-      const char* at = record.data() + sizeof head;
-      std::vector<double> reals(head.reals);
-      std::vector<std::uint64_t> counts(head.counts);
-      std::memcpy(reals.data(), at, 8ULL * head.reals);
-      std::memcpy(counts.data(), at + 8ULL * head.reals, 8ULL * head.counts);
-      partials_.append(head.block, reals, counts);
-      const std::uint64_t bytes_at = offset + sizeof head + 8ULL * (head.reals + head.counts);
-      where_.push_back({head.block, {file, bytes_at, head.bytes}});
-    }
+    if (!done_[head.block]) keep(file, offset, head, record.data() + sizeof head, plan);
     offset += sizeof head + payload + 4;
   }
+}
+
+/// Takes one valid record: its block is done; its partials and where its bytes lie are kept.
+void Checkpoint::keep(std::size_t file, std::uint64_t offset, const RecordHead& head,
+                      const char* payload, const WorkPlan& plan) {
+  done_[head.block] = true;
+  ++restored_blocks_;
+  restored_items_ += plan.block(head.block).size();
+  std::vector<double> reals(head.reals);
+  std::vector<std::uint64_t> counts(head.counts);
+  std::memcpy(reals.data(), payload, 8ULL * head.reals);
+  std::memcpy(counts.data(), payload + 8ULL * head.reals, 8ULL * head.counts);
+  partials_.append(head.block, reals, counts);
+  const std::uint64_t bytes_at = offset + sizeof head + 8ULL * (head.reals + head.counts);
+  where_.push_back({head.block, {file, bytes_at, head.bytes}});
 }
 
 /// Every rank learns which blocks are done (a bitmap, as bytes).

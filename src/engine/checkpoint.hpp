@@ -9,10 +9,12 @@
 //   manifest.json             schema hpar-checkpoint/1: the job, what must match on resume
 //                             (its options, hpar's version), the work plan, the attempts so far
 //   blocks-A-R.log            records of attempt A (0 = the first run), rank R
-// Record: "HPCK" | u32 format | u64 block | u32 reals | u32 counts | u64 bytes | payload |
-//         u32 CRC-32 (zlib) of everything before it. A record that is truncated or fails its
-//         checksum ends the reading of its file: that block (and any after it there) is
-//         recomputed, never trusted.
+// Record: "HPCK" | u32 format | u64 run | u64 block | u32 reals | u32 counts | u64 bytes |
+//         u32 CRC-32 (zlib) of the head so far | u32 0 | payload | u32 CRC-32 of everything
+//         before it. A record that is truncated or fails a checksum ends the reading of its file:
+//         that block (and any after it there) is recomputed, never trusted; no length is used
+//         before the head's checksum holds, nor past the file's end. `run` is the checkpoint's
+//         own number (the manifest's "run"): a record file of another checkpoint is refused.
 
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
@@ -31,10 +33,12 @@ namespace hpar {
 
 /// Appends this rank's finished blocks to its record file (an observer of the run): worker
 /// threads add records to a buffer, the main thread writes it out now and then and syncs it to
-/// disk at the end of each pass (a stop included).
+/// disk at the end of each pass (a stop included). A write that fails (a full disk) throws once,
+/// and the file is cut back to its last whole record.
 class CheckpointWriter final : public RunObserver {
  public:
-  CheckpointWriter(std::string path, const WorkPlan& plan);
+  /// Creates `path` (refusing one that exists); its records carry `run`.
+  CheckpointWriter(std::string path, const WorkPlan& plan, std::uint64_t run);
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
   ~CheckpointWriter() override;
@@ -47,12 +51,17 @@ class CheckpointWriter final : public RunObserver {
 
  private:
   std::string path_;
+  std::uint64_t run_ = 0;
   int fd_ = -1;
   int last_pass_ = 0;
+  std::uint64_t good_size_ = 0;  ///< bytes of whole records written out
+  bool failed_ = false;          ///< a write failed: nothing more is written
   std::mutex mutex_;
   std::string buffer_;
   TimePoint last_flush_;
 };
+
+struct RecordHead;
 
 /// A run's checkpoint: what earlier attempts finished (every rank knows which blocks; rank 0
 /// holds their results) and this attempt's writer.
@@ -96,9 +105,12 @@ class Checkpoint {
   void resume(const CheckpointOptions& options, const std::string& job, const WorkPlan& plan);
   void read_records(const WorkPlan& plan);
   void read_file(std::size_t file, const WorkPlan& plan);
+  void keep(std::size_t file, std::uint64_t offset, const RecordHead& head, const char* payload,
+            const WorkPlan& plan);
   void share_done(const boost::mpi::communicator& comm, const WorkPlan& plan);
 
   std::string dir_;
+  std::uint64_t run_ = 0;  ///< this checkpoint's number, in every record
   int attempt_ = 0;
   std::vector<bool> done_;
   std::uint64_t restored_blocks_ = 0;

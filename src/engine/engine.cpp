@@ -141,6 +141,7 @@ class JobRun {
     // Reliability (issue 15): the run's memory need against what each rank may use, before
     // anything is allocated; refused with the same UsageError on every rank.
     check_memory(comm_, record_.plan, options_.ordered.buffer_bytes);
+    check_output_space(comm_, record_.plan, options_.ordered);  // before a checkpoint is begun
     if (!options_.checkpoint.dir.empty()) open_checkpoint();
     dealer_ = make_dealer(comm_, record_.plan, options_.distribution, options_.threads);
     if (record_.plan.ordered_output) {

@@ -15,6 +15,7 @@
 
 #include "hpar/core/errors.hpp"
 #include "hpar/engine/agreement.hpp"
+#include "hpar/platform/memory.hpp"
 
 namespace hpar {
 namespace {
@@ -61,10 +62,31 @@ void nap() {
 
 }  // namespace
 
+void check_output_space(const boost::mpi::communicator& comm, const WorkPlan& plan,
+                        const OrderedDestination& destination) {
+  if (!plan.ordered_output || plan.ordered_to_finish || !plan.ordered_size ||
+      destination.kind != OrderedDestination::Kind::file) {
+    return;
+  }
+  std::exception_ptr failure;
+  if (comm.rank() == 0) {
+    const std::uint64_t need = *plan.ordered_size;
+    const auto available = free_space_for(destination.path);
+    if (available && *available < need) {
+      failure = std::make_exception_ptr(
+          UsageError("not enough space for " + quote_for_message(destination.path) +
+                     ": the output needs " + format_bytes(need) + " (" + std::to_string(need) +
+                     " bytes), its file system has " + format_bytes(*available) + " free"));
+    }
+  }
+  agree(comm, failure);
+}
+
 OrderedStream::OrderedStream(const boost::mpi::communicator& comm, const WorkPlan& plan,
                              const OrderedDestination& destination)
     : comm_(comm, boost::mpi::comm_duplicate),
       rank_(comm.rank()),
+      path_(destination.path),
       blocks_(plan.blocks()),
       kind_(plan.ordered_to_finish ? OrderedDestination::Kind::memory : destination.kind),
       store_(destination.buffer_bytes, spill_directory(destination)),
@@ -77,8 +99,9 @@ OrderedStream::~OrderedStream() {
   if (!closed_) abandon();
 }
 
-/// Rank 0 opens the file (a temporary name beside it); when it is a regular file that every
-/// rank sees, every rank opens it with MPI-IO and the blocks are written in parallel.
+/// Rank 0 opens the file (a temporary file beside it, named only when other ranks may write
+/// into it); when it is a regular file that every rank sees, every rank opens it with MPI-IO and
+/// the blocks are written in parallel.
 void OrderedStream::open_file(const OrderedDestination& destination) {
   std::exception_ptr failure;
   std::string staging;
@@ -86,7 +109,7 @@ void OrderedStream::open_file(const OrderedDestination& destination) {
   if (rank_ == 0) {
     try {
       file_ = std::make_unique<AtomicFile>(destination.path);
-      if (!file_->direct()) staging = file_->staging_path();
+      if (!file_->direct() && comm_.size() > 1) staging = file_->staging_path();
       struct stat st = {};
       if (!staging.empty() && ::stat(staging.c_str(), &st) == 0) inode = st.st_ino;
     } catch (...) {
@@ -309,10 +332,19 @@ void OrderedStream::write_bytes(const std::string& bytes, std::uint64_t offset) 
   for (std::uint64_t done = 0; done < bytes.size();) {
     const std::uint64_t piece = std::min<std::uint64_t>(bytes.size() - done, max_write);
     MPI_Status status;
-    check_mpi(
-        MPI_File_write_at(handle_, static_cast<MPI_Offset>(offset) + static_cast<MPI_Offset>(done),
-                          bytes.data() + done, static_cast<int>(piece), MPI_BYTE, &status),
-        "MPI_File_write_at");
+    const auto at = static_cast<MPI_Offset>(offset) + static_cast<MPI_Offset>(done);
+    check_mpi(MPI_File_write_at(handle_, at, bytes.data() + done, static_cast<int>(piece), MPI_BYTE,
+                                &status),
+              "MPI_File_write_at");
+    // MPI-IO may report success for a short write (Open MPI on a full disk): count the bytes.
+    int written = 0;
+    check_mpi(MPI_Get_count(&status, MPI_BYTE, &written), "MPI_Get_count");
+    if (written < 0 || static_cast<std::uint64_t>(written) != piece) {
+      throw RuntimeError("cannot write " + quote_for_message(path_) + ": " +
+                         std::to_string(std::max(written, 0)) + " of " + std::to_string(piece) +
+                         " bytes written at offset " + std::to_string(at) +
+                         " (is its file system full?)");
+    }
     done += piece;
   }
 }
@@ -378,6 +410,11 @@ void OrderedStream::finish() {
   if (rank_ == 0) {
     try {
       if (kind_ == OrderedDestination::Kind::standard_output) std::cout.flush();
+      if (file_ && !file_->direct() && file_->size() != bytes_) {
+        throw RuntimeError("cannot write " + quote_for_message(file_->path()) + ": it holds " +
+                           std::to_string(file_->size()) + " of the output's " +
+                           std::to_string(bytes_) + " bytes (is its file system full?)");
+      }
       if (file_) file_->commit();
     } catch (...) {
       failure = std::current_exception();

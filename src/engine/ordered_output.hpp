@@ -32,6 +32,11 @@
 
 namespace hpar {
 
+/// Collective: refuses (UsageError, agreed) an output file whose file system has no room for
+/// the output, where the job knows its size before the run (WorkPlan::ordered_size).
+void check_output_space(const boost::mpi::communicator& comm, const WorkPlan& plan,
+                        const OrderedDestination& destination);
+
 class OrderedStream {
  public:
   /// Collective: opens the destination on rank 0 (and, for a file every rank sees, on all).
@@ -83,6 +88,7 @@ class OrderedStream {
 
   boost::mpi::communicator comm_;
   int rank_ = 0;
+  std::string path_;  ///< the output file's path, for messages
   std::uint64_t blocks_ = 0;
   OrderedDestination::Kind kind_;
   bool parallel_ = false;  ///< every rank writes its own blocks into the shared file

@@ -150,7 +150,11 @@ class Walker {
     // A rank that stopped here tells the others now: a dealer's settle waits for all of them,
     // and some may be waiting on a chunk that this rank's stop means nobody will deal.
     control.keep_in_touch();
-    observers_.pass_end(pass, complete);
+    try {  // a checkpoint's last flush may fail (a full disk): a failure like any other
+      observers_.pass_end(pass, complete);
+    } catch (...) {
+      control.fail(std::current_exception());
+    }
     const WaitSpan wait(observers_, Wait::agree);
     dealer_.settle();
     return control.settle(comm_);
@@ -182,9 +186,7 @@ class Walker {
         const std::uint64_t b = chunk[static_cast<std::uint64_t>(i)];
         if (checkpoint_ != nullptr && checkpoint_->restored(b)) continue;  // done before
         compute_block(b, pass, thread, control);
-        if (thread == 0) {
-          observers_.tick(dealer_.progress(pass, pass_done_.load(std::memory_order_relaxed)));
-        }
+        if (thread == 0) tick(pass, control);
       }
       if (!loop_end.empty()) loop_end[thread] = RunClock::now();
     }
@@ -200,6 +202,16 @@ class Walker {
   void serve(PassControl& control) {
     try {
       dealer_.serve();
+    } catch (...) {
+      control.fail(std::current_exception());
+    }
+  }
+
+  /// Main thread, inside the parallel region: the observers' tick (a checkpoint writes out its
+  /// records there); what it throws is kept, never let out of the region.
+  void tick(int pass, PassControl& control) {
+    try {
+      observers_.tick(dealer_.progress(pass, pass_done_.load(std::memory_order_relaxed)));
     } catch (...) {
       control.fail(std::current_exception());
     }

@@ -22,6 +22,9 @@ fixtures() {
   printf '{"schema": "hpar-study/1", "points": []}\n' >nopoints.json
   mkfifo fifo
   ln -s inputs.txt link.txt
+  ln -s nowhere.txt dangling.txt
+  ln -s loop1 loop2
+  ln -s loop2 loop1
   "$MPIEXEC" -q -n 1 "$HPAR" scale pi --mode strong --samples 1000 --repeat 1 --ranks 1 \
     --threads 1 --json study.json </dev/null >/dev/null 2>&1 || fail "no study to plot"
   "$MPIEXEC" -q -n 1 "$HPAR" run pi --samples 1000 --report-json report.json </dev/null \
@@ -207,6 +210,13 @@ case_output_files() {
 2 | cannot write 'nodir/p.png'                      | plot study.json -o nodir/p.png
 2 | cannot write 'dir': it is a directory           | affinity --json dir
 2 | cannot write 'dir': it is a directory           | collect report.json --json dir
+2 | cannot write 'dangling.txt': a symbolic link to nothing | run numbers --output dangling.txt
+2 | cannot write 'loop1': a loop of symbolic links  | run numbers --output loop1
+2 | cannot write 'dangling.txt': a symbolic link to nothing | run pi --samples 10 --report-json dangling.txt
+2 | --checkpoint needs a directory (it was given '') | run pi --samples 10 --checkpoint ''
+2 | --report-json 'ck/manifest.json' is inside the checkpoint directory 'ck' | run pi --samples 10 --checkpoint ck --report-json ck/manifest.json
+2 | --output './ck/o.txt' is inside the checkpoint directory 'ck' | run numbers --checkpoint ck --output ./ck/o.txt
+2 | --output and --joblog name the same file        | run farm --inputs 1 --joblog same.txt --output same.txt -- true
 TABLE
 }
 

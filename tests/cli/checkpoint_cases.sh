@@ -72,3 +72,23 @@ case_resume_refuses_changed_options() {
   hpar_np 2 run wordcount --checkpoint ck2 --input-file words.txt
   expect_usage_error "job 'wordcount' cannot be checkpointed"
 }
+
+# A damaged or hand-edited manifest is refused with what is wrong in it (exit 2), never with a
+# library's words or a negative attempt number.
+case_damaged_manifest_is_refused() {
+  mkdir ck
+  local good='"schema": "hpar-checkpoint/2", "job": "pi", "run": "7", "identity": {}, "plan": {}'
+  echo "{$good, \"attempts\": \"two\", \"complete\": false}" >ck/manifest.json
+  hpar_np 2 run pi --samples 1e6 --checkpoint ck --resume
+  expect_usage_error "'ck/manifest.json' is not a checkpoint manifest (attempts has the wrong type)"
+  echo "{$good, \"attempts\": 2147483647, \"complete\": false}" >ck/manifest.json
+  hpar_np 2 run pi --samples 1e6 --checkpoint ck --resume
+  expect_usage_error "(attempts must be between 1 and 1000000)"
+  echo "{$good, \"attempts\": 1, \"complete\": 0}" >ck/manifest.json
+  hpar_np 2 run pi --samples 1e6 --checkpoint ck --resume
+  expect_usage_error "(complete has the wrong type)"
+  echo '{"schema": "hpar-checkpoint/2", "job": "pi", "run": "7", "identity": {"--samples": 5},
+    "plan": {}, "attempts": 1, "complete": false}' >ck/manifest.json
+  hpar_np 2 run pi --samples 1e6 --checkpoint ck --resume
+  expect_usage_error "(identity --samples is not a string)"
+}

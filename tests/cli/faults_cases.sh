@@ -152,14 +152,57 @@ case_sigkill_to_rank_0_while_it_writes_the_trace() {
 case_sigkill_to_a_rank_while_computing() {
   only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
   start_run run numbers --range 1:100000000 --output res.txt --progress off
-  rank_pid 1 >/dev/null
+  local r0
+  r0=$(rank_pid 0)
   sleep 1
   kill -KILL "$(rank_pid 1)"
   finish_run
+  for _ in $(seq 100); do # mpirun may return before rank 0 is gone
+    kill -0 "$r0" 2>/dev/null || break
+    sleep 0.1
+  done
   [ "$RC" != 0 ] || fail "exit 0 after a rank was killed"
   [ ! -e res.txt ] || fail "result file left behind"
-  # Not checked yet: the engine's MPI-IO staging file (.res.txt.hpar-*, named so that every
-  # rank can open it) stays when rank 0 is killed while it waits for the dead rank.
+  # The engine's MPI-IO staging file (.res.txt.hpar-PID@HOST-*, named so that every rank can
+  # open it) may stay when rank 0 is killed too; the next run with the same output removes it.
+  hpar_np 2 run numbers --range 1:1000 --output res.txt --no-report
+  expect_rc 0
+  expect_no_leftovers
+}
+
+case_sigkill_at_1_rank_leaves_no_staging_file() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
+  "$MPIEXEC" -q -n 1 --bind-to none -x OMP_NUM_THREADS=1 "$HPAR" run numbers \
+    --range 1:100000000 --output res.txt --progress off </dev/null >out.txt 2>err.txt &
+  LAUNCHER=$!
+  rank_pid 0 >/dev/null
+  sleep 1.5
+  kill -KILL "$(rank_pid 0)"
+  finish_run
+  [ "$RC" != 0 ] || fail "exit 0 after the rank was killed"
+  [ ! -e res.txt ] || fail "result file left behind"
+  expect_no_leftovers # one process writes: its staging file has no name to leave behind
+}
+
+case_sigkill_of_every_rank_then_the_next_run_removes_the_stale_file() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
+  start_run run numbers --range 1:100000000 --output res.txt --progress off
+  local r0 r1
+  r0=$(rank_pid 0)
+  r1=$(rank_pid 1)
+  for _ in $(seq 300); do
+    [ -n "$(find . -name '.res.txt.hpar-*' -size +0)" ] && break
+    sleep 0.1
+  done
+  kill -KILL "$r0" "$r1"
+  finish_run
+  [ "$RC" != 0 ] || fail "exit 0 after the ranks were killed"
+  [ -n "$(find . -name '.res.txt.hpar-*')" ] || fail "no staging file was left to remove: $(ls -A)"
+  echo "not ours" >".res.txt.hpar-1@elsewhere-abcdef" # another host's: left alone
+  hpar_np 2 run numbers --range 1:1000 --output res.txt --no-report
+  expect_rc 0
+  [ "$(find . -name '.res.txt.hpar-*')" = "./.res.txt.hpar-1@elsewhere-abcdef" ] ||
+    fail "staging files after the next run: $(find . -name '.res.txt.hpar-*')"
 }
 
 case_sigterm_to_rank_0_while_scale_writes_its_study() {
@@ -189,5 +232,21 @@ case_sigterm_to_collect_while_it_writes() {
   finish_run
   expect_rc 4
   expect_err "hpar: error: stopped by a signal"
+  expect_no_leftovers
+}
+
+case_sigterm_while_the_output_fifo_is_opened() {
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
+  mkfifo res.fifo
+  start_run run numbers --range 1:1000 --output res.fifo
+  local r0
+  r0=$(rank_pid 0)
+  sleep 1 # rank 0 waits in open() for a reader of the FIFO (set-up)
+  kill -TERM "$r0"
+  finish_run
+  expect_rc 4
+  expect_err "stopped by a signal while 'res.fifo' was opened: not written"
+  grep -q "Interrupted system call" <<<"$ERR" && fail "EINTR reported as an error: $ERR"
+  [ -p res.fifo ] || fail "the FIFO was replaced"
   expect_no_leftovers
 }

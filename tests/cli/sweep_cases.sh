@@ -361,3 +361,8 @@ case_sweep_sbatch_stops_on_sigterm() {
   pgrep -f "hybrid_work $tag " >/dev/null && fail "hybrid_work left running"
   return 0
 }
+
+case_timeout_is_bounded() {
+  sweep --ranks 1 --threads 1 --repeat 1 --timeout 1e300 --launcher none -- /bin/true
+  expect_usage_error "--timeout must be more than 0 and at most 2592000 seconds (30 days)"
+}

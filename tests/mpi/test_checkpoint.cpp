@@ -205,3 +205,70 @@ TEST(Checkpoint, JobsWithThreadStateOrPassesRefuse) {
   world.barrier();
   if (world.rank() == 0) fs::remove_all(dir);
 }
+
+namespace {
+
+/// Writes `value` over the 8 bytes at `offset` of `path`.
+void overwrite_u64(const std::string& path, std::streamoff offset, std::uint64_t value) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(offset);
+  f.write(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+}  // namespace
+
+// A damaged length is never trusted: a first record claiming 512 GiB of bytes (whichever field
+// holds the length) is dropped, and the run resumes to the same bytes without allocating it.
+TEST(Checkpoint, DamagedLengthIsNotTrusted) {
+  const boost::mpi::communicator world;
+  const std::vector<std::string> args{"numbers", "--range", "1:200000"};
+  const Outcome reference = run(args, "block", "", false);
+  const std::string dir = fresh_dir(world, "length");
+  StopAfter stop(4);
+  (void)run(args, "block", dir, false, &stop);
+  clear_stop_request();
+  if (world.rank() == 0) {
+    const std::string first = dir + "/blocks-0-0.log";
+    ASSERT_GT(fs::file_size(first), 64U);
+    overwrite_u64(first, 24, std::uint64_t{1} << 39);
+    overwrite_u64(first, 32, std::uint64_t{1} << 39);
+  }
+  world.barrier();
+  const Outcome resumed = run(args, "block", dir, true);
+  if (world.rank() == 0) {
+    EXPECT_EQ(resumed.ordered, reference.ordered);
+    EXPECT_EQ(resumed.record.checkpoint.restored_blocks + resumed.record.checkpoint.computed_blocks,
+              resumed.record.plan.blocks());
+  }
+  world.barrier();
+  if (world.rank() == 0) fs::remove_all(dir);
+}
+
+// A record file copied in from another checkpoint (same plan, other inputs) is refused, not
+// taken for this run's blocks.
+TEST(Checkpoint, RecordsOfAnotherCheckpointAreRefused) {
+  const boost::mpi::communicator world;
+  const std::string mine = fresh_dir(world, "mine");
+  const std::string other = fresh_dir(world, "other");
+  StopAfter stop_mine(3);
+  (void)run({"numbers", "--range", "1:200000"}, "block", mine, false, &stop_mine);
+  clear_stop_request();
+  StopAfter stop_other(3);
+  (void)run({"numbers", "--range", "2:200001"}, "block", other, false, &stop_other);
+  clear_stop_request();
+  if (world.rank() == 0) fs::copy_file(other + "/blocks-0-0.log", mine + "/blocks-0-99.log");
+  world.barrier();
+  try {
+    (void)run({"numbers", "--range", "1:200000"}, "block", mine, true);
+    ADD_FAILURE() << "resumed with another checkpoint's records";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+    EXPECT_NE(std::string(e.what()).find("holds records of another checkpoint"), std::string::npos)
+        << e.what();
+  }
+  world.barrier();
+  if (world.rank() == 0) {
+    fs::remove_all(mine);
+    fs::remove_all(other);
+  }
+}

@@ -150,6 +150,48 @@ TEST(AtomicFile, RefusesWhatCannotBeWritten) {
   EXPECT_TRUE(dash.direct());
 }
 
+TEST(AtomicFile, StaleStagingOfDeadWritersIsRemoved) {
+  // A killed writer's named staging file (.NAME.hpar-PID@HOST-XXXXXX) is removed by the next
+  // writer of NAME on the host; a live writer's, another host's and other names are kept.
+  const Scratch dir("stale");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    AtomicFile file(dir / "out.txt");
+    (void)file.staging_path();
+    file.write("partial");
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const auto left = dir.names();
+  ASSERT_EQ(left.size(), 1U);
+  EXPECT_EQ(left[0].rfind(".out.txt.hpar-" + std::to_string(child) + "@", 0), 0U) << left[0];
+  AtomicFile live(dir / "out.txt");
+  (void)live.staging_path();  // the dead writer's file went when `live` was made
+  { std::ofstream(dir / ".out.txt.hpar-1@another-host-abcdef") << "x"; }
+  { std::ofstream(dir / ".other.txt.hpar-99999999@x-abcdef") << "x"; }
+  { std::ofstream(dir / ".out.txt.hpar-abcdef") << "x"; }  // an unknown owner
+  EXPECT_EQ(remove_stale_staging(dir / "out.txt"), 0U) << "the live writer's file was taken";
+  live.abandon();
+  EXPECT_EQ(dir.names(), (std::vector<std::string>{".other.txt.hpar-99999999@x-abcdef",
+                                                   ".out.txt.hpar-1@another-host-abcdef",
+                                                   ".out.txt.hpar-abcdef"}));
+}
+
+TEST(AtomicFile, RefusesLinksThatLeadNowhere) {
+  const Scratch dir("links");
+  fs::create_symlink("nowhere.txt", dir / "dangling.txt");
+  fs::create_symlink("b", dir / "a");
+  fs::create_symlink("a", dir / "b");
+  EXPECT_THROW(AtomicFile(dir / "dangling.txt"), UsageError);
+  EXPECT_THROW(AtomicFile(dir / "a"), UsageError);
+  EXPECT_THROW(refuse_broken_link(dir / "a"), UsageError);
+  EXPECT_NO_THROW(refuse_broken_link(dir / "new.txt"));
+  EXPECT_EQ(dir.names(), (std::vector<std::string>{"a", "b", "dangling.txt"}));
+}
+
 TEST(Files, RequireReadableFile) {
   const Scratch dir("readable");
   { std::ofstream(dir / "ok.txt") << "x"; }

@@ -102,3 +102,23 @@ TEST(Numbers, EmptyInputFileHasNoWork) {
   EXPECT_EQ(job->finish(g).verification.status, Verification::Status::pass);
   std::remove(path.c_str());
 }
+
+// The output's size is known before the run (the engine checks --output's free space with it):
+// exact for ranges up, down, across zero and across powers of ten, and for listed inputs.
+TEST(Numbers, OutputSizeKnownBeforeTheRun) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"--range", "1:200000"},
+      {"--range", "-50000:50000:7", "--steps", "3"},
+      {"--range", "1000:-1000:-13", "--steps", "11"},
+      {"--range", "9223372036854775000:9223372036854775800:3", "--steps", "2"},
+      {"--range", "-9223372036854775808:-9223372036854775000:5"},
+      {"--inputs", "-10,0,9,99,-1,123456789"},
+  };
+  for (const auto& args : cases) {
+    auto job = make_job("numbers", args);
+    const auto size = job->plan().ordered_size;
+    ASSERT_TRUE(size.has_value()) << args[1];
+    EXPECT_EQ(*size, run_serially(*job).ordered.size()) << args[1];
+  }
+  EXPECT_FALSE(make_job("numbers", {"--range", "1:10", "--quiet"})->plan().ordered_size);
+}

@@ -7,12 +7,18 @@
 /// renamed over the target at the end, keeping an existing file's mode (and owner where
 /// possible). The temporary file has no name while it is written (Linux O_TMPFILE) wherever the
 /// file system allows it, so nothing is left behind however the process ends (SIGKILL, the
-/// out-of-memory killer, an abort); it gets a hidden name (".NAME.hpar-XXXXXX") only for the
-/// moment of the rename, or when a writer asks for one (staging_path()). A symbolic link is
-/// followed: its target is replaced, the link stays. A target that exists and is not a regular
-/// file (a device such as /dev/null, a FIFO, a socket, /dev/stdout) is written into directly.
+/// out-of-memory killer, an abort); it gets a hidden name only for the moment of the rename, or
+/// when a writer asks for one (staging_path()). A hidden name says whose it is,
+/// ".NAME.hpar-PID@HOST-XXXXXX" (the writing process and its host): preparing to write NAME
+/// removes the hidden files of earlier writers on this host that are no longer alive (a killed
+/// run's), so none outlives the next run with the same output. A symbolic link is
+/// followed: its target is replaced, the link stays (a link that leads nowhere is refused). A
+/// target that exists and is not a regular file (a device such as /dev/null, a FIFO, a socket,
+/// /dev/stdout) is written into directly.
 /// "-" means standard output.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,6 +57,9 @@ class AtomicFile {
   [[nodiscard]] bool direct() const noexcept { return direct_; }
   /// The open descriptor of the staging file (for writers that position their own writes).
   [[nodiscard]] int descriptor() const noexcept { return fd_; }
+  /// Bytes the file holds now (its size), for a writer to check against what it wrote before
+  /// commit(). Throws RuntimeError naming the path.
+  [[nodiscard]] std::uint64_t size() const;
 
  private:
   void open_staging();
@@ -75,6 +84,21 @@ void write_file_atomically(const std::string& path, std::string_view bytes);
 /// reason), the path quoted with quote_for_message. `what` names the argument ("--config",
 /// "input file").
 void require_readable_file(const std::string& path, std::string_view what);
+
+/// Throws UsageError when `path` is a symbolic link that leads nowhere (a dangling link, a loop
+/// of links): "cannot write 'PATH': a symbolic link to nothing (...)". Writing would put a new
+/// file where the link pointed, or fail late.
+void refuse_broken_link(const std::string& path);
+
+/// Bytes an unprivileged writer may still add to the file system that `path` (a file that may
+/// not exist yet; symbolic links followed) would be written to; nullopt when that cannot be told,
+/// or when `path` is "-" or an existing file that is not a regular file (a device, a FIFO).
+[[nodiscard]] std::optional<std::uint64_t> free_space_for(const std::string& path);
+
+/// The hidden files beside `path` that writers of `path` on this host left behind and whose
+/// process is no longer alive (".NAME.hpar-PID@HOST-..."): removed. Returns how many. Files of
+/// other hosts and of live processes are left alone.
+std::size_t remove_stale_staging(const std::string& path);
 
 /// What an output path leads to, to tell whether two outputs would write one file: the device
 /// and inode of an existing file (symbolic links followed), else the absolute path with the

@@ -44,6 +44,9 @@ struct WorkPlan {
   /// The ordered bytes are for finish() (Gathered::ordered, e.g. an image's pixels), not for
   /// standard output or --output.
   bool ordered_to_finish = false;
+  /// The ordered output's exact size in bytes, where the job knows it before the run (the engine
+  /// then refuses an --output whose file system has no room for it); nullopt when unknown.
+  std::optional<std::uint64_t> ordered_size = std::nullopt;
   bool thread_state = false;  ///< threads keep a mergeable state (see Job::serialize)
   /// The thread state is only a cache (e.g. a sieve's buffers): it holds no results, nothing is
   /// merged, and every block's results stand alone (so the job can be checkpointed).
