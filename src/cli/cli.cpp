@@ -67,12 +67,6 @@ bool has_command(const Command& c) {
 std::string general_help() {
   const Program& p = program();
   std::ostringstream o;
-  if (p.name == "hpar") {
-    o << "hpar " << build_info().version << ": hybrid MPI + OpenMP parallel runner\n\n";
-  } else {
-    o << p.name << (p.version.empty() ? "" : " " + p.version) << ": built on hpar "
-      << build_info().version << ", the hybrid MPI + OpenMP parallel runner\n\n";
-  }
   o << "usage: mpirun -np RANKS " << p.name << " COMMAND [options]\n\ncommands:\n";
   for (const auto& c : commands) {
     if (!has_command(c)) continue;
@@ -89,7 +83,12 @@ std::string general_help() {
        "  4  stopped early by SIGTERM or SIGINT: the report is marked incomplete\n\n"
        "Each MPI rank handles a slice of the job's work items with OpenMP threads; rank 0\n"
        "gathers the results. Run 'hpar help JOB' for a job's options.\n";
-  return in_program_words(o.str());
+  // The title is not in the program's words: "built on hpar" is hpar.
+  const std::string title =
+      p.name == "hpar" ? "hpar " + build_info().version + ": hybrid MPI + OpenMP parallel runner"
+                       : p.name + (p.version.empty() ? "" : " " + p.version) + ": built on hpar " +
+                             build_info().version + ", the hybrid MPI + OpenMP parallel runner";
+  return title + "\n\n" + in_program_words(o.str());
 }
 
 std::string version_text() {
