@@ -38,6 +38,19 @@ TEST(SmallApi, ReductionsAreTheSerialRunBitForBit) {
   expect_serial_result({"blocks", "--block", "1000"});
 }
 
+TEST(SmallApi, TuplesOfEveryElementTypeAreAPlainLoopsSumBitForBit) {
+  // The job checks its sum against a plain serial loop (64-bit integers, the doubles in block
+  // order); every layout, distribution and schedule must give the serial run's line and PASS.
+  const boost::mpi::communicator world;
+  const hpar_test::SmallJobs jobs;
+  for (const std::vector<std::string> args : {std::vector<std::string>{"tuples"},
+                                              {"tuples", "--n", "5", "--block", "2"},
+                                              {"tuples", "--n", "40000", "--block", "1"}}) {
+    const auto status = hpar_test::expect_serial_result(args, {"static", "dynamic,1"});
+    if (world.rank() == 0) EXPECT_EQ(status, Verification::Status::pass) << args.back();
+  }
+}
+
 TEST(SmallApi, AnEmptyReductionIsTheIdentity) {
   expect_serial_result({"wavy", "--n", "0"});
 }
