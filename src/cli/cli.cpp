@@ -140,13 +140,13 @@ int print_error(const Error& e, std::span<const std::string> rest) {
   std::cout.flush();
   // hpar's messages name `hpar` where they point at a command: in the program's words.
   const std::string& name = program_name();
-  std::cerr << name << ": error: " << in_program_words(one_line_message(e.what())) << "\n";
+  std::cerr << name + ": error: " << in_program_words(one_line_message(e.what())) << "\n";
   if (e.code() == ExitCode::usage) {
     const char* hint = usage_hint(rest);
     if (hint != nullptr) {
-      std::cerr << name << ": " << in_program_words(hint) << "\n";
+      std::cerr << name + ": " << in_program_words(hint) << "\n";
     } else {
-      std::cerr << name << ": try '" << name << " help " << rest[1] << "' for the job's options\n";
+      std::cerr << name + ": try '" << name << " help " << rest[1] << "' for the job's options\n";
     }
   }
   return static_cast<int>(e.code());
@@ -267,7 +267,7 @@ std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm,
   const auto placements = gather_placements(comm, threads);
   if (comm.rank() != 0) return {};
   auto warnings = layout_warnings(placements);
-  for (const auto& w : warnings) std::cerr << program_name() << ": warning: " << w << "\n";
+  for (const auto& w : warnings) std::cerr << program_name() + ": warning: " << w << "\n";
   return warnings;
 }
 
@@ -281,7 +281,7 @@ namespace {
                                  const std::exception_ptr& failure) {
   const auto [code, message] = describe(failure);
   std::cout.flush();
-  std::cerr << program_name() << ": error: rank " << world.rank() << ": "
+  std::cerr << program_name() + ": error: rank " << world.rank() << ": "
             << one_line_message(message)
             << " (outside the steps the ranks agree on: ending every rank)" << std::endl;
   MPI_Abort(MPI_COMM_WORLD, code);

@@ -117,7 +117,7 @@ std::vector<RunReport> read_study_runs(const nlohmann::json& doc, const std::str
                        " study: collect it with --mode " + doc.at("mode").get<std::string>());
     }
     if (!doc.value("complete", true)) {
-      std::cerr << program_name() << ": warning: " << path
+      std::cerr << program_name() + ": warning: " << path
                 << " is an incomplete study (stopped by a signal); "
                 << "its points done are collected\n";
     }
@@ -179,16 +179,15 @@ std::vector<RunReport> read_runs(const std::string& path, ScalingMode mode) {
   }
   try {
     if (!doc.at("complete").get<bool>()) {
-      std::cerr << program_name() << ": warning: leaving out " << path
+      std::cerr << program_name() + ": warning: leaving out " << path
                 << ": incomplete (the run was stopped by a signal)\n";
       return {};
     }
     if (doc.contains("checkpoint") && doc["checkpoint"].is_object() &&
         doc["checkpoint"].value("resumed", false)) {
-      std::cerr << program_name() << ": warning: leaving out " << path
-                << ": a resumed run (attempt " << doc["checkpoint"].value("attempt", 0) + 1
-                << "; its time covers the " << doc["checkpoint"].value("computed_blocks", 0)
-                << " blocks it computed, not "
+      std::cerr << program_name() + ": warning: leaving out " << path << ": a resumed run (attempt "
+                << doc["checkpoint"].value("attempt", 0) + 1 << "; its time covers the "
+                << doc["checkpoint"].value("computed_blocks", 0) << " blocks it computed, not "
                 << "the whole job)\n";
       return {};
     }
@@ -286,7 +285,7 @@ int collect(const std::vector<std::string>& paths, const po::variables_map& vm) 
   show_study(study, analysis, words, vm);
   if (stop_requested()) return static_cast<int>(ExitCode::interrupted);
   const StudyVerdict verdict = study_verdict(study);
-  if (verdict.code != 0) std::cerr << program_name() << ": error: " << verdict.problem << "\n";
+  if (verdict.code != 0) std::cerr << program_name() + ": error: " << verdict.problem << "\n";
   return verdict.code;
 }
 

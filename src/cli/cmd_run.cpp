@@ -104,7 +104,7 @@ void print_resume_hint(const RunRecord& record, const RunContext& context) {
     command += (command.empty() ? "" : " ") + shell_quote(word);
   }
   if (!has_resume) command += " --resume";
-  std::cerr << program_name() << ": the checkpoint in " << record.checkpoint.dir
+  std::cerr << program_name() + ": the checkpoint in " << record.checkpoint.dir
             << " holds every finished block; resume with (any ranks x threads):\n  " << command
             << "\n";
 }
@@ -144,7 +144,7 @@ double emit_results(const RunRecord& record, const ParsedRun& parsed, const nloh
       if (e.code() != ExitCode::interrupted) throw;  // else: the report follows, incomplete
     }
     if (!written) {
-      std::cerr << program_name() << ": note: stopped by a signal: --trace "
+      std::cerr << program_name() + ": note: stopped by a signal: --trace "
                 << quote_for_message(parsed.vm["trace"].as<std::string>()) << " not written\n";
     }
   }
@@ -227,7 +227,7 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
               << ": error: verification failed: " << record.result.verification.detail << "\n";
   }
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::interrupted)) {
-    std::cerr << program_name() << ": error: stopped early by a signal; the report is incomplete\n";
+    std::cerr << program_name() + ": error: stopped early by a signal; the report is incomplete\n";
     print_resume_hint(record, context);
   }
   return code;

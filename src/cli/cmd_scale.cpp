@@ -304,14 +304,14 @@ ScalePlan plan_study(const boost::mpi::communicator& world, const ScaleRequest& 
   plan.placements = placements;
   if (world.rank() == 0 && !skipped.empty()) {
     std::set<std::string> distinct(skipped.begin(), skipped.end());
-    std::cerr << program_name() << ": note: left out";
+    std::cerr << program_name() + ": note: left out";
     for (const auto& s : distinct) std::cerr << " " << s;
     std::cerr << ": more threads than the CPUs their ranks may use (give both --ranks and "
                  "--threads to run them anyway)\n";
   }
   check_layouts(plan, placements);
   if (world.rank() == 0) {
-    for (const auto& w : plan.warnings) std::cerr << program_name() << ": warning: " << w << "\n";
+    for (const auto& w : plan.warnings) std::cerr << program_name() + ": warning: " << w << "\n";
   }
   return plan;
 }
@@ -521,7 +521,7 @@ int report_study(const ScaleRequest& req, ScalePlan& plan, const SweepResult& sw
   write_if_asked(req.parsed.vm, "trace", [&] { return sweep.trace_doc.dump() + "\n"; });
   if (sweep.interrupted || stop_requested()) return stopped;
   const StudyVerdict verdict = study_verdict(study);
-  if (verdict.code != 0) std::cerr << program_name() << ": error: " << verdict.problem << "\n";
+  if (verdict.code != 0) std::cerr << program_name() + ": error: " << verdict.problem << "\n";
   return verdict.code;
 }
 
@@ -549,7 +549,7 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   int code = on_root(world, [&] { return report_study(req, plan, sweep, context, world.size()); });
   if (stop_requested_anywhere(world)) code = static_cast<int>(ExitCode::interrupted);
   if (world.rank() == 0 && sweep.interrupted) {
-    std::cerr << program_name() << ": error: stopped early by a signal; the study is incomplete ("
+    std::cerr << program_name() + ": error: stopped early by a signal; the study is incomplete ("
               << plan.study.points.size() << " of " << sweep.planned << " points done)\n";
   } else if (world.rank() == 0 && code == static_cast<int>(ExitCode::interrupted)) {
     std::cerr << program_name()

@@ -294,7 +294,7 @@ void check_fit(const SlurmRequest& request) {
   const std::string where =
       request.partition.empty() ? "the default partition" : "partition " + request.partition;
   if (!nodes) {
-    std::cerr << program_name() << ": warning: cannot ask sinfo for the cores of " << where
+    std::cerr << program_name() + ": warning: cannot ask sinfo for the cores of " << where
               << ": give --cores-per-node to check that the layout fits a node\n";
     return;
   }
@@ -415,7 +415,7 @@ std::optional<std::uint64_t> sweep_cores_per_node(const SlurmRequest& request) {
   const std::string where =
       request.partition.empty() ? "the default partition" : "partition " + request.partition;
   if (!nodes) {
-    std::cerr << program_name() << ": warning: cannot ask sinfo for the cores of " << where
+    std::cerr << program_name() + ": warning: cannot ask sinfo for the cores of " << where
               << ": give --cores-per-node to check the sweep's layouts against them\n";
     return std::nullopt;
   }

@@ -639,7 +639,7 @@ struct SweepState {
 /// Says on stderr that run `l` of `point` failed, with the end of its output, and keeps it.
 void note_failure(const PlannedPoint& point, const Launch& l, int repeat, SweepState& state) {
   const std::string name = layout_text(point.layout) + " " + point.schedule;
-  std::cerr << program_name() << ": warning: point " << name << ", run " << l.number << " of "
+  std::cerr << program_name() + ": warning: point " << name << ", run " << l.number << " of "
             << repeat << " failed: " << l.failure << "; the sweep goes on\n";
   for (const auto& line : l.tail) std::cerr << "  | " << line << "\n";
   state.failed.push_back({{"layout", name},
@@ -701,7 +701,7 @@ SweepState run_sweep(const SweepRequest& req, const SweepPlan& plan, const Works
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (point.runs.empty()) {
-      std::cerr << program_name() << ": point " << i + 1 << "/" << plan.points.size()
+      std::cerr << program_name() + ": point " << i + 1 << "/" << plan.points.size()
                 << " FAILED: " << layout_name(point) << "\n";
       continue;
     }
@@ -822,14 +822,14 @@ int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& sta
   study.extra = document_fields(req, plan, state, launcher_version, args, ws);
   show_study(study, analysis, table_words(req, plan, state, launcher_version), req.vm);
   if (state.interrupted) {
-    std::cerr << program_name() << ": error: stopped early by a signal; the study is incomplete ("
+    std::cerr << program_name() + ": error: stopped early by a signal; the study is incomplete ("
               << study.points.size() << " of " << plan.points.size() << " points done)\n";
     return static_cast<int>(ExitCode::interrupted);
   }
   const StudyVerdict verdict = study_verdict(study);
-  if (verdict.code != 0) std::cerr << program_name() << ": error: " << verdict.problem << "\n";
+  if (verdict.code != 0) std::cerr << program_name() + ": error: " << verdict.problem << "\n";
   if (!state.failure_notes.empty()) {
-    std::cerr << program_name() << ": error: " << state.failure_notes.size()
+    std::cerr << program_name() + ": error: " << state.failure_notes.size()
               << " launch(es) failed: " << state.failure_notes.front()
               << (state.failure_notes.size() > 1 ? "; ..." : "") << "\n";
     if (verdict.code == 0) return static_cast<int>(ExitCode::runtime);
@@ -849,7 +849,7 @@ std::vector<int> unpin_from_openmp_place() {
     if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
   }
   if (!cpus.empty() && sched_setaffinity(0, sizeof set, &set) != 0) {
-    std::cerr << program_name() << ": warning: cannot widen this process's CPU mask to "
+    std::cerr << program_name() + ": warning: cannot widen this process's CPU mask to "
               << cpu_ranges(cpus) << ": the launches inherit " << cpu_ranges(affinity_cpus())
               << "\n";
   }
@@ -882,11 +882,11 @@ int sweep_main(std::span<const std::string> args) {
   const std::string launcher_version = check_launcher(req.launcher, ws.dir());
   const SweepPlan plan = plan_sweep(req, sweep_capacity(req.vm));
   for (const auto& s : plan.skipped) {
-    std::cerr << program_name() << ": note: left out " << s
+    std::cerr << program_name() + ": note: left out " << s
               << (req.vm["oversubscribe"].as<bool>() ? "" : " (--oversubscribe runs it anyway)")
               << "\n";
   }
-  std::cerr << program_name() << ": sweep of " << req.name << ": " << plan.points.size()
+  std::cerr << program_name() + ": sweep of " << req.name << ": " << plan.points.size()
             << " layout(s) x " << req.repeat << " run(s), launcher " << launcher_name(req.launcher)
             << " (" << req.launcher.why << "); the first launch:\n  "
             << command_line_text(

@@ -45,7 +45,7 @@ double point_cost(ScalingMode mode, int cores) {
 void print_point_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
                           double fraction_done) {
   const ScalingPoint times = point.scaling();
-  std::cerr << program_name() << ": point " << i + 1 << "/" << n << " done: " << point.ranks
+  std::cerr << program_name() + ": point " << i + 1 << "/" << n << " done: " << point.ranks
             << (point.ranks == 1 ? " rank x " : " ranks x ") << point.threads
             << (point.threads == 1 ? " thread" : " threads") << " (" << point.schedule
             << "), median " << format_fixed(median(times.seconds), 3) << " s of "
