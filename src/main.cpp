@@ -6,5 +6,5 @@
 #include "hpar/jobs/builtin.hpp"
 
 int main(int argc, char** argv) {
-  return hpar::main(argc, argv, hpar::builtin_jobs());
+  return hpar::main(argc, argv, hpar::builtin_jobs(), {.name = "hpar"});
 }

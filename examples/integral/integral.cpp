@@ -47,5 +47,7 @@ int main(int argc, char** argv) {
                                      (error <= bound ? " <= " : " > ") + hpar::format_exact(bound)};
             });
       });
-  return hpar::main(argc, argv, {integral});
+  // The program is itself: its name (argv[0]'s) and this version in --version, its usage and
+  // its messages ("integral: error: ..."); its one job in `list`.
+  return hpar::main(argc, argv, {integral}, {.version = "1.0"});
 }

@@ -17,9 +17,11 @@
 ///     }
 ///
 /// The program then has hpar's commands (run, scale, list, help, slurm, affinity, collect,
-/// plot, --version), layouts, reports, traces and exit codes. Link hpar::hpar (CMake:
-/// find_package(hpar)); add hpar::jobs and hpar::builtin_jobs() (hpar/jobs/builtin.hpp) for the
-/// built-in jobs. The full Job interface (hpar/core/job.hpp) stays for everything else.
+/// plot, --version), layouts, reports, traces and exit codes, under its own name (argv[0]'s,
+/// or hpar::main's fourth argument {.name = ..., .version = ...}) and with its own jobs only. Link
+/// hpar::hpar (CMake: find_package(hpar)); add hpar::jobs and hpar::builtin_jobs()
+/// (hpar/jobs/builtin.hpp) for the built-in jobs. The full Job interface (hpar/core/job.hpp) stays
+/// for everything else.
 
 #include "hpar/api/define.hpp"
 #include "hpar/api/options.hpp"

@@ -18,6 +18,7 @@
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/core/program.hpp"
 #include "hpar/engine/signals.hpp"
 #include "hpar/platform/layout.hpp"
 #include "hpar/report/report.hpp"
@@ -59,12 +60,17 @@ constexpr Command commands[] = {
     {"help", "help [JOB]", "show this help, or a job's options", help_command},
 };
 
+/// Whether the program has command `c`: `farm` (short for 'run farm') only with a farm job.
+bool has_command(const Command& c) {
+  return c.name != "farm" || find_job("farm") != nullptr;
+}
+
 std::string general_help() {
+  const Program& p = program();
   std::ostringstream o;
-  o << "hpar " << build_info().version
-    << ": hybrid MPI + OpenMP parallel runner\n\n"
-       "usage: mpirun -np RANKS hpar COMMAND [options]\n\ncommands:\n";
+  o << "usage: mpirun -np RANKS " << p.name << " COMMAND [options]\n\ncommands:\n";
   for (const auto& c : commands) {
+    if (!has_command(c)) continue;
     // Two spaces at least between synopsis and summary: cmake/hpar_docs.sh splits there.
     o << "  " << std::left << std::setw(22) << c.synopsis << "  " << c.summary << "\n";
   }
@@ -78,12 +84,22 @@ std::string general_help() {
        "  4  stopped early by SIGTERM or SIGINT: the report is marked incomplete\n\n"
        "Each MPI rank handles a slice of the job's work items with OpenMP threads; rank 0\n"
        "gathers the results. Run 'hpar help JOB' for a job's options.\n";
-  return o.str();
+  // The title is not in the program's words: "built on hpar" is hpar.
+  const std::string title =
+      p.name == "hpar" ? "hpar " + build_info().version + ": hybrid MPI + OpenMP parallel runner"
+                       : p.name + (p.version.empty() ? "" : " " + p.version) + ": built on hpar " +
+                             build_info().version + ", the hybrid MPI + OpenMP parallel runner";
+  return title + "\n\n" + in_program_words(o.str());
 }
 
 std::string version_text() {
   const auto& b = build_info();
-  return "hpar " + b.version + " (" + b.git_revision + ", " + b.build_type + ", " + b.compiler +
+  const Program& p = program();
+  // A program of one's own: its name and version first, then the hpar it is built on.
+  const std::string first = p.name == "hpar" ? "hpar " + b.version + " ("
+                                             : p.name + (p.version.empty() ? "" : " " + p.version) +
+                                                   " (hpar " + b.version + ", ";
+  return first + b.git_revision + ", " + b.build_type + ", " + b.compiler +
          ")\ntarget: " + target_text(target_json()) + "\n" + mpi_library_version() + "\n";
 }
 
@@ -123,13 +139,15 @@ const char* usage_hint(std::span<const std::string> args) {
 /// Prints `e` (one line, made safe; for bad usage a hint) on stderr; returns its exit code.
 int print_error(const Error& e, std::span<const std::string> rest) {
   std::cout.flush();
-  std::cerr << "hpar: error: " << one_line_message(e.what()) << "\n";
+  // hpar's messages name `hpar` where they point at a command: in the program's words.
+  const std::string& name = program_name();
+  std::cerr << name + ": error: " << in_program_words(one_line_message(e.what())) << "\n";
   if (e.code() == ExitCode::usage) {
     const char* hint = usage_hint(rest);
     if (hint != nullptr) {
-      std::cerr << "hpar: " << hint << "\n";
+      std::cerr << name + ": " << in_program_words(hint) << "\n";
     } else {
-      std::cerr << "hpar: try 'hpar help " << rest[1] << "' for the job's options\n";
+      std::cerr << name + ": try '" << name << " help " << rest[1] << "' for the job's options\n";
     }
   }
   return static_cast<int>(e.code());
@@ -222,7 +240,7 @@ std::string job_help(const JobInfo& job, const po::options_description& extra) {
   po::options_description job_opts(std::string(job.name) + " options");
   job.add_options(job_opts);
   std::ostringstream o;
-  o << "hpar run " << job.name << " [options]: " << job.summary << "\n\n"
+  o << program_name() << " run " << job.name << " [options]: " << job.summary << "\n\n"
     << job_opts << "\n"
     << layout_options() << "\n";
   if (!extra.options().empty()) o << extra << "\n";
@@ -239,7 +257,7 @@ void require_funneled() {
 
 RunContext run_context(std::string_view command, std::span<const std::string> args) {
   RunContext context;
-  context.command_line = {"hpar", std::string(command)};
+  context.command_line = {program_name(), std::string(command)};
   context.command_line.insert(context.command_line.end(), args.begin(), args.end());
   context.mpi_library = mpi_library_version();
   context.thread_level = thread_level_name();
@@ -250,7 +268,7 @@ std::vector<std::string> warn_about_layout(const boost::mpi::communicator& comm,
   const auto placements = gather_placements(comm, threads);
   if (comm.rank() != 0) return {};
   auto warnings = layout_warnings(placements);
-  for (const auto& w : warnings) std::cerr << "hpar: warning: " << w << "\n";
+  for (const auto& w : warnings) std::cerr << program_name() + ": warning: " << w << "\n";
   return warnings;
 }
 
@@ -264,7 +282,8 @@ namespace {
                                  const std::exception_ptr& failure) {
   const auto [code, message] = describe(failure);
   std::cout.flush();
-  std::cerr << "hpar: error: rank " << world.rank() << ": " << one_line_message(message)
+  std::cerr << program_name() + ": error: rank " << world.rank() << ": "
+            << one_line_message(message)
             << " (outside the steps the ranks agree on: ending every rank)" << std::endl;
   MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);
@@ -307,7 +326,7 @@ int cli_main(const boost::mpi::communicator& world, const std::vector<std::strin
     const Command* command = on_every_rank(world, [&] {
       if (rest.empty()) throw UsageError("missing command");
       for (const auto& c : commands) {
-        if (c.name == rest[0]) return &c;
+        if (c.name == rest[0] && has_command(c)) return &c;
       }
       throw UsageError("unknown command " + quote_for_message(rest[0]));
     });

@@ -14,6 +14,7 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/program.hpp"
 #include "hpar/platform/affinity.hpp"
 #include "hpar/report/report.hpp"
 
@@ -90,7 +91,7 @@ void print_verdicts(std::ostream& out, const std::vector<Verdict>& verdicts) {
 int affinity_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
   const AffinityRequest req = on_every_rank(world, [&] { return parse_affinity(args); });
   if (req.vm.count("help") != 0U) {
-    if (world.rank() == 0) std::cout << affinity_help();
+    if (world.rank() == 0) std::cout << in_program_words(affinity_help());
     return 0;
   }
 

@@ -20,6 +20,7 @@
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
+#include "hpar/core/program.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
 #include "study_output.hpp"
@@ -117,7 +118,8 @@ std::vector<RunReport> read_study_runs(const nlohmann::json& doc, const std::str
                        " study: collect it with --mode " + doc.at("mode").get<std::string>());
     }
     if (!doc.value("complete", true)) {
-      std::cerr << "hpar: warning: " << path << " is an incomplete study (stopped by a signal); "
+      std::cerr << program_name() + ": warning: " << path
+                << " is an incomplete study (stopped by a signal); "
                 << "its points done are collected\n";
     }
     std::vector<RunReport> runs;
@@ -178,13 +180,13 @@ std::vector<RunReport> read_runs(const std::string& path, ScalingMode mode) {
   }
   try {
     if (!doc.at("complete").get<bool>()) {
-      std::cerr << "hpar: warning: leaving out " << path
+      std::cerr << program_name() + ": warning: leaving out " << path
                 << ": incomplete (the run was stopped by a signal)\n";
       return {};
     }
     if (doc.contains("checkpoint") && doc["checkpoint"].is_object() &&
         doc["checkpoint"].value("resumed", false)) {
-      std::cerr << "hpar: warning: leaving out " << path << ": a resumed run (attempt "
+      std::cerr << program_name() + ": warning: leaving out " << path << ": a resumed run (attempt "
                 << doc["checkpoint"].value("attempt", 0) + 1 << "; its time covers the "
                 << doc["checkpoint"].value("computed_blocks", 0) << " blocks it computed, not "
                 << "the whole job)\n";
@@ -284,7 +286,7 @@ int collect(const std::vector<std::string>& paths, const po::variables_map& vm) 
   show_study(study, analysis, words, vm);
   if (stop_requested()) return static_cast<int>(ExitCode::interrupted);
   const StudyVerdict verdict = study_verdict(study);
-  if (verdict.code != 0) std::cerr << "hpar: error: " << verdict.problem << "\n";
+  if (verdict.code != 0) std::cerr << program_name() + ": error: " << verdict.problem << "\n";
   return verdict.code;
 }
 
@@ -300,7 +302,7 @@ int collect_command(const boost::mpi::communicator& world, std::span<const std::
     return p;
   });
   if (parsed.vm.count("help") != 0U) {
-    if (world.rank() == 0) std::cout << collect_help();
+    if (world.rank() == 0) std::cout << in_program_words(collect_help());
     return 0;
   }
   const int code = on_root(world, [&] { return collect(parsed.words, parsed.vm); });

@@ -18,6 +18,7 @@
 #include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/core/program.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
 #include "hpar/report/report.hpp"
@@ -140,7 +141,7 @@ void print_resume_hint(const RunRecord& record, const RunContext& context) {
   for (std::size_t i = 0; i < words.size(); ++i) {
     command += (i == 0 ? "" : " ") + shell_quote(words[i]);
   }
-  std::cerr << "hpar: the checkpoint in " << record.checkpoint.dir
+  std::cerr << program_name() + ": the checkpoint in " << record.checkpoint.dir
             << " holds every finished block; resume with (any ranks x threads):\n  " << command
             << "\n";
 }
@@ -180,7 +181,7 @@ double emit_results(const RunRecord& record, const ParsedRun& parsed, const nloh
       if (e.code() != ExitCode::interrupted) throw;  // else: the report follows, incomplete
     }
     if (!written) {
-      std::cerr << "hpar: note: stopped by a signal: --trace "
+      std::cerr << program_name() + ": note: stopped by a signal: --trace "
                 << quote_for_message(parsed.vm["trace"].as<std::string>()) << " not written\n";
     }
   }
@@ -259,10 +260,11 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
       on_root(world, [&] { return emit_report(record, parsed, context, output_seconds, stopped); });
   if (stop_requested_anywhere(world)) code = static_cast<int>(ExitCode::interrupted);
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::verification)) {
-    std::cerr << "hpar: error: verification failed: " << record.result.verification.detail << "\n";
+    std::cerr << program_name()
+              << ": error: verification failed: " << record.result.verification.detail << "\n";
   }
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::interrupted)) {
-    std::cerr << "hpar: error: stopped early by a signal; the report is incomplete\n";
+    std::cerr << program_name() + ": error: stopped early by a signal; the report is incomplete\n";
     print_resume_hint(record, context);
   }
   return code;

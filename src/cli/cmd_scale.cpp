@@ -28,6 +28,7 @@
 #include "hpar/core/errors.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/core/program.hpp"
 #include "hpar/engine/gather.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
@@ -304,14 +305,14 @@ ScalePlan plan_study(const boost::mpi::communicator& world, const ScaleRequest& 
   plan.placements = placements;
   if (world.rank() == 0 && !skipped.empty()) {
     std::set<std::string> distinct(skipped.begin(), skipped.end());
-    std::cerr << "hpar: note: left out";
+    std::cerr << program_name() + ": note: left out";
     for (const auto& s : distinct) std::cerr << " " << s;
     std::cerr << ": more threads than the CPUs their ranks may use (give both --ranks and "
                  "--threads to run them anyway)\n";
   }
   check_layouts(plan, placements);
   if (world.rank() == 0) {
-    for (const auto& w : plan.warnings) std::cerr << "hpar: warning: " << w << "\n";
+    for (const auto& w : plan.warnings) std::cerr << program_name() + ": warning: " << w << "\n";
   }
   return plan;
 }
@@ -319,7 +320,7 @@ ScalePlan plan_study(const boost::mpi::communicator& world, const ScaleRequest& 
 /// The run as the study keeps it: its time, results, verdict and report.
 StudyRun study_run(const RunRecord& record, const RunContext& context) {
   StudyRun run;
-  run.seconds = record.total.max;
+  run.seconds = record.total.max - record.verify.max;  // not the job's own check (verify)
   run.result = record.result.lines;
   run.report = make_report(record, context);
   run.verification = run.report["verification"]["status"].get<std::string>();
@@ -521,7 +522,7 @@ int report_study(const ScaleRequest& req, ScalePlan& plan, const SweepResult& sw
   write_if_asked(req.parsed.vm, "trace", [&] { return sweep.trace_doc.dump() + "\n"; });
   if (sweep.interrupted || stop_requested()) return stopped;
   const StudyVerdict verdict = study_verdict(study);
-  if (verdict.code != 0) std::cerr << "hpar: error: " << verdict.problem << "\n";
+  if (verdict.code != 0) std::cerr << program_name() + ": error: " << verdict.problem << "\n";
   return verdict.code;
 }
 
@@ -534,7 +535,7 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   const ScaleRequest req =
       help ? ScaleRequest{} : on_every_rank(world, [&] { return parse_scale(args, world.size()); });
   if (help || req.parsed.help) {
-    if (world.rank() == 0) std::cout << scale_help();
+    if (world.rank() == 0) std::cout << in_program_words(scale_help());
     return 0;
   }
   require_funneled();
@@ -549,10 +550,11 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   int code = on_root(world, [&] { return report_study(req, plan, sweep, context, world.size()); });
   if (stop_requested_anywhere(world)) code = static_cast<int>(ExitCode::interrupted);
   if (world.rank() == 0 && sweep.interrupted) {
-    std::cerr << "hpar: error: stopped early by a signal; the study is incomplete ("
+    std::cerr << program_name() + ": error: stopped early by a signal; the study is incomplete ("
               << plan.study.points.size() << " of " << sweep.planned << " points done)\n";
   } else if (world.rank() == 0 && code == static_cast<int>(ExitCode::interrupted)) {
-    std::cerr << "hpar: error: stopped by a signal after the last point: the study's files not "
+    std::cerr << program_name()
+              << ": error: stopped by a signal after the last point: the study's files not "
                  "begun by then were not written\n";
   }
   return code;

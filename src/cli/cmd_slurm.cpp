@@ -25,6 +25,7 @@
 #include "hpar/core/errors.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/core/program.hpp"
 
 namespace po = boost::program_options;
 
@@ -294,7 +295,7 @@ void check_fit(const SlurmRequest& request) {
   const std::string where =
       request.partition.empty() ? "the default partition" : "partition " + request.partition;
   if (!nodes) {
-    std::cerr << "hpar: warning: cannot ask sinfo for the cores of " << where
+    std::cerr << program_name() + ": warning: cannot ask sinfo for the cores of " << where
               << ": give --cores-per-node to check that the layout fits a node\n";
     return;
   }
@@ -415,7 +416,7 @@ std::optional<std::uint64_t> sweep_cores_per_node(const SlurmRequest& request) {
   const std::string where =
       request.partition.empty() ? "the default partition" : "partition " + request.partition;
   if (!nodes) {
-    std::cerr << "hpar: warning: cannot ask sinfo for the cores of " << where
+    std::cerr << program_name() + ": warning: cannot ask sinfo for the cores of " << where
               << ": give --cores-per-node to check the sweep's layouts against them\n";
     return std::nullopt;
   }
@@ -457,7 +458,7 @@ std::string make_sweep_script(const SlurmRequest& request, const SweepCheck& che
 int slurm_sweep(const boost::mpi::communicator& world, std::span<const std::string> args) {
   if (std::find(args.begin(), args.end(), "--help") != args.end() &&
       std::find(args.begin(), args.end(), "--") == args.end()) {
-    if (world.rank() == 0) std::cout << slurm_help();
+    if (world.rank() == 0) std::cout << in_program_words(slurm_help());
     return 0;
   }
   const SlurmRequest request = on_every_rank(world, [&] { return parse_sweep_request(args); });
@@ -477,7 +478,7 @@ int slurm_sweep(const boost::mpi::communicator& world, std::span<const std::stri
 int slurm_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     if (!args.empty()) {
-      if (world.rank() == 0) std::cout << slurm_help();
+      if (world.rank() == 0) std::cout << in_program_words(slurm_help());
       return 0;
     }
     throw UsageError("missing job name: hpar slurm JOB --nodes N --ranks-per-node R --threads T");
@@ -490,7 +491,8 @@ int slurm_command(const boost::mpi::communicator& world, std::span<const std::st
   }
   if (std::find(args.begin(), args.end(), "--help") != args.end()) {
     if (world.rank() == 0)
-      std::cout << slurm_help() << "\n" << job_help(*find_job(args[0]), po::options_description());
+      std::cout << in_program_words(slurm_help()) << "\n"
+                << job_help(*find_job(args[0]), po::options_description());
     return 0;
   }
 

@@ -28,6 +28,7 @@
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/core/process.hpp"
+#include "hpar/core/program.hpp"
 #include "hpar/engine/signals.hpp"
 #include "hpar/platform/affinity.hpp"
 #include "hpar/report/report.hpp"
@@ -645,8 +646,8 @@ struct SweepState {
 /// Says on stderr that run `l` of `point` failed, with the end of its output, and keeps it.
 void note_failure(const PlannedPoint& point, const Launch& l, int repeat, SweepState& state) {
   const std::string name = layout_text(point.layout) + " " + point.schedule;
-  std::cerr << "hpar: warning: point " << name << ", run " << l.number << " of " << repeat
-            << " failed: " << l.failure << "; the sweep goes on\n";
+  std::cerr << program_name() + ": warning: point " << name << ", run " << l.number << " of "
+            << repeat << " failed: " << l.failure << "; the sweep goes on\n";
   for (const auto& line : l.tail) std::cerr << "  | " << line << "\n";
   state.failed.push_back({{"layout", name},
                           {"run", l.number},
@@ -707,7 +708,7 @@ SweepState run_sweep(const SweepRequest& req, const SweepPlan& plan, const Works
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (point.runs.empty()) {
-      std::cerr << "hpar: point " << i + 1 << "/" << plan.points.size()
+      std::cerr << program_name() + ": point " << i + 1 << "/" << plan.points.size()
                 << " FAILED: " << layout_name(point) << "\n";
       continue;
     }
@@ -811,7 +812,8 @@ int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& sta
   auto& study = state.study;
   if (study.points.empty()) {
     if (state.interrupted) {
-      std::cerr << "hpar: error: stopped by a signal before any point was done; nothing written\n";
+      std::cerr << program_name()
+                << ": error: stopped by a signal before any point was done; nothing written\n";
       return static_cast<int>(ExitCode::interrupted);
     }
     throw RuntimeError("every launch failed (" + state.failure_notes.front() + ")");
@@ -827,14 +829,14 @@ int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& sta
   study.extra = document_fields(req, plan, state, launcher_version, args, ws);
   show_study(study, analysis, table_words(req, plan, state, launcher_version), req.vm);
   if (state.interrupted) {
-    std::cerr << "hpar: error: stopped early by a signal; the study is incomplete ("
+    std::cerr << program_name() + ": error: stopped early by a signal; the study is incomplete ("
               << study.points.size() << " of " << plan.points.size() << " points done)\n";
     return static_cast<int>(ExitCode::interrupted);
   }
   const StudyVerdict verdict = study_verdict(study);
-  if (verdict.code != 0) std::cerr << "hpar: error: " << verdict.problem << "\n";
+  if (verdict.code != 0) std::cerr << program_name() + ": error: " << verdict.problem << "\n";
   if (!state.failure_notes.empty()) {
-    std::cerr << "hpar: error: " << state.failure_notes.size()
+    std::cerr << program_name() + ": error: " << state.failure_notes.size()
               << " launch(es) failed: " << state.failure_notes.front()
               << (state.failure_notes.size() > 1 ? "; ..." : "") << "\n";
     if (verdict.code == 0) return static_cast<int>(ExitCode::runtime);
@@ -854,8 +856,9 @@ std::vector<int> unpin_from_openmp_place() {
     if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
   }
   if (!cpus.empty() && sched_setaffinity(0, sizeof set, &set) != 0) {
-    std::cerr << "hpar: warning: cannot widen this process's CPU mask to " << cpu_ranges(cpus)
-              << ": the launches inherit " << cpu_ranges(affinity_cpus()) << "\n";
+    std::cerr << program_name() + ": warning: cannot widen this process's CPU mask to "
+              << cpu_ranges(cpus) << ": the launches inherit " << cpu_ranges(affinity_cpus())
+              << "\n";
   }
   return affinity_cpus();
 }
@@ -879,20 +882,20 @@ int sweep_main(std::span<const std::string> args) {
   (void)unpin_from_openmp_place();
   const SweepRequest req = parse_sweep(args);
   if (req.vm.count("help") != 0U) {
-    std::cout << sweep_help();
+    std::cout << in_program_words(sweep_help());
     return 0;
   }
   const Workspace ws(text_of(req.vm, "logs"));
   const std::string launcher_version = check_launcher(req.launcher, ws.dir());
   const SweepPlan plan = plan_sweep(req, sweep_capacity(req.vm));
   for (const auto& s : plan.skipped) {
-    std::cerr << "hpar: note: left out " << s
+    std::cerr << program_name() + ": note: left out " << s
               << (req.vm["oversubscribe"].as<bool>() ? "" : " (--oversubscribe runs it anyway)")
               << "\n";
   }
-  std::cerr << "hpar: sweep of " << req.name << ": " << plan.points.size() << " layout(s) x "
-            << req.repeat << " run(s), launcher " << launcher_name(req.launcher) << " ("
-            << req.launcher.why << "); the first launch:\n  "
+  std::cerr << program_name() + ": sweep of " << req.name << ": " << plan.points.size()
+            << " layout(s) x " << req.repeat << " run(s), launcher " << launcher_name(req.launcher)
+            << " (" << req.launcher.why << "); the first launch:\n  "
             << command_line_text(
                    environment_for(plan.points.front().layout),
                    launch_command(req.launcher, plan.points.front().layout,

@@ -6,6 +6,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 #include <string>
+#include <utility>
 
 #include "hpar/cli/cli.hpp"
 #include "hpar/cli/main.hpp"
@@ -13,7 +14,20 @@
 
 namespace hpar {
 
-int main(int argc, char** argv, const std::vector<JobInfo>& jobs) {
+namespace {
+
+/// The basename of argv[0] ("hpar" when there is none).
+std::string own_name(int argc, char** argv) {
+  const std::string path = argc > 0 && argv[0] != nullptr ? argv[0] : "";
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  return name.empty() ? "hpar" : name;
+}
+
+}  // namespace
+
+int main(int argc, char** argv, const std::vector<JobInfo>& jobs, Program program) {
+  if (program.name.empty()) program.name = own_name(argc, argv);
+  const ProgramScope self(std::move(program));
   // Stop handlers first: a SIGTERM during MPI start-up then asks for a clean stop too.
   // abort_on_exception: last resort only; cli_main catches and agrees on every hpar error.
   install_stop_handlers();

@@ -5,6 +5,7 @@
 
 #include "hpar/cli/options.hpp"
 #include "hpar/core/format.hpp"
+#include "hpar/core/program.hpp"
 #include "hpar/engine/signals.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/study/plot.hpp"
@@ -32,7 +33,8 @@ void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const
     plot_study(plot_view(study), vm["plot"].as<std::string>());
   }
   if (stop_requested()) {
-    std::cerr << "hpar: note: stopped by a signal while the study's files were written: those "
+    std::cerr << program_name()
+              << ": note: stopped by a signal while the study's files were written: those "
                  "not begun by then were not written\n";
   }
 }
@@ -44,7 +46,7 @@ double point_cost(ScalingMode mode, int cores) {
 void print_point_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
                           double fraction_done) {
   const ScalingPoint times = point.scaling();
-  std::cerr << "hpar: point " << i + 1 << "/" << n << " done: " << point.ranks
+  std::cerr << program_name() + ": point " << i + 1 << "/" << n << " done: " << point.ranks
             << (point.ranks == 1 ? " rank x " : " ranks x ") << point.threads
             << (point.threads == 1 ? " thread" : " threads") << " (" << point.schedule
             << "), median " << format_fixed(median(times.seconds), 3) << " s of "

@@ -36,7 +36,8 @@ std::uint64_t peak_rss() {
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux: KiB
 }
 
-/// A run in its phases: setup, compute, gather, finish. Each step is collective.
+/// A run in its phases: setup, compute, gather, verify (rank 0's Job::finish: the result
+/// lines and the job's own check, a small-API job's .verify). Each step is collective.
 class JobRun {
  public:
   JobRun(const boost::mpi::communicator& comm, const JobInfo& info,
@@ -57,10 +58,11 @@ class JobRun {
     const double setup = set_up();
     const double compute = compute_blocks();
     const double gather = gather_results();
-    finish();
+    const double verify = finish();
     record_.setup = phase_stats(comm_, setup);
     record_.compute = phase_stats(comm_, compute);
     record_.gather = phase_stats(comm_, gather);
+    record_.verify = phase_stats(comm_, verify);
     record_.total = phase_stats(comm_, seconds_between(begin, RunClock::now()));
     boost::mpi::gather(comm_, peak_rss(), record_.rank_peak_rss, 0);
     record_.imbalance =
@@ -272,10 +274,12 @@ class JobRun {
   }
 
   /// Rank 0 turns the results into lines and a verdict (the job's own verification); a
-  /// failure there ends every rank.
-  void finish() {
+  /// failure there ends every rank. Returns rank 0's seconds in Job::finish (0 elsewhere).
+  double finish() {
     std::exception_ptr failure;
+    double seconds = 0.0;
     if (comm_.rank() == 0 && record_.complete) {
+      const TimePoint begin = RunClock::now();
       PhaseSpan span(observers_, Phase::finish);
       try {
         record_.result = job_->finish(gathered_);
@@ -283,9 +287,11 @@ class JobRun {
       } catch (...) {
         failure = std::current_exception();
       }
+      seconds = seconds_between(begin, RunClock::now());
     }
     const WaitSpan wait(observers_, Wait::agree);
     agree(comm_, failure);
+    return seconds;
   }
 
   const boost::mpi::communicator& comm_;

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/program.hpp"
 
 namespace hpar {
 namespace {
@@ -119,8 +120,8 @@ std::string ProgressMeter::line(std::uint64_t done, std::uint64_t total, double 
                                 bool dealt) {
   const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
   std::ostringstream o;
-  o << "hpar: progress " << std::fixed << std::setprecision(1) << 100.0 * fraction << " % (" << done
-    << " of " << total << (dealt ? " blocks dealt), " : " blocks on rank 0), ")
+  o << program_name() + ": progress " << std::fixed << std::setprecision(1) << 100.0 * fraction
+    << " % (" << done << " of " << total << (dealt ? " blocks dealt), " : " blocks on rank 0), ")
     << human_duration(elapsed_s) << " elapsed";
   if (done >= total) {
     o << ", done";

@@ -128,6 +128,7 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
        {{"setup", stats_json(record.setup)},
         {"compute", stats_json(record.compute)},
         {"gather", stats_json(record.gather)},
+        {"verify", stats_json(record.verify)},
         {"total", stats_json(record.total)}}},
       {"pass_seconds", record.pass_seconds},
       {"imbalance", record.imbalance},
@@ -198,7 +199,7 @@ void print_report(std::ostream& out, const nlohmann::json& r) {
         << c["computed_blocks"] << " computed\n";
   }
   out << "phase (s)          min          avg          max\n";
-  for (const char* phase : {"setup", "compute", "gather", "output", "total"}) {
+  for (const char* phase : {"setup", "compute", "gather", "verify", "output", "total"}) {
     if (!r["phases"].contains(phase)) continue;
     const auto& p = r["phases"][phase];
     out << "  " << std::left << std::setw(8) << phase << std::right;

@@ -351,9 +351,12 @@ StudyVerdict study_verdict(const StudyRecord& study) {
 
 StudyRun study_run_of_report(const nlohmann::json& report) {
   const auto& phases = report.at("phases");
-  const double output = phases.contains("output") ? phases["output"].at("max").get<double>() : 0;
+  const auto seconds = [&](const char* phase) {
+    return phases.contains(phase) ? phases[phase].at("max").get<double>() : 0.0;
+  };
   StudyRun run;
-  run.seconds = phases.at("total").at("max").get<double>() - output;
+  // The job's time: neither the output nor rank 0's verify phase (the job's own check).
+  run.seconds = phases.at("total").at("max").get<double>() - seconds("output") - seconds("verify");
   run.result = report.at("result").get<std::vector<std::string>>();
   run.verification = report.at("verification").at("status").get<std::string>();
   run.verification_detail = report.at("verification").at("detail").get<std::string>();

@@ -73,7 +73,7 @@ r = json.load(open(sys.argv[1]))
 assert r["schema"] == "hpar-report/1", r["schema"]
 assert r["layout"]["ranks"] == 2 and r["layout"]["threads_per_rank"] == 2
 assert r["work"]["items"] == 100
-for phase in ("setup", "compute", "gather", "output", "total"):
+for phase in ("setup", "compute", "gather", "verify", "output", "total"):
     p = r["phases"][phase]
     assert p["min"] <= p["avg"] <= p["max"], phase
 assert r["verification"]["status"] == "PASS"

@@ -9,12 +9,13 @@ integral=$HPAR_INSTALL_TEST_DIR/build-integral/integral
 tutorial=$HPAR_INSTALL_TEST_DIR/build-tutorial/tutorial
 collatz=$HPAR_INSTALL_TEST_DIR/build-collatz/collatz
 
-# expect_one_error TEXT: exactly one 'hpar: error:' line, containing TEXT; no MPI abort.
+# expect_one_error TEXT: exactly one 'NAME: error:' line (NAME: $PROGRAM_NAME, the program's
+# own name), containing TEXT; no MPI abort.
 expect_one_error() {
-  local n
-  n=$(grep -c '^hpar: error:' <<<"$ERR")
-  [ "$n" = 1 ] || fail "expected one 'hpar: error:' line, got $n: $ERR"
-  grep '^hpar: error:' <<<"$ERR" | grep -qF -- "$1" || fail "error line lacks '$1': $ERR"
+  local n name=$PROGRAM_NAME
+  n=$(grep -c "^$name: error:" <<<"$ERR")
+  [ "$n" = 1 ] || fail "expected one '$name: error:' line, got $n: $ERR"
+  grep "^$name: error:" <<<"$ERR" | grep -qF -- "$1" || fail "error line lacks '$1': $ERR"
   if grep -q 'MPI_ABORT\|MPI_Abort' <<<"$ERR"; then fail "MPI abort noise: $ERR"; fi
 }
 
@@ -61,7 +62,7 @@ case_example_commands_are_hpars() {
   expect_out "--tolerance X"
   HPAR=$integral hpar_np 1 --version
   expect_rc 0
-  expect_out "hpar 0.1"
+  [[ "$OUT" == "integral 1.0 (hpar 0."* ]] || fail "--version: $OUT"
   HPAR=$integral hpar_np 2 scale integral --mode weak --ranks 1,2 --threads 1 --repeat 1 \
     --intervals 100000
   expect_rc 0
@@ -75,35 +76,35 @@ case_example_commands_are_hpars() {
 
 case_example_bad_options_are_usage_errors() {
   HPAR=$integral hpar_np 2 run integral --intervals lots
-  expect_usage_error "bad value 'lots' for --intervals"
+  PROGRAM_NAME=integral expect_usage_error "bad value 'lots' for --intervals"
   HPAR=$integral hpar_np 2 run integral --intervals 0
-  expect_usage_error "--intervals must be between 1 and 2^52"
+  PROGRAM_NAME=integral expect_usage_error "--intervals must be between 1 and 2^52"
   HPAR=$integral hpar_np 2 run integral --from 2 --to 1
-  expect_usage_error "--from must not be greater than --to"
+  PROGRAM_NAME=integral expect_usage_error "--from must not be greater than --to"
   HPAR=$integral hpar_np 2 run integral --nope 1
-  expect_usage_error "nope"
+  PROGRAM_NAME=integral expect_usage_error "nope"
   HPAR=$integral hpar_np 2 run pi
-  expect_usage_error "unknown job 'pi'"
+  PROGRAM_NAME=integral expect_usage_error "unknown job 'pi'"
   HPAR=$tutorial hpar_np 2 run tutorial
-  expect_usage_error "missing --input-file"
+  PROGRAM_NAME=tutorial expect_usage_error "missing --input-file"
   HPAR=$tutorial hpar_np 2 run tutorial --input-file absent.txt
-  expect_usage_error "cannot read input file 'absent.txt'"
+  PROGRAM_NAME=tutorial expect_usage_error "cannot read input file 'absent.txt'"
   printf '1\nabc\n' >bad.txt
   HPAR=$tutorial hpar_np 2 run tutorial --input-file bad.txt
-  expect_usage_error "bad.txt:2: 'abc' is not a 64-bit integer"
+  PROGRAM_NAME=tutorial expect_usage_error "bad.txt:2: 'abc' is not a 64-bit integer"
   printf '1\n' >one.txt
   printf 'input-file = one.txt\nsteps = many\n' >bad.ini
   HPAR=$tutorial hpar_np 2 run tutorial --config bad.ini
-  expect_usage_error "bad value 'many' for --steps"
+  PROGRAM_NAME=tutorial expect_usage_error "bad value 'many' for --steps"
   HPAR=$tutorial hpar_np 2 run tutorial --input-file one.txt --steps 1001
-  expect_usage_error "--steps must be at most 1000"
+  PROGRAM_NAME=tutorial expect_usage_error "--steps must be at most 1000"
 }
 
 case_example_failed_check_exits_3() {
   HPAR=$integral hpar_np 2 run integral --intervals 10 --tolerance 1e-300 --threads 1
   expect_rc 3
   expect_out "verification FAIL"
-  expect_one_error "verification failed: |integral - exact| ="
+  PROGRAM_NAME=integral expect_one_error "verification failed: |integral - exact| ="
 }
 
 case_example_throwing_lambda_exits_1_on_every_rank() {
@@ -111,7 +112,7 @@ case_example_throwing_lambda_exits_1_on_every_rank() {
   HPAR=$tutorial capture timeout 60 "$MPIEXEC" -n 2 --oversubscribe --bind-to none \
     "$tutorial" run tutorial --input-file inputs.txt --threads 2 --output lines.txt
   expect_rc 1
-  expect_one_error "x + k overflows"
+  PROGRAM_NAME=tutorial expect_one_error "x + k overflows"
   [ ! -e lines.txt ] || fail "a partial --output file was left"
   expect_no_temporary_files
 }
@@ -143,5 +144,52 @@ case_full_job_interface_beside_the_builtin_jobs() {
   expect_rc 0
   expect_out "result: pi"
   HPAR=$collatz hpar_np 2 run collatz --limit 1
-  expect_usage_error "--limit must be at least 2"
+  PROGRAM_NAME=collatz expect_usage_error "--limit must be at least 2"
+}
+
+case_example_is_itself_in_usage_hints_and_errors() {
+  HPAR=$integral hpar_np 1 help
+  expect_rc 0
+  expect_out "integral 1.0: built on hpar"
+  expect_out "usage: mpirun -np RANKS integral COMMAND"
+  expect_out "Run 'integral help JOB' for a job's options."
+  if grep -q "farm\|'hpar \| hpar COMMAND" <<<"$OUT"; then fail "help names hpar or farm: $OUT"; fi
+  HPAR=$integral hpar_np 1 scale --help
+  expect_rc 0
+  expect_out "integral scale JOB --mode"
+  HPAR=$integral hpar_np 1 run integral --help
+  expect_out "integral run integral [options]"
+  # No built-in farm in a program that does not register it.
+  HPAR=$integral hpar_np 2 farm -- echo hi
+  expect_rc 2
+  [ "$ERR" = "$(printf "integral: error: unknown command 'farm'\nintegral: try 'integral help' for usage")" ] ||
+    fail "farm: $ERR"
+  HPAR=$integral hpar_np 2 run pi
+  expect_rc 2
+  [ "$ERR" = "$(printf "integral: error: unknown job 'pi' (see 'integral list')\nintegral: try 'integral help' for usage")" ] ||
+    fail "unknown job: $ERR"
+  HPAR=$integral hpar_np 2 run integral --intervals lots
+  expect_rc 2
+  grep -q "^integral: try 'integral help integral' for the job's options$" <<<"$ERR" ||
+    fail "hint: $ERR"
+  # A program that gives no version shows hpar's beside its name; one holding the built-in
+  # jobs has the farm command.
+  HPAR=$tutorial hpar_np 1 --version
+  [[ "$OUT" == "tutorial (hpar 0."* ]] || fail "--version: $OUT"
+  HPAR=$collatz hpar_np 1 help
+  expect_out "farm [opts] -- COMMAND"
+  expect_out "usage: mpirun -np RANKS collatz COMMAND"
+}
+
+case_example_verify_is_a_phase_of_its_own() {
+  HPAR=$integral hpar_np 2 run integral --intervals 100000 --threads 1 --report-json r.json
+  expect_rc 0
+  expect_out "  verify "
+  python3 - r.json <<'PY' || fail "report: $(cat r.json)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+p = r["phases"]
+assert p["verify"]["min"] <= p["verify"]["avg"] <= p["verify"]["max"], p
+assert r["command_line"][:2] == ["integral", "run"], r["command_line"]
+PY
 }

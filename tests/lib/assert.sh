@@ -28,10 +28,10 @@ expect_err() { grep -qF -- "$1" <<<"$ERR" || fail "stderr lacks '$1'; stderr: $E
 # expect_usage_error TEXT: exit 2, exactly one 'hpar: error:' line containing TEXT, no MPI abort.
 expect_usage_error() {
   expect_rc 2
-  local n
-  n=$(grep -c '^hpar: error:' <<<"$ERR")
-  [ "$n" = 1 ] || fail "expected one 'hpar: error:' line, got $n: $ERR"
-  grep '^hpar: error:' <<<"$ERR" | grep -qF -- "$1" || fail "error line lacks '$1': $ERR"
+  local n name=${PROGRAM_NAME:-hpar}  # a program built on hpar names itself
+  n=$(grep -c "^$name: error:" <<<"$ERR")
+  [ "$n" = 1 ] || fail "expected one '$name: error:' line, got $n: $ERR"
+  grep "^$name: error:" <<<"$ERR" | grep -qF -- "$1" || fail "error line lacks '$1': $ERR"
   grep -q 'MPI_ABORT\|MPI_Abort' <<<"$ERR" && fail "MPI abort noise: $ERR"
   return 0
 }

@@ -3,14 +3,18 @@
 // registrations cover 1..4 ranks x 1..2 threads: 1x1, 2x1, 1x2, 3x1 among them) give the same
 // result bytes as the job run serially in one process, whatever the schedule and the
 // distribution; a throwing lambda ends every rank with the same error; a program whose job list
-// is bad ends on every rank with exit code 2.
+// is bad ends on every rank with exit code 2; a program names itself and has its own jobs
+// only; the job's own check is timed as a verify phase, outside compute.
 
 #include <gtest/gtest.h>
 
 #include <boost/mpi/communicator.hpp>
+#include <chrono>
+#include <thread>
 
 #include "hpar/cli/cli.hpp"
 #include "hpar/engine/engine.hpp"
+#include "hpar/report/report.hpp"
 #include "serial_reference.hpp"
 #include "small_jobs.hpp"
 
@@ -33,6 +37,21 @@ TEST(SmallApi, ReductionsAreTheSerialRunBitForBit) {
   expect_serial_result({"moments"});
   expect_serial_result({"peak", "--block", "333"});
   expect_serial_result({"blocks", "--block", "1000"});
+}
+
+TEST(SmallApi, TuplesOfEveryElementTypeAreAPlainLoopsSumBitForBit) {
+  // The job checks its sum against a plain serial loop (64-bit integers, the doubles in block
+  // order); every layout, distribution and schedule must give the serial run's line and PASS.
+  const boost::mpi::communicator world;
+  const hpar_test::SmallJobs jobs;
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"tuples"},
+                                               {"tuples", "--n", "5", "--block", "2"},
+                                               {"tuples", "--n", "40000", "--block", "1"}}) {
+    const auto status = hpar_test::expect_serial_result(args, {"static", "dynamic,1"});
+    if (world.rank() == 0) {
+      EXPECT_EQ(status, Verification::Status::pass) << args.back();
+    }
+  }
 }
 
 TEST(SmallApi, AnEmptyReductionIsTheIdentity) {
@@ -94,5 +113,62 @@ TEST(SmallApi, AProgramRunsItsOwnJobsThroughTheCommandLine) {
     EXPECT_NE(out.find("result: "), std::string::npos) << out;
     EXPECT_NE(err.find("hpar: error: bad value 'many' for --n"), std::string::npos) << err;
     EXPECT_NE(err.find("hpar: error: unknown job 'pi'"), std::string::npos) << err;
+  }
+}
+
+TEST(SmallApi, AProgramNamesItselfAndHasOnlyItsOwnJobs) {
+  const boost::mpi::communicator world;
+  const auto list = hpar_test::small_api_jobs();
+  const ProgramScope self({.name = "myprog", .version = "2.5"});
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  const int version = cli_main(world, {"--version"}, list);
+  const int help = cli_main(world, {"help"}, list);
+  const int farm = cli_main(world, {"farm", "--", "true"}, list);
+  const int unknown = cli_main(world, {"run", "pi"}, list);
+  const int bad = cli_main(world, {"run", "hits", "--n", "many"}, list);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(version, 0);
+  EXPECT_EQ(help, 0);
+  EXPECT_EQ(farm, 2);
+  EXPECT_EQ(unknown, 2);
+  EXPECT_EQ(bad, 2);
+  if (world.rank() != 0) return;
+  EXPECT_TRUE(out.starts_with("myprog 2.5 (hpar ")) << out;
+  EXPECT_NE(out.find("myprog 2.5: built on hpar"), std::string::npos) << out;
+  EXPECT_NE(out.find("usage: mpirun -np RANKS myprog COMMAND"), std::string::npos) << out;
+  EXPECT_EQ(out.find("farm"), std::string::npos) << "no farm command without a farm job";
+  EXPECT_EQ(out.find("'hpar "), std::string::npos) << out;
+  // Each line as expected (a layout warning may come between them), none naming hpar.
+  for (const char* line :
+       {"myprog: error: unknown command 'farm'\n", "myprog: try 'myprog help' for usage\n",
+        "myprog: error: unknown job 'pi' (see 'myprog list')\n",
+        "myprog: error: bad value 'many' for --n",
+        "\nmyprog: try 'myprog help hits' for the job's options\n"}) {
+    EXPECT_NE(err.find(line), std::string::npos) << line << " in:\n" << err;
+  }
+  EXPECT_EQ(err.find("hpar:"), std::string::npos) << err;
+}
+
+TEST(SmallApi, TheJobsOwnCheckIsAVerifyPhaseOutsideCompute) {
+  const boost::mpi::communicator world;
+  Registry registry({hpar::define_job(
+      {.name = "slow_check", .summary = "a check that takes 0.3 s", .options = {}},
+      [](const hpar::Options& /*o*/) {
+        return hpar::reduce(1000, [](std::uint64_t i) { return i; }).verify([](std::uint64_t sum) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          return sum == 499500;
+        });
+      })});
+  const RegistryScope scope(registry);
+  const std::vector<std::string> args = {"slow_check"};
+  const ParsedRun p = parse_job_command(args, po::options_description());
+  const RunRecord record = run_job(world, *p.job, p.vm, p.run);
+  EXPECT_GE(record.verify.max, 0.3);
+  EXPECT_LT(record.compute.max, 0.3);
+  if (world.rank() == 0) {
+    EXPECT_EQ(record.result.verification.status, Verification::Status::pass);
+    EXPECT_EQ(make_report(record, RunContext{})["phases"]["verify"]["max"], record.verify.max);
   }
 }

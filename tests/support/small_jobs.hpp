@@ -11,6 +11,7 @@
 #include <limits>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "hpar/hpar.hpp"
@@ -44,7 +45,52 @@ W sized(W work, const hpar::Options& o) {
   return work;
 }
 
-/// The test jobs, by name: wavy, hits, moments, peak, blocks, lines, throws, wrong.
+/// Item i's value of every element type the small API sums: integers over their whole range
+/// (the low bits of mix(i)), a bool, a rounding-sensitive double, a nested array and a pair
+/// of ints near INT_MAX (their sums pass 2^31).
+using Tuple = std::tuple<bool, std::int8_t, std::int32_t, std::uint64_t, double,
+                         std::array<std::int16_t, 2>, std::pair<int, int>>;
+inline Tuple tuple_of(std::uint64_t i) {
+  const std::uint64_t m = mix(i);
+  return {(m & 1U) != 0,
+          static_cast<std::int8_t>(m),
+          static_cast<std::int32_t>(m >> 8),
+          m,
+          wavy(i),
+          {static_cast<std::int16_t>(m >> 40), static_cast<std::int16_t>(m >> 48)},
+          {std::numeric_limits<int>::max() - static_cast<int>(m & 7U),
+           std::numeric_limits<int>::min() + static_cast<int>(m & 7U)}};
+}
+
+/// The sum of tuple_of(i) for i < n in a plain loop: integers in 64 bits (modulo 2^64), the
+/// double per block of `block` items in item order, then the blocks in order.
+inline std::tuple<std::uint64_t, std::int64_t, std::int64_t, std::uint64_t, double,
+                  std::array<std::int64_t, 2>, std::pair<std::int64_t, std::int64_t>>
+plain_tuple_sum(std::uint64_t n, std::uint64_t block) {
+  std::uint64_t s[8] = {};  // the integer elements, modulo 2^64
+  double total = 0.0;
+  double part = 0.0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto [b, i8, i32, u64, x, a, p] = tuple_of(i);
+    s[0] += b ? 1U : 0U;
+    s[1] += static_cast<std::uint64_t>(static_cast<std::int64_t>(i8));
+    s[2] += static_cast<std::uint64_t>(static_cast<std::int64_t>(i32));
+    s[3] += u64;
+    s[4] += static_cast<std::uint64_t>(static_cast<std::int64_t>(a[0]));
+    s[5] += static_cast<std::uint64_t>(static_cast<std::int64_t>(a[1]));
+    s[6] += static_cast<std::uint64_t>(static_cast<std::int64_t>(p.first));
+    s[7] += static_cast<std::uint64_t>(static_cast<std::int64_t>(p.second));
+    part += x;
+    if ((i + 1) % block == 0 || i + 1 == n) {
+      total += part;
+      part = 0.0;
+    }
+  }
+  const auto i64 = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+  return {s[0], i64(s[1]), i64(s[2]), s[3], total, {i64(s[4]), i64(s[5])}, {i64(s[6]), i64(s[7])}};
+}
+
+/// The test jobs, by name: wavy, hits, moments, peak, blocks, tuples, lines, throws, wrong.
 inline std::vector<hpar::JobInfo> small_api_jobs() {
   std::vector<hpar::JobInfo> jobs;
   jobs.push_back(hpar::define_job(
@@ -96,6 +142,17 @@ inline std::vector<hpar::JobInfo> small_api_jobs() {
                                 }),
             o);
       }));
+  jobs.push_back(
+      hpar::define_job({.name = "tuples",
+                        .summary = "a tuple of every element type, checked against a plain loop",
+                        .options = size_options("100003")},
+                       [](const hpar::Options& o) {
+                         const std::uint64_t n = o.count("n");
+                         auto work = sized(hpar::reduce(n, tuple_of), o);
+                         return work.verify([n, block = work.plan().block_items](const auto& sum) {
+                           return sum == plain_tuple_sum(n, block);
+                         });
+                       }));
   jobs.push_back(hpar::define_job(
       {.name = "lines",
        .summary = "i and sqrt(i), one line each",

@@ -250,3 +250,20 @@ TEST(Registry, AJobOptionThatHparTakesItselfIsRefused) {
   EXPECT_EQ(usage_error([&] { hpar::check_option_names(mine, po::options_description()); }), "");
   EXPECT_NE(usage_error([&] { hpar::check_option_names(mine, extra); }), "");
 }
+
+TEST(Program, HparsWordsBecomeTheProgramsWhileItsScopeLives) {
+  const std::string text =
+      "hpar scale JOB\n  mpirun -np 2 hpar affinity\n(see 'hpar list'); "
+      "hpar-report/1 from chpar x";
+  EXPECT_EQ(hpar::program_name(), "hpar");
+  EXPECT_EQ(hpar::in_program_words(text), text);
+  {
+    const hpar::ProgramScope self({.name = "sim", .version = "3"});
+    EXPECT_EQ(hpar::program().version, "3");
+    EXPECT_EQ(hpar::in_program_words(text),
+              "sim scale JOB\n  mpirun -np 2 sim affinity\n(see 'sim list'); "
+              "hpar-report/1 from chpar x");
+    EXPECT_EQ(hpar::in_program_words("hpar "), "sim ");
+  }
+  EXPECT_EQ(hpar::program_name(), "hpar");
+}

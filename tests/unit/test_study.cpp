@@ -301,3 +301,16 @@ TEST(Study, AFailedPointIsNotTheFastest) {
   EXPECT_NE(text.find("             2 cores: 2x1 static 2.200 s\n"), std::string::npos) << text;
   EXPECT_NE(text.find("  FAIL\n"), std::string::npos) << text;
 }
+
+TEST(Study, ARunsTimeLeavesOutItsOutputAndItsVerifyPhase) {
+  const nlohmann::json report = {{"phases",
+                                  {{"total", {{"min", 1.0}, {"avg", 1.0}, {"max", 1.0}}},
+                                   {"output", {{"min", 0.1}, {"avg", 0.1}, {"max", 0.1}}},
+                                   {"verify", {{"min", 0.0}, {"avg", 0.1}, {"max", 0.3}}}}},
+                                 {"result", {"result: 1"}},
+                                 {"verification", {{"status", "PASS"}, {"detail", "checked"}}}};
+  EXPECT_DOUBLE_EQ(study_run_of_report(report).seconds, 0.6);
+  nlohmann::json older = report;  // a report from before the verify phase
+  older["phases"].erase("verify");
+  EXPECT_DOUBLE_EQ(study_run_of_report(older).seconds, 0.9);
+}

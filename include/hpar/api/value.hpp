@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #pragma once
-/// The values a small-API reduction can carry from blocks to rank 0: arithmetic types and
-/// std::array, std::pair and std::tuple of them. Each block's value travels as the engine's
-/// block partials (doubles for floating point, 64-bit counters for integers) and is read back
-/// exactly, so rank 0 folds the very values the blocks produced, in block order.
+/// The values a small-API reduction can carry from blocks to rank 0: integers (at most 64
+/// bits), bool, float, double and std::array, std::pair and std::tuple of them. Each block's
+/// value travels as the engine's block partials (doubles for floating point, 64-bit counters
+/// for integers) and is read back exactly, so rank 0 folds the very values the blocks
+/// produced, in block order.
+///
+/// The sum (hpar::Sum, the join of hpar::reduce, reduce_blocks, map and map_blocks) keeps
+/// integers and bools in 64 bits, element by element in a tuple-like value: a bool counts 1,
+/// signed integers are summed in std::int64_t, unsigned ones in std::uint64_t, both modulo
+/// 2^64 (never undefined behaviour). Floating-point elements are added in their own type.
 
 #include <array>
 #include <concepts>
@@ -11,6 +17,7 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "hpar/core/format.hpp"
@@ -29,6 +36,9 @@ struct Sum {
   [[nodiscard]] constexpr V operator()(const V& a, const V& b) const {
     if constexpr (std::same_as<V, NoValue>) {
       return {};
+    } else if constexpr (std::integral<V>) {
+      // Modulo 2^64 through the unsigned type: a signed overflow is no undefined behaviour.
+      return static_cast<V>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
     } else if constexpr (std::is_arithmetic_v<V>) {
       return static_cast<V>(a + b);
     } else {
@@ -64,7 +74,7 @@ requires(!std::same_as<T, long double>) struct Partial<T> {
 };
 
 template <std::integral T>
-struct Partial<T> {
+requires(sizeof(T) <= sizeof(std::uint64_t)) struct Partial<T> {
   static constexpr std::size_t reals = 0;
   static constexpr std::size_t counts = 1;
   static void store(const T& v, double*& /*r*/, std::uint64_t*& c) {
@@ -118,8 +128,31 @@ concept Carried = requires {
   Partial<V>::reals;
 };
 
+/// Whether hpar::Sum adds values of type V exactly (see the top of this file): integers of
+/// at most 64 bits, bool, float, double, NoValue, and std::array, std::pair and std::tuple
+/// whose elements are all summable (nested ones too). Not: long double (carried as a double,
+/// it would lose bits), wider integers (__int128), pointers, references, enums, classes.
+template <class V>
+struct Summable : std::false_type {};
+template <std::integral T>
+requires(sizeof(T) <= sizeof(std::uint64_t)) struct Summable<T> : std::true_type {
+};
+template <class T>
+requires(std::same_as<T, float> || std::same_as<T, double>) struct Summable<T> : std::true_type {
+};
+template <>
+struct Summable<NoValue> : std::true_type {};
+template <class T, std::size_t N>
+struct Summable<std::array<T, N>> : Summable<T> {};
+template <class A, class B>
+struct Summable<std::pair<A, B>> : std::bool_constant<Summable<A>::value && Summable<B>::value> {};
+template <class... Ts>
+struct Summable<std::tuple<Ts...>> : std::bool_constant<(Summable<Ts>::value && ...)> {};
+
 /// The type a sum of T is kept in: integers (and bool, counting) widen to 64 bits, so that a
-/// count of many items does not overflow a narrower type; other types stay as they are.
+/// count of many items does not overflow a narrower type, element by element in a tuple-like
+/// value (std::array<bool, 2> -> std::array<std::uint64_t, 2>, std::pair<int, double> ->
+/// std::pair<std::int64_t, double>); other types stay as they are.
 template <class T>
 struct Accumulated {
   using type = T;
@@ -129,6 +162,45 @@ struct Accumulated<T> {
   using type = std::conditional_t<std::is_signed_v<T> && !std::same_as<T, bool>, std::int64_t,
                                   std::uint64_t>;
 };
+template <class T, std::size_t N>
+struct Accumulated<std::array<T, N>> {
+  using type = std::array<typename Accumulated<T>::type, N>;
+};
+template <class A, class B>
+struct Accumulated<std::pair<A, B>> {
+  using type = std::pair<typename Accumulated<A>::type, typename Accumulated<B>::type>;
+};
+template <class... Ts>
+struct Accumulated<std::tuple<Ts...>> {
+  using type = std::tuple<typename Accumulated<Ts>::type...>;
+};
+
+template <class T>
+struct IsTupleLike : std::false_type {};
+template <class T, std::size_t N>
+struct IsTupleLike<std::array<T, N>> : std::true_type {};
+template <class A, class B>
+struct IsTupleLike<std::pair<A, B>> : std::true_type {};
+template <class... Ts>
+struct IsTupleLike<std::tuple<Ts...>> : std::true_type {};
+
+/// `v` as a V: element by element when both are tuple-like (an std::array<int, 2> becomes
+/// an std::array<std::int64_t, 2>, which no cast does), else a static_cast.
+template <class V, class From>
+[[nodiscard]] constexpr V widen(From&& v) {
+  using F = std::decay_t<From>;
+  if constexpr (std::same_as<F, V>) {
+    return std::forward<From>(v);
+  } else if constexpr (IsTupleLike<V>::value && IsTupleLike<F>::value) {
+    static_assert(std::tuple_size_v<V> == std::tuple_size_v<F>);
+    return [&]<std::size_t... I>(std::index_sequence<I...> /*elements*/) {
+      return V{widen<std::tuple_element_t<I, V>>(std::get<I>(v))...};
+    }
+    (std::make_index_sequence<std::tuple_size_v<V>>{});
+  } else {
+    return static_cast<V>(std::forward<From>(v));
+  }
+}
 
 /// Appends the text of v: integers in decimal, floating point with 17 significant digits
 /// (format_exact), the elements of a tuple-like value separated by spaces.

@@ -190,7 +190,7 @@ class Work {
       kernel_(std::forward<Args>(args)...);
       return identity_;
     } else {
-      return static_cast<Value>(kernel_(std::forward<Args>(args)...));
+      return detail::widen<Value>(kernel_(std::forward<Args>(args)...));
     }
   }
 
@@ -206,38 +206,57 @@ class Work {
 
 namespace detail {
 
-/// The value type a kernel's result is summed in (hpar::Sum).
+/// The type a kernel returns, decayed.
 template <class F, class... Args>
-using SumOf = typename Accumulated<std::decay_t<std::invoke_result_t<const F&, Args...>>>::type;
+using Returned = std::decay_t<std::invoke_result_t<const F&, Args...>>;
 
 /// The value type of a map's kernel: NoValue when it returns nothing.
 template <class F, class... Args>
 using MapValue = std::conditional_t<std::is_void_v<std::invoke_result_t<const F&, Args...>>,
                                     NoValue, std::invoke_result_t<const F&, Args...>>;
 
+/// The Work that sums a kernel's values (hpar::Sum, integers widened to 64 bits), made only
+/// when R, the kernel's value, is Summable: otherwise one readable error and nothing else.
+template <class R, Grain G, bool Ordered, class Kernel>
+[[nodiscard]] auto summed(std::uint64_t items, Kernel kernel) {
+  static_assert(Summable<R>::value,
+                "hpar sums the lambda's values exactly: return an integer of at most 64 bits, "
+                "a bool, a float or a double, or a std::array, std::pair or std::tuple of them "
+                "(integers and bools are summed element by element in 64 bits); long double, "
+                "integers wider than 64 bits, pointers, enums and classes cannot be summed "
+                "exactly: use the full Job interface (hpar/core/job.hpp) for them");
+  if constexpr (Summable<R>::value) {
+    using V = typename Accumulated<R>::type;
+    return Work<V, Kernel, Sum, G, Ordered>(items, std::move(kernel), Sum{}, V{});
+  }
+}
+
 template <class V>
 constexpr void check_carried() {
   static_assert(Carried<V>,
-                "hpar can join arithmetic values and std::array/pair/tuple of them; return one "
-                "of those from the lambda (or use the full Job interface)");
+                "hpar can carry integers of at most 64 bits, bools, floats, doubles and "
+                "std::array/pair/tuple of them from blocks to rank 0; make the join's identity "
+                "(and value) one of those (or use the full Job interface)");
 }
 
 }  // namespace detail
 
-/// A reduction: the sum over items i in [0, items) of `kernel(i)` (an arithmetic value or an
-/// array/pair/tuple of them; integers are summed in 64 bits). kernel: `(std::uint64_t i) -> V`.
+/// A reduction: the sum over items i in [0, items) of `kernel(i)`: an integer, bool, float or
+/// double, or a std::array/pair/tuple of them, summed element by element; integers and bools
+/// are summed in 64 bits (std::int64_t or std::uint64_t, modulo 2^64), so the value is e.g. a
+/// std::array<std::uint64_t, 2> for a kernel returning std::array<bool, 2>. Any other type is
+/// refused at compile time. kernel: `(std::uint64_t i) -> V`.
 template <class Kernel>
 [[nodiscard]] auto reduce(std::uint64_t items, Kernel kernel) {
   static_assert(std::is_invocable_v<const Kernel&, std::uint64_t>,
                 "hpar::reduce needs a lambda (std::uint64_t i) -> value");
-  using V = detail::SumOf<Kernel, std::uint64_t>;
-  detail::check_carried<V>();
-  return Work<V, Kernel, Sum, Grain::item, false>(items, std::move(kernel), Sum{}, V{});
+  return detail::summed<detail::Returned<Kernel, std::uint64_t>, Grain::item, false>(
+      items, std::move(kernel));
 }
 
 /// A reduction with a join of one's own: `join(join(identity, kernel(0)), kernel(1)) ...`
 /// inside each block, then over the blocks in block order (e.g. a maximum: join = max,
-/// identity = lowest). join: `(V, V) -> V`.
+/// identity = lowest). join: `(V, V) -> V`; V as for reduce, but kept as it is (not widened).
 template <class Kernel, class Join, class V>
 [[nodiscard]] auto reduce(std::uint64_t items, Kernel kernel, Join join, V identity) {
   static_assert(std::is_invocable_v<const Kernel&, std::uint64_t>,
@@ -249,14 +268,13 @@ template <class Kernel, class Join, class V>
 
 /// A reduction by blocks: `kernel(items)` returns the value of a whole block (a Slice of item
 /// indices, in item order), e.g. a loop of one's own or a random stream per block. The blocks'
-/// values are summed in block order.
+/// values are summed in block order, as by reduce (integers in 64 bits).
 template <class Kernel>
 [[nodiscard]] auto reduce_blocks(std::uint64_t items, Kernel kernel) {
   static_assert(std::is_invocable_v<const Kernel&, Slice>,
                 "hpar::reduce_blocks needs a lambda (hpar::Slice items) -> value");
-  using V = detail::SumOf<Kernel, Slice>;
-  detail::check_carried<V>();
-  return Work<V, Kernel, Sum, Grain::block, false>(items, std::move(kernel), Sum{}, V{});
+  return detail::summed<detail::Returned<Kernel, Slice>, Grain::block, false>(items,
+                                                                              std::move(kernel));
 }
 
 /// A reduction by blocks with a join of one's own (see reduce).
@@ -277,20 +295,18 @@ template <class Kernel>
 [[nodiscard]] auto map(std::uint64_t items, Kernel kernel) {
   static_assert(std::is_invocable_v<const Kernel&, std::uint64_t, Output&>,
                 "hpar::map needs a lambda (std::uint64_t i, hpar::Output& out)");
-  using V = typename detail::Accumulated<detail::MapValue<Kernel, std::uint64_t, Output&>>::type;
-  detail::check_carried<V>();
-  return Work<V, Kernel, Sum, Grain::item, true>(items, std::move(kernel), Sum{}, V{});
+  return detail::summed<std::decay_t<detail::MapValue<Kernel, std::uint64_t, Output&>>, Grain::item,
+                        true>(items, std::move(kernel));
 }
 
 /// A map by blocks: `kernel(items, out)` appends the output of a whole block (a Slice, in item
-/// order) and may return its value (summed in block order).
+/// order) and may return its value (summed in block order, as by reduce).
 template <class Kernel>
 [[nodiscard]] auto map_blocks(std::uint64_t items, Kernel kernel) {
   static_assert(std::is_invocable_v<const Kernel&, Slice, Output&>,
                 "hpar::map_blocks needs a lambda (hpar::Slice items, hpar::Output& out)");
-  using V = typename detail::Accumulated<detail::MapValue<Kernel, Slice, Output&>>::type;
-  detail::check_carried<V>();
-  return Work<V, Kernel, Sum, Grain::block, true>(items, std::move(kernel), Sum{}, V{});
+  return detail::summed<std::decay_t<detail::MapValue<Kernel, Slice, Output&>>, Grain::block, true>(
+      items, std::move(kernel));
 }
 
 }  // namespace hpar

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "hpar/core/job.hpp"
+#include "hpar/core/program.hpp"
 
 namespace hpar {
 
@@ -14,6 +15,10 @@ namespace hpar {
 /// every rank agrees on (0 ok, 1 runtime failure, 2 bad usage or input, 3 verification failed,
 /// 4 stopped by a signal). Two jobs of one name are refused at start-up (exit 2). Call it once,
 /// from ::main: `return hpar::main(argc, argv, {my_job});`
-int main(int argc, char** argv, const std::vector<JobInfo>& jobs);
+///
+/// The program is itself: `program`'s name (default: argv[0]'s basename) in its usage, hints,
+/// error lines ("NAME: error: ...") and --version, with `program.version` if given; it has
+/// exactly the jobs given (the `farm` command only when a job named farm is among them).
+int main(int argc, char** argv, const std::vector<JobInfo>& jobs, Program program = {});
 
 }  // namespace hpar

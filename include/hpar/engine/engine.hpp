@@ -94,6 +94,9 @@ struct RunRecord {
   RunOptions options;
   std::vector<RankPlacement> placements;  ///< one per rank, rank order
   PhaseStats setup, compute, gather, total;
+  /// Rank 0's Job::finish: the result lines and the job's own check (a small-API .verify);
+  /// outside compute, so a scaling study never counts it.
+  PhaseStats verify;
   double imbalance = 0.0;                    ///< compute max/avg - 1
   std::vector<double> pass_seconds;          ///< per pass, slowest rank
   std::vector<std::uint64_t> rank_blocks;    ///< blocks each rank computed (last pass), rank order
