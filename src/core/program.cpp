@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The running program's name and version: hpar's, or those a program of one's own gives
 // hpar::main (the innermost live ProgramScope).
 

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck disable=SC2034,SC2153 # RC, OUT, ERR and LAUNCH are read and set by the runner (tests/lib)
 # Full disks: --output and --checkpoint on a small file system that the case mounts (a tmpfs,
 # unmounted when the case ends) at 1 and 2 ranks. A run that cannot write all it must fails

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: hpar::map cannot sum a class of one's own (no exact element-by-element
 // sum is known for it), with one readable error.
 #include <cstdint>

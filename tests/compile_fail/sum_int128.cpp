@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: an integer wider than 64 bits cannot be summed in 64 bits exactly.
 #include <cstdint>
 #include <hpar/hpar.hpp>

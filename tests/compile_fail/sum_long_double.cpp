@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: a long double cannot be carried exactly (it travels as a double), so
 // hpar::reduce refuses a lambda that returns a std::pair with one, with one readable error.
 #include <cstdint>

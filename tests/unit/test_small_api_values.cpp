@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The small API's sums of tuple-like values (std::array, std::pair, std::tuple) against plain
 // serial loops: integer and bool elements are summed element by element in 64 bits (a count
 // of bools past 1, sums of int past 2^31, modulo 2^64 past that), floating-point elements in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// The main thread's chores during a pass: dealing blocks to other ranks and moving finished
 /// output along. MPI is funneled (only the main thread calls it), so the engine does them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// Who the running program is: `hpar`, or a program of one's own built on hpar (hpar::main),
 /// which names itself in its usage, hints, error lines ("NAME: error: ...") and --version.
