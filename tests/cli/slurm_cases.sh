@@ -212,7 +212,7 @@ case_printed_script_runs_without_slurm() {
 # the report says incomplete, the script exits 4 and leaves no --output file.
 case_printed_script_stops_on_sigterm() {
   only_with_open_mpi "the script's mpirun launcher is Open MPI's"
-  hpar_np 1 slurm numbers "${layout[@]}" --range 1:100000000000 --output numbers.txt
+  hpar_np 1 slurm numbers "${layout[@]}" --range 1:200000000 --output numbers.txt
   expect_rc 0
   mv out.txt job.sbatch
   HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1 &

@@ -80,8 +80,10 @@ assert 0 < r['work']['items_done'] < r['work']['items']"
 # A signal to the job's steps (scancel --signal=TERM): the tasks get it straight from Slurm.
 # The printed script's --output file is not left half-written.
 case_stop_steps_printed_script() {
+  # A run long enough to be stopped whose output (about 14 GB) still fits on the disk: one
+  # that cannot fit is refused up front (exit 2), before any step computes.
   "$HPAR" slurm numbers --nodes 1 --ranks-per-node 2 --threads 1 --cores-per-node 2 \
-    --range 1:100000000000 --output numbers.txt >job.sbatch || fail "hpar slurm failed"
+    --range 1:200000000 --output numbers.txt >job.sbatch || fail "hpar slurm failed"
   submit job.sbatch
   wait_computing "$JOB" 2
   scancel --signal=TERM "$JOB"
