@@ -295,7 +295,7 @@ extern "C" void on_forwarded_stop(int /*signal*/) {
 
 /// SIGUSR1 asks for a clean stop as SIGTERM does. Open MPI's mpirun passes SIGUSR1 on to the
 /// ranks and then exits with their exit code (4); a SIGTERM or SIGINT of mpirun itself always
-/// makes it exit 1 (it kills the job, see README).
+/// makes it exit 1 (it kills the job, see docs/errors.md).
 void install_forwarded_stop_handler() {
   struct sigaction action = {};
   action.sa_handler = on_forwarded_stop;

@@ -379,7 +379,7 @@ std::string make_script(const SlurmRequest& request, std::span<const std::string
     << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
     << ", scancel --signal=TERM) every rank stops\n"
        "# cleanly, the report is marked incomplete and the job exits 4. More in\n"
-       "# slurm/hybrid.sbatch and the README (Running on a cluster).\n";
+       "# slurm/hybrid.sbatch and docs/clusters.md.\n";
   write_tail(o, "launcher", request, script_body);
   return o.str();
 }
@@ -449,7 +449,7 @@ std::string make_sweep_script(const SlurmRequest& request, const SweepCheck& che
     << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
     << ", scancel --signal=TERM)\n"
        "# the launch in progress stops, the points done are written (\"complete\": false) and\n"
-       "# the job exits 4. More in slurm/sweep.sbatch and the README (hpar sweep).\n";
+       "# the job exits 4. More in slurm/sweep.sbatch and docs/studies.md.\n";
   write_tail(o, "sweep_launcher", request, sweep_script_body);
   return o.str();
 }

@@ -102,7 +102,7 @@ case_sigterm_to_mpirun_while_rank_0_writes_the_trace() {
   sleep 0.3
   kill -TERM "$LAUNCHER"
   finish_run
-  # Open MPI's mpirun ends with 1 of its own when it is signalled (README: Exit codes); the
+  # Open MPI's mpirun ends with 1 of its own when it is signalled (docs/errors.md: exit codes); the
   # ranks stop cleanly with 4, and the report and the message say so.
   expect_rc 1
   expect_incomplete_report report.json
