@@ -137,7 +137,9 @@ std::uint64_t text_width(std::int64_t v) {
   return digits;
 }
 
-__extension__ typedef __int128 wide;  // exact sums of 64-bit terms
+// Exact sums of 64-bit terms; __extension__ (which a using-declaration cannot take) keeps
+// -Wpedantic quiet about __int128.
+__extension__ typedef __int128 wide;  // NOLINT(modernize-use-using)
 
 /// How many of first + i*stride (i < count) are >= t.
 wide count_at_least(wide first, wide stride, wide count, wide t) {

@@ -132,7 +132,7 @@ int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<st
   auto env_ptrs = pointers(env);
   ChildPlan plan{path.c_str(), arg_ptrs.data(), sh_ptrs.data(), env_ptrs.data(),
                  out_fd,       err_fd,          getpid(),       0};
-  constexpr std::size_t stack_bytes = 256 * 1024;
+  constexpr std::size_t stack_bytes = std::size_t{256} * 1024;
   void* stack = mmap(nullptr, stack_bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return errno;

@@ -11,7 +11,7 @@ namespace hpar {
 
 /// Sets the chores (an empty function: none) and makes the calling thread the one they run
 /// on. Called by the engine outside parallel regions.
-void set_main_thread_chores(std::function<void()> chores);
+void set_main_thread_chores(std::function<void()> work);
 
 /// Whether chores are set and the calling thread is the one they run on.
 [[nodiscard]] bool main_thread_has_chores() noexcept;
