@@ -25,14 +25,6 @@ bool mpi_active() {
   return initialized != 0 && finalized == 0;
 }
 
-/// The text of an MPI error code.
-std::string mpi_error_text(int rc) {
-  char text[MPI_MAX_ERROR_STRING] = {};
-  int len = 0;
-  MPI_Error_string(rc, text, &len);
-  return {text, static_cast<std::size_t>(len)};
-}
-
 /// Largest piece one read call moves (MPI counts are int; pread may return less anyway).
 constexpr std::uint64_t max_piece = std::uint64_t{1} << 30;
 

@@ -3,6 +3,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <new>
 
@@ -104,13 +105,19 @@ std::pair<int, std::string> describe(const std::exception_ptr& failure) {
   }
 }
 
-void check_mpi(int rc, const char* what) {
-  if (rc == MPI_SUCCESS) return;
+std::string mpi_error_text(int rc) {
   char text[MPI_MAX_ERROR_STRING] = {};
   int len = 0;
-  MPI_Error_string(rc, text, &len);
-  throw RuntimeError(std::string(what) +
-                     " failed: " + std::string(text, static_cast<std::size_t>(len)));
+  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) return "MPI error " + std::to_string(rc);
+  // MPICH's texts are error stacks, one frame a line: one line here.
+  std::string out(text, static_cast<std::size_t>(std::max(len, 0)));
+  std::replace(out.begin(), out.end(), '\n', ' ');
+  return out;
+}
+
+void check_mpi(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  throw RuntimeError(std::string(what) + " failed: " + mpi_error_text(rc));
 }
 
 }  // namespace hpar

@@ -402,8 +402,9 @@ void Checkpoint::keep(std::size_t file, std::uint64_t offset, const RecordHead& 
   restored_items_ += plan.block(head.block).size();
   std::vector<double> reals(head.reals);
   std::vector<std::uint64_t> counts(head.counts);
-  std::memcpy(reals.data(), payload, 8ULL * head.reals);
-  std::memcpy(counts.data(), payload + 8ULL * head.reals, 8ULL * head.counts);
+  // (memcpy's pointers must not be null even for no bytes: an empty vector's data() may be.)
+  if (head.reals > 0) std::memcpy(reals.data(), payload, 8ULL * head.reals);
+  if (head.counts > 0) std::memcpy(counts.data(), payload + 8ULL * head.reals, 8ULL * head.counts);
   partials_.append(head.block, reals, counts);
   const std::uint64_t bytes_at = offset + sizeof head + 8ULL * (head.reals + head.counts);
   where_.push_back({head.block, {file, bytes_at, head.bytes}});

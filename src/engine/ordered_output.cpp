@@ -333,10 +333,14 @@ void OrderedStream::write_bytes(const std::string& bytes, std::uint64_t offset) 
     const std::uint64_t piece = std::min<std::uint64_t>(bytes.size() - done, max_write);
     MPI_Status status;
     const auto at = static_cast<MPI_Offset>(offset) + static_cast<MPI_Offset>(done);
-    check_mpi(MPI_File_write_at(handle_, at, bytes.data() + done, static_cast<int>(piece), MPI_BYTE,
-                                &status),
-              "MPI_File_write_at");
-    // MPI-IO may report success for a short write (Open MPI on a full disk): count the bytes.
+    // A failed write names the file (MPICH's ROMIO reports a full disk as an error); one that
+    // reports success may still be short (Open MPI on a full disk): count the bytes.
+    const int rc = MPI_File_write_at(handle_, at, bytes.data() + done, static_cast<int>(piece),
+                                     MPI_BYTE, &status);
+    if (rc != MPI_SUCCESS) {
+      throw RuntimeError("cannot write " + quote_for_message(path_) + " at offset " +
+                         std::to_string(at) + ": " + mpi_error_text(rc));
+    }
     int written = 0;
     check_mpi(MPI_Get_count(&status, MPI_BYTE, &written), "MPI_Get_count");
     if (written < 0 || static_cast<std::uint64_t>(written) != piece) {

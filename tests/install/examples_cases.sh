@@ -109,7 +109,8 @@ case_example_failed_check_exits_3() {
 
 case_example_throwing_lambda_exits_1_on_every_rank() {
   printf '1\n2\n9223372036854775805\n' >inputs.txt
-  HPAR=$tutorial capture timeout 60 "$MPIEXEC" -n 2 --oversubscribe --bind-to none \
+  launch_plain # the MPI's own flags (Open MPI's --oversubscribe is not Hydra's)
+  capture timeout 60 "$MPIEXEC" -n 2 "${LAUNCH[@]}" \
     "$tutorial" run tutorial --input-file inputs.txt --threads 2 --output lines.txt
   expect_rc 1
   PROGRAM_NAME=tutorial expect_one_error "x + k overflows"

@@ -65,6 +65,10 @@ class RuntimeError : public Error {
 /// safety net before a message reaches a terminal (cli_main prints every error through it).
 [[nodiscard]] std::string one_line_message(std::string_view text, std::size_t most = 2000);
 
+/// The MPI library's text for the error code `rc`, as one line (MPICH's error stacks have a
+/// frame a line). Declared without MPI types: jobs never see MPI.
+[[nodiscard]] std::string mpi_error_text(int rc);
+
 /// Throws RuntimeError naming `what` when an MPI call's return code `rc` is not MPI_SUCCESS
 /// (raw MPI return codes never go unchecked). Declared without MPI types: jobs never see MPI.
 void check_mpi(int rc, const char* what);
