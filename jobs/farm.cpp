@@ -440,12 +440,11 @@ class Farm final : public Job {
     if (live_fd_ >= 0) ::close(live_fd_);
   }
 
-  void compute(const Block& block, BlockOutput& out) override {
-    const int thread = thread_index();
-    const std::uint64_t task = block.index;
-    TaskFields fields{in_.list[task], task + 1,
-                      static_cast<std::uint64_t>(rank_ * threads_ + thread + 1)};
-    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
+  /// How slot `thread` runs the task of `fields` with `args`: its command line, scratch files,
+  /// time limit, environment (HPAR_*, and with --task-threads its CPUs and OMP_NUM_THREADS;
+  /// HPAR_ATTEMPT last, which compute sets per attempt).
+  ProcessSpec task_spec(int thread, const TaskFields& fields,
+                        const std::vector<std::string>& args) const {
     ProcessSpec spec;
     spec.argv = farm::task_argv(s_.command, args, fields, s_.shell);
     const std::string stem = scratch_->path() + "/slot" + std::to_string(thread);
@@ -472,6 +471,16 @@ class Farm final : public Job {
       spec.environment.emplace_back("HPAR_CPUS", list);
     }
     spec.environment.emplace_back("HPAR_ATTEMPT", "1");
+    return spec;
+  }
+
+  void compute(const Block& block, BlockOutput& out) override {
+    const int thread = thread_index();
+    const std::uint64_t task = block.index;
+    TaskFields fields{in_.list[task], task + 1,
+                      static_cast<std::uint64_t>(rank_ * threads_ + thread + 1)};
+    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
+    ProcessSpec spec = task_spec(thread, fields, args);
 
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
