@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <utility>
@@ -82,6 +83,20 @@ std::string hidden_name(const std::string& target, std::mt19937_64& random) {
   return hidden_stem(target) + suffix;
 }
 
+/// True when no process `pid` runs here: none has the number, or it is a zombie that its parent
+/// has not reaped (a rank killed under a launcher that exited first, on a host whose init does not
+/// reap: it holds no file any more).
+bool process_is_gone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const std::size_t close = line.rfind(')');  // the command name may itself hold ')'
+  if (close == std::string::npos || close + 2 >= line.size()) return false;
+  const char state = line[close + 2];
+  return state == 'Z' || state == 'X';
+}
+
 /// True when the hidden name's rest ("PID@HOST-XXXXXX") names a process of this host that is
 /// no longer alive.
 bool owner_is_gone(const std::string& rest, const std::string& host) {
@@ -95,7 +110,7 @@ bool owner_is_gone(const std::string& rest, const std::string& host) {
   }
   if (rest.compare(at + 1, dash - at - 1, host) != 0 || dash - at - 1 != host.size()) return false;
   const auto pid = static_cast<pid_t>(std::stol(rest.substr(0, at)));
-  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+  return pid > 0 && process_is_gone(pid);
 }
 
 std::string message(const std::string& path, const std::string& reason) {

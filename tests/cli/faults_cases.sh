@@ -58,6 +58,19 @@ assert r["complete"] is False and r["stopped_during"] == "output", r
 PY
 }
 
+# wait_gone PID...: until no such process runs (a zombie counts as gone; at most 10 s): a
+# SIGKILLed rank may still be closing its files when its launcher has already exited.
+wait_gone() {
+  local p state
+  for p in "$@"; do
+    for _ in $(seq 100); do
+      state=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)
+      [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ] && break
+      sleep 0.1
+    done
+  done
+}
+
 expect_no_leftovers() {
   [ -z "$(find . -name '*hpar-*')" ] || fail "temporary file left: $(find . -name '*hpar-*')"
 }
@@ -157,10 +170,7 @@ case_sigkill_to_a_rank_while_computing() {
   sleep 1
   kill -KILL "$(rank_pid 1)"
   finish_run
-  for _ in $(seq 100); do # mpirun may return before rank 0 is gone
-    kill -0 "$r0" 2>/dev/null || break
-    sleep 0.1
-  done
+  wait_gone "$r0" # mpirun may return before rank 0 is gone
   [ "$RC" != 0 ] || fail "exit 0 after a rank was killed"
   [ ! -e res.txt ] || fail "result file left behind"
   # The engine's MPI-IO staging file (.res.txt.hpar-PID@HOST-*, named so that every rank can
@@ -198,6 +208,7 @@ case_sigkill_of_every_rank_then_the_next_run_removes_the_stale_file() {
   finish_run
   [ "$RC" != 0 ] || fail "exit 0 after the ranks were killed"
   [ -n "$(find . -name '.res.txt.hpar-*')" ] || fail "no staging file was left to remove: $(ls -A)"
+  wait_gone "$r0" "$r1"
   echo "not ours" >".res.txt.hpar-1@elsewhere-abcdef" # another host's: left alone
   hpar_np 2 run numbers --range 1:1000 --output res.txt --no-report
   expect_rc 0

@@ -180,6 +180,28 @@ TEST(AtomicFile, StaleStagingOfDeadWritersIsRemoved) {
                                                    ".out.txt.hpar-abcdef"}));
 }
 
+TEST(AtomicFile, StaleStagingOfAnUnreapedWriterIsRemoved) {
+  // A writer killed under a launcher that exited first stays a zombie where init does not reap:
+  // it holds no file, so its staging file is stale although its process number is still taken.
+  const Scratch dir("zombie");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    AtomicFile file(dir / "out.txt");
+    (void)file.staging_path();
+    file.write("partial");
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(0);
+  }
+  siginfo_t info = {};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+  ASSERT_EQ(::kill(child, 0), 0) << "the child should be a zombie, not reaped yet";
+  EXPECT_EQ(remove_stale_staging(dir / "out.txt"), 1U);
+  EXPECT_TRUE(dir.names().empty());
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+}
+
 TEST(AtomicFile, RefusesLinksThatLeadNowhere) {
   const Scratch dir("links");
   fs::create_symlink("nowhere.txt", dir / "dangling.txt");
