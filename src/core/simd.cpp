@@ -64,8 +64,9 @@ SimdLevel kernel_simd_level() noexcept {
   const SimdLevel compiled = compiled_simd_level();
 #if defined(HPAR_WITH_KERNEL_CLONES) && defined(__x86_64__) && defined(__GNUC__) && \
     !defined(__clang__)
-  // The clones of HPAR_MULTIVERSIONED: the loader takes the x86-64-v4 one when the CPU has it.
-  if (cpu_simd_level() >= SimdLevel::x86_64_v4) return std::max(compiled, SimdLevel::x86_64_v4);
+  // The clones of HPAR_MULTIVERSIONED: the loader takes the highest one the CPU has.
+  const SimdLevel cpu = cpu_simd_level();
+  if (cpu >= SimdLevel::x86_64_v3) return std::max(compiled, std::min(cpu, SimdLevel::x86_64_v4));
 #endif
   return compiled;
 }
