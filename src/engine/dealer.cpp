@@ -38,7 +38,7 @@ class StaticDealer final : public BlockDealer {
   }
   std::uint64_t expected() const noexcept override { return set_.count; }
   Progress progress(int pass, std::uint64_t done) const noexcept override {
-    return {done, set_.count, pass, passes_, false};
+    return {done, set_.count, pass, passes_, ProgressCount::rank};
   }
   Slice items() const noexcept override { return items_; }
 
@@ -101,7 +101,7 @@ class DynamicDealer final : public BlockDealer {
   }
   std::uint64_t expected() const noexcept override { return 0; }
   Progress progress(int pass, std::uint64_t /*done*/) const noexcept override {
-    return {std::min(seen_, blocks_), blocks_, pass, passes_, true};
+    return {std::min(seen_, blocks_), blocks_, pass, passes_, ProgressCount::dealt};
   }
   Slice items() const noexcept override { return items_; }
 
@@ -210,7 +210,7 @@ class MessageDealer final : public BlockDealer {
   Progress progress(int pass, std::uint64_t /*done*/) const noexcept override {
     const std::uint64_t dealt =
         comm_.rank() == 0 ? next_[static_cast<std::size_t>(pass)] : std::min(seen_, blocks_);
-    return {std::min(dealt, blocks_), blocks_, pass, passes_, true};
+    return {std::min(dealt, blocks_), blocks_, pass, passes_, ProgressCount::dealt};
   }
   Slice items() const noexcept override { return items_; }
 

@@ -143,6 +143,7 @@ constexpr int restored_owner = -1;
 void OrderedStream::restore_from(const Checkpoint& checkpoint) {
   if (rank_ != 0 || checkpoint.restored_blocks() == 0) return;
   restored_ = &checkpoint;
+  finished_.fetch_add(checkpoint.restored_blocks(), std::memory_order_relaxed);
   if (parallel_) {  // their sizes are known: they take their offsets in turn, rank 0 writes them
     for (const auto& [block, size] : checkpoint.restored_sizes()) {
       pending_[block] = {restored_owner, size};
@@ -153,6 +154,7 @@ void OrderedStream::restore_from(const Checkpoint& checkpoint) {
 void OrderedStream::put(std::uint64_t block, std::string&& bytes) {
   const std::uint64_t size = bytes.size();
   store_.put(block, std::move(bytes));
+  if (rank_ == 0 && !parallel_) finished_.fetch_add(1, std::memory_order_relaxed);
   if (parallel_) {
     const std::lock_guard<std::mutex> lock(sizes_mutex_);
     new_sizes_.push_back(block);
@@ -238,6 +240,7 @@ void OrderedStream::receive_data() {
     const std::uint64_t block = read_u64(bytes.data() + bytes.size() - sizeof(std::uint64_t));
     bytes.resize(bytes.size() - sizeof(std::uint64_t));
     store_.put(block, std::move(bytes));
+    finished_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -256,6 +259,7 @@ void OrderedStream::receive_sizes() {
   const auto take = [this](const std::vector<std::uint64_t>& pairs, int owner) {
     for (std::size_t i = 0; i + 1 < pairs.size(); i += 2)
       pending_[pairs[i]] = {owner, pairs[i + 1]};
+    finished_.fetch_add(pairs.size() / 2, std::memory_order_relaxed);
   };
   {
     std::vector<std::uint64_t> mine;

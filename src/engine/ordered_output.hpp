@@ -14,6 +14,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
 #include <list>
@@ -62,6 +63,11 @@ class OrderedStream {
   [[nodiscard]] std::string take_memory() { return std::move(memory_); }
   /// What the stream did (rank 0's view after finish()).
   [[nodiscard]] OrderedStats stats() const;
+  /// Rank 0: the blocks it knows to be finished on every rank (its own, those whose bytes or
+  /// sizes have arrived, those restored from a checkpoint); what progress lines count.
+  [[nodiscard]] std::uint64_t finished_blocks() const noexcept {
+    return finished_.load(std::memory_order_relaxed);
+  }
 
  private:
   struct Send {
@@ -109,6 +115,7 @@ class OrderedStream {
   const Checkpoint* restored_ = nullptr;  ///< rank 0: blocks an earlier attempt finished
   std::uint64_t writes_left_ = 0;         ///< blocks this rank put and has not written yet
   std::mutex count_mutex_;
+  std::atomic<std::uint64_t> finished_{0};  ///< rank 0: finished_blocks()
   bool closed_ = false;
 };
 

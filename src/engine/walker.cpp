@@ -3,6 +3,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/mpi/collectives.hpp>
 #include <exception>
@@ -122,11 +123,13 @@ class Walker {
     const TimePoint start = RunClock::now();
     PassControl control(comm_);
     // A block that waits long (a farm's task) does the main thread's chores while it waits:
-    // other ranks get blocks and finished output moves on whatever runs on this thread.
-    const ChoresDuringPass chores([&] {
+    // other ranks get blocks, finished output moves on and progress is told whatever runs on
+    // this thread.
+    const ChoresDuringPass chores([&, pass] {
       control.keep_in_touch();
       pump(control);
       serve(control);
+      tick(pass, control);
     });
     last_pass_ = pass == plan_.passes - 1;
     pass_done_ = 0;
@@ -155,9 +158,14 @@ class Walker {
     } catch (...) {
       control.fail(std::current_exception());
     }
-    const WaitSpan wait(observers_, Wait::agree);
-    dealer_.settle();
-    return control.settle(comm_);
+    bool stopped = false;
+    {
+      const WaitSpan wait(observers_, Wait::agree);
+      dealer_.settle();
+      stopped = control.settle(comm_);
+    }
+    observers_.pass_agreed(pass, complete && !stopped);
+    return stopped;
   }
 
   /// The rank's threads share out one chunk with the OpenMP schedule (`schedule(runtime)`).
@@ -211,7 +219,15 @@ class Walker {
   /// records there); what it throws is kept, never let out of the region.
   void tick(int pass, PassControl& control) {
     try {
-      observers_.tick(dealer_.progress(pass, pass_done_.load(std::memory_order_relaxed)));
+      Progress progress = dealer_.progress(pass, pass_done_.load(std::memory_order_relaxed));
+      if (last_pass_ && ordered_ != nullptr && comm_.rank() == 0) {
+        // Rank 0 sees every rank's finished blocks arrive in the ordered output: count those
+        // (a dynamic dealer's count is of blocks started).
+        progress.total = plan_.blocks();
+        progress.done = std::min(ordered_->finished_blocks(), progress.total);
+        progress.count = ProgressCount::finished;
+      }
+      observers_.tick(progress);
     } catch (...) {
       control.fail(std::current_exception());
     }

@@ -73,7 +73,8 @@ void ProgressMeter::maybe_print() {
   const double now = elapsed();
   if (now < next_print_s_) return;
   next_print_s_ = now + interval_s_;
-  const std::string text = line(done_.load(std::memory_order_relaxed), total_, now, dealt_);
+  last_printed_ = done_.load(std::memory_order_relaxed);
+  const std::string text = line(last_printed_, total_, now, count_, unit_);
   if (terminal_) {
     out_ << '\r' << text << "\x1b[K" << std::flush;
   } else {
@@ -84,26 +85,32 @@ void ProgressMeter::maybe_print() {
 
 void ProgressMeter::end() {
   if (lines_ == 0) return;
-  const std::string text = line(done_.load(std::memory_order_relaxed), total_, elapsed(), dealt_);
   if (terminal_) {
     out_ << "\r\x1b[K" << std::flush;  // leave the terminal as it was; the report follows
-  } else {
-    out_ << text << '\n' << std::flush;
+    return;
   }
+  // A last line when something changed since the last one (never the same line twice).
+  const std::uint64_t done = done_.load(std::memory_order_relaxed);
+  if (done == last_printed_) return;
+  last_printed_ = done;
+  out_ << line(done, total_, elapsed(), count_, unit_) << '\n' << std::flush;
 }
 
 void ProgressMeter::pass_begin(const PassStart& start) {
   passes_ = start.plan != nullptr ? start.plan->passes : 1;
+  if (start.plan != nullptr && start.plan->block_items == 1 && !start.plan->item_unit.empty()) {
+    unit_ = start.plan->item_unit;  // a block is one item: count the job's own (a farm's tasks)
+  }
   if (start.pass == 0) begin(start.blocks * static_cast<std::uint64_t>(passes_));
 }
 
 void ProgressMeter::block_done(const BlockEvent& /*event*/) {
-  if (!dealt_) advance(1);
+  if (count_ == ProgressCount::rank) advance(1);
 }
 
 void ProgressMeter::tick(const Progress& progress) {
-  if (progress.dealt) {  // the dealer's count of all ranks' blocks replaces the local one
-    dealt_ = true;
+  if (progress.count != ProgressCount::rank) {  // a count of all ranks' replaces the local one
+    count_ = progress.count;
     const auto passes = static_cast<std::uint64_t>(progress.passes);
     total_ = progress.total * passes;
     done_.store(static_cast<std::uint64_t>(progress.pass) * progress.total + progress.done,
@@ -112,17 +119,23 @@ void ProgressMeter::tick(const Progress& progress) {
   maybe_print();
 }
 
-void ProgressMeter::pass_end(int pass, bool complete) {
+void ProgressMeter::pass_agreed(int pass, bool complete) {
+  if (complete && pass == passes_ - 1) {
+    done_.store(total_, std::memory_order_relaxed);  // every rank's blocks, arrived or not
+  }
   if (!complete || pass == passes_ - 1) end();
 }
 
 std::string ProgressMeter::line(std::uint64_t done, std::uint64_t total, double elapsed_s,
-                                bool dealt) {
+                                ProgressCount count, std::string_view unit) {
   const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+  const char* what = count == ProgressCount::dealt      ? " dealt), "
+                     : count == ProgressCount::finished ? " finished), "
+                                                        : " on rank 0), ";
   std::ostringstream o;
   o << program_name() + ": progress " << std::fixed << std::setprecision(1) << 100.0 * fraction
-    << " % (" << done << " of " << total << (dealt ? " blocks dealt), " : " blocks on rank 0), ")
-    << human_duration(elapsed_s) << " elapsed";
+    << " % (" << done << " of " << total << ' ' << unit << what << human_duration(elapsed_s)
+    << " elapsed";
   if (done >= total) {
     o << ", done";
   } else if (done > 0) {

@@ -391,3 +391,17 @@ case_a_long_task_on_rank_0_keeps_no_rank_waiting() {
   on_rank_1=$(tail -n +2 log.tsv | awk -F'\t' '$10 == 1' | wc -l)
   [ "$on_rank_1" -ge 15 ] || fail "rank 1 ran $on_rank_1 of the 19 short tasks: $(cat log.tsv)"
 }
+
+case_progress_counts_finished_tasks() {
+  # Two 2 s tasks start at once on the two ranks: until they end, no task is finished, whatever
+  # has been dealt; lines come while rank 0's own task runs; the last line is printed once.
+  hpar_np 2 run farm --threads 1 --inputs 2,2,0.1,0.1 --progress on --no-report -- sleep
+  expect_rc 0
+  grep 'progress' err.txt >lines.txt || fail "no progress lines: $ERR"
+  awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "s" && $(i + 2) ~ /^elapsed/) t = $i }
+       t < 1.8 && !/\(0 of 4 tasks finished\)/ { bad = 1 } t < 1.8 { early++ }
+       END { exit bad || !early }' lines.txt ||
+    fail "tasks counted before any finished, or no line while they ran: $(cat lines.txt)"
+  [ "$(grep -c '(4 of 4 tasks finished).*done' lines.txt)" = 1 ] ||
+    fail "the last line is not there once: $(cat lines.txt)"
+}

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 #include <sstream>
 
@@ -91,6 +93,10 @@ TEST(Progress, LineSaysPercentElapsedAndLeft) {
             "hpar: progress 25.0 % (25 of 100 blocks on rank 0), 10.0 s elapsed, about 30.0 s "
             "left");
   EXPECT_NE(ProgressMeter::line(100, 100, 4.0).find(", done"), std::string::npos);
+  EXPECT_EQ(ProgressMeter::line(2, 8, 3.0, ProgressCount::finished, "tasks"),
+            "hpar: progress 25.0 % (2 of 8 tasks finished), 3.0 s elapsed, about 9.0 s left");
+  EXPECT_EQ(ProgressMeter::line(4, 8, 1.0, ProgressCount::dealt),
+            "hpar: progress 50.0 % (4 of 8 blocks dealt), 1.0 s elapsed, about 1.0 s left");
   EXPECT_EQ(human_duration(125.0), "2 min 05 s");
   EXPECT_EQ(human_duration(7260.0), "2 h 01 min");
 }
@@ -114,4 +120,28 @@ TEST(Progress, MeterPrintsOnlyWhenDue) {
   EXPECT_NE(out.str().find("40.0 %"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("100.0 % (10 of 10 blocks on rank 0)"), std::string::npos) << out.str();
   EXPECT_EQ(parse_progress_mode("on"), ProgressMode::on);
+}
+
+TEST(Progress, LastLineIsNeverTheSameLineTwice) {
+  std::ostringstream out;
+  ProgressMeter meter(out, false, 0.0, 0.0);  // a line at every chance
+  meter.begin(4);
+  meter.advance(4);
+  meter.maybe_print();  // "done" printed while the run ends
+  meter.end();          // nothing new: no second line
+  EXPECT_EQ(meter.lines(), 1);
+  const std::string text = out.str();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+}
+
+TEST(Progress, CountsWhatTheRunTellsIt) {
+  // A farm's run: blocks are tasks; the walker tells rank 0's meter the tasks finished everywhere.
+  std::ostringstream out;
+  ProgressMeter meter(out, false, 0.0, 0.0);
+  WorkPlan plan;
+  plan.items = 8;
+  plan.item_unit = "tasks";
+  meter.pass_begin({0, 1, 0, &plan});
+  meter.tick({2, 8, 0, 1, ProgressCount::finished});
+  EXPECT_NE(out.str().find("25.0 % (2 of 8 tasks finished)"), std::string::npos) << out.str();
 }

@@ -53,13 +53,20 @@ struct BlockEvent {
   TimePoint end;
 };
 
+/// What Progress::done counts.
+enum class ProgressCount {
+  rank,      ///< blocks of this pass finished on this rank (of those it expects)
+  dealt,     ///< blocks dealt to all ranks (dynamic distribution; started, not finished)
+  finished,  ///< blocks finished on every rank (rank 0 with an ordered output sees them all)
+};
+
 /// How far a pass has come, as the main thread of a rank sees it between blocks.
 struct Progress {
-  std::uint64_t done = 0;   ///< blocks of this pass finished on this rank, or dealt to all ranks
+  std::uint64_t done = 0;   ///< blocks of this pass, counted as `count` says
   std::uint64_t total = 0;  ///< blocks of this pass expected on this rank, or in all
   int pass = 0;
   int passes = 1;
-  bool dealt = false;  ///< counts blocks dealt to all ranks (dynamic), not this rank's
+  ProgressCount count = ProgressCount::rank;
 };
 
 /// Receives a run's events. Every method has an empty default; all but block_done are called
@@ -80,6 +87,9 @@ class RunObserver {
   virtual void tick(const Progress& /*progress*/) {}
   /// The pass ended on this rank; `complete` is false when it was cut short (stop or failure).
   virtual void pass_end(int /*pass*/, bool /*complete*/) {}
+  /// Every rank has ended the pass and they agreed how: `complete` when no rank stopped early
+  /// (a failure throws before this). The last event of a pass; what was counted is final.
+  virtual void pass_agreed(int /*pass*/, bool /*complete*/) {}
 };
 
 /// The observers of one run (not owned), with the fan-out the engine calls.
@@ -112,6 +122,9 @@ class Observers {
   }
   void pass_end(int pass, bool complete) const {
     for (auto* o : list_) o->pass_end(pass, complete);
+  }
+  void pass_agreed(int pass, bool complete) const {
+    for (auto* o : list_) o->pass_agreed(pass, complete);
   }
 
  private:

@@ -50,12 +50,14 @@ class ProgressMeter final : public RunObserver {
   void pass_begin(const PassStart& start) override;
   void block_done(const BlockEvent& event) override;
   void tick(const Progress& progress) override;
-  void pass_end(int pass, bool complete) override;
+  void pass_agreed(int pass, bool complete) override;
 
-  /// The text of a progress line: percentage, elapsed and estimated time left. `dealt`: the
-  /// blocks counted are those dealt to all ranks, not rank 0's.
+  /// The text of a progress line: percentage, what is counted (`count`, in `unit`: "blocks",
+  /// or the job's items when a block is one item, e.g. a farm's "tasks"), elapsed and estimated
+  /// time left (from the rate at which they were counted so far).
   [[nodiscard]] static std::string line(std::uint64_t done, std::uint64_t total, double elapsed_s,
-                                        bool dealt = false);
+                                        ProgressCount count = ProgressCount::rank,
+                                        std::string_view unit = "blocks");
 
  private:
   [[nodiscard]] double elapsed() const;
@@ -69,8 +71,10 @@ class ProgressMeter final : public RunObserver {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   double next_print_s_ = 0.0;
   int lines_ = 0;
+  std::uint64_t last_printed_ = 0;  ///< `done` of the last line printed
   int passes_ = 1;
-  bool dealt_ = false;
+  ProgressCount count_ = ProgressCount::rank;
+  std::string unit_ = "blocks";
 };
 
 /// "1.5 s", "2 min 05 s", "1 h 02 min": a duration for people.
