@@ -252,7 +252,7 @@ SlurmRequest parse_request(std::span<const std::string> args) {
 /// built from them (which checks their values) for N x R ranks of T threads, a rank with T CPUs
 /// of its own (--cpu-bind=cores); returns what was parsed.
 ParsedRun check_job_options(const SlurmRequest& request) {
-  const ParsedRun parsed = parse_job_command(request.job_args, passed_on_options());
+  ParsedRun parsed = parse_job_command(request.job_args, passed_on_options());
   if (parsed.vm.count("threads") != 0U) {
     throw UsageError(
         "give the threads with --threads on the command line, not in --config: "
