@@ -86,15 +86,21 @@ po::options_description slurm_sweep_options() {
   return d;
 }
 
-/// The options of `hpar slurm farm` besides the farm's: the layout, the batch settings and the
-/// checkpoint (the script adds --resume itself).
-po::options_description slurm_farm_options() {
-  po::options_description d("Slurm options of a farm script");
-  d.add(slurm_options());
+/// The checkpoint options of `hpar slurm farm` (the script adds --resume itself).
+po::options_description farm_checkpoint_options() {
+  po::options_description d("Checkpoint options of a farm script");
   d.add_options()("checkpoint", po::value<std::string>()->value_name("DIR"),
                   "record every finished task in DIR (a directory every node sees); the script "
                   "resumes it when DIR holds a checkpoint (a resubmitted job, HPAR_RESUBMIT)")(
       "resume", "(not here: the script adds it when the --checkpoint DIR holds a checkpoint)");
+  return d;
+}
+
+/// The options of `hpar slurm farm` besides the farm's: the layout, the batch settings and the
+/// checkpoint.
+po::options_description slurm_farm_options() {
+  po::options_description d;
+  d.add(slurm_options()).add(farm_checkpoint_options());
   return d;
 }
 
@@ -139,7 +145,8 @@ std::string slurm_help() {
        "checked here as 'hpar run farm' will check them, the layout against the nodes' cores.\n"
        "With --checkpoint DIR, a job stopped by the time limit (exit 4) leaves its finished\n"
        "tasks in DIR and a later one (HPAR_RESUBMIT=N resubmits it) runs only the rest.\n\n"
-    << slurm_farm_options() << "\n"
+       "The Slurm options are those of 'hpar slurm JOB' above (job name default hpar-farm).\n\n"
+    << farm_checkpoint_options() << "\n"
     << "Run 'hpar help farm' for the farm's own options.\n";
   return o.str();
 }

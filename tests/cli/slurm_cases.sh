@@ -263,8 +263,15 @@ case_farm_script_takes_the_command() {
     fail "printed script differs from farm.sbatch: $(diff printed_body.txt farm_body.txt | head -10)"
   bash "$SOURCE_DIR/slurm/lib/sync-launch.sh" --check out.txt 2>check.txt ||
     fail "the launch block differs: $(cat check.txt)"
-  grep -q HPAR_CHECKPOINT= set_line.sh && fail "a checkpoint without --checkpoint: $OUT"
-  return 0
+  grep -q '^HPAR_CHECKPOINT=' out.txt && fail "a checkpoint without --checkpoint: $OUT"
+  # --help before "--" is hpar's, after it the command's
+  hpar_np 1 slurm farm --help
+  expect_rc 0
+  expect_out "--checkpoint DIR"
+  expect_out "--input-file"
+  hpar_np 1 slurm farm "${layout[@]}" --range 1:2 -- echo --help
+  expect_rc 0
+  expect_out "set -- --range 1:2 -- echo --help"
 }
 
 # The farm's options and command are checked as `hpar run farm` checks them: one error line,
