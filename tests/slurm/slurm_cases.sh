@@ -308,3 +308,22 @@ c = r['checkpoint']
 assert r['complete'] is True and c['resumed'], c
 assert 0 < c['restored_blocks'] < 60 and c['restored_blocks'] + c['computed_blocks'] == 60, c"
 }
+
+# slurm/farm.sbatch as it is, the farm in its arguments: 2 ranks x 1 slot by default, every
+# task's output in input order in the job's output; without arguments it refuses (exit 2).
+# shellcheck disable=SC2016 # the task's $0 is its own
+case_farm_sbatch() {
+  submit "$SOURCE_DIR/slurm/farm.sbatch" --range 1:20 -- sh -c 'echo "-x $0 \"q\""'
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "launcher srun"
+  expect_out "verification PASS (all 20 tasks exited 0)"
+  grep -x -- '-x [0-9]* "q"' <<<"$OUT" >joined.txt
+  seq 1 20 | sed 's/.*/-x & "q"/' >expected.txt
+  cmp -s joined.txt expected.txt || fail "output not in input order: $(diff expected.txt joined.txt | head -10)"
+  json_check "hpar-farm-$JOB.json" "assert r['complete'] is True and r['layout']['ranks'] == 2"
+  submit "$SOURCE_DIR/slurm/farm.sbatch"
+  wait_end "$JOB"
+  expect_job FAILED 2:0
+  expect_out "hpar: error: no farm to run"
+}
