@@ -276,6 +276,7 @@ case_farm_script_takes_the_command() {
 
 # The farm's options and command are checked as `hpar run farm` checks them: one error line,
 # exit 2, nothing on stdout; the same for the script's own refusals.
+# shellcheck disable=SC2016 # a placeholder, not an expansion
 case_farm_script_options_checked_like_run() {
   local f=("${layout[@]}" --range 1:2)
   hpar_np 1 slurm farm "${f[@]}" --

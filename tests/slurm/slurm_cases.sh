@@ -279,6 +279,7 @@ assert r['verification']['status'] == 'PASS'"
 # --signal=B:TERM@60 does before the time limit): the running tasks end, the job FAILS with 4;
 # the same script submitted again resumes DIR (--resume added), runs only the tasks not
 # finished and ends with every task's output in input order.
+# shellcheck disable=SC2016 # the task's $0 is its own
 case_farm_printed_script_stops_and_resumes() {
   "$HPAR" slurm farm --nodes 1 --ranks-per-node 2 --threads 1 --time 10 --range 1:60 \
     --checkpoint ck -- sh -c 'sleep 0.2; echo "task $0"' >job.sbatch 2>job.err ||
