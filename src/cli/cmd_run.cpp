@@ -27,6 +27,26 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace hpar {
+
+/// The checkpoint directory is the checkpoint's alone: an empty name, or an output file written
+/// into it (a report over its manifest), is refused.
+void refuse_outputs_in_checkpoint(const po::variables_map& vm, const std::string& dir) {
+  if (dir.empty()) throw UsageError("--checkpoint needs a directory (it was given '')");
+  std::error_code ec;
+  const fs::path home = fs::weakly_canonical(fs::absolute(dir, ec), ec);
+  for (const char* name : {"output", "report-json", "trace"}) {
+    if (vm.count(name) == 0U) continue;
+    const std::string path = vm[name].as<std::string>();
+    if (path == "-") continue;
+    const fs::path where = fs::weakly_canonical(fs::absolute(path, ec), ec).parent_path();
+    if (!ec && where == home) {
+      throw UsageError("--" + std::string(name) + " " + quote_for_message(path) +
+                       " is inside the checkpoint directory " + quote_for_message(dir) +
+                       ": write it elsewhere");
+    }
+  }
+}
+
 namespace {
 
 po::options_description run_output_options() {
@@ -76,25 +96,6 @@ std::vector<std::pair<std::string, std::string>> checkpoint_identity(const Parse
   }
   identity.emplace_back("hpar version", build_info().version + " " + build_info().git_revision);
   return identity;
-}
-
-/// The checkpoint directory is the checkpoint's alone: an empty name, or an output file written
-/// into it (a report over its manifest), is refused.
-void refuse_outputs_in_checkpoint(const po::variables_map& vm, const std::string& dir) {
-  if (dir.empty()) throw UsageError("--checkpoint needs a directory (it was given '')");
-  std::error_code ec;
-  const fs::path home = fs::weakly_canonical(fs::absolute(dir, ec), ec);
-  for (const char* name : {"output", "report-json", "trace"}) {
-    if (vm.count(name) == 0U) continue;
-    const std::string path = vm[name].as<std::string>();
-    if (path == "-") continue;
-    const fs::path where = fs::weakly_canonical(fs::absolute(path, ec), ec).parent_path();
-    if (!ec && where == home) {
-      throw UsageError("--" + std::string(name) + " " + quote_for_message(path) +
-                       " is inside the checkpoint directory " + quote_for_message(dir) +
-                       ": write it elsewhere");
-    }
-  }
 }
 
 /// Where the run's ordered output goes and its checkpoint, from the output options.

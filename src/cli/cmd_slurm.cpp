@@ -7,6 +7,8 @@
 // The script is slurm/hybrid.sbatch with the layout in its #SBATCH lines and the job in its
 // arguments: the lines from its "---- from here on the same" marker to the end are the same
 // text (tests/cli/slurm_cases.sh compares them), so both stop and report the same way.
+// `hpar slurm sweep` prints slurm/sweep.sbatch, `hpar slurm farm ... -- COMMAND` prints
+// slurm/farm.sbatch, the same way.
 
 #include <algorithm>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -44,7 +47,9 @@ struct SlurmRequest {
   std::string job_name;
   std::string launcher = "srun";
   std::vector<std::string> job_args;  ///< JOB and the options passed on to `hpar run` (a
-                                      ///< sweep's: hpar sweep's options, "--", the program)
+                                      ///< sweep's: hpar sweep's options, "--", the program; a
+                                      ///< farm's: its options, "--", the command)
+  std::string checkpoint;             ///< a farm's --checkpoint DIR ("": none)
 };
 
 /// What every script needs besides its layout: time, partition, cores of a node, launcher, name.
@@ -81,6 +86,24 @@ po::options_description slurm_sweep_options() {
   return d;
 }
 
+/// The checkpoint options of `hpar slurm farm` (the script adds --resume itself).
+po::options_description farm_checkpoint_options() {
+  po::options_description d("Checkpoint options of a farm script");
+  d.add_options()("checkpoint", po::value<std::string>()->value_name("DIR"),
+                  "record every finished task in DIR (a directory every node sees); the script "
+                  "resumes it when DIR holds a checkpoint (a resubmitted job, HPAR_RESUBMIT)")(
+      "resume", "(not here: the script adds it when the --checkpoint DIR holds a checkpoint)");
+  return d;
+}
+
+/// The options of `hpar slurm farm` besides the farm's: the layout, the batch settings and the
+/// checkpoint.
+po::options_description slurm_farm_options() {
+  po::options_description d;
+  d.add(slurm_options()).add(farm_checkpoint_options());
+  return d;
+}
+
 /// The options of `hpar run` besides the job's and the layout's, as the script passes them on.
 po::options_description passed_on_options() {
   po::options_description d("Options passed on to hpar run");
@@ -114,7 +137,17 @@ std::string slurm_help() {
        "nodes (--exclusive); the sweep's options are checked here as 'hpar sweep' will check\n"
        "them, and its layouts against the nodes' cores (--cores-per-node, else sinfo).\n\n"
     << slurm_sweep_options() << "\n"
-    << "Run 'hpar sweep --help' for the sweep's own options.\n";
+    << "Run 'hpar sweep --help' for the sweep's own options.\n\n"
+    << "hpar slurm farm --nodes N --ranks-per-node R --threads T [options] [farm options]\n"
+       "  -- COMMAND [ARG...]:\n"
+       "print a ready sbatch script (slurm/farm.sbatch) that runs 'hpar run farm [farm options]\n"
+       "-- COMMAND [ARG...]' on N x R ranks of T slots; the farm's options and the command are\n"
+       "checked here as 'hpar run farm' will check them, the layout against the nodes' cores.\n"
+       "With --checkpoint DIR, a job stopped by the time limit (exit 4) leaves its finished\n"
+       "tasks in DIR and a later one (HPAR_RESUBMIT=N resubmits it) runs only the rest.\n\n"
+       "The Slurm options are those of 'hpar slurm JOB' above (job name default hpar-farm).\n\n"
+    << farm_checkpoint_options() << "\n"
+    << "Run 'hpar help farm' for the farm's own options.\n";
   return o.str();
 }
 
@@ -195,31 +228,38 @@ void parse_batch_settings(const po::variables_map& vm, const std::string& defaul
   }
 }
 
+/// The layout (--nodes, --ranks-per-node, --threads, all required) and the batch settings of
+/// `vm` into `request`; `command` names the command in messages.
+void parse_layout(const po::variables_map& vm, const std::string& command,
+                  const std::string& default_name, SlurmRequest& request) {
+  for (const char* required : {"nodes", "ranks-per-node", "threads"}) {
+    if (vm.count(required) == 0U) {
+      throw UsageError("'" + command + "' needs --" + required +
+                       " (the layout: --nodes N --ranks-per-node R --threads T)");
+    }
+  }
+  parse_batch_settings(vm, default_name, request);
+  request.ranks_per_node = count_option(vm, "ranks-per-node", 1, 4096);
+  request.threads = count_option(vm, "threads", 1, 4096);
+}
+
 /// Splits `args` (JOB first) into the Slurm request and the tokens passed on to `hpar run`.
 SlurmRequest parse_request(std::span<const std::string> args) {
   refuse_control_characters(args);
   SlurmRequest request;
   const ParsedOptions parsed =
       parse_options(args.subspan(1), slurm_options(), {.pass_on_unknown = true});
-  const po::variables_map& vm = parsed.vm;
-  for (const char* required : {"nodes", "ranks-per-node", "threads"}) {
-    if (vm.count(required) == 0U) {
-      throw UsageError(std::string("'hpar slurm' needs --") + required +
-                       " (the layout: --nodes N --ranks-per-node R --threads T)");
-    }
-  }
-  parse_batch_settings(vm, "hpar-" + args[0], request);
-  request.ranks_per_node = count_option(vm, "ranks-per-node", 1, 4096);
-  request.threads = count_option(vm, "threads", 1, 4096);
+  parse_layout(parsed.vm, "hpar slurm", "hpar-" + args[0], request);
   request.job_args.push_back(args[0]);
   request.job_args.insert(request.job_args.end(), parsed.passed_on.begin(), parsed.passed_on.end());
   return request;
 }
 
 /// Checks the job's options as `hpar run` will on the cluster: the same parser, then the job
-/// built from them (which checks their values) for N x R ranks of T threads.
-void check_job_options(const SlurmRequest& request) {
-  const ParsedRun parsed = parse_job_command(request.job_args, passed_on_options());
+/// built from them (which checks their values) for N x R ranks of T threads, a rank with T CPUs
+/// of its own (--cpu-bind=cores); returns what was parsed.
+ParsedRun check_job_options(const SlurmRequest& request) {
+  ParsedRun parsed = parse_job_command(request.job_args, passed_on_options());
   if (parsed.vm.count("threads") != 0U) {
     throw UsageError(
         "give the threads with --threads on the command line, not in --config: "
@@ -232,8 +272,11 @@ void check_job_options(const SlurmRequest& request) {
   }
   const auto ranks = request.nodes * request.ranks_per_node;
   if (ranks > 1U << 24) throw UsageError("more than 2^24 ranks");
-  const JobContext context{static_cast<int>(ranks), static_cast<int>(request.threads)};
+  JobContext context{static_cast<int>(ranks), static_cast<int>(request.threads)};
+  context.cpus.resize(request.threads);
+  std::iota(context.cpus.begin(), context.cpus.end(), 0);
   [[maybe_unused]] const auto job = parsed.job->make(parsed.vm, context);
+  return parsed;
 }
 
 /// Output of a shell command, or nothing when it cannot run or fails.
@@ -356,8 +399,10 @@ void write_tail(std::ostream& o, const char* launcher_variable, const SlurmReque
   o << "set -u\n"
     << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
     << launcher_variable << "=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
-    << "report_dir=${HPAR_REPORT_DIR:-.}\n"
-    << "set --";
+    << "report_dir=${HPAR_REPORT_DIR:-.}\n";
+  if (!request.checkpoint.empty())
+    o << "HPAR_CHECKPOINT=" << shell_quote(request.checkpoint) << "\n";
+  o << "set --";
   for (const auto& arg : request.job_args) o << " " << shell_quote(arg);
   o << "\n\n" << body;
 }
@@ -473,6 +518,96 @@ int slurm_sweep(const boost::mpi::communicator& world, std::span<const std::stri
   return 0;
 }
 
+/// The lines of slurm/farm.sbatch from its "---- from here on" marker to the end.
+constexpr const char* farm_script_body =
+#include "slurm_farm_body.inc"  // generated from slurm/farm.sbatch by src/cli/CMakeLists.txt
+    ;
+
+/// `hpar slurm farm`'s request: the layout, batch settings and checkpoint, and in job_args
+/// "farm", the farm's options, "--" and the command (the words after the first "--" are the
+/// command's, whatever they look like).
+SlurmRequest parse_farm_request(std::span<const std::string> args) {
+  refuse_control_characters(args);
+  const auto dashes =
+      static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
+  const ParsedOptions parsed =
+      parse_options(args.first(dashes), slurm_farm_options(), {.pass_on_unknown = true});
+  SlurmRequest request;
+  parse_layout(parsed.vm, "hpar slurm farm", "hpar-farm", request);
+  if (parsed.vm.count("resume") != 0U) {
+    throw UsageError(
+        "leave out --resume: the script resumes by itself when the --checkpoint DIR holds a "
+        "checkpoint");
+  }
+  if (parsed.vm.count("checkpoint") != 0U) {
+    request.checkpoint = parsed.vm["checkpoint"].as<std::string>();
+    if (request.checkpoint.empty()) {
+      throw UsageError("--checkpoint needs a directory (it was given '')");
+    }
+  }
+  request.job_args = {"farm"};
+  request.job_args.insert(request.job_args.end(), parsed.passed_on.begin(), parsed.passed_on.end());
+  request.job_args.insert(request.job_args.end(),
+                          args.begin() + static_cast<std::ptrdiff_t>(dashes), args.end());
+  return request;
+}
+
+/// The farm script: slurm/farm.sbatch's body, with the farm's options and command in `set --`
+/// (job_args without the job's name: the body runs `hpar run farm "$@"`).
+std::string make_farm_script(SlurmRequest request, std::span<const std::string> command_line) {
+  std::ostringstream o;
+  const bool early_stop =
+      write_head(o, request,
+                 "#SBATCH --ntasks-per-node=" + std::to_string(request.ranks_per_node) +
+                     "\n#SBATCH --cpus-per-task=" + std::to_string(request.threads) + "\n",
+                 "hpar-farm-%j.out", command_line);
+  o << "# Layout: " << request.nodes << " node(s) x " << request.ranks_per_node
+    << " rank(s) per node x " << request.threads << " slot(s) per rank, one core each.\n"
+    << "# Submit: sbatch [--chdir=DIR] THIS_FILE. The tasks' output in input order (or in\n"
+       "# --output FILE) in hpar-farm-JOBID.out, the JSON report in hpar-farm-JOBID.json.\n"
+       "# Environment knobs: HPAR, HPAR_LAUNCHER (srun or mpirun), HPAR_SRUN_MPI, HPAR_REPORT_DIR";
+  if (request.checkpoint.empty()) {
+    o << ",\n# HPAR_CHECKPOINT=DIR (finished tasks recorded, a later job resumes them), "
+         "HPAR_RESUBMIT=N.\n";
+  } else {
+    o << ",\n# HPAR_RESUBMIT=N (a job stopped at the time limit submits this script again).\n"
+         "# Checkpoint: "
+      << shell_quote(request.checkpoint) << " (--resume is added when it holds one).\n";
+  }
+  o << "# On SIGTERM (" << (early_stop ? "60 to 90 s before the time limit" : "at the time limit")
+    << ", scancel --signal=TERM) the running tasks\n"
+       "# are ended, the finished ones' output is kept, the report is marked incomplete and the\n"
+       "# job exits 4. More in slurm/farm.sbatch and docs/clusters.md.\n";
+  request.job_args.erase(request.job_args.begin());
+  write_tail(o, "launcher", request, farm_script_body);
+  return o.str();
+}
+
+/// `hpar slurm farm --nodes N --ranks-per-node R --threads T [...] -- COMMAND [ARG...]`.
+int slurm_farm(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  if (std::find(args.begin(), dashes, "--help") != dashes) {
+    if (world.rank() == 0) {
+      std::cout << in_program_words(slurm_help()) << "\n"
+                << job_help(*find_job("farm"), po::options_description());
+    }
+    return 0;
+  }
+  const SlurmRequest request = on_every_rank(world, [&] {
+    SlurmRequest r = parse_farm_request(args);
+    const ParsedRun parsed = check_job_options(r);
+    if (!r.checkpoint.empty()) refuse_outputs_in_checkpoint(parsed.vm, r.checkpoint);
+    return r;
+  });
+  on_root(world, [&] {
+    check_fit(request);
+    std::vector<std::string> command_line{"farm"};
+    command_line.insert(command_line.end(), args.begin(), args.end());
+    std::cout << make_farm_script(request, command_line) << std::flush;
+  });
+  return 0;
+}
+
 }  // namespace
 
 int slurm_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
@@ -484,6 +619,7 @@ int slurm_command(const boost::mpi::communicator& world, std::span<const std::st
     throw UsageError("missing job name: hpar slurm JOB --nodes N --ranks-per-node R --threads T");
   }
   if (args[0] == "sweep") return slurm_sweep(world, args.subspan(1));
+  if (args[0] == "farm" && find_job("farm") != nullptr) return slurm_farm(world, args.subspan(1));
   if (args[0].starts_with("-"))
     throw UsageError("name the job first: hpar slurm JOB --nodes N ...");
   if (find_job(args[0]) == nullptr) {

@@ -5,6 +5,7 @@
 // table and handles errors.
 
 #include <boost/mpi/communicator.hpp>
+#include <boost/program_options/variables_map.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@ namespace hpar {
 
 /// `hpar run JOB [options]`: one run of a job, results and report on rank 0.
 int run_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+/// Refuses (UsageError) an empty --checkpoint DIR, or an --output, --report-json or --trace
+/// file of `vm` inside DIR: the directory is the checkpoint's alone (`hpar run`, `hpar slurm`).
+void refuse_outputs_in_checkpoint(const boost::program_options::variables_map& vm,
+                                  const std::string& dir);
 /// `hpar farm ARGS`: `hpar run farm ARGS`.
 int farm_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 

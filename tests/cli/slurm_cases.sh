@@ -237,3 +237,111 @@ case_printed_script_stops_on_sigterm() {
   [ ! -e numbers.txt ] || fail "partial --output file left"
   [ -z "$(find . -name '.*.hpar-*')" ] || fail "temporary file left: $(ls -A)"
 }
+
+# `hpar slurm farm ... -- COMMAND [ARG...]`: the words after "--" are the command's, whatever
+# they look like (dashes, spaces, quotes), and reach the script's `set --` line intact; the
+# lines from the marker on are slurm/farm.sbatch's, its launch block launch.bash's.
+# shellcheck disable=SC2016 # the command's own $0 and $1
+farm_command=(sh -c 'printf "%s|%s|%s\n" "$0" "$1" "$2"' -dash "--long=two words \"q\" it's")
+case_farm_script_takes_the_command() {
+  hpar_np 1 slurm farm "${layout[@]}" --time 10 --inputs a,b --retries 1 -- "${farm_command[@]}"
+  expect_rc 0
+  expect_out "#SBATCH --job-name=hpar-farm"
+  expect_out "#SBATCH --cpus-per-task=1"
+  expect_out "#SBATCH --output=hpar-farm-%j.out"
+  bash -n out.txt || fail "the script is not valid bash"
+  # The arguments the script sets, one per line, are the farm's options, -- and the command.
+  grep '^set -- ' out.txt >set_line.sh || fail "no 'set --' line: $OUT"
+  bash -c "$(cat set_line.sh)"'; printf "%s\n" "$@"' >args.txt
+  printf '%s\n' --inputs a,b --retries 1 -- "${farm_command[@]}" >expected_args.txt
+  cmp -s args.txt expected_args.txt || fail "arguments differ: $(diff expected_args.txt args.txt)"
+  local marker='# ---- from here on the same'
+  sed -n "/^$marker/,\$p" out.txt >printed_body.txt
+  sed -n "/^$marker/,\$p" "$SOURCE_DIR/slurm/farm.sbatch" >farm_body.txt
+  [ -s farm_body.txt ] || fail "no marker in slurm/farm.sbatch"
+  cmp -s printed_body.txt farm_body.txt ||
+    fail "printed script differs from farm.sbatch: $(diff printed_body.txt farm_body.txt | head -10)"
+  bash "$SOURCE_DIR/slurm/lib/sync-launch.sh" --check out.txt 2>check.txt ||
+    fail "the launch block differs: $(cat check.txt)"
+  grep -q '^HPAR_CHECKPOINT=' out.txt && fail "a checkpoint without --checkpoint: $OUT"
+  # --help before "--" is hpar's, after it the command's
+  hpar_np 1 slurm farm --help
+  expect_rc 0
+  expect_out "--checkpoint DIR"
+  expect_out "--input-file"
+  hpar_np 1 slurm farm "${layout[@]}" --range 1:2 -- echo --help
+  expect_rc 0
+  expect_out "set -- --range 1:2 -- echo --help"
+}
+
+# The farm's options and command are checked as `hpar run farm` checks them: one error line,
+# exit 2, nothing on stdout; the same for the script's own refusals.
+# shellcheck disable=SC2016 # a placeholder, not an expansion
+case_farm_script_options_checked_like_run() {
+  local f=("${layout[@]}" --range 1:2)
+  hpar_np 1 slurm farm "${f[@]}" --
+  expect_usage_error "no command: give it after '--'"
+  no_stdout
+  hpar_np 1 slurm farm "${f[@]}"
+  expect_usage_error "no command: give it after '--'"
+  no_stdout
+  hpar_np 1 slurm farm "${f[@]}" --retries x -- echo
+  expect_usage_error "bad value 'x' for --retries"
+  no_stdout
+  hpar_np 1 slurm farm "${f[@]}" --bogus -- echo
+  expect_usage_error "unknown option '--bogus'"
+  hpar_np 1 slurm farm "${layout[@]}" -- echo
+  expect_usage_error "no inputs: give --inputs"
+  hpar_np 1 slurm farm "${f[@]}" -- /nonexistent/program
+  expect_usage_error "program '/nonexistent/program' not found"
+  hpar_np 1 slurm farm "${f[@]}" --task-threads 2 -- echo
+  expect_usage_error "--threads 1 x --task-threads 2 is more than the 1 CPUs"
+  hpar_np 1 slurm farm "${f[@]}" --chunk 0 -- echo
+  expect_usage_error "--chunk must be 1 to 1024"
+  hpar_np 1 slurm farm "${f[@]}" --command echo -- echo
+  expect_usage_error "give --command or the words after '--', not both"
+  hpar_np 1 slurm farm "${f[@]}" -- echo '{= $_ =}'
+  expect_usage_error "{= perl expression =}"
+  hpar_np 1 slurm farm --nodes 1 --ranks-per-node 2 --inputs 1 -- echo
+  expect_usage_error "'hpar slurm farm' needs --threads"
+  hpar_np 1 slurm farm "${f[@]}" --report-json r.json -- echo
+  expect_usage_error "HPAR_REPORT_DIR"
+  hpar_np 1 slurm farm "${f[@]}" --checkpoint ck --resume -- echo
+  expect_usage_error "leave out --resume"
+  hpar_np 1 slurm farm "${f[@]}" --checkpoint '' -- echo
+  expect_usage_error "--checkpoint needs a directory"
+  hpar_np 1 slurm farm "${f[@]}" --checkpoint ck --output ck/out.txt -- echo
+  expect_usage_error "is inside the checkpoint directory 'ck'"
+  hpar_np 1 slurm farm "${f[@]}" -- echo "$(printf 'a\nb')"
+  expect_usage_error "control character"
+  no_stdout
+}
+
+# --checkpoint DIR reaches the script (HPAR_CHECKPOINT, as slurm/farm.sbatch's knob): a first
+# run records the tasks in DIR; a second run of the same script resumes it (--resume added),
+# restores every task and prints the same output. Outside Slurm (mpirun, one rank).
+case_farm_script_checkpoint_passed_on() {
+  only_with_open_mpi "the script's mpirun launcher is Open MPI's"
+  hpar_np 1 slurm farm "${layout[@]}" --range 1:6 --checkpoint 'my ck' --output farm.txt \
+    -- "${farm_command[@]}"
+  expect_rc 0
+  expect_out "HPAR_CHECKPOINT='my ck'"
+  mv out.txt job.sbatch
+  local run
+  for run in 1 2; do
+    HPAR_LAUNCHER=mpirun bash job.sbatch >"run$run.txt" 2>&1
+    RC=$?
+    OUT=$(cat "run$run.txt")
+    expect_rc 0
+    expect_out "verification PASS (all 6 tasks exited 0)"
+    [ -e "my ck/manifest.json" ] || fail "no checkpoint in 'my ck': $OUT"
+    seq 1 6 | while IFS= read -r x; do "${farm_command[@]}" "$x"; done >expected.txt
+    cmp -s farm.txt expected.txt || fail "run $run: output differs: $(diff expected.txt farm.txt)"
+  done
+  grep -q -- "--checkpoint my ck --range" run1.txt || fail "no --checkpoint in run 1: $(cat run1.txt)"
+  grep -q -- "--checkpoint my ck --resume --range" run2.txt || fail "run 2 did not resume: $OUT"
+  python3 -c "import json, sys
+c = json.load(open('hpar-farm-local.json'))['checkpoint']
+assert c['resumed'] and c['restored_blocks'] == 6 and c['computed_blocks'] == 0, c" ||
+    fail "run 2 did not restore the 6 tasks: $(head -c 600 hpar-farm-local.json)"
+}

@@ -249,3 +249,82 @@ case_sweep_printed_script_stops() {
   expect_out "stopped early by a signal; the study is incomplete (1 of 2 points done)"
   json_check "hpar-sweep-$JOB.json" "assert r['complete'] is False and len(r['points']) == 1"
 }
+
+# A farm script printed by `hpar slurm farm`, its command's arguments starting with dashes and
+# holding spaces and quotes: the job's output file is byte for byte a shell loop's over the
+# inputs, and the same farm's run directly (`hpar run farm` here, outside Slurm).
+# shellcheck disable=SC2016 # the command's own $0 and $1
+case_farm_printed_script() {
+  local cmd=(sh -c 'printf "%s|%s|%s\n" "$0" "$1" "$2"' -dash "--long=two words \"q\" it's")
+  printf '%s\n' -n 'a b' "it's \"q\"" --x=1 '$HOME *' >inputs.txt
+  "$HPAR" slurm farm --nodes 1 --ranks-per-node 2 --threads 1 --time 10 \
+    --input-file inputs.txt --output farm.txt -- "${cmd[@]}" >job.sbatch 2>job.err ||
+    fail "hpar slurm farm failed: $(cat job.err)"
+  submit job.sbatch
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "verification PASS (all 5 tasks exited 0)"
+  local x
+  while IFS= read -r x; do "${cmd[@]}" "$x"; done <inputs.txt >loop.txt
+  cmp -s farm.txt loop.txt || fail "the job's output differs from the loop's: $(diff loop.txt farm.txt | head -10)"
+  "$HPAR" run farm --threads 1 --input-file inputs.txt --no-report -- "${cmd[@]}" >direct.txt \
+    2>direct.err || fail "hpar run farm failed: $(cat direct.err)"
+  cmp -s farm.txt direct.txt || fail "the job's output differs from hpar run farm's: $(diff direct.txt farm.txt | head -10)"
+  json_check "hpar-farm-$JOB.json" "
+assert r['complete'] is True and r['layout']['ranks'] == 2
+assert r['verification']['status'] == 'PASS'"
+}
+
+# A farm script printed with --checkpoint DIR, stopped through its batch script (what
+# --signal=B:TERM@60 does before the time limit): the running tasks end, the job FAILS with 4;
+# the same script submitted again resumes DIR (--resume added), runs only the tasks not
+# finished and ends with every task's output in input order.
+# shellcheck disable=SC2016 # the task's $0 is its own
+case_farm_printed_script_stops_and_resumes() {
+  "$HPAR" slurm farm --nodes 1 --ranks-per-node 2 --threads 1 --time 10 --range 1:60 \
+    --checkpoint ck -- sh -c 'sleep 0.2; echo "task $0"' >job.sbatch 2>job.err ||
+    fail "hpar slurm farm failed: $(cat job.err)"
+  submit job.sbatch
+  wait_computing "$JOB" 2
+  for _ in $(seq 1 100); do
+    [ "$(grep -c '^task ' "hpar-farm-$JOB.out" 2>/dev/null)" -ge 6 ] && break
+    sleep 0.1
+  done
+  scancel --batch --signal=TERM "$JOB"
+  wait_end "$JOB" 60
+  expect_job FAILED 4:0
+  expect_out "INCOMPLETE: stopped early by a signal"
+  json_check "hpar-farm-$JOB.json" "assert r['complete'] is False"
+  submit job.sbatch
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "--checkpoint ck --resume --range 1:60"
+  expect_out "verification PASS (all 60 tasks exited 0)"
+  grep -x 'task [0-9]*' <<<"$OUT" >joined.txt
+  seq 1 60 | sed 's/^/task /' >expected.txt
+  cmp -s joined.txt expected.txt ||
+    fail "the joined output is not every task's in input order: $(diff expected.txt joined.txt | head -10)"
+  json_check "hpar-farm-$JOB.json" "
+c = r['checkpoint']
+assert r['complete'] is True and c['resumed'], c
+assert 0 < c['restored_blocks'] < 60 and c['restored_blocks'] + c['computed_blocks'] == 60, c"
+}
+
+# slurm/farm.sbatch as it is, the farm in its arguments: 2 ranks x 1 slot by default, every
+# task's output in input order in the job's output; without arguments it refuses (exit 2).
+# shellcheck disable=SC2016 # the task's $0 is its own
+case_farm_sbatch() {
+  submit "$SOURCE_DIR/slurm/farm.sbatch" --range 1:20 -- sh -c 'echo "-x $0 \"q\""'
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  expect_out "launcher srun"
+  expect_out "verification PASS (all 20 tasks exited 0)"
+  grep -x -- '-x [0-9]* "q"' <<<"$OUT" >joined.txt
+  seq 1 20 | sed 's/.*/-x & "q"/' >expected.txt
+  cmp -s joined.txt expected.txt || fail "output not in input order: $(diff expected.txt joined.txt | head -10)"
+  json_check "hpar-farm-$JOB.json" "assert r['complete'] is True and r['layout']['ranks'] == 2"
+  submit "$SOURCE_DIR/slurm/farm.sbatch"
+  wait_end "$JOB"
+  expect_job FAILED 2:0
+  expect_out "hpar: error: no farm to run"
+}
