@@ -849,23 +849,6 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   return std::make_unique<Farm>(std::move(s), read_inputs(vm), context);
 }
 
-/// A checkpoint resumes only the same tasks: the content of an input file counts, not only
-/// its name (FNV-1a of the bytes).
-std::vector<std::pair<std::string, std::string>> identity(const po::variables_map& vm) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const char* option : {"input-file", "args-file"}) {
-    if (vm.count(option) == 0U) continue;
-    std::uint64_t hash = 0xcbf29ce484222325ULL;
-    for (const char ch : read_file(vm[option].as<std::string>())) {
-      hash = (hash ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
-    }
-    std::ostringstream hex;
-    hex << std::hex << hash;
-    out.emplace_back(std::string("content of --") + option, hex.str());
-  }
-  return out;
-}
-
 }  // namespace
 
 JobInfo farm_job() {
@@ -883,7 +866,22 @@ JobInfo farm_job() {
   info.trailing_words = "command";
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";
-  info.identity = identity;
+  // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,
+  // the inputs: a file's content, not its path). --timeout, --tag, --task-threads, --chunk and
+  // the joblog change no task's records, so a resume may change them. --retries is kept: the
+  // records hold one group of counters per attempt it allows (WorkPlan::count_partials), and a
+  // task that failed under fewer retries would not be run again under more, so a changed
+  // --retries is refused ("--retries was 0, now 2") rather than mixed.
+  info.identity_rules = {{"range", IdentityRule::integers},
+                         {"input-file", IdentityRule::input_file},
+                         {"args-file", IdentityRule::input_file},
+                         {"retries", IdentityRule::count},
+                         {"timeout", IdentityRule::ignored},
+                         {"task-threads", IdentityRule::ignored},
+                         {"oversubscribe-tasks", IdentityRule::ignored},
+                         {"chunk", IdentityRule::ignored},
+                         {"joblog", IdentityRule::ignored},
+                         {"tag", IdentityRule::ignored}};
   return info;
 }
 
