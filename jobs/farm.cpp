@@ -553,8 +553,8 @@ class Farm final : public Job {
     std::uint64_t failed = 0;
     std::uint64_t retried = 0;
     std::uint64_t timed_out = 0;
-    double busy = 0.0;                        ///< seconds of every attempt
-    std::vector<double> runtimes;             ///< of the last attempts, ascending
+    double busy = 0.0;             ///< seconds of every attempt this run made (not a checkpoint's)
+    std::vector<double> runtimes;  ///< of the last attempts, ascending
     std::map<int, std::uint64_t> exit_codes;  ///< of the failed tasks (-1: a signal)
   };
 
@@ -598,7 +598,11 @@ class Farm final : public Job {
       const std::string command = command_line(t, c[field::slot]);
       for (std::uint64_t a = 0; a < attempts; ++a) {
         const std::uint64_t* r = c + field::per_task + field::per_attempt * a;
-        tally.busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
+        // A task restored from a checkpoint ran before this run began: its time is not this
+        // run's (a second's slack for clocks of other hosts).
+        if (static_cast<double>(r[field::start_us]) >= 1e6 * (began_ - 1.0)) {
+          tally.busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
+        }
         if (a + 1 == attempts) {
           tally.runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
           if (r[field::end] != 0 || r[field::exit_code] != 0) {
@@ -782,6 +786,10 @@ class Farm final : public Job {
   int threads_;
   int ranks_;
   std::string host_;
+  /// When this run made the job, seconds since the epoch (tasks that started before it were
+  /// restored from a checkpoint).
+  double began_ =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<int> cpus_;
   std::unique_ptr<AtomicFile> joblog_;
   std::unique_ptr<Scratch> scratch_;

@@ -66,6 +66,7 @@ struct CheckpointRecord {
   std::string dir;
   int attempt = 0;                    ///< 0 for the first run, n for the n-th resume
   std::uint64_t restored_blocks = 0;  ///< finished by earlier attempts, not computed again
+  std::uint64_t restored_items = 0;   ///< the items of those blocks (not in this attempt's rate)
   std::uint64_t computed_blocks = 0;  ///< computed by this attempt
 };
 
