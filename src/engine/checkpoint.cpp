@@ -25,9 +25,7 @@
 
 namespace hpar {
 
-using checkpoint_format::crc_of;
 using checkpoint_format::manifest_schema;
-using checkpoint_format::max_attempts;
 
 namespace {
 
