@@ -459,7 +459,8 @@ checkpoint_format::RecordsEnd checkpoint_format::read_records(std::istream& in, 
     RecordHead head{};
     if (!in.read(reinterpret_cast<char*>(&head), sizeof head)) return RecordsEnd::damaged;
     if (std::memcmp(head.magic, magic, sizeof magic) != 0 || head.format != record_format ||
-        head.head_crc != crc_of(reinterpret_cast<const char*>(&head), head_checked)) {
+        head.head_crc != crc_of(reinterpret_cast<const char*>(&head), head_checked) ||
+        head.unused != 0) {  // written as 0: anything else is not a record of ours
       return RecordsEnd::damaged;
     }
     if (head.run != shape.run) return RecordsEnd::foreign;

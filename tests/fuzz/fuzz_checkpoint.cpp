@@ -6,6 +6,7 @@
 // checksums made right (so the lengths behind them are reached): every record taken lies
 // whole inside the input, right after the one before, and encodes back to its own bytes.
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <sstream>
