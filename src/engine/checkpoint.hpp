@@ -10,7 +10,7 @@
 //                             (its options, hpar's version), the work plan, the attempts so far
 //   blocks-A-R.log            records of attempt A (0 = the first run), rank R
 // Record: "HPCK" | u32 format | u64 run | u64 block | u32 reals | u32 counts | u64 bytes |
-//         u32 CRC-32 (zlib) of the head so far | u32 0 (else refused) | payload | u32 CRC-32 of everything
+//         u32 CRC-32 (zlib) of the head so far | u32 0 | payload | u32 CRC-32 of everything
 //         before it. A record that is truncated or fails a checksum ends the reading of its file:
 //         that block (and any after it there) is recomputed, never trusted; no length is used
 //         before the head's checksum holds, nor past the file's end. `run` is the checkpoint's
