@@ -556,8 +556,8 @@ class Farm final : public Job {
     std::uint64_t failed = 0;
     std::uint64_t retried = 0;
     std::uint64_t timed_out = 0;
-    double busy = 0.0;                        ///< seconds of every attempt
-    std::vector<double> runtimes;             ///< of the last attempts, ascending
+    double busy = 0.0;             ///< seconds of every attempt this run made (not a checkpoint's)
+    std::vector<double> runtimes;  ///< of the last attempts, ascending
     std::map<int, std::uint64_t> exit_codes;  ///< of the failed tasks (-1: a signal)
   };
 
@@ -601,7 +601,11 @@ class Farm final : public Job {
       const std::string command = command_line(t, c[field::slot]);
       for (std::uint64_t a = 0; a < attempts; ++a) {
         const std::uint64_t* r = c + field::per_task + field::per_attempt * a;
-        tally.busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
+        // A task restored from a checkpoint ran before this run began: its time is not this
+        // run's (a second's slack for clocks of other hosts).
+        if (static_cast<double>(r[field::start_us]) >= 1e6 * (began_ - 1.0)) {
+          tally.busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
+        }
         if (a + 1 == attempts) {
           tally.runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
           if (r[field::end] != 0 || r[field::exit_code] != 0) {
@@ -785,6 +789,10 @@ class Farm final : public Job {
   int threads_;
   int ranks_;
   std::string host_;
+  /// When this run made the job, seconds since the epoch (tasks that started before it were
+  /// restored from a checkpoint).
+  double began_ =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<int> cpus_;
   std::unique_ptr<AtomicFile> joblog_;
   std::unique_ptr<Scratch> scratch_;
@@ -856,23 +864,6 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   return std::make_unique<Farm>(std::move(s), read_inputs(vm), context);
 }
 
-/// A checkpoint resumes only the same tasks: the content of an input file counts, not only
-/// its name (FNV-1a of the bytes).
-std::vector<std::pair<std::string, std::string>> identity(const po::variables_map& vm) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const char* option : {"input-file", "args-file"}) {
-    if (vm.count(option) == 0U) continue;
-    std::uint64_t hash = 0xcbf29ce484222325ULL;
-    for (const char ch : read_file(vm[option].as<std::string>())) {
-      hash = (hash ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
-    }
-    std::ostringstream hex;
-    hex << std::hex << hash;
-    out.emplace_back(std::string("content of --") + option, hex.str());
-  }
-  return out;
-}
-
 }  // namespace
 
 JobInfo farm_job() {
@@ -890,7 +881,22 @@ JobInfo farm_job() {
   info.trailing_words = "command";
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";
-  info.identity = identity;
+  // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,
+  // the inputs: a file's content, not its path). --timeout, --tag, --task-threads, --chunk and
+  // the joblog change no task's records, so a resume may change them. --retries is kept: the
+  // records hold one group of counters per attempt it allows (WorkPlan::count_partials), and a
+  // task that failed under fewer retries would not be run again under more, so a changed
+  // --retries is refused ("--retries was 0, now 2") rather than mixed.
+  info.identity_rules = {{"range", IdentityRule::integers},
+                         {"input-file", IdentityRule::input_file},
+                         {"args-file", IdentityRule::input_file},
+                         {"retries", IdentityRule::count},
+                         {"timeout", IdentityRule::ignored},
+                         {"task-threads", IdentityRule::ignored},
+                         {"oversubscribe-tasks", IdentityRule::ignored},
+                         {"chunk", IdentityRule::ignored},
+                         {"joblog", IdentityRule::ignored},
+                         {"tag", IdentityRule::ignored}};
   return info;
 }
 

@@ -267,8 +267,11 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*conte
 }  // namespace
 
 JobInfo integrate_job() {
-  return {"integrate", "midpoint rule for the integral of a built-in f over [a, b]", add_options,
-          make, "intervals"};
+  JobInfo info{"integrate", "midpoint rule for the integral of a built-in f over [a, b]",
+               add_options, make, "intervals"};
+  info.identity_rules = {
+      {"from", IdentityRule::real}, {"to", IdentityRule::real}, {"intervals", IdentityRule::count}};
+  return info;
 }
 
 }  // namespace hpar::jobs

@@ -537,10 +537,15 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
 }  // namespace
 
 JobInfo mandelbrot_job() {
-  return {"mandelbrot",
-          "escape-time image of the Mandelbrot set, rows as work items (imbalanced; "
-          "try --schedule dynamic)",
-          add_options, make, "height"};
+  JobInfo info{"mandelbrot",
+               "escape-time image of the Mandelbrot set, rows as work items (imbalanced; "
+               "try --schedule dynamic)",
+               add_options, make, "height"};
+  info.identity_rules = {{"width", IdentityRule::count},    {"height", IdentityRule::count},
+                         {"max-iter", IdentityRule::count}, {"center-x", IdentityRule::real},
+                         {"center-y", IdentityRule::real},  {"span", IdentityRule::real},
+                         {"image", IdentityRule::ignored}};
+  return info;
 }
 
 }  // namespace hpar::jobs

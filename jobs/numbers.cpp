@@ -337,8 +337,13 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
 }  // namespace
 
 JobInfo numbers_job() {
-  return {"numbers", "the tutorial's example: for each input x, the values x+1 ... x+S",
-          add_options, make};
+  JobInfo info{"numbers", "the tutorial's example: for each input x, the values x+1 ... x+S",
+               add_options, make};
+  info.identity_rules = {{"inputs", IdentityRule::integers},
+                         {"range", IdentityRule::integers},
+                         {"input-file", IdentityRule::input_file},
+                         {"steps", IdentityRule::count}};
+  return info;
 }
 
 }  // namespace hpar::jobs

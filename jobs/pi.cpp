@@ -134,8 +134,10 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& /*conte
 }  // namespace
 
 JobInfo pi_job() {
-  return {"pi", "Monte Carlo estimate of pi from N counter-based random samples", add_options, make,
-          "samples"};
+  JobInfo info{"pi", "Monte Carlo estimate of pi from N counter-based random samples", add_options,
+               make, "samples"};
+  info.identity_rules = {{"samples", IdentityRule::count}, {"seed", IdentityRule::count}};
+  return info;
 }
 
 }  // namespace hpar::jobs

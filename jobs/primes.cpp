@@ -244,8 +244,10 @@ std::optional<std::uint64_t> known_prime_count(std::uint64_t n) {
 }
 
 JobInfo primes_job() {
-  return {"primes", "count (and list) the primes <= N with a segmented sieve", add_options, make,
-          "limit"};
+  JobInfo info{"primes", "count (and list) the primes <= N with a segmented sieve", add_options,
+               make, "limit"};
+  info.identity_rules = {{"limit", IdentityRule::count}};
+  return info;
 }
 
 }  // namespace hpar::jobs

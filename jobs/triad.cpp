@@ -270,7 +270,7 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
 }  // namespace
 
 JobInfo triad_job() {
-  return {
+  JobInfo info{
       "triad",
       "STREAM triad a = b + s*c: memory bandwidth in GB/s (--per-rank: weak scaling)",
       add_options,
@@ -278,6 +278,10 @@ JobInfo triad_job() {
       "size",
       "Note: triad needs one contiguous slice per rank (--distribution block only) and repeats\n"
       "its passes to time them, so it cannot be checkpointed (--checkpoint is refused)."};
+  info.identity_rules = {{"size", IdentityRule::count},
+                         {"repeat", IdentityRule::count},
+                         {"scalar", IdentityRule::real}};
+  return info;
 }
 
 }  // namespace hpar::jobs

@@ -383,13 +383,19 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
 }  // namespace
 
 JobInfo wordcount_job() {
-  return {"wordcount",
-          "words and the K most frequent words in text files (read with MPI-IO)",
-          add_options,
-          make,
-          "",
-          "Note: each thread's word counts build up across its blocks (merged on rank 0 at the "
-          "end),\nso wordcount cannot be checkpointed: --checkpoint is refused."};
+  JobInfo info{
+      "wordcount",
+      "words and the K most frequent words in text files (read with MPI-IO)",
+      add_options,
+      make,
+      "",
+      "Note: each thread's word counts build up across its blocks (merged on rank 0 at the "
+      "end),\nso wordcount cannot be checkpointed: --checkpoint is refused."};
+  info.identity_rules = {{"input-file", IdentityRule::input_file},
+                         {"top", IdentityRule::count},
+                         {"block-bytes", IdentityRule::size},
+                         {"chunk-bytes", IdentityRule::ignored}};
+  return info;
 }
 
 }  // namespace hpar::jobs

@@ -155,15 +155,20 @@ int print_error(const Error& e, std::span<const std::string> rest) {
 
 }  // namespace
 
-po::options_description layout_options() {
+po::options_description layout_options(const JobInfo* job) {
+  const auto pick = [](const std::string& own, const char* hpar_default) {
+    return own.empty() ? std::string(hpar_default) : own;
+  };
+  const std::string schedule = pick(job ? job->default_schedule : "", "static");
+  const std::string distribution = pick(job ? job->default_distribution : "", "block");
   po::options_description d("Layout options");
   d.add_options()("threads", po::value<std::string>()->value_name("T"),
                   "OpenMP threads per rank (default: OMP_NUM_THREADS, else the CPUs in the rank's "
                   "affinity mask)")(
-      "schedule", po::value<std::string>()->default_value("static")->value_name("KIND[,CHUNK]"),
+      "schedule", po::value<std::string>()->default_value(schedule)->value_name("KIND[,CHUNK]"),
       "how threads take blocks: static, dynamic or guided, CHUNK blocks at a time")(
       "distribution",
-      po::value<std::string>()->default_value("block")->value_name("block|cyclic|dynamic"),
+      po::value<std::string>()->default_value(distribution)->value_name("block|cyclic|dynamic"),
       "how blocks are dealt to ranks: contiguous slices, round robin, or at run time to whichever "
       "rank is free (dynamic balances any load; mandelbrot rows, a farm's tasks)");
   return d;
@@ -201,7 +206,7 @@ ParsedRun parse_job_command(std::span<const std::string> args,
   po::options_description job_opts(std::string(parsed.job->name) + " options");
   parsed.job->add_options(job_opts);
   po::options_description all;
-  all.add(job_opts).add(layout_options()).add(extra);
+  all.add(job_opts).add(layout_options(parsed.job)).add(extra);
   all.add_options()("config", po::value<std::string>()->value_name("FILE"),
                     "read options from an INI file (name = value; the command line wins)")(
       "help", "show this job's options");
@@ -226,13 +231,9 @@ ParsedRun parse_job_command(std::span<const std::string> args,
   }
   parsed.help = parsed.vm.count("help") != 0U;
   parsed.run.threads = threads_option(parsed.vm);
-  const auto layout_value = [&](const char* name, const std::string& job_default) {
-    const auto& value = parsed.vm[name];
-    return value.defaulted() && !job_default.empty() ? job_default : value.as<std::string>();
-  };
-  parsed.run.schedule = Schedule::parse(layout_value("schedule", parsed.job->default_schedule));
-  parsed.run.distribution =
-      parse_distribution(layout_value("distribution", parsed.job->default_distribution));
+  // The job's own layout defaults are the options' defaults (layout_options(job)).
+  parsed.run.schedule = Schedule::parse(parsed.vm["schedule"].as<std::string>());
+  parsed.run.distribution = parse_distribution(parsed.vm["distribution"].as<std::string>());
   return parsed;
 }
 
@@ -242,7 +243,7 @@ std::string job_help(const JobInfo& job, const po::options_description& extra) {
   std::ostringstream o;
   o << program_name() << " run " << job.name << " [options]: " << job.summary << "\n\n"
     << job_opts << "\n"
-    << layout_options() << "\n";
+    << layout_options(&job) << "\n";
   if (!extra.options().empty()) o << extra << "\n";
   o << "  --config FILE         read options from an INI file (the command line wins)\n";
   if (!job.notes.empty()) o << "\n" << job.notes << "\n";

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include <boost/any.hpp>
 #include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
 #include "hpar/cli/cli.hpp"
+#include "hpar/cli/identity.hpp"
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
@@ -74,29 +74,15 @@ po::options_description run_output_options() {
   return d;
 }
 
-/// What a checkpoint must match on resume: the job's own options as given (defaults included)
-/// and hpar's version. Layout, output and checkpoint options may change between attempts.
-std::vector<std::pair<std::string, std::string>> checkpoint_identity(const ParsedRun& parsed) {
-  po::options_description own;
-  parsed.job->add_options(own);
-  std::vector<std::pair<std::string, std::string>> identity;
-  for (const auto& option : own.options()) {
-    const std::string name = option->long_name();
-    const auto it = parsed.vm.find(name);
-    if (it == parsed.vm.end() || it->second.empty()) continue;
-    std::string value = "(set)";
-    if (const auto* text = boost::any_cast<std::string>(&it->second.value())) value = *text;
-    if (const auto* list = boost::any_cast<std::vector<std::string>>(&it->second.value())) {
-      value.clear();
-      for (const auto& item : *list) value += (value.empty() ? "" : "\n") + item;
-    }
-    identity.emplace_back("--" + name, value);
-  }
-  if (parsed.job->identity) {
-    for (auto& pair : parsed.job->identity(parsed.vm)) identity.push_back(std::move(pair));
-  }
-  identity.emplace_back("hpar version", build_info().version + " " + build_info().git_revision);
-  return identity;
+/// What a checkpoint must match on resume: the job's options as they count (a number by its
+/// value, an input file by its content; none that changes no result) and hpar's version.
+/// Layout, output and checkpoint options may change between attempts.
+void set_checkpoint_identity(const ParsedRun& parsed, CheckpointOptions& checkpoint) {
+  RunIdentity identity = job_identity(*parsed.job, parsed.vm);
+  identity.values.emplace_back("hpar version",
+                               build_info().version + " " + build_info().git_revision);
+  checkpoint.identity = std::move(identity.values);
+  checkpoint.identity_labels = std::move(identity.labels);
 }
 
 /// Where the run's ordered output goes and its checkpoint, from the output options.
@@ -117,7 +103,7 @@ void set_destinations(ParsedRun& parsed) {
     parsed.run.checkpoint.dir = vm["checkpoint"].as<std::string>();
     refuse_outputs_in_checkpoint(vm, parsed.run.checkpoint.dir);
     parsed.run.checkpoint.resume = vm.count("resume") != 0U;
-    parsed.run.checkpoint.identity = checkpoint_identity(parsed);
+    set_checkpoint_identity(parsed, parsed.run.checkpoint);
   }
 }
 

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "hpar/core/stop.hpp"
 
+#include <atomic>
 #include <csignal>
 
 namespace hpar {
 namespace {
 
 volatile std::sig_atomic_t stop_flag = 0;
+std::atomic<bool> passed_on{false};
 
 }  // namespace
 
 bool stop_requested() noexcept {
-  return stop_flag != 0;
+  return stop_flag != 0 || passed_on.load(std::memory_order_relaxed);
 }
 
 void request_stop() noexcept {
@@ -20,6 +22,14 @@ void request_stop() noexcept {
 
 void clear_stop_request() noexcept {
   stop_flag = 0;
+}
+
+void pass_on_stop() noexcept {
+  passed_on.store(true, std::memory_order_relaxed);
+}
+
+void clear_passed_on_stop() noexcept {
+  passed_on.store(false, std::memory_order_relaxed);
 }
 
 }  // namespace hpar

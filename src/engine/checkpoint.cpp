@@ -79,13 +79,18 @@ nlohmann::json identity_json(const CheckpointOptions& options) {
   return id;
 }
 
-/// Why a checkpoint's identity differs from this run's, in words; "" when it matches.
-std::string identity_difference(const nlohmann::json& saved, const nlohmann::json& now) {
+/// Why a checkpoint's identity differs from this run's, in words; "" when it matches. An entry
+/// with a label (an input file's content) is named by it: "the content of --input-file 'F'
+/// differs from the checkpoint's".
+std::string identity_difference(const nlohmann::json& saved, const nlohmann::json& now,
+                                const CheckpointOptions& options) {
   for (const auto& [name, value] : now.items()) {
     if (!saved.contains(name)) return name + " is new (" + value.get<std::string>() + ")";
-    if (saved[name] != value) {
-      return name + " was " + saved[name].get<std::string>() + ", now " + value.get<std::string>();
+    if (saved[name] == value) continue;
+    for (const auto& [labelled, words] : options.identity_labels) {
+      if (labelled == name) return words + " differs from the checkpoint's";
     }
+    return name + " was " + saved[name].get<std::string>() + ", now " + value.get<std::string>();
   }
   for (const auto& [name, value] : saved.items()) {
     if (!now.contains(name)) return name + " was " + value.get<std::string>() + ", now not given";
@@ -290,7 +295,8 @@ void Checkpoint::resume(const CheckpointOptions& options, const std::string& job
     throw UsageError(refused + "it is of job '" + manifest["job"].get<std::string>() + "', not '" +
                      job + "'");
   }
-  const std::string difference = identity_difference(manifest["identity"], identity_json(options));
+  const std::string difference =
+      identity_difference(manifest["identity"], identity_json(options), options);
   if (!difference.empty()) throw UsageError(refused + difference);
   if (manifest["plan"] != plan_json(plan)) {
     throw UsageError(refused + "the work plan differs: " + manifest["plan"].dump() + " then, " +

@@ -169,6 +169,7 @@ class JobRun {
     record_.checkpoint.dir = options_.checkpoint.dir;
     record_.checkpoint.attempt = checkpoint_->attempt();
     record_.checkpoint.restored_blocks = checkpoint_->restored_blocks();
+    record_.checkpoint.restored_items = checkpoint_->restored_items();
   }
 
   void check_plan(const WorkPlan& plan) const {

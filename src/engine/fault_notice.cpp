@@ -2,6 +2,7 @@
 #include "fault_notice.hpp"
 
 #include <boost/mpi/collectives.hpp>
+#include <ctime>
 #include <functional>
 
 #include "hpar/core/errors.hpp"
@@ -26,6 +27,18 @@ void FaultNotice::tell_all() {
     requests_.emplace_back();
     check_mpi(MPI_Isend(&payload_, 1, MPI_INT, r, tag, MPI_Comm(comm_), &requests_.back()),
               "MPI_Isend");
+  }
+}
+
+void FaultNotice::wait_for_all(const std::function<void()>& meanwhile) {
+  MPI_Request barrier = MPI_REQUEST_NULL;
+  check_mpi(MPI_Ibarrier(MPI_Comm(comm_), &barrier), "MPI_Ibarrier");
+  for (int done = 0;;) {
+    check_mpi(MPI_Test(&barrier, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done != 0) return;
+    meanwhile();
+    const timespec nap{0, 100'000};
+    nanosleep(&nap, nullptr);
   }
 }
 

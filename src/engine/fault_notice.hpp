@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <boost/mpi/communicator.hpp>
+#include <functional>
 #include <vector>
 
 namespace hpar {
@@ -21,6 +22,10 @@ class FaultNotice {
   [[nodiscard]] bool heard() const;
   /// Sends a notice to every other rank (once).
   void tell_all();
+  /// Collective, non-blocking inside: waits until every rank has called it, running
+  /// `meanwhile` (which may tell_all) every 100 us, so that a rank done with its share still
+  /// hears its own signals and passes them on while the others compute.
+  void wait_for_all(const std::function<void()>& meanwhile);
   /// Collective: completes the sends and receives every notice addressed to this rank.
   void settle();
 

@@ -14,6 +14,7 @@
 #include "fault_notice.hpp"
 #include "hpar/core/chores.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/stop.hpp"
 #include "hpar/engine/agreement.hpp"
 #include "hpar/engine/signals.hpp"
 
@@ -31,6 +32,15 @@ class ChoresDuringPass {
   ChoresDuringPass(const ChoresDuringPass&) = delete;
   ChoresDuringPass& operator=(const ChoresDuringPass&) = delete;
   ~ChoresDuringPass() { set_main_thread_chores({}); }
+};
+
+/// What another rank's stop or failure asked of this rank (pass_on_stop) ends with the pass,
+/// on every way out of it.
+struct PassedOnStopEnds {
+  PassedOnStopEnds() = default;
+  PassedOnStopEnds(const PassedOnStopEnds&) = delete;
+  PassedOnStopEnds& operator=(const PassedOnStopEnds&) = delete;
+  ~PassedOnStopEnds() { clear_passed_on_stop(); }
 };
 
 class PassControl {
@@ -58,7 +68,24 @@ class PassControl {
   void keep_in_touch() {
     try {
       if (local_cause_) notice_.tell_all();
-      if (!abandon_ && notice_.heard()) abandon_ = true;
+      if (!abandon_ && notice_.heard()) {
+        // Another rank failed or was stopped: this rank stops as if the signal had come here
+        // too, so that a block that waits (a farm's task) is ended, not waited for.
+        abandon_ = true;
+        pass_on_stop();
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+  /// Main thread, after this rank's share of the pass: waits for the other ranks without
+  /// blocking in MPI, so that a stop signal that comes now still reaches them at once.
+  void wait_for_others() {
+    try {
+      notice_.wait_for_all([this] {
+        (void)abandoned();
+        keep_in_touch();
+      });
     } catch (...) {
       fail(std::current_exception());
     }
@@ -121,6 +148,7 @@ class Walker {
       comm_.barrier();
     }
     const TimePoint start = RunClock::now();
+    const PassedOnStopEnds passed_on;
     PassControl control(comm_);
     // A block that waits long (a farm's task) does the main thread's chores while it waits:
     // other ranks get blocks, finished output moves on and progress is told whatever runs on
@@ -161,6 +189,7 @@ class Walker {
     bool stopped = false;
     {
       const WaitSpan wait(observers_, Wait::agree);
+      control.wait_for_others();
       dealer_.settle();
       stopped = control.settle(comm_);
     }

@@ -94,10 +94,12 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
   nlohmann::json hosts = nlohmann::json::array();
   for (const auto& [host, rs] : ranks_by_host) hosts.push_back({{"host", host}, {"ranks", rs}});
 
+  // The rate of this attempt's own work: a resumed run's restored items took no compute time.
   const double compute_max = record.compute.max;
-  Throughput throughput{
-      compute_max > 0 ? static_cast<double>(record.items_done) / compute_max : 0.0,
-      record.plan.item_unit + "/s"};
+  const std::uint64_t computed_items =
+      record.items_done - std::min(record.items_done, record.checkpoint.restored_items);
+  Throughput throughput{compute_max > 0 ? static_cast<double>(computed_items) / compute_max : 0.0,
+                        record.plan.item_unit + "/s"};
   if (record.result.throughput) throughput = *record.result.throughput;
 
   nlohmann::json metrics = nlohmann::json::object();
@@ -138,6 +140,7 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
                                           {"attempt", record.checkpoint.attempt},
                                           {"resumed", record.checkpoint.attempt > 0},
                                           {"restored_blocks", record.checkpoint.restored_blocks},
+                                          {"restored_items", record.checkpoint.restored_items},
                                           {"computed_blocks", record.checkpoint.computed_blocks}}
                          : nlohmann::json(nullptr)},
       {"ordered_output",

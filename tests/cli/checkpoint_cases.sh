@@ -73,6 +73,57 @@ case_resume_refuses_changed_options() {
   expect_usage_error "job 'wordcount' cannot be checkpointed"
 }
 
+# An input file counts by its content, not its path: a changed file is refused (naming it), the
+# same lines at another path resume.
+case_resume_refuses_a_changed_input_file() {
+  seq 1 5 >in.txt
+  hpar_np 1 run numbers --input-file in.txt --checkpoint ck --no-report
+  expect_rc 0
+  cp out.txt expected.txt
+  seq 2 6 >in.txt
+  hpar_np 2 run numbers --input-file in.txt --checkpoint ck --resume --no-report
+  expect_usage_error "cannot resume the checkpoint in 'ck': the content of --input-file 'in.txt'"
+  seq 1 5 >moved.txt
+  hpar_np 2 run numbers --input-file moved.txt --checkpoint ck --resume --no-report
+  expect_rc 0
+  cmp -s out.txt expected.txt || fail "resumed: $OUT"
+}
+
+# Numbers count by their value: 1:3e5 resumes 1:300000, --samples 1e6 resumes 1000000.
+case_resume_compares_numbers_by_value() {
+  hpar_np 1 run numbers --range 1:300000 --steps 2 --quiet --checkpoint ck --no-report
+  expect_rc 0
+  hpar_np 2 run numbers --range 1:3e5 --steps 2e0 --quiet --checkpoint ck --resume --no-report
+  expect_rc 0
+  hpar_np 1 run numbers --range 1:300001 --quiet --checkpoint ck --resume --no-report
+  expect_usage_error "--range was 1:300000, now 1:300001"
+  hpar_np 1 run pi --samples 1000000 --checkpoint ck2 --no-report
+  expect_rc 0
+  hpar_np 1 run pi --samples 1e6 --seed 4.2e1 --checkpoint ck2 --resume --no-report
+  expect_rc 0
+}
+
+# After a resume the throughput is this run's work over its compute time: the restored blocks
+# took none of it.
+case_throughput_after_a_resume_counts_the_computed_blocks() {
+  start_bg 2 run numbers --range 1:3000000 --output o.txt --checkpoint ck
+  stop_when_recorded ck
+  expect_rc 4
+  hpar_np 1 run numbers --range 1:3000000 --output o.txt --checkpoint ck --resume \
+    --report-json r.json
+  expect_rc 0
+  python3 - <<'PY' || fail "throughput after a resume: $(cat r.json)"
+import json
+r = json.load(open("r.json"))
+c, work = r["checkpoint"], r["work"]
+assert c["restored_blocks"] > 0 and c["computed_blocks"] > 0, c
+computed = work["items_done"] - c["restored_items"]
+assert 0 < computed < work["items"], (computed, c)
+rate = computed / r["phases"]["compute"]["max"]
+assert abs(r["throughput"]["value"] - rate) <= 1e-6 * rate, (r["throughput"], rate)
+PY
+}
+
 # A damaged or hand-edited manifest is refused with what is wrong in it (exit 2), never with a
 # library's words or a negative attempt number.
 case_damaged_manifest_is_refused() {

@@ -196,6 +196,35 @@ case_resume_refuses_a_changed_command_or_input_file() {
   expect_usage_error "content of --input-file"
 }
 
+# What changes no task may change on resume (--timeout, --tag, --task-threads, --chunk, the
+# joblog, the input file's path); the command and --retries may not.
+case_resume_takes_harmless_changes() {
+  seq 1 5 >in.txt
+  hpar_np 1 run farm --input-file in.txt --checkpoint ck --no-report -- echo
+  expect_rc 0
+  cp out.txt expected.txt
+  cp in.txt moved.txt
+  hpar_np 1 run farm --input-file moved.txt --timeout 30 --tag --task-threads 1 --chunk 2 \
+    --joblog log.tsv --checkpoint ck --resume --no-report -- echo
+  expect_rc 0
+  cmp -s out.txt expected.txt || fail "resumed: $OUT"
+  hpar_np 1 run farm --input-file moved.txt --checkpoint ck --resume -- echo {} x
+  expect_usage_error "--command was echo, now echo"
+  hpar_np 1 run farm --input-file moved.txt --checkpoint ck --resume --shell -- echo
+  expect_usage_error "--shell is new"
+  hpar_np 1 run farm --input-file moved.txt --retries 2 --checkpoint ck --resume -- echo
+  expect_usage_error "--retries was 0, now 2"
+}
+
+case_help_shows_the_farm_defaults() {
+  hpar_np 1 run farm --help
+  expect_rc 0
+  expect_out "--schedule KIND[,CHUNK] (=dynamic,1)"
+  expect_out "--distribution block|cyclic|dynamic (=dynamic)"
+  hpar_np 1 run numbers --help
+  expect_out "--schedule KIND[,CHUNK] (=static)"
+}
+
 case_bad_input() {
   hpar_np 2 run farm --inputs 1,2
   expect_usage_error "no command"

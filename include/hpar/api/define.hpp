@@ -79,6 +79,15 @@ template <class Setup>
   info.add_options = [shared](boost::program_options::options_description& description) {
     add_declared_options(shared->name, shared->options, shared->size_option, description);
   };
+  // A checkpoint compares a number option by its value ("1e6" resumes "1000000").
+  for (const Option& option : shared->options) {
+    const auto rule = option.kind == Option::Kind::count     ? IdentityRule::count
+                      : option.kind == Option::Kind::integer ? IdentityRule::integer
+                      : option.kind == Option::Kind::real    ? IdentityRule::real
+                      : option.kind == Option::Kind::size    ? IdentityRule::size
+                                                             : IdentityRule::text;
+    info.identity_rules.emplace_back(option.name, rule);
+  }
   info.make = [shared, setup = std::move(setup)](const boost::program_options::variables_map& vm,
                                                  const JobContext& /*layout*/) {
     const Options options(shared->options, vm);

@@ -36,8 +36,10 @@ struct ParsedRun {
   bool help = false;  ///< --help was given: print job_help(*job) and stop
 };
 
-/// Layout options every job-running command takes: --threads, --schedule.
-[[nodiscard]] boost::program_options::options_description layout_options();
+/// Layout options every job-running command takes: --threads, --schedule, --distribution;
+/// with `job`, its own defaults for them (a farm's dynamic ones), as --help shows them.
+[[nodiscard]] boost::program_options::options_description layout_options(
+    const JobInfo* job = nullptr);
 
 /// Throws UsageError when `job` declares an option that a job-running command takes itself:
 /// the layout options, --config, --help, or one of `extra` (the command's own).

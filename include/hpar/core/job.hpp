@@ -176,6 +176,19 @@ struct JobContext {
   bool cpus_shared = false;  ///< `cpus` is a share of overlapping masks
 };
 
+/// How one of a job's options counts in the identity a resumed checkpoint must match: by a
+/// value that changes a block's results, compared as parsed; or not at all.
+enum class IdentityRule {
+  text,        ///< the text as given (options not listed)
+  count,       ///< a whole number, as parse_count: "3e7" and "30000000" are one value
+  integer,     ///< as parse_int
+  real,        ///< as parse_real, compared by value
+  size,        ///< as parse_size: "1Ki" and "1024" are one value
+  integers,    ///< integers separated by ',' or ':' (a list, FIRST:LAST:STRIDE), each by value
+  input_file,  ///< the path of an input file: its content counts (a hash), not its path
+  ignored,     ///< changes no block's results (a timeout, a log file): left out
+};
+
 /// A job as the registry lists it. The functions may hold state (a user's lambdas, the
 /// options they declared): a JobInfo is copied freely and called from any rank.
 struct JobInfo {
@@ -199,11 +212,9 @@ struct JobInfo {
   /// hpar's own defaults (block, static).
   std::string default_distribution = {};
   std::string default_schedule = {};
-  /// What else a checkpoint of the job must match on resume besides its options as given,
-  /// e.g. the content of an input file: {name, value} pairs; null when nothing.
-  std::function<std::vector<std::pair<std::string, std::string>>(
-      const boost::program_options::variables_map&)>
-      identity = {};
+  /// How the job's options count in a checkpoint's identity (what a resumed run must match):
+  /// {option name without "--", rule}. An option not listed counts by its text as given.
+  std::vector<std::pair<std::string, IdentityRule>> identity_rules = {};
 };
 
 /// A program's jobs: names unique, each job complete. What `cli_main` runs jobs from.

@@ -12,5 +12,10 @@ namespace hpar {
 void request_stop() noexcept;
 /// Forgets an earlier stop request (tests that simulate a signal).
 void clear_stop_request() noexcept;
+/// The engine's: another rank failed or was stopped during a pass, so this one stops too
+/// (stop_requested() is true) until clear_passed_on_stop(), at the end of that pass. Kept apart
+/// from the signals' flag, which lasts for the rest of the process.
+void pass_on_stop() noexcept;
+void clear_passed_on_stop() noexcept;
 
 }  // namespace hpar

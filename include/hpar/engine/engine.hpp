@@ -53,8 +53,11 @@ struct CheckpointOptions {
   std::string dir;      ///< where records go; empty = no checkpoint
   bool resume = false;  ///< continue the checkpoint in `dir`, skipping the blocks it holds
   /// What must match on resume besides the job and its work plan (name -> value): the job's
-  /// options, hpar's version. Filled by the command line.
+  /// options as they count (hpar/cli/identity.hpp), hpar's version. Filled by the command line.
   std::vector<std::pair<std::string, std::string>> identity;
+  /// How a refusal names an identity entry whose name alone does not say enough (name ->
+  /// words, e.g. "the content of --input-file 'in.txt'"); not kept in the checkpoint.
+  std::vector<std::pair<std::string, std::string>> identity_labels;
 };
 
 /// What a checkpointed run did.
@@ -63,6 +66,7 @@ struct CheckpointRecord {
   std::string dir;
   int attempt = 0;                    ///< 0 for the first run, n for the n-th resume
   std::uint64_t restored_blocks = 0;  ///< finished by earlier attempts, not computed again
+  std::uint64_t restored_items = 0;   ///< the items of those blocks (not in this attempt's rate)
   std::uint64_t computed_blocks = 0;  ///< computed by this attempt
 };
 
