@@ -239,6 +239,9 @@ constexpr std::size_t per_attempt = 7;
 }  // namespace field
 
 constexpr std::uint64_t most_retries = 100;
+/// The longest --timeout, in seconds (a year): beyond it a limit means nothing, and a huge one
+/// (1e300) would overflow the waits it is turned into.
+constexpr double most_timeout_seconds = 365.0 * 24 * 3600;
 
 struct Inputs {
   std::vector<std::string> list;               ///< {} of each task
@@ -841,6 +844,10 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   }
   s.timeout = parse_real(vm["timeout"].as<std::string>(), "--timeout");
   if (s.timeout < 0.0) throw UsageError("--timeout must not be negative");
+  if (s.timeout > most_timeout_seconds) {
+    throw UsageError("--timeout " + quote_for_message(vm["timeout"].as<std::string>()) +
+                     " is too long: at most 31536000 seconds (a year); 0 for none");
+  }
   if (vm.count("task-threads") != 0U) {
     s.task_threads = parse_count(vm["task-threads"].as<std::string>(), "--task-threads");
     if (s.task_threads == 0) throw UsageError("--task-threads must be at least 1");

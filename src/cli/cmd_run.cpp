@@ -22,6 +22,7 @@
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
 #include "hpar/report/report.hpp"
+#include "standard_input.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -202,8 +203,9 @@ int emit_report(const RunRecord& record, const ParsedRun& parsed, const RunConte
 int run_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
   // Parse: every rank the same way; agree in case a config file is unreadable on one rank.
   ProgressMode progress_mode = ProgressMode::automatic;
+  const std::vector<std::string> words = share_standard_input(world, args);  // "--input-file -"
   ParsedRun parsed = on_every_rank(world, [&] {
-    ParsedRun p = parse_job_command(args, run_output_options());
+    ParsedRun p = parse_job_command(words, run_output_options());
     progress_mode = parse_progress_mode(p.vm["progress"].as<std::string>());
     if (!p.help) set_destinations(p);
     return p;

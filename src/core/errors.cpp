@@ -44,7 +44,23 @@ void append_hex(std::string& out, const char* prefix, unsigned value) {
   out += buf;
 }
 
-/// `text` with control characters and bytes that are not UTF-8 escaped, cut once the result
+/// The code point of the valid UTF-8 sequence of `n` bytes at the start of `text`.
+unsigned code_point(std::string_view text, std::size_t n) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned cp = byte(0) & (n == 2 ? 0x1FU : n == 3 ? 0x0FU : 0x07U);
+  for (std::size_t i = 1; i < n; ++i) cp = (cp << 6) | (byte(i) & 0x3FU);
+  return cp;
+}
+
+/// True for the characters that reorder text on a terminal (Unicode's bidirectional
+/// formatting controls and marks): echoed raw, they make a message read other than it is.
+bool is_bidi_control(unsigned cp) {
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/// `text` with control characters (C0, C1 and the bidirectional controls) and bytes that are
+/// not UTF-8 escaped, cut once the result
 /// reaches `most` bytes. Sets `cut` when it was.
 std::string escape(std::string_view text, std::size_t most, bool& cut) {
   std::string out;
@@ -66,6 +82,11 @@ std::string escape(std::string_view text, std::size_t most, bool& cut) {
       ++i;
     } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
       append_hex(out, "\\u00", static_cast<unsigned char>(text[i + 1]));  // a C1 control
+      i += n;
+    } else if (const unsigned cp = code_point(text.substr(i), n); is_bidi_control(cp)) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", cp);  // U+202E would turn the line around
+      out += buf;
       i += n;
     } else {
       out.append(text.substr(i, n));

@@ -404,7 +404,8 @@ ProcessOutcome run_process(const ProcessSpec& spec, const std::function<bool()>&
     int ms = most;
     if (!term_sent && spec.timeout_seconds > 0.0) {
       const double left = spec.timeout_seconds - seconds_between(start, now);
-      ms = std::clamp(static_cast<int>(left * 1000.0) + 1, 1, most);
+      // Clamped as a double first: a long limit's milliseconds do not fit an int.
+      ms = static_cast<int>(std::clamp(left * 1000.0 + 1.0, 1.0, static_cast<double>(most)));
     }
     wait_a_while(pidfd, ms);
   }

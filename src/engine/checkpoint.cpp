@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "checkpoint.hpp"
 
+#include "checkpoint_format.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
@@ -22,20 +25,7 @@
 
 namespace hpar {
 
-/// The fixed part of a record, before its payload. Its own checksum guards the lengths, so a
-/// damaged length is never trusted (nor allocated); `run` names the checkpoint it belongs to.
-struct RecordHead {
-  char magic[4];
-  std::uint32_t format;
-  std::uint64_t run;
-  std::uint64_t block;
-  std::uint32_t reals;
-  std::uint32_t counts;
-  std::uint64_t bytes;
-  std::uint32_t head_crc;  ///< CRC-32 of the fields above
-  std::uint32_t unused;
-};
-static_assert(sizeof(RecordHead) == 48);
+using checkpoint_format::manifest_schema;
 
 namespace {
 
@@ -43,29 +33,14 @@ namespace fs = std::filesystem;
 
 constexpr char magic[4] = {'H', 'P', 'C', 'K'};
 constexpr std::uint32_t record_format = 2;
-constexpr const char* manifest_schema = "hpar-checkpoint/2";
 /// Buffered records are written out past this many bytes, or this often.
 constexpr std::size_t flush_bytes = std::size_t{1} << 20;
 constexpr double flush_seconds = 1.0;
-/// Attempts a checkpoint may have (its record files are numbered by attempt).
-constexpr std::uint64_t max_attempts = 1'000'000;
-
 constexpr std::size_t head_checked = offsetof(RecordHead, head_crc);
 
 template <class T>
 void append_raw(std::string& out, const T* data, std::size_t n) {
   out.append(reinterpret_cast<const char*>(data), n * sizeof(T));
-}
-
-std::uint32_t crc_of(const char* data, std::size_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (n > 0) {  // zlib takes uInt lengths
-    const auto piece = static_cast<uInt>(std::min<std::size_t>(n, 1U << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), piece);
-    data += piece;
-    n -= piece;
-  }
-  return static_cast<std::uint32_t>(crc);
 }
 
 void write_all(int fd, const std::string& bytes, const std::string& path) {
@@ -148,23 +123,8 @@ void CheckpointWriter::block_done(const BlockEvent& event) {
   const BlockOutput& out = *event.output;
   const std::string empty;
   const std::string& bytes = out.bytes != nullptr ? *out.bytes : empty;
-  RecordHead head{};
-  std::memcpy(head.magic, magic, sizeof magic);
-  head.format = record_format;
-  head.run = run_;
-  head.block = event.block->index;
-  head.reals = static_cast<std::uint32_t>(out.reals.size());
-  head.counts = static_cast<std::uint32_t>(out.counts.size());
-  head.bytes = bytes.size();
-  head.head_crc = crc_of(reinterpret_cast<const char*>(&head), head_checked);
-  std::string record;
-  record.reserve(sizeof head + out.reals.size_bytes() + out.counts.size_bytes() + bytes.size() + 4);
-  append_raw(record, &head, 1);
-  append_raw(record, out.reals.data(), out.reals.size());
-  append_raw(record, out.counts.data(), out.counts.size());
-  record += bytes;
-  const std::uint32_t crc = crc_of(record.data(), record.size());
-  append_raw(record, &crc, 1);
+  const std::string record =
+      checkpoint_format::encode_record(run_, event.block->index, out.reals, out.counts, bytes);
   const std::lock_guard<std::mutex> lock(mutex_);
   buffer_ += record;
 }
@@ -274,17 +234,25 @@ void Checkpoint::start(const CheckpointOptions& options, const std::string& job,
 
 namespace {
 
-/// Reads and checks the manifest of `dir`: every field there and of the type it must have
-/// (a damaged or hand-edited manifest is refused with what is wrong, never with a library's words).
+/// Reads and checks the manifest of `dir` (parse_manifest).
 nlohmann::json read_manifest(const std::string& dir) {
   const std::string path = manifest_path(dir);
   std::ifstream in(path);
   if (!in) {
     throw UsageError("no checkpoint in '" + dir + "' to resume (run with --checkpoint first)");
   }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return checkpoint_format::parse_manifest(text.str(), path);
+}
+
+}  // namespace
+
+/// A damaged or hand-edited manifest is refused with what is wrong, never with a library's words.
+nlohmann::json checkpoint_format::parse_manifest(std::string_view text, const std::string& path) {
   nlohmann::json manifest;
   try {
-    manifest = nlohmann::json::parse(in);
+    manifest = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw UsageError("'" + path + "' is not a checkpoint manifest: " + e.what());
   }
@@ -312,13 +280,12 @@ nlohmann::json read_manifest(const std::string& dir) {
     refuse("attempts must be between 1 and " + std::to_string(max_attempts));
   }
   const auto run = manifest["run"].get<std::string>();
-  if (run.empty() || run.size() > 20 || run.find_first_not_of("0123456789") != std::string::npos) {
+  if (run.empty() || run.size() > 20 || run.find_first_not_of("0123456789") != std::string::npos ||
+      (run.size() == 20 && run > "18446744073709551615")) {
     refuse("run is not a run's number");
   }
   return manifest;
 }
-
-}  // namespace
 
 void Checkpoint::resume(const CheckpointOptions& options, const std::string& job,
                         const WorkPlan& plan) {
@@ -361,42 +328,25 @@ void Checkpoint::read_records(const WorkPlan& plan) {
             [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
-/// Takes the valid records of one file, up to the first that is truncated or corrupt. A
-/// record's lengths are trusted only once its head's checksum holds and they fit in the file;
-/// a record of another checkpoint (a file copied in) is refused.
+/// Takes the valid records of one file, up to the first that is truncated or corrupt
+/// (checkpoint_format::read_records); a record of another checkpoint (a file copied in) is
+/// refused.
 void Checkpoint::read_file(std::size_t file, const WorkPlan& plan) {
   std::error_code ec;
   const std::uint64_t file_size = fs::file_size(files_[file], ec);
   if (ec) return;
   std::ifstream in(files_[file], std::ios::binary);
-  std::uint64_t offset = 0;
-  std::string record;
-  for (;;) {
-    RecordHead head{};
-    if (!in.read(reinterpret_cast<char*>(&head), sizeof head)) return;
-    if (std::memcmp(head.magic, magic, sizeof magic) != 0 || head.format != record_format ||
-        head.head_crc != crc_of(reinterpret_cast<const char*>(&head), head_checked)) {
-      return;
-    }
-    if (head.run != run_) {
-      throw UsageError("cannot resume the checkpoint in '" + dir_ + "': '" + files_[file] +
-                       "' holds records of another checkpoint (remove it)");
-    }
-    const std::uint64_t left = file_size - offset - sizeof head;
-    if (head.reals != plan.real_partials || head.counts != plan.count_partials ||
-        head.block >= plan.blocks() || head.bytes > left) {
-      return;
-    }
-    const std::uint64_t payload = 8ULL * (head.reals + head.counts) + head.bytes;
-    if (payload + 4 > left) return;
-    record.resize(sizeof head + payload + 4);
-    std::memcpy(record.data(), &head, sizeof head);
-    if (!in.read(record.data() + sizeof head, static_cast<std::streamsize>(payload + 4))) return;
-    std::uint32_t crc = 0;
-    std::memcpy(&crc, record.data() + sizeof head + payload, sizeof crc);
-    if (crc != crc_of(record.data(), sizeof head + payload)) return;
-    if (!done_[head.block]) keep(file, offset, head, record.data() + sizeof head, plan);
-    offset += sizeof head + payload + 4;
+  const checkpoint_format::RecordShape shape{.run = run_,
+                                             .reals = plan.real_partials,
+                                             .counts = plan.count_partials,
+                                             .blocks = plan.blocks()};
+  const auto end = checkpoint_format::read_records(
+      in, file_size, shape, [&](std::uint64_t offset, const RecordHead& head, const char* payload) {
+        if (!done_[head.block]) keep(file, offset, head, payload, plan);
+      });
+  if (end == checkpoint_format::RecordsEnd::foreign) {
+    throw UsageError("cannot resume the checkpoint in '" + dir_ + "': '" + files_[file] +
+                     "' holds records of another checkpoint (remove it)");
   }
 }
 
@@ -464,6 +414,80 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> Checkpoint::restored_sizes(
   out.reserve(where_.size());
   for (const auto& [block, w] : where_) out.emplace_back(block, w.size);
   return out;
+}
+
+// ---- the formats ------------------------------------------------------------------------
+
+std::uint32_t checkpoint_format::crc_of(const char* data, std::size_t n) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (n > 0) {  // zlib takes uInt lengths
+    const auto piece = static_cast<uInt>(std::min<std::size_t>(n, 1U << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), piece);
+    data += piece;
+    n -= piece;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+std::string checkpoint_format::encode_record(std::uint64_t run, std::uint64_t block,
+                                             std::span<const double> reals,
+                                             std::span<const std::uint64_t> counts,
+                                             std::string_view bytes) {
+  RecordHead head{};
+  std::memcpy(head.magic, magic, sizeof magic);
+  head.format = record_format;
+  head.run = run;
+  head.block = block;
+  head.reals = static_cast<std::uint32_t>(reals.size());
+  head.counts = static_cast<std::uint32_t>(counts.size());
+  head.bytes = bytes.size();
+  head.head_crc = crc_of(reinterpret_cast<const char*>(&head), head_checked);
+  std::string record;
+  record.reserve(sizeof head + reals.size_bytes() + counts.size_bytes() + bytes.size() + 4);
+  append_raw(record, &head, 1);
+  append_raw(record, reals.data(), reals.size());
+  append_raw(record, counts.data(), counts.size());
+  record += bytes;
+  const std::uint32_t crc = crc_of(record.data(), record.size());
+  append_raw(record, &crc, 1);
+  return record;
+}
+
+checkpoint_format::RecordsEnd checkpoint_format::read_records(std::istream& in, std::uint64_t size,
+                                                              const RecordShape& shape,
+                                                              const RecordVisitor& visit) {
+  std::uint64_t offset = 0;
+  std::string record;
+  for (;;) {
+    if (size - offset < sizeof(RecordHead)) {
+      return offset == size ? RecordsEnd::end : RecordsEnd::damaged;
+    }
+    RecordHead head{};
+    if (!in.read(reinterpret_cast<char*>(&head), sizeof head)) return RecordsEnd::damaged;
+    if (std::memcmp(head.magic, magic, sizeof magic) != 0 || head.format != record_format ||
+        head.head_crc != crc_of(reinterpret_cast<const char*>(&head), head_checked) ||
+        head.unused != 0) {  // written as 0: anything else is not a record of ours
+      return RecordsEnd::damaged;
+    }
+    if (head.run != shape.run) return RecordsEnd::foreign;
+    const std::uint64_t left = size - offset - sizeof head;
+    if (head.reals != shape.reals || head.counts != shape.counts || head.block >= shape.blocks ||
+        head.bytes > left) {
+      return RecordsEnd::damaged;
+    }
+    const std::uint64_t payload = 8ULL * (std::uint64_t{head.reals} + head.counts) + head.bytes;
+    if (payload > left || left - payload < 4) return RecordsEnd::damaged;
+    record.resize(sizeof head + payload + 4);
+    std::memcpy(record.data(), &head, sizeof head);
+    if (!in.read(record.data() + sizeof head, static_cast<std::streamsize>(payload + 4))) {
+      return RecordsEnd::damaged;
+    }
+    std::uint32_t crc = 0;
+    std::memcpy(&crc, record.data() + sizeof head + payload, sizeof crc);
+    if (crc != crc_of(record.data(), sizeof head + payload)) return RecordsEnd::damaged;
+    visit(offset, head, record.data() + sizeof head);
+    offset += sizeof head + payload + 4;
+  }
 }
 
 void Checkpoint::mark_complete() const {

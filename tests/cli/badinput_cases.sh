@@ -59,6 +59,9 @@ check_row() {
   grep -qiE 'MPI_ABORT|Aborted|core dumped|terminate called|signal [0-9]|Backtrace' <<<"$ERR" &&
     fail "$where: an abort: ${ERR:0:600}"
   LC_ALL=C grep -q $'\e' <<<"$ERR" && fail "$where: a raw escape character on stderr"
+  # The bidirectional controls (U+061C, U+200E-F, U+202A-E, U+2066-9) as raw UTF-8.
+  LC_ALL=C grep -qE $'\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]' <<<"$ERR" &&
+    fail "$where: a raw bidirectional control on stderr"
   [ "$(names)" = "$(cat ../fixtures.txt)" ] ||
     fail "$where: files left behind: $(names | comm -13 ../fixtures.txt -)"
   return 0
@@ -168,6 +171,11 @@ case_values_of_every_job() {
 2 | bad value 'aaaaaaaaaa           | run pi --samples "$(printf 'a%.0s' $(seq 100000))"
 2 | (100000 bytes)                  | run pi --samples "$(printf 'a%.0s' $(seq 100000))"
 2 | unknown option '--\e]0;x\x07'   | run pi $'--\e]0;x\a'
+2 | --timeout '1e300' is too long   | run farm --inputs 1 --timeout 1e300 -- true
+2 | --timeout '31536001' is too long | run farm --inputs 1 --timeout 31536001 -- true
+2 | bad value '1\u202e2' for --samples | run pi --samples $'1\xe2\x80\xae2'
+2 | unknown job 'pi\u2067\u200f\u061c' | run $'pi\xe2\x81\xa7\xe2\x80\x8f\xd8\x9c'
+2 | 'x\u202etxt.exe': No such file   | run numbers --input-file $'x\xe2\x80\xaetxt.exe'
 TABLE
 }
 

@@ -30,6 +30,26 @@ case_output_equals_the_serial_loop_at_layouts() {
   done
 }
 
+# The task list from a pipe ("--input-file -", "--args-file /dev/stdin"), at 1 and 2 ranks:
+# the same output as from the file (standard input reaches rank 0 only; hpar shares it).
+case_inputs_from_standard_input() {
+  printf 'a b\nc\n\nd e f\n' >in.txt
+  hpar_np 1 run farm --input-file in.txt --no-report -- echo x
+  expect_rc 0
+  local want=$OUT np
+  [ "$(grep -c '^x' <<<"$want")" = 4 ] || fail "the file run gave: $want"
+  for np in 1 2; do
+    hpar_np "$np" run farm --input-file - --no-report -- echo x < <(cat in.txt)
+    expect_rc 0
+    [ "$OUT" = "$want" ] || fail "np $np, --input-file -: $OUT"
+  done
+  hpar_np 1 run farm --args-file in.txt --no-report -- echo y
+  want=$OUT
+  hpar_np 2 run farm --args-file /dev/stdin --no-report -- echo y < <(cat in.txt)
+  expect_rc 0
+  [ "$OUT" = "$want" ] || fail "np 2, --args-file /dev/stdin: $OUT, not $want"
+}
+
 case_every_task_runs_exactly_once() {
   # mkdir fails when the folder exists: a task run twice would fail the farm.
   mkdir ran

@@ -33,6 +33,27 @@ case_input_file_with_comments() {
   [ "$OUT" = "$(printf '5: 6 7 8 9 10\n-3: -2 -1 0 1 2\n9223372036854775800: 9223372036854775801 9223372036854775802 9223372036854775803 9223372036854775804 9223372036854775805')" ] || fail "got: $OUT"
 }
 
+# "--input-file -" and "/dev/stdin" read a pipe (mpirun gives standard input to rank 0 only:
+# hpar shares it), at 1 and 2 ranks, with the same output as the same inputs in a file.
+case_input_file_from_standard_input() {
+  { echo '# inputs'; seq -3 7 5000; } >in.txt
+  hpar_np 1 run numbers --input-file in.txt --no-report
+  expect_rc 0
+  local want=$OUT np name
+  [ "$(wc -l <<<"$want")" = 715 ] || fail "the file run gave $(wc -l <<<"$want") lines"
+  for np in 1 2; do
+    for name in - /dev/stdin --input-file=-; do
+      if [ "$name" = --input-file=- ]; then
+        hpar_np "$np" run numbers "$name" --no-report < <(cat in.txt)
+      else
+        hpar_np "$np" run numbers --input-file "$name" --no-report < <(cat in.txt)
+      fi
+      expect_rc 0
+      [ "$OUT" = "$want" ] || fail "np $np, $name: output differs from the file's: ${OUT:0:300}"
+    done
+  done
+}
+
 case_output_file_written_atomically() {
   hpar_np 2 run numbers --range 1:1000 --output res.txt
   expect_rc 0

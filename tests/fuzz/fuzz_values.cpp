@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: the option value parsers (parse_count, parse_size, parse_int, parse_real, split)
 // and the quoting of values in messages. Every input is either a value or a UsageError; an
-// accepted value prints and reads back to itself; a quoted value has no control character and
+// accepted value prints and reads back to itself; a quoted value has no control character (nor
+// a bidirectional one) and
 // a bounded length.
 
 #include <cmath>
@@ -22,6 +23,11 @@ void check_quoting(const std::string& text) {
   for (const char c : quoted) {
     const auto u = static_cast<unsigned char>(c);
     require(u >= 0x20 && u != 0x7F, "a quoted value has no control character");
+  }
+  for (const char* bidi : {"\xd8\x9c", "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa",
+                           "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad", "\xe2\x80\xae",
+                           "\xe2\x81\xa6", "\xe2\x81\xa7", "\xe2\x81\xa8", "\xe2\x81\xa9"}) {
+    require(quoted.find(bidi) == std::string::npos, "a quoted value has no bidirectional control");
   }
   const std::string line = hpar::one_line_message(text, 200);
   require(line.find('\n') == std::string::npos, "a message is one line");

@@ -53,6 +53,21 @@ TEST(Errors, QuoteForMessageEscapesControlCharacters) {
   EXPECT_EQ(quote_for_message("\xe2\x82"), "'\\xe2\\x82'");           // cut short
 }
 
+TEST(Errors, QuoteForMessageEscapesBidirectionalControls) {
+  // U+202E (right-to-left override) would show "txt.exe" as "exe.txt"; every bidi control
+  // and mark is escaped, the letters beside them are not.
+  EXPECT_EQ(quote_for_message("a\xe2\x80\xaetxt.exe"), "'a\\u202etxt.exe'");
+  EXPECT_EQ(quote_for_message("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad"),
+            "'\\u202a\\u202b\\u202c\\u202d'");
+  EXPECT_EQ(quote_for_message("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9"),
+            "'\\u2066\\u2067\\u2068\\u2069'");
+  EXPECT_EQ(quote_for_message("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c"), "'\\u200e\\u200f\\u061c'");
+  // Their neighbours stay as they are: U+2029, U+2065, U+202F, U+061B, Hebrew alef.
+  const std::string kept = "\xe2\x80\xa9\xe2\x81\xa5\xe2\x80\xaf\xd8\x9b\xd7\x90";
+  EXPECT_EQ(quote_for_message(kept), "'" + kept + "'");
+  EXPECT_EQ(one_line_message("x\xe2\x81\xa7y"), "x\\u2067y");
+}
+
 TEST(Errors, QuoteForMessageShortensLongValues) {
   const std::string long_value(100000, 'x');
   const std::string quoted = quote_for_message(long_value);

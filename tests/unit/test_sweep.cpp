@@ -234,6 +234,17 @@ TEST(Process, TimeLimitStopsTheWholeGroup) {
   }
 }
 
+TEST(Process, AHugeTimeLimitIsNoLimit) {
+  // 1e300 s in milliseconds does not fit an int: the wait is clamped before the conversion
+  // (UndefinedBehaviorSanitizer reports the overflow otherwise), and the command just ends.
+  Scratch s;
+  auto spec = s.spec({"sh", "-c", "sleep 0.2"});
+  spec.timeout_seconds = 1e300;
+  const auto o = run_process(spec, {});
+  EXPECT_EQ(o.end, ProcessOutcome::End::exited);
+  EXPECT_EQ(o.exit_code, 0);
+}
+
 TEST(Process, StartFailuresEndAsInAShell) {
   Scratch s;
   EXPECT_THROW((void)run_process(s.spec({(s.dir / "missing").string()}), {}), RuntimeError);

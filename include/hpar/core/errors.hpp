@@ -54,7 +54,8 @@ class RuntimeError : public Error {
 [[nodiscard]] std::pair<int, std::string> describe(const std::exception_ptr& failure);
 
 /// A value from the user (an option's value, a file name, a word of the command line) as an
-/// error message echoes it: in single quotes, control characters (C0, DEL, C1) and bytes that
+/// error message echoes it: in single quotes, control characters (C0, DEL, C1, and the
+/// bidirectional controls U+061C, U+200E/F, U+202A-E, U+2066-9 as \uNNNN) and bytes that
 /// are not UTF-8 escaped (\n, \t, \e, \xNN), and cut after `most` bytes of the escaped text
 /// with "..." and the length of the whole value. Every error message that echoes user input
 /// uses it, so a message stays one line that cannot move the cursor or clear the terminal.
