@@ -83,7 +83,10 @@ nlohmann::json environment_with(const std::vector<std::string>& prefixes) {
   return found;
 }
 
-nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
+namespace {
+
+/// The "layout" of a report: ranks, threads, schedule, and where each rank ran.
+nlohmann::json layout_json(const RunRecord& record) {
   std::map<std::string, std::vector<int>> ranks_by_host;
   nlohmann::json ranks = nlohmann::json::array();
   for (const auto& p : record.placements) {
@@ -93,15 +96,30 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
   }
   nlohmann::json hosts = nlohmann::json::array();
   for (const auto& [host, rs] : ranks_by_host) hosts.push_back({{"host", host}, {"ranks", rs}});
+  return {{"ranks", record.ranks},
+          {"threads_per_rank", record.options.threads},
+          {"schedule", record.options.schedule.to_string()},
+          {"distribution", to_string(record.options.distribution)},
+          {"rank_blocks", record.rank_blocks},
+          {"hosts", hosts},
+          {"rank_placement", ranks}};
+}
 
-  // The rate of this attempt's own work: a resumed run's restored items took no compute time.
+/// The run's throughput: the job's own, else the rate of this attempt's own work (a resumed
+/// run's restored items took no compute time).
+Throughput run_throughput(const RunRecord& record) {
+  if (record.result.throughput) return *record.result.throughput;
   const double compute_max = record.compute.max;
   const std::uint64_t computed_items =
       record.items_done - std::min(record.items_done, record.checkpoint.restored_items);
-  Throughput throughput{compute_max > 0 ? static_cast<double>(computed_items) / compute_max : 0.0,
-                        record.plan.item_unit + "/s"};
-  if (record.result.throughput) throughput = *record.result.throughput;
+  return {compute_max > 0 ? static_cast<double>(computed_items) / compute_max : 0.0,
+          record.plan.item_unit + "/s"};
+}
 
+}  // namespace
+
+nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
+  const Throughput throughput = run_throughput(record);
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& [k, v] : record.result.metrics) metrics[k] = v;
   const auto& build = build_info();
@@ -110,14 +128,7 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
       {"job", record.job},
       {"complete", record.complete},
       {"command_line", context.command_line},
-      {"layout",
-       {{"ranks", record.ranks},
-        {"threads_per_rank", record.options.threads},
-        {"schedule", record.options.schedule.to_string()},
-        {"distribution", to_string(record.options.distribution)},
-        {"rank_blocks", record.rank_blocks},
-        {"hosts", hosts},
-        {"rank_placement", ranks}}},
+      {"layout", layout_json(record)},
       {"mpi", {{"library", context.mpi_library}, {"thread_level", context.thread_level}}},
       {"work",
        {{"items", record.plan.items},
