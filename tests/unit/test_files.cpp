@@ -150,19 +150,26 @@ TEST(AtomicFile, RefusesWhatCannotBeWritten) {
   EXPECT_TRUE(dash.direct());
 }
 
-TEST(AtomicFile, StaleStagingOfDeadWritersIsRemoved) {
-  // A killed writer's named staging file (.NAME.hpar-PID@HOST-XXXXXX) is removed by the next
-  // writer of NAME on the host; a live writer's, another host's and other names are kept.
-  const Scratch dir("stale");
+/// A child process that names its staging file for `path`, writes into it and is SIGKILLed
+/// (not reaped yet): its pid, or -1 when it cannot be made.
+static pid_t killed_writer(const std::string& path) {
   const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
   if (child == 0) {
-    AtomicFile file(dir / "out.txt");
+    AtomicFile file(path);
     (void)file.staging_path();
     file.write("partial");
     ::kill(::getpid(), SIGKILL);
     ::_exit(0);
   }
+  return child;
+}
+
+TEST(AtomicFile, StaleStagingOfDeadWritersIsRemoved) {
+  // A killed writer's named staging file (.NAME.hpar-PID@HOST-XXXXXX) is removed by the next
+  // writer of NAME on the host; a live writer's, another host's and other names are kept.
+  const Scratch dir("stale");
+  const pid_t child = killed_writer(dir / "out.txt");
+  ASSERT_GT(child, 0);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   const auto left = dir.names();
@@ -184,15 +191,8 @@ TEST(AtomicFile, StaleStagingOfAnUnreapedWriterIsRemoved) {
   // A writer killed under a launcher that exited first stays a zombie where init does not reap:
   // it holds no file, so its staging file is stale although its process number is still taken.
   const Scratch dir("zombie");
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    AtomicFile file(dir / "out.txt");
-    (void)file.staging_path();
-    file.write("partial");
-    ::kill(::getpid(), SIGKILL);
-    ::_exit(0);
-  }
+  const pid_t child = killed_writer(dir / "out.txt");
+  ASSERT_GT(child, 0);
   siginfo_t info = {};
   ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
   ASSERT_EQ(::kill(child, 0), 0) << "the child should be a zombie, not reaped yet";
