@@ -235,7 +235,8 @@ constexpr std::size_t start_us = 3;  // microseconds since the epoch
 constexpr std::size_t runtime_us = 4;
 constexpr std::size_t out_bytes = 5;
 constexpr std::size_t cpu_us = 6;
-constexpr std::size_t per_attempt = 7;
+constexpr std::size_t leftovers = 7;  // 1: processes of its group ran on after it; ended
+constexpr std::size_t per_attempt = 8;
 }  // namespace field
 
 constexpr std::uint64_t most_retries = 100;
@@ -361,13 +362,16 @@ void write_stderr(const std::string& text) {
   }
 }
 
-/// The rank's temporary folder for its tasks' output files; removed with the job.
+/// The rank's temporary folder for its tasks' output files ($TMPDIR/hpar-farm-PID@HOST-XXXXXX);
+/// removed with the job. The folders of ranks that were killed (SIGKILL: no destructor ran)
+/// are removed by the next farm on the host, once their owner is gone.
 class Scratch {
  public:
   Scratch() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/hpar-farm-XXXXXX";
+    const char* tmpdir = std::getenv("TMPDIR");
+    const std::string base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+    (void)remove_stale_folders(base, "hpar-farm-");
+    std::string pattern = base + "/hpar-farm-" + owner_mark() + "XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) {
       throw RuntimeError("cannot make a temporary folder " + quote_for_message(pattern) + ": " +
                          std::strerror(errno));
@@ -497,6 +501,10 @@ class Farm final : public Job {
       const double start =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
               .count();
+      // New files for every attempt: a process that escaped the last one's group and still
+      // holds its files writes where no task's output is read.
+      ::unlink(spec.stdout_path.c_str());
+      ::unlink(spec.stderr_path.c_str());
       ProcessOutcome outcome;
       try {
         // On the main thread the wait deals other ranks their tasks and prints finished
@@ -517,6 +525,10 @@ class Farm final : public Job {
         throw BlockStopped();
       }
       pass_on_stderr(spec.stderr_path, fields.number);
+      if (outcome.left_processes) {
+        write_stderr("hpar: task " + std::to_string(fields.number) + " (input " +
+                     quote_for_message(fields.input) + ") left processes behind; ended\n");
+      }
       auto* a = &counts[field::per_task + field::per_attempt * attempt];
       a[field::exit_code] = static_cast<std::uint64_t>(outcome.exit_code);
       a[field::signal] = static_cast<std::uint64_t>(outcome.signal);
@@ -526,6 +538,7 @@ class Farm final : public Job {
       a[field::start_us] = micros(start);
       a[field::runtime_us] = micros(outcome.seconds);
       a[field::cpu_us] = micros(outcome.cpu_seconds);
+      a[field::leftovers] = outcome.left_processes ? 1 : 0;
       counts[field::attempts] = attempt + 1;
       const bool last = outcome.ok() || attempt == s_.retries;
       if (last) {
@@ -752,6 +765,7 @@ class Farm final : public Job {
     const double start = 1e-6 * static_cast<double>(r[field::start_us]);
     const double runtime = 1e-6 * static_cast<double>(r[field::runtime_us]);
     const char* end = ends[std::min<std::uint64_t>(r[field::end], 2)];
+    const bool leftovers = r[field::leftovers] != 0;
     // GNU parallel's Exitval: -1 for a task that a signal or the time limit ended.
     const std::int64_t exit_value =
         r[field::end] == 0 ? static_cast<std::int64_t>(r[field::exit_code]) : -1;
@@ -768,6 +782,7 @@ class Farm final : public Job {
                                    {"slot", c[field::slot]},
                                    {"attempt", a + 1},
                                    {"end", end},
+                                   {"leftovers", leftovers},
                                    {"input", in_.list[t]}};
       log << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       return;
@@ -780,7 +795,9 @@ class Farm final : public Job {
     log << t + 1 << '\t' << clean(host) << '\t' << format_fixed(start, 3) << '\t'
         << format_fixed(runtime, 3) << "\t0\t" << r[field::out_bytes] << '\t' << exit_value << '\t'
         << r[field::signal] << '\t' << clean(command) << '\t' << c[field::rank] << '\t'
-        << c[field::slot] << '\t' << a + 1 << '\t' << end << '\t' << clean(in_.list[t]) << '\n';
+        << c[field::slot] << '\t' << a + 1 << '\t' << end
+        << (leftovers ? " (left processes behind; ended)" : "") << '\t' << clean(in_.list[t])
+        << '\n';
   }
 
   Settings s_;

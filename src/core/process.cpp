@@ -20,6 +20,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -278,14 +279,53 @@ ProcessOutcome failed_start(int error) {
   return outcome;
 }
 
-/// After a TERM: waits until no process of the group `pgid` is left (the leader reaped) or
+/// Whether a process of the group `pgid` still runs (a zombie does not: an orphan's new parent,
+/// pid 1 of a container, may never reap it). The cheap kill(0) first; /proc only when it finds
+/// the group.
+bool group_runs(pid_t pgid) {
+  if (kill(-pgid, 0) != 0) return false;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const std::size_t close = line.rfind(')');  // the command name may itself hold ')'
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    char state = '?';
+    long parent = 0;
+    long group = 0;
+    if ((rest >> state >> parent >> group) && group == pgid && state != 'Z' && state != 'X') {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// After a TERM: waits until no process of the group `pgid` runs (the leader reaped) or
 /// `grace` seconds after `term_sent` pass, then KILLs what is left.
 void end_group(pid_t pgid, Clock::time_point term_sent, double grace) {
-  while (kill(-pgid, 0) == 0 && seconds_between(term_sent, Clock::now()) < grace) {
+  while (group_runs(pgid) && seconds_between(term_sent, Clock::now()) < grace) {
     const timespec nap{0, 10'000'000L};  // 10 ms
     nanosleep(&nap, nullptr);
   }
   kill(-pgid, SIGKILL);  // ESRCH when the group is gone
+}
+
+/// After the leader `pgid` was reaped: what still runs in its group (a background process of
+/// the command, a daemon that did not leave the group) gets TERM (and CONT, should it be
+/// stopped), then KILL `grace` seconds later if it is still there. True when there was any.
+/// The group's id cannot be taken by a new process while a member is left, and the kernel
+/// hands out pids in turn, so the signals reach no stranger.
+bool end_leftovers(pid_t pgid, double grace) {
+  if (!group_runs(pgid)) return false;
+  const Clock::time_point now = Clock::now();
+  kill(-pgid, SIGTERM);
+  kill(-pgid, SIGCONT);
+  end_group(pgid, now, grace);
+  return true;
 }
 
 /// Whether the child has ended (without reaping it: its pid, and so its group id, stay taken).
@@ -410,15 +450,18 @@ ProcessOutcome run_process(const ProcessSpec& spec, const std::function<bool()>&
     wait_a_while(pidfd, ms);
   }
   outcome.seconds = seconds_between(start, Clock::now());
-  // What the command left running in its group is killed (ESRCH when nothing); after a TERM
-  // the group has the rest of the grace to end, as a wrapper's program saves its state.
-  if (!term_sent) kill(-pid, SIGKILL);
   int status = 0;
   rusage usage{};
   while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   if (pidfd >= 0) close(pidfd);
-  if (term_sent) end_group(pid, *term_sent, spec.kill_grace_seconds);
+  // What the command left running in its group is ended; after our TERM the group has the
+  // rest of the grace to end, as a wrapper's program saves its state.
+  if (term_sent) {
+    end_group(pid, *term_sent, spec.kill_grace_seconds);
+  } else {
+    outcome.left_processes = end_leftovers(pid, spec.leftover_grace_seconds);
+  }
   settle_outcome(outcome, status, usage);
   return outcome;
 }

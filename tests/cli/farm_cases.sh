@@ -409,6 +409,73 @@ case_tasks_die_with_their_rank() {
   fi
 }
 
+# gone_or_zombie PID: true when no process PID runs (a zombie that pid 1 of a container does not
+# reap counts as gone).
+gone_or_zombie() {
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+  [ -z "$state" ] || [ "$state" = Z ]
+}
+
+case_a_tasks_leftover_processes_are_ended_and_noted() {
+  # Task 1 leaves a background process in its group: it is ended (TERM) when the task ends, the
+  # task keeps its exit code (0), and stderr and the joblog say so for task 1 only.
+  hpar_np 1 run farm --inputs a,b --threads 1 --joblog log.tsv --no-report --shell -- \
+    'if [ {} = a ]; then sleep 60 & echo $! >bg.pid; fi; echo {}'
+  expect_rc 0
+  [ "$OUT" = "$(printf 'a\nb')" ] || fail "output: $OUT"
+  expect_err "hpar: task 1 (input 'a') left processes behind; ended"
+  [ "$(grep -c 'left processes behind' <<<"$ERR")" = 1 ] || fail "stderr: $ERR"
+  [ "$(joblog_column 13 | paste -sd,)" = "exited (left processes behind; ended),exited" ] ||
+    fail "joblog End: $(joblog_column 13)"
+  gone_or_zombie "$(cat bg.pid)" || { kill "$(cat bg.pid)"; fail "the background process runs on"; }
+  # One that ignores TERM is KILLed a moment later; JSON Lines say so as "leftovers".
+  hpar_np 1 run farm --inputs a --joblog log.jsonl --no-report --shell -- \
+    "sh -c 'trap \"\" TERM; echo \$\$ >bg.pid; exec sleep 60' & sleep 0.3; echo {}"
+  expect_rc 0
+  grep -q '"leftovers":true' log.jsonl || fail "joblog: $(cat log.jsonl)"
+  gone_or_zombie "$(cat bg.pid)" || { kill -KILL "$(cat bg.pid)"; fail "a TERM-proof leftover runs on"; }
+}
+
+case_a_process_that_left_the_group_writes_into_no_later_task() {
+  # Task 1 starts a process in a session of its own (not ended with the group) that keeps the
+  # task's stdout and writes to it later, while task 2 runs in the same slot: task 2's output
+  # is its own.
+  command -v setsid >/dev/null || { echo "SKIP: no setsid"; exit 77; }
+  hpar_np 1 run farm --inputs 1,2 --threads 1 --no-report --shell -- \
+    'if [ {} = 1 ]; then setsid sh -c ": >away; sleep 0.5; echo LATE" &
+       while [ ! -e away ]; do sleep 0.01; done; echo one; else sleep 1.5; echo two; fi'
+  expect_rc 0
+  [ "$OUT" = "$(printf 'one\ntwo')" ] || fail "output: $(od -c out.txt | head -5)"
+}
+
+case_the_temporary_folders_of_killed_ranks_are_removed_by_the_next_farm() {
+  mkdir tmp
+  export TMPDIR=$PWD/tmp
+  start_bg 1 run farm --inputs 1 --no-report -- sh -c 'echo $$ >task.pid; exec sleep 60'
+  for _ in $(seq 1 200); do
+    [ -s task.pid ] && break
+    sleep 0.05
+  done
+  [ -s task.pid ] || fail "the task did not start"
+  # shellcheck disable=SC2046 # one pid per word
+  kill -KILL $(launched_ranks "$LAUNCHER")
+  wait "$LAUNCHER"
+  local left
+  left=$(find tmp -mindepth 1 -maxdepth 1 -name 'hpar-farm-*')
+  [ -n "$left" ] || fail "the killed rank left no folder (nothing to test): $(ls -A tmp)"
+  # A live owner's folder, another host's and an unmarked one stay.
+  sleep 60 &
+  local live=$!
+  mkdir "tmp/hpar-farm-$live@$(hostname | tr '/@' '__')-abcdef" tmp/hpar-farm-1@another-host-abcdef \
+    tmp/hpar-farm-abcdef
+  hpar_np 2 run farm --inputs a,b --no-report -- echo
+  kill "$live"
+  expect_rc 0
+  [ ! -e "$left" ] || fail "the dead rank's folder stayed: $left"
+  [ "$(find tmp -mindepth 1 -maxdepth 1 | wc -l)" = 3 ] || fail "left in TMPDIR: $(ls -A tmp)"
+}
+
 case_joblog_grows_line_by_line() {
   # Each attempt's line is in the joblog as soon as it ends, and stays after a stop.
   start_bg 2 run farm --range 1:60 --threads 1 --joblog live.tsv --no-report -- \

@@ -37,6 +37,9 @@ struct ProcessSpec {
   bool die_with_parent = false;
   /// How often (seconds, at most) the wait asks `should_stop` while the command runs.
   double poll_seconds = 0.1;
+  /// When the command ended by itself and processes of its group run on (a background job, a
+  /// daemon that stayed in the group): TERM to them, KILL this much later.
+  double leftover_grace_seconds = 1.0;
 };
 
 /// Whether `name` is a variable that an MPI launcher or a Slurm step sets for its ranks (not
@@ -62,6 +65,9 @@ struct ProcessOutcome {
   double seconds = 0.0;      ///< wall time from start to exit, seconds (monotonic clock)
   double cpu_seconds = 0.0;  ///< user + system CPU time of the command and of the descendants
                              ///< it waited for (e.g. the ranks an mpirun started)
+  /// Processes of its group ran on after it ended by itself, and were ended (TERM, KILL after
+  /// ProcessSpec::leftover_grace_seconds). Not a failure: the exit code stands.
+  bool left_processes = false;
 
   /// Exited with 0.
   [[nodiscard]] bool ok() const noexcept { return end == End::exited && exit_code == 0; }
@@ -72,7 +78,8 @@ struct ProcessOutcome {
 /// Starts `spec` (stdin from /dev/null) in a new process group and waits until it ends. When
 /// `should_stop` returns true (it is asked at least every 100 ms) or the time limit passes, the
 /// group gets SIGTERM and, kill_grace_seconds later, SIGKILL. When the command has ended, what
-/// is left of its group is killed, so that nothing it started runs on. Throws RuntimeError
+/// is left of its group is ended (left_processes), so that nothing it started in its group runs
+/// on; a process that left the group (setsid) is not followed. Throws RuntimeError
 /// naming the program when it cannot be started (not found, not executable, an output file
 /// that cannot be created).
 [[nodiscard]] ProcessOutcome run_process(const ProcessSpec& spec,
