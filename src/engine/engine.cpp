@@ -232,7 +232,10 @@ class JobRun {
       ordered_->abandon();
       return;
     }
-    ordered_->finish();
+    if (!ordered_->finish()) {  // stopped while the output was written: nothing committed
+      record_.complete = false;
+      return;
+    }
     record_.ordered_stats = ordered_->stats();
     if (comm_.rank() != 0) return;
     if (record_.plan.ordered_to_finish) {

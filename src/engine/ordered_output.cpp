@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/stop.hpp"
 #include "hpar/engine/agreement.hpp"
 #include "hpar/platform/memory.hpp"
 
@@ -179,7 +180,7 @@ void OrderedStream::pump_through_root() {
   }
   receive_data();
   bool wrote = false;
-  while (frontier_ < blocks_) {
+  while (frontier_ < blocks_ && !interrupted()) {  // a stop: the rest waits (or is dropped)
     std::string bytes;
     if (store_.contains(frontier_)) {
       bytes = store_.take(frontier_);
@@ -200,6 +201,7 @@ void OrderedStream::pump_parallel() {
   if (rank_ != 0) {
     send_new_sizes();
     receive_offsets();
+    write_due();
     return;
   }
   receive_sizes();
@@ -290,7 +292,8 @@ void OrderedStream::receive_sizes() {
 /// tells each other rank where its blocks go.
 void OrderedStream::assign_offsets() {
   std::map<int, std::vector<std::uint64_t>> batches;
-  for (auto it = pending_.find(frontier_); it != pending_.end(); it = pending_.find(frontier_)) {
+  for (auto it = pending_.find(frontier_); it != pending_.end() && !interrupted();
+       it = pending_.find(frontier_)) {
     const auto [owner, size] = it->second;
     pending_.erase(it);
     if (owner == restored_owner) {
@@ -322,7 +325,17 @@ void OrderedStream::receive_offsets() {
     check_mpi(MPI_Mrecv(pairs.data(), count, MPI_UINT64_T, &message, MPI_STATUS_IGNORE),
               "MPI_Mrecv");
     ++received_from_[0];
-    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) write_at(pairs[i], pairs[i + 1]);
+    due_.insert(due_.end(), pairs.begin(), pairs.end());
+  }
+}
+
+/// Non-root, parallel: the blocks whose offsets came are written, until a stop (the rest waits).
+void OrderedStream::write_due() {
+  while (due_.size() >= 2 && !interrupted()) {
+    const std::uint64_t block = due_.front();
+    const std::uint64_t offset = due_[1];
+    due_.erase(due_.begin(), due_.begin() + 2);
+    write_at(block, offset);
   }
 }
 
@@ -400,19 +413,48 @@ bool OrderedStream::delivered() const {
   return store_.size() == 0 && writes_left_ == 0;
 }
 
-void OrderedStream::finish() {
+/// True when a stop was asked for here (a signal, or one passed on) or, during finish(), on
+/// another rank: the stream then writes no more (what is left waits, or is abandoned).
+bool OrderedStream::interrupted() const {
+  return stop_requested() || (notice_ != nullptr && notice_->heard());
+}
+
+/// Collective, finish()'s first part: pumps until this rank has delivered everything, a stop
+/// comes (here or on another rank) or this rank fails (rethrown agreed); then waits for the
+/// others, still passing on a stop that comes meanwhile. Returns whether some rank stopped.
+bool OrderedStream::wait_for_delivery() {
+  FaultNotice notice(comm_);
+  notice_ = &notice;
   std::exception_ptr failure;
   try {
-    while (!delivered()) {
+    while (!delivered() && !interrupted()) {
       const std::uint64_t before = frontier_;
       const std::size_t held = store_.size();
+      const std::size_t due = due_.size();
       pump();
-      if (frontier_ == before && store_.size() == held) nap();
+      if (frontier_ == before && store_.size() == held && due_.size() == due) nap();
     }
   } catch (...) {
     failure = std::current_exception();
   }
+  if (failure || stop_requested()) notice.tell_all();  // the others stop waiting for this rank
+  notice.wait_for_all([&notice] {
+    if (stop_requested()) notice.tell_all();
+  });
+  int stopped = 0;
+  boost::mpi::all_reduce(comm_, stop_requested() ? 1 : 0, stopped, boost::mpi::maximum<int>());
+  notice.settle();
+  notice_ = nullptr;
   agree(comm_, failure);
+  return stopped != 0;
+}
+
+bool OrderedStream::finish() {
+  if (wait_for_delivery()) {
+    abandon();
+    return false;
+  }
+  std::exception_ptr failure;
   closed_ = true;
   if (parallel_) check_mpi(MPI_File_close(&handle_), "MPI_File_close");
   if (rank_ == 0) {
@@ -429,6 +471,7 @@ void OrderedStream::finish() {
     }
   }
   agree(comm_, failure);
+  return true;
 }
 
 void OrderedStream::abandon() noexcept {

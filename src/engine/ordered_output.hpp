@@ -17,6 +17,7 @@
 #include <atomic>
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@
 
 #include "block_store.hpp"
 #include "checkpoint.hpp"
+#include "fault_notice.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/core/job.hpp"
 #include "hpar/engine/engine.hpp"
@@ -54,8 +56,11 @@ class OrderedStream {
   void put(std::uint64_t block, std::string&& bytes);
   /// Moves bytes along without waiting (main thread only).
   void pump();
-  /// Collective: waits until every block is delivered, then commits the destination.
-  void finish();
+  /// Collective: waits until every block is delivered, then commits the destination; returns
+  /// true. A stop request on any rank (stop_requested(): a signal, here or passed on) ends the
+  /// wait on every rank within moments, however much is left to write: the destination is then
+  /// abandoned (as abandon()) and finish returns false on every rank.
+  [[nodiscard]] bool finish();
   /// Collective: drops everything in flight; a file destination is left untouched.
   void abandon() noexcept;
 
@@ -88,8 +93,11 @@ class OrderedStream {
   void write_at(std::uint64_t block, std::uint64_t offset);
   void write_bytes(const std::string& bytes, std::uint64_t offset);
   void post(int to, int tag, std::string&& buffer);
+  void write_due();
   bool complete_sends();
   [[nodiscard]] bool delivered() const;
+  [[nodiscard]] bool interrupted() const;
+  bool wait_for_delivery();
   void open_file(const OrderedDestination& destination);
 
   boost::mpi::communicator comm_;
@@ -114,6 +122,9 @@ class OrderedStream {
   std::map<std::uint64_t, std::pair<int, std::uint64_t>> pending_;  ///< rank 0: owner, size
   const Checkpoint* restored_ = nullptr;  ///< rank 0: blocks an earlier attempt finished
   std::uint64_t writes_left_ = 0;         ///< blocks this rank put and has not written yet
+  std::deque<std::uint64_t> due_;         ///< (block, offset) pairs told by rank 0, not written yet
+  /// During finish(): tells of a stop on another rank (interrupted()).
+  FaultNotice* notice_ = nullptr;
   std::mutex count_mutex_;
   std::atomic<std::uint64_t> finished_{0};  ///< rank 0: finished_blocks()
   bool closed_ = false;

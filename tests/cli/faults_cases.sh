@@ -287,3 +287,51 @@ case_sigterm_while_the_output_fifo_is_opened() {
   [ -p res.fifo ] || fail "the FIFO was replaced"
   expect_no_leftovers
 }
+
+case_sigterm_to_rank_1_while_rank_0_writes_the_rest_of_the_output() {
+  # 1:2e6 prints 91333466 bytes; rank 0's share (the first 245 of 489 blocks) is about 45 MB.
+  # A slow reader of the output FIFO holds rank 0 in the output phase: past 60 MB it writes
+  # rank 1's blocks after its own compute is done. A SIGTERM to rank 1 (done with everything)
+  # reaches rank 0, which writes no more: both ranks end within 2 s (not when the ~30 MB left
+  # are read), exit 4, the report incomplete.
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
+  mkfifo res.fifo
+  python3 - res.fifo read.txt <<'PY' &
+import os, sys, time
+got = 0
+with open(sys.argv[1], "rb") as fifo:
+    while True:
+        piece = fifo.read(1 << 16)
+        if not piece:
+            break
+        got += len(piece)
+        with open(sys.argv[2] + ".new", "w") as out:
+            out.write(str(got))
+        os.replace(sys.argv[2] + ".new", sys.argv[2])
+        time.sleep(0.01)
+PY
+  local reader=$! r1 started stopped
+  start_run run numbers --range 1:2e6 --output res.fifo --report-json report.json
+  r1=$(rank_pid 1)
+  local r0
+  r0=$(rank_pid 0)
+  for _ in $(seq 600); do
+    [ "$(cat read.txt 2>/dev/null || echo 0)" -ge 60000000 ] && break
+    sleep 0.05
+  done
+  [ "$(cat read.txt)" -ge 60000000 ] || fail "the reader got $(cat read.txt) bytes in 30 s"
+  started=$(date +%s%N)
+  kill -TERM "$r1"
+  wait_gone "$r0" "$r1"
+  stopped=$(date +%s%N)
+  finish_run
+  wait "$reader"
+  expect_rc 4
+  expect_err "stopped early by a signal"
+  [ $(((stopped - started) / 1000000)) -le 2000 ] ||
+    fail "the ranks took $(((stopped - started) / 1000000)) ms to end after the stop: $ERR"
+  [ "$(cat read.txt)" -lt 91333466 ] || fail "the whole output was written"
+  python3 -c 'import json, sys; assert json.load(open("report.json"))["complete"] is False' ||
+    fail "the report is not marked incomplete: $(cat report.json)"
+  expect_no_leftovers
+}
