@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "hpar/cli/cli.hpp"
+#include "hpar/core/stop.hpp"
 #include "hpar/engine/engine.hpp"
 
 namespace po = boost::program_options;
@@ -99,6 +100,52 @@ TEST(OrderedOutput, StoppedRunLeavesNoFile) {
     for (const auto& entry : std::filesystem::directory_iterator(::testing::TempDir())) {
       EXPECT_NE(entry.path().filename().string().rfind(temporary, 0), 0U)
           << "temporary file left: " << entry.path();
+    }
+  }
+  world.barrier();
+}
+
+namespace {
+
+/// Asks for a stop on the last rank only, once the walk is agreed complete: during the output
+/// phase (OrderedStream::finish), as a SIGTERM to that rank would.
+class StopLastRankInOutput final : public RunObserver {
+ public:
+  StopLastRankInOutput(int rank, int ranks) : mine_(rank == ranks - 1) {}
+  void pass_agreed(int /*pass*/, bool complete) override {
+    if (mine_ && complete) request_stop();
+  }
+
+ private:
+  bool mine_;
+};
+
+}  // namespace
+
+TEST(OrderedOutput, StopDuringTheOutputPhaseReachesEveryRankAndCommitsNothing) {
+  const boost::mpi::communicator world;
+  for (const char* kind : {"file", "memory"}) {
+    const std::string path = shared_path(world, "stopped_late.txt");
+    auto p = parse_job_command(std::vector<std::string>{"numbers", "--range", "1:200000"},
+                               po::options_description());
+    if (std::string(kind) == "file") {
+      p.run.ordered = {OrderedDestination::Kind::file, path, std::uint64_t{1} << 16};
+    }
+    StopLastRankInOutput stop(world.rank(), world.size());
+    p.run.observers.add(&stop);
+    const auto record = run_job(world, *p.job, p.vm, p.run);
+    clear_stop_request();
+    EXPECT_FALSE(record.complete) << kind << ": the stop came before the output was whole";
+    if (world.rank() == 0) {
+      EXPECT_NE(::access(path.c_str(), F_OK), 0) << "no output committed";
+    }
+    // The next run on the same communicator finds nothing left over from the stopped one.
+    auto again = parse_job_command(std::vector<std::string>{"numbers", "--range", "1:3000"},
+                                   po::options_description());
+    const auto next = run_job(world, *again.job, again.vm, again.run);
+    EXPECT_TRUE(next.complete) << kind;
+    if (world.rank() == 0) {
+      EXPECT_EQ(next.ordered, reference_numbers(1, 3000));
     }
   }
   world.barrier();
