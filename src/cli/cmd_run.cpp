@@ -214,6 +214,7 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
     if (world.rank() == 0) std::cout << job_help(*parsed.job, run_output_options());
     return 0;
   }
+  share_standard_input(world, parsed.vm);  // "input-file = -" in a --config file
   require_funneled();
 
   // Layout check (warnings only), then the run itself.

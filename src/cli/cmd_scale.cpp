@@ -36,6 +36,7 @@
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
 #include "machine_watch.hpp"
+#include "standard_input.hpp"
 #include "study_output.hpp"
 
 namespace po = boost::program_options;
@@ -532,12 +533,16 @@ int scale_command(const boost::mpi::communicator& world, std::span<const std::st
   // Parse: every rank the same way, agreeing on errors.
   if (args.empty()) throw UsageError("missing job name (see 'hpar list' and 'hpar scale --help')");
   const bool help = args[0] == "--help" || args[0] == "-h";
-  const ScaleRequest req =
-      help ? ScaleRequest{} : on_every_rank(world, [&] { return parse_scale(args, world.size()); });
+  // "--input-file -": every point reads the one copy of standard input.
+  const std::vector<std::string> words =
+      help ? std::vector<std::string>() : share_standard_input(world, args);
+  ScaleRequest req = help ? ScaleRequest{}
+                          : on_every_rank(world, [&] { return parse_scale(words, world.size()); });
   if (help || req.parsed.help) {
     if (world.rank() == 0) std::cout << in_program_words(scale_help());
     return 0;
   }
+  share_standard_input(world, req.parsed.vm);  // "input-file = -" in a --config file
   require_funneled();
 
   // Plan the points, sweep them, report the study.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/any.hpp>
 #include <boost/mpi/collectives.hpp>
 #include <cerrno>
 #include <cstdint>
@@ -86,13 +87,11 @@ std::string memory_file(const std::string& bytes) {
   return "/proc/self/fd/" + std::to_string(fd);
 }
 
-}  // namespace
-
-std::vector<std::string> share_standard_input(const boost::mpi::communicator& comm,
-                                              std::span<const std::string> args) {
-  std::vector<std::string> words(args.begin(), args.end());
-  const auto found = standard_input_values(words);
-  if (found.empty()) return words;
+/// Collective: the name of a copy of rank 0's standard input that every rank holds (read once
+/// per process: a second call gives the first copy's name).
+std::string shared_copy(const boost::mpi::communicator& comm) {
+  static std::string name;
+  if (!name.empty()) return name;
   std::string bytes;
   std::exception_ptr failure;
   try {
@@ -102,15 +101,47 @@ std::vector<std::string> share_standard_input(const boost::mpi::communicator& co
   }
   agree(comm, failure);
   broadcast_bytes(comm, bytes);
-  std::string name;
+  std::string made;
   try {
-    name = memory_file(bytes);  // one copy, however many options name it
+    made = memory_file(bytes);  // one copy, however many options name it
   } catch (...) {
     failure = std::current_exception();
   }
   agree(comm, failure);
+  name = made;
+  return name;
+}
+
+}  // namespace
+
+std::vector<std::string> share_standard_input(const boost::mpi::communicator& comm,
+                                              std::span<const std::string> args) {
+  std::vector<std::string> words(args.begin(), args.end());
+  const auto found = standard_input_values(words);
+  if (found.empty()) return words;
+  const std::string name = shared_copy(comm);
   for (const auto& [word, prefix] : found) words[word] = words[word].substr(0, prefix) + name;
   return words;
+}
+
+void share_standard_input(const boost::mpi::communicator& comm,
+                          boost::program_options::variables_map& vm) {
+  std::vector<std::string> named;
+  for (const std::string_view option : file_options) {
+    const std::string name(option.substr(2));
+    const auto it = vm.find(name);
+    if (it == vm.end() || it->second.empty()) continue;
+    const auto* value = boost::any_cast<std::string>(&it->second.value());
+    if (value != nullptr && names_standard_input(*value)) named.push_back(name);
+  }
+  // A config file every rank read alike names it on every rank; agreed all the same, as
+  // the copy is collective.
+  const int mine = named.empty() ? 0 : 1;
+  int any = 0;
+  boost::mpi::all_reduce(comm, mine, any, boost::mpi::maximum<int>());
+  if (any == 0) return;
+  const std::string copy = shared_copy(comm);
+  for (const auto& name : named) vm.at(name).value() = boost::any(copy);
 }
 
 }  // namespace hpar

@@ -10,6 +10,7 @@
 // it likes, by the name /proc/self/fd/N.
 
 #include <boost/mpi/communicator.hpp>
+#include <boost/program_options/variables_map.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,5 +23,11 @@ namespace hpar {
 /// the same on every rank. Throws RuntimeError, agreed on every rank, when it cannot be read.
 [[nodiscard]] std::vector<std::string> share_standard_input(const boost::mpi::communicator& comm,
                                                             std::span<const std::string> args);
+
+/// After parsing: a value "-" or "/dev/stdin" of --input-file or --args-file still in `vm` (a
+/// --config file gave it; the command line's were replaced before parsing) replaced by the
+/// same copy's name. Collective (an all-reduce; the copy only when some rank needs it).
+void share_standard_input(const boost::mpi::communicator& comm,
+                          boost::program_options::variables_map& vm);
 
 }  // namespace hpar

@@ -54,6 +54,22 @@ case_input_file_from_standard_input() {
   done
 }
 
+# "input-file = -" in a --config file reads standard input as on the command line, for run
+# and scale (each point of a study reads the one copy).
+case_input_file_from_standard_input_in_a_config_file() {
+  { echo '# inputs'; seq -3 7 5000; } >in.txt
+  printf 'input-file = -\n' >c.ini
+  hpar_np 1 run numbers --input-file in.txt --no-report
+  local want=$OUT
+  hpar_np 2 run numbers --config c.ini --no-report < <(cat in.txt)
+  expect_rc 0
+  [ "$OUT" = "$want" ] || fail "output differs from the file's: ${OUT:0:300}"
+  hpar_np 2 scale numbers --config c.ini --quiet --mode strong --ranks 1,2 --threads 1 \
+    --repeat 1 < <(cat in.txt)
+  expect_rc 0
+  expect_out "results      identical at every point and run"
+}
+
 case_output_file_written_atomically() {
   hpar_np 2 run numbers --range 1:1000 --output res.txt
   expect_rc 0

@@ -59,6 +59,22 @@ assert [r["cores"] for r in d["analysis"]["fastest_per_core_count"]] == [1, 2, 4
 PY
 }
 
+# "--input-file -": rank 0's standard input, shared once, is every point's input.
+case_inputs_from_standard_input() {
+  { seq 1 3 30000; } >in.txt
+  hpar_np 2 scale numbers --input-file - --quiet --mode strong --ranks 1,2 --threads 1 \
+    --repeat 1 --json s.json < <(cat in.txt)
+  expect_rc 0
+  expect_out "results      identical at every point and run"
+  python3 - <<'PY' || fail "study JSON: $(cat s.json)"
+import json
+d = json.load(open("s.json"))
+assert [p["ranks"] for p in d["points"]] == [1, 2]
+assert all(p["verification"] == "PASS" for p in d["points"])
+assert all(p["report"]["work"]["items"] == 10000 for p in d["points"]), d["points"][0]["report"]
+PY
+}
+
 case_np4_sweep_waits_without_spinning() {
   # 6e8 samples: the waits must last 50 ms or more even with AVX-512 kernels (0.2 ns/sample).
   hpar_np 4 scale pi --samples 6e8 --mode strong --ranks 1,2,4 --threads 1 --repeat 1 --json s.json
