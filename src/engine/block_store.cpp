@@ -19,6 +19,15 @@ BlockStore::~BlockStore() {
   if (spill_fd_ >= 0) ::close(spill_fd_);
 }
 
+void BlockStore::clear() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  entries_.clear();
+  memory_ = 0;
+  if (spill_fd_ >= 0) ::close(spill_fd_);
+  spill_fd_ = -1;
+  spill_end_ = 0;
+}
+
 void BlockStore::put(std::uint64_t block, std::string&& bytes) {
   const std::lock_guard<std::mutex> lock(mutex_);
   Entry& e = entries_[block];

@@ -31,6 +31,9 @@ class BlockStore {
   [[nodiscard]] std::string take(std::uint64_t block);
   /// Blocks held.
   [[nodiscard]] std::size_t size() const;
+  /// Drops every block held and the spill file (its pages are freed now: for GBs, a second or
+  /// more of the kernel's time). The statistics stay.
+  void clear();
   /// Most bytes held in memory at once, and bytes that went to the spill file in all.
   [[nodiscard]] std::uint64_t peak_memory() const;
   [[nodiscard]] std::uint64_t spilled() const;

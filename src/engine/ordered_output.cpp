@@ -505,6 +505,9 @@ void OrderedStream::abandon() noexcept {
     if (parallel_) MPI_File_close(&handle_);
   } catch (...) {
   }
+  // The held blocks (a spill file of GBs) and the output's temporary file are freed at once on
+  // every rank, not one rank after another's collective.
+  store_.clear();
   if (file_) file_->abandon();
 }
 
