@@ -534,6 +534,7 @@ class Farm final : public Job {
     std::uint64_t retried = 0;
     std::uint64_t timed_out = 0;
     double busy = 0.0;             ///< seconds of every attempt this run made (not a checkpoint's)
+    std::uint64_t ran = 0;         ///< attempts this run made
     std::vector<double> runtimes;  ///< of the last attempts, ascending
     std::map<int, std::uint64_t> exit_codes;  ///< of the failed tasks (-1: a signal)
   };
@@ -582,6 +583,7 @@ class Farm final : public Job {
         // run's (a second's slack for clocks of other hosts).
         if (static_cast<double>(r[field::start_us]) >= 1e6 * (began_ - 1.0)) {
           tally.busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
+          ++tally.ran;
         }
         if (a + 1 == attempts) {
           tally.runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
@@ -635,6 +637,13 @@ class Farm final : public Job {
                       format_fixed(makespan > 0 ? 100.0 * t.busy / (slots * makespan) : 0.0, 1) +
                       " % of the makespan " + format_fixed(makespan, 3) + " s (ideal " +
                       format_fixed(ideal, 3) + " s)"},
+        // hpar's own cost: slot time outside the attempts' own runtimes (which begin before
+        // the start and end after the wait), per attempt; it includes the idle slots at the end.
+        {"overhead", format_fixed(t.ran == 0 ? 0.0
+                                             : 1e3 * std::max(0.0, slots * makespan - t.busy) /
+                                                   static_cast<double>(t.ran),
+                                  3) +
+                         " ms per task (slot time outside the tasks' runtimes)"},
     };
   }
 
