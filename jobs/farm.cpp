@@ -623,14 +623,14 @@ class Farm final : public Job {
   [[nodiscard]] std::string failure_of(const WorkerReply& reply) const {
     switch (reply.kind) {
       case WorkerReply::Kind::protocol:
-        return "it broke the protocol: " + reply.problem;
+        return "broke the protocol: " + reply.problem;
       case WorkerReply::Kind::died:
-        return "it ended (" + reply.exit.describe(0.0) + ") before it answered" +
+        return "ended (" + reply.exit.describe(0.0) + ") before it answered" +
                (reply.problem.empty() ? "" : ", after " + reply.problem);
       case WorkerReply::Kind::timed_out:
         return reply.exit.describe(s_.timeout);
       default:
-        return "it answered err";
+        return "answered err";
     }
   }
 
@@ -828,9 +828,9 @@ class Farm final : public Job {
     for (const auto& [kind, n] : t.failures) {
       codes += (codes.empty() ? "" : ", ") + std::to_string(n) + " x " + kind;
     }
-    return {Verification::Status::fail, std::to_string(t.failed) + " of " +
-                                            std::to_string(t.tasks) + " tasks failed (" + codes +
-                                            ")"};
+    return {Verification::Status::fail,
+            std::to_string(t.failed) + " of " + std::to_string(t.tasks) +
+                (s_.worker ? " inputs" : " tasks") + " failed (" + codes + ")"};
   }
 
   /// The CPUs of this rank's tasks (--task-threads): the engine's share of the node's CPUs for
@@ -919,8 +919,10 @@ class Farm final : public Job {
         return "protocol error";
       case ended::died:
         return "worker died";
+      case ended::timed_out:
+        return "time limit";
       default:
-        return "signal or time limit";
+        return "signal";
     }
   }
 

@@ -78,8 +78,10 @@ def _answer(function, convert, data):
             print(value, file=text_out)
         text_out.flush()
         return b"ok", captured.getvalue()
-    except Exception:  # the input fails; the worker goes on (SystemExit, Ctrl-C end it)
-        return b"err", traceback.format_exc().encode("utf-8", "replace")
+    except Exception as error:  # the input fails; the worker goes on (SystemExit ends it)
+        frames = error.__traceback__.tb_next  # from the user's function on
+        text = "".join(traceback.format_exception(type(error), error, frames))
+        return b"err", text.encode("utf-8", "replace")
     finally:
         sys.stdout = saved
         text_out.detach()
