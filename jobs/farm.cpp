@@ -16,6 +16,10 @@
 // ends (not interleaved with other tasks' mid-line). A stop request (SIGTERM, a Slurm time
 // limit) ends the running tasks; their blocks are not done, so that --checkpoint/--resume
 // runs them again.
+// --worker: the command starts once per slot (a Worker, hpar/core/process.hpp) and is fed each
+// task's input over a pipe, one framed answer per input (docs/workers.md); the answer is the
+// block's ordered bytes. A worker that dies, times out or breaks the protocol fails its input
+// and is started again for the next one.
 // Verify: the farm's answer is its tasks' exit codes: PASS when every task exited 0 (after
 // --retries), FAIL (exit code 3) naming how many did not. --joblog FILE records every attempt.
 
@@ -1084,7 +1088,9 @@ JobInfo farm_job() {
       "HPAR_RANK, HPAR_SLOT,\n"
       "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
       "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
-      "--resume run only the tasks a stopped farm did not finish.";
+      "--resume run only the tasks a stopped farm did not finish. --worker: COMMAND starts once\n"
+      "per slot and answers each input over a pipe (docs/workers.md; Python: hpar_worker,\n"
+      "folder printed by 'hpar worker-path').";
   info.trailing_words = "command";
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";
