@@ -724,21 +724,23 @@ WorkerReply Worker::ask(std::string_view input, double timeout_seconds, double p
   }
   const std::string out = std::to_string(input.size()) + "\n" + std::string(input);
   std::size_t sent = 0;
+  std::size_t used = 0;  ///< the length of the answer's frame, once it is whole
   const NoSigpipe no_sigpipe;
   const int most_ms = std::clamp(static_cast<int>(poll_seconds * 1000.0), 1, 100);
   for (;;) {
     if (st.to >= 0 && sent < out.size() && !send_some(st.to, out, sent)) close_fd(st.to);
     const bool ended = has_ended(st.pid);  // before the read: what it wrote is in the pipe
     const bool open = receive_some(st.from, st.buffer);
-    std::size_t used = 0;
-    const Parse parse = st.buffer.empty() ? Parse::partial : parse_frame(st.buffer, reply, used);
-    if (parse == Parse::complete) {
+    if (used == 0 && !st.buffer.empty() && parse_frame(st.buffer, reply, used) == Parse::bad) {
+      return done(WorkerReply::Kind::protocol, ProcessOutcome::End::exited, 0.0);
+    }
+    // An answer counts once the input is sent whole (a worker may answer before it has read
+    // all of it), or the worker will read no more.
+    if (used != 0 && (sent == out.size() || st.to < 0 || ended || !open)) {
       st.buffer.erase(0, used);
       reply.seconds = seconds_between(start, Clock::now());
       return reply;
     }
-    if (parse == Parse::bad)
-      return done(WorkerReply::Kind::protocol, ProcessOutcome::End::exited, 0.0);
     // Its stdout closed, or it ended (drained above): it will not answer.
     if (!open || ended) {
       if (!st.buffer.empty()) reply.problem = "an answer cut short: " + shown(st.buffer);
