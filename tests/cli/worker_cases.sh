@@ -195,3 +195,31 @@ case_worker_usage() {
   expect_rc 0
   [ -f "$OUT/hpar_worker.py" ] || fail "hpar worker-path: $OUT"
 }
+
+# hpar_worker's results: what the function printed, then its value as print() writes it;
+# bytes as they are; None adds nothing; writes to fd 1 outside sys.stdout go to stderr.
+case_python_helper_results_as_print_writes() {
+  cat >kinds.py <<'EOF2'
+import os
+from hpar_worker import serve
+
+def f(x):
+    if x == "a":
+        print("printed", x)
+        return None
+    if x == "b":
+        return b"raw\x00bytes"
+    if x == "c":
+        return {"k": 1}
+    if x == "d":
+        os.system("echo from-a-subprocess")
+    return x
+
+serve(f)
+EOF2
+  hpar_np 1 farm --worker --inputs a,b,c,d,,e --threads 1 --no-report -- python3 kinds.py
+  expect_rc 0
+  printf "printed a\nraw\0bytes{'k': 1}\nd\n\ne\n" >expected.txt
+  cmp -s out.txt expected.txt || fail "results: $(od -c out.txt | head)"
+  expect_err "from-a-subprocess"
+}
