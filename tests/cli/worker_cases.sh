@@ -223,3 +223,14 @@ EOF2
   cmp -s out.txt expected.txt || fail "results: $(od -c out.txt | head)"
   expect_err "from-a-subprocess"
 }
+
+# --worker changes every input's result: a checkpoint of one mode does not resume the other.
+case_resume_refuses_a_changed_worker_mode() {
+  hpar_np 1 farm --worker --inputs 1,2 --checkpoint ck --no-report -- \
+    python3 -m hpar_worker builtins:str
+  expect_rc 0
+  [ "$OUT" = "$(printf '1\n2')" ] || fail "$OUT"
+  hpar_np 1 farm --inputs 1,2 --checkpoint ck --resume --no-report -- \
+    python3 -m hpar_worker builtins:str
+  expect_usage_error "--worker was given, now not given"
+}
