@@ -93,13 +93,17 @@ def serve(function, convert=str):
     `convert` turns the input's text (str) into the function's argument: str (the default),
     int, float, json.loads, or any callable; a failed conversion fails that input. What the
     function prints goes into the input's result (sys.stdout is captured during the call);
-    what a subprocess or C code writes to file descriptor 1 goes to stderr, so that it cannot
-    break the protocol.
+    what a subprocess or C code writes to file descriptor 1 goes to stderr, and stdin reads
+    as empty (/dev/null), so that nothing breaks the protocol.
     """
     if isinstance(convert, str):
         convert = CONVERTERS[convert]
-    inputs = sys.stdin.buffer
+    inputs = os.fdopen(os.dup(0), "rb")
     answers = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # the function (or a subprocess) reading stdin cannot take the frames
+    os.close(null)
+    sys.stdin = open(os.devnull, encoding="utf-8")
     os.dup2(2, 1)  # stray writes to fd 1 go to stderr, not into the frames
     while True:
         data = _read_frame(inputs)
