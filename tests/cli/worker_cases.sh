@@ -61,10 +61,10 @@ case_tutorial_function_same_as_the_serial_loop() {
   done
   # The same function through `python3 -m hpar_worker MODULE:FUNCTION`, with `hpar run farm`.
   cp "$examples/numbers_worker.py" .
-  hpar_np 2 run farm --worker --range 1:10000 --no-report -- \
+  hpar_np 2 run farm --worker --range 1:1000 --threads 1 --no-report -- \
     python3 -m hpar_worker --convert int numbers_worker:numbers
   expect_rc 0
-  cmp -s out.txt expected.txt || fail "python3 -m hpar_worker: ${OUT:0:300}; $ERR"
+  [ "$OUT" = "$(head -n 1000 expected.txt)" ] || fail "python3 -m hpar_worker: ${OUT:0:300}; $ERR"
 }
 
 # One interpreter per slot, not per input: the workers' pids, as the inputs saw them.
