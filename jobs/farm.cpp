@@ -657,8 +657,11 @@ class Farm final : public Job {
                            quote_for_message(fields.input) + "): " + e.what());
       }
       using Kind = WorkerReply::Kind;
+      // Stopped: by us, or (a worker that died) by the signal that asks this rank to stop.
+      const bool answered = reply.kind == Kind::ok || reply.kind == Kind::error;
       if (reply.kind == Kind::stopped ||
-          (reply.kind != Kind::ok && reply.kind != Kind::error && stopped_with_us(reply.exit))) {
+          (reply.kind == Kind::died ? stopped_with_us(reply.exit)
+                                    : !answered && stop_requested())) {
         throw BlockStopped();
       }
       auto* a = &counts[field::per_task + field::per_attempt * attempt];

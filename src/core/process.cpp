@@ -585,11 +585,11 @@ struct Worker::State {
 
   /// Reaps the ended worker, kills what is left of its group, closes the pipes.
   void reap(bool termed) {
+    if (!termed) kill(-pid, SIGKILL);  // while the ended leader holds the group's id
     int status = 0;
     rusage usage{};
     while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
-    if (!termed) kill(-pid, SIGKILL);
     settle_outcome(outcome, status, usage);
     close_fd(pidfd);
     close_fd(to);
@@ -638,10 +638,9 @@ Worker::Worker(const ProcessSpec& spec) : state_(std::make_unique<State>()) {
   st.to = in[1];
   st.from = out[0];
   if (!pin_error.empty() || error != 0) {
-    if (error != 0 && st.pid > 0) st.pid = -1;  // clone_spawn reaped it
     close_fd(st.to);
     close_fd(st.from);
-    st.pid = -1;
+    st.pid = -1;  // none started, or clone_spawn reaped it
     throw RuntimeError(!pin_error.empty()
                            ? pin_error
                            : "cannot start worker " + quote_for_message(spec.argv[0]) + ": " +

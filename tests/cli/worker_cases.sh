@@ -235,3 +235,23 @@ case_resume_refuses_a_changed_worker_mode() {
     python3 -m hpar_worker builtins:str
   expect_usage_error "--worker was given, now not given"
 }
+
+# A worker that breaks the protocol on every even input (5 of 10): each is ended and started
+# again at once; the farm does not wait a second for each as for a signal that might be a stop.
+case_protocol_errors_cost_no_waiting() {
+  cat >even.sh <<'EOF2'
+#!/bin/bash
+export LC_ALL=C
+while IFS= read -r len && IFS= read -r -N "$len" x; do
+  if [ $((x % 2)) = 0 ]; then echo "hello"; continue; fi
+  printf 'ok %d\n%s\n' $((${#x} + 1)) "$x"
+done
+EOF2
+  chmod +x even.sh
+  hpar_np 1 farm --worker --range 1:10 --threads 1 -- ./even.sh
+  expect_rc 3
+  expect_out "5 of 10 inputs failed (5 x protocol error)"
+  local compute
+  compute=$(awk '$1 == "compute" { print $4 }' out.txt)
+  awk -v c="$compute" 'BEGIN { exit !(c < 2.5) }' || fail "compute took $compute s"
+}
