@@ -347,15 +347,15 @@ std::uint64_t micros(double seconds) {
   return static_cast<std::uint64_t>(std::llround(std::max(0.0, seconds) * 1e6));
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+/// Standard error is written by one slot at a time (whole lines of one task together).
+std::mutex& stderr_mutex() {
+  static std::mutex mutex;
+  return mutex;
 }
 
-/// Writes `text` to standard error in one piece (whole lines of one task together).
+/// Writes `text` to standard error in one piece.
 void write_stderr(const std::string& text) {
-  static std::mutex mutex;
-  const std::lock_guard<std::mutex> lock(mutex);
+  const std::lock_guard<std::mutex> lock(stderr_mutex());
   std::cout.flush();
   std::size_t done = 0;
   while (done < text.size()) {
@@ -364,31 +364,6 @@ void write_stderr(const std::string& text) {
     done += static_cast<std::size_t>(n);
   }
 }
-
-/// The rank's temporary folder for its tasks' output files; removed with the job.
-class Scratch {
- public:
-  Scratch() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/hpar-farm-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw RuntimeError("cannot make a temporary folder " + quote_for_message(pattern) + ": " +
-                         std::strerror(errno));
-    }
-    path_ = pattern;
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 struct Settings {
   std::vector<std::string> command;
@@ -451,7 +426,6 @@ class Farm final : public Job {
   }
 
   void prepare(Slice /*items*/) override {
-    scratch_ = std::make_unique<Scratch>();
     if (rank_ == 0 && !s_.joblog.empty()) {  // the live joblog, before the first block
       live_fd_ =
           ::open(s_.joblog.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
@@ -470,16 +444,13 @@ class Farm final : public Job {
     if (live_fd_ >= 0) ::close(live_fd_);
   }
 
-  /// How slot `thread` runs the task of `fields` with `args`: its command line, scratch files,
-  /// time limit, environment (HPAR_*, and with --task-threads its CPUs and OMP_NUM_THREADS;
-  /// HPAR_ATTEMPT last, which compute sets per attempt).
+  /// How slot `thread` runs the task of `fields` with `args`: its command line, time limit,
+  /// environment (HPAR_*, and with --task-threads its CPUs and OMP_NUM_THREADS; HPAR_ATTEMPT last,
+  /// which compute sets per attempt).
   ProcessSpec task_spec(int thread, const TaskFields& fields,
                         const std::vector<std::string>& args) const {
     ProcessSpec spec;
     spec.argv = farm::task_argv(s_.command, args, fields, s_.shell);
-    const std::string stem = scratch_->path() + "/slot" + std::to_string(thread);
-    spec.stdout_path = stem + ".out";
-    spec.stderr_path = stem + ".err";
     spec.timeout_seconds = s_.timeout;
     spec.launcher_environment = false;
     spec.failed_start_exits = true;
@@ -522,6 +493,12 @@ class Farm final : public Job {
       return;
     }
     ProcessSpec spec = task_spec(thread, fields, args);
+    // The task's output through pipes (memory, past 64 MiB an unlinked file in TMPDIR): a
+    // process it leaves behind cannot write into the next task's output.
+    CapturedOutput task_out;
+    CapturedOutput task_err;
+    spec.stdout_capture = &task_out;
+    spec.stderr_capture = &task_err;
     for (std::uint64_t attempt = 0; attempt <= s_.retries; ++attempt) {
       spec.environment.back().second = std::to_string(attempt + 1);
       const double start =
@@ -546,7 +523,7 @@ class Farm final : public Job {
       if (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome)) {
         throw BlockStopped();
       }
-      pass_on_stderr(spec.stderr_path, fields.number);
+      pass_on_stderr(task_err, fields.number);
       auto* a = &counts[field::per_task + field::per_attempt * attempt];
       a[field::exit_code] = static_cast<std::uint64_t>(outcome.exit_code);
       a[field::signal] = static_cast<std::uint64_t>(outcome.signal);
@@ -559,10 +536,10 @@ class Farm final : public Job {
       counts[field::attempts] = attempt + 1;
       const bool last = outcome.ok() || attempt == s_.retries;
       if (last) {
-        *out.bytes = read_file(spec.stdout_path);  // the last attempt's output
+        *out.bytes = task_out.take();  // the last attempt's output
         a[field::out_bytes] = out.bytes->size();
       } else {
-        a[field::out_bytes] = std::filesystem::file_size(spec.stdout_path);
+        a[field::out_bytes] = task_out.size();
       }
       live_log(task, attempt, &counts[0], a);
       if (last) break;
@@ -882,27 +859,42 @@ class Farm final : public Job {
     return false;
   }
 
-  void pass_on_stderr(const std::string& path, std::uint64_t number) const {
-    pass_on_text(read_file(path), number);
+  /// A task's stderr, whole and at once (a line of its own at the end); with --tag each line
+  /// prefixed with the task's number. Without --tag any size passes in pieces.
+  void pass_on_stderr(CapturedOutput& err, std::uint64_t number) const {
+    if (err.size() == 0) return;
+    if (!s_.tag) {
+      const std::lock_guard<std::mutex> lock(stderr_mutex());
+      std::cout.flush();
+      try {
+        err.write_to(STDERR_FILENO);
+      } catch (const RuntimeError&) {  // stderr closed or full: as write_stderr, not fatal
+        return;
+      }
+      if (err.last_byte() != '\n') (void)!::write(STDERR_FILENO, "\n", 1);
+      return;
+    }
+    pass_on_text(err.take(), number);
   }
 
-  /// A task's stderr text (or a worker's err message) on stderr in one piece, a newline
-  /// ended, each line tagged with --tag.
+  /// A task's stderr text (or a worker's err message) on stderr in one piece, newline ended,
+  /// each line prefixed with the task's number with --tag.
   void pass_on_text(std::string text, std::uint64_t number) const {
     if (text.empty()) return;
     if (text.back() != '\n') text += '\n';
-    if (s_.tag) {
-      const std::string prefix = "[task " + std::to_string(number) + "] ";
-      std::string tagged;
-      std::size_t from = 0;
-      while (from < text.size()) {
-        const std::size_t end = text.find('\n', from);
-        tagged += prefix + text.substr(from, end - from + 1);
-        from = end + 1;
-      }
-      text = std::move(tagged);
+    if (!s_.tag) {
+      write_stderr(text);
+      return;
     }
-    write_stderr(text);
+    const std::string prefix = "[task " + std::to_string(number) + "] ";
+    std::string tagged;
+    std::size_t from = 0;
+    while (from < text.size()) {
+      const std::size_t end = text.find('\n', from);
+      tagged += prefix + text.substr(from, end - from + 1);
+      from = end + 1;
+    }
+    write_stderr(tagged);
   }
 
   /// GNU parallel's Exitval of an attempt: its exit code (a worker's `err` answer: 1; a
@@ -990,7 +982,6 @@ class Farm final : public Job {
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<int> cpus_;
   std::unique_ptr<AtomicFile> joblog_;
-  std::unique_ptr<Scratch> scratch_;
   std::mutex live_mutex_;
   bool live_opened_ = false;
   int live_fd_ = -1;  ///< the live joblog (live_log)

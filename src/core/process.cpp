@@ -18,6 +18,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -69,6 +70,24 @@ int open_output(const std::string& path) {
     throw RuntimeError("cannot create " + quote_for_message(path) + ": " + std::strerror(errno));
   }
   return fd;
+}
+
+/// Where one of the command's output streams goes: the end it writes to, and the end this
+/// process reads (a pipe, when the stream is captured; -1 for a file). Both close-on-exec here.
+struct Stream {
+  int write_fd = -1;
+  int read_fd = -1;
+};
+
+Stream open_stream(const std::string& path, const CapturedOutput* capture) {
+  if (capture == nullptr) return {open_output(path), -1};
+  int ends[2] = {-1, -1};
+  if (::pipe2(ends, O_CLOEXEC) != 0) {
+    throw RuntimeError("cannot make a pipe for a command's output: " +
+                       std::string(std::strerror(errno)));
+  }
+  (void)::fcntl(ends[0], F_SETFL, O_NONBLOCK);
+  return {ends[1], ends[0]};
 }
 
 /// What the child of clone_spawn does before it becomes the command; it shares the parent's
@@ -216,6 +235,8 @@ class PinnedForSpawn {
 struct Started {
   pid_t pid = -1;
   int error = 0;
+  int out_read = -1;  ///< the read ends of captured streams (-1: a file or none)
+  int err_read = -1;
 };
 
 /// Starts the command in a process group of its own. A start that fails writes its reason to
@@ -223,14 +244,17 @@ struct Started {
 /// CPUs cannot be set.
 Started spawn(const ProcessSpec& spec) {
   if (spec.argv.empty()) throw RuntimeError("no command to start");
-  const int out_fd = open_output(spec.stdout_path);
-  int err_fd = -1;
+  const Stream out = open_stream(spec.stdout_path, spec.stdout_capture);
+  Stream err;
   try {
-    err_fd = open_output(spec.stderr_path);
+    err = open_stream(spec.stderr_path, spec.stderr_capture);
   } catch (...) {
-    close(out_fd);
+    close(out.write_fd);
+    if (out.read_fd >= 0) close(out.read_fd);
     throw;
   }
+  const int out_fd = out.write_fd;
+  const int err_fd = err.write_fd;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -268,7 +292,14 @@ Started spawn(const ProcessSpec& spec) {
   }
   close(out_fd);
   close(err_fd);
-  if (!pin_error.empty()) throw RuntimeError(pin_error);
+  started.out_read = out.read_fd;
+  started.err_read = err.read_fd;
+  if (!pin_error.empty()) {
+    for (const int fd : {started.out_read, started.err_read}) {
+      if (fd >= 0) close(fd);
+    }
+    throw RuntimeError(pin_error);
+  }
   if (started.error != 0) started.pid = -1;
   return started;
 }
@@ -282,16 +313,6 @@ ProcessOutcome failed_start(int error) {
   return outcome;
 }
 
-/// After a TERM: waits until no process of the group `pgid` is left (the leader reaped) or
-/// `grace` seconds after `term_sent` pass, then KILLs what is left.
-void end_group(pid_t pgid, Clock::time_point term_sent, double grace) {
-  while (kill(-pgid, 0) == 0 && seconds_between(term_sent, Clock::now()) < grace) {
-    const timespec nap{0, 10'000'000L};  // 10 ms
-    nanosleep(&nap, nullptr);
-  }
-  kill(-pgid, SIGKILL);  // ESRCH when the group is gone
-}
-
 /// Whether the child has ended (without reaping it: its pid, and so its group id, stay taken).
 bool has_ended(pid_t pid) {
   siginfo_t info{};
@@ -301,16 +322,82 @@ bool has_ended(pid_t pid) {
   return info.si_pid == pid;
 }
 
-/// Waits up to `ms` milliseconds for the child to end (the pidfd becomes readable), or naps
-/// when there is no pidfd. A signal cuts the wait short.
-void wait_a_while(int pidfd, int ms) {
-  if (pidfd >= 0) {
-    pollfd p{pidfd, POLLIN, 0};
-    (void)poll(&p, 1, ms);
-  } else {
+/// The read ends of a command's captured streams and the captures their bytes go to.
+class Pipes {
+ public:
+  Pipes(const Started& started, const ProcessSpec& spec)
+      : fds_{started.out_read, started.err_read}, into_{spec.stdout_capture, spec.stderr_capture} {}
+  Pipes(const Pipes&) = delete;
+  Pipes& operator=(const Pipes&) = delete;
+  ~Pipes() { close_all(); }
+
+  /// Adds the open read ends to a poll list.
+  void add_to(std::vector<pollfd>& list) const {
+    for (const int fd : fds_) {
+      if (fd >= 0) list.push_back({fd, POLLIN, 0});
+    }
+  }
+  /// Reads what has arrived, at most `most` bytes a stream (so that a wait stays responsive);
+  /// a stream whose writers are all gone is closed.
+  void read_ready(std::size_t most = std::size_t{4} << 20) {
+    for (std::size_t i = 0; i < fds_.size(); ++i) {
+      for (std::size_t got = 0; fds_[i] >= 0 && got < most;) {
+        if (buffer_.empty()) buffer_.resize(std::size_t{256} << 10);
+        const ssize_t n = ::read(fds_[i], buffer_.data(), buffer_.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n <= 0) {  // end of file (or an error): nothing more will come
+          ::close(fds_[i]);
+          fds_[i] = -1;
+          break;
+        }
+        into_[i]->append(std::string_view(buffer_.data(), static_cast<std::size_t>(n)));
+        got += static_cast<std::size_t>(n);
+      }
+    }
+  }
+  /// Reads everything there is now and closes: what a process left behind writes later goes
+  /// nowhere (it gets EPIPE), never into a later command's output.
+  void drain_and_close() {
+    read_ready(SIZE_MAX);
+    close_all();
+  }
+
+ private:
+  void close_all() {
+    for (int& fd : fds_) {
+      if (fd >= 0) ::close(fd);
+      fd = -1;
+    }
+  }
+  std::array<int, 2> fds_;
+  std::array<CapturedOutput*, 2> into_;
+  std::vector<char> buffer_;
+};
+
+/// Waits up to `ms` milliseconds for the child to end (the pidfd becomes readable) or output
+/// to arrive (read at once), or at most 2 ms when there is no pidfd. A signal cuts it short.
+void wait_a_while(int pidfd, Pipes& pipes, int ms) {
+  std::vector<pollfd> list;
+  if (pidfd >= 0) list.push_back({pidfd, POLLIN, 0});
+  pipes.add_to(list);
+  if (pidfd < 0) ms = std::min(ms, 2);
+  if (list.empty()) {
     const timespec nap{0, 2'000'000L};  // 2 ms
     nanosleep(&nap, nullptr);
+  } else {
+    (void)poll(list.data(), list.size(), ms);
   }
+  pipes.read_ready();
+}
+
+/// After a TERM: waits until no process of the group `pgid` is left (the leader reaped) or
+/// `grace` seconds after `term_sent` pass, then KILLs what is left.
+void end_group(pid_t pgid, Clock::time_point term_sent, double grace, Pipes& pipes) {
+  while (kill(-pgid, 0) == 0 && seconds_between(term_sent, Clock::now()) < grace) {
+    wait_a_while(-1, pipes, 10);  // what the group writes meanwhile is read: none blocks on it
+  }
+  kill(-pgid, SIGKILL);  // ESRCH when the group is gone
 }
 
 /// The outcome's exit code or signal and CPU time from the reaped child's status.
@@ -330,6 +417,40 @@ void settle_outcome(ProcessOutcome& outcome, int status, const rusage& usage) {
     outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     outcome.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   }
+}
+
+/// Waits for the command to end, reading its captured output meanwhile; sends the TERM (and
+/// KILL after the grace) of a time limit or a stop. Returns when the TERM was sent, if it was.
+std::optional<Clock::time_point> wait_for_end(const ProcessSpec& spec, pid_t pid, int pidfd,
+                                              Pipes& pipes,
+                                              const std::function<bool()>& should_stop,
+                                              Clock::time_point start, ProcessOutcome& outcome) {
+  std::optional<Clock::time_point> term_sent;
+  bool killed = false;
+  while (!has_ended(pid)) {
+    const Clock::time_point now = Clock::now();
+    if (!term_sent) {
+      const bool timed_out =
+          spec.timeout_seconds > 0.0 && seconds_between(start, now) >= spec.timeout_seconds;
+      if (timed_out || (should_stop && should_stop())) {
+        outcome.end = timed_out ? ProcessOutcome::End::timed_out : ProcessOutcome::End::stopped;
+        kill(-pid, SIGTERM);
+        term_sent = now;
+      }
+    } else if (!killed && seconds_between(*term_sent, now) >= spec.kill_grace_seconds) {
+      kill(-pid, SIGKILL);
+      killed = true;
+    }
+    const int most = std::clamp(static_cast<int>(spec.poll_seconds * 1000.0), 1, 100);
+    int ms = most;
+    if (!term_sent && spec.timeout_seconds > 0.0) {
+      const double left = spec.timeout_seconds - seconds_between(start, now);
+      // Clamped as a double first: a long limit's milliseconds do not fit an int.
+      ms = static_cast<int>(std::clamp(left * 1000.0 + 1.0, 1.0, static_cast<double>(most)));
+    }
+    wait_a_while(pidfd, pipes, ms);
+  }
+  return term_sent;
 }
 
 }  // namespace
@@ -374,9 +495,14 @@ std::string ProcessOutcome::describe(double timeout_seconds) const {
 }
 
 ProcessOutcome run_process(const ProcessSpec& spec, const std::function<bool()>& should_stop) {
+  for (CapturedOutput* capture : {spec.stdout_capture, spec.stderr_capture}) {
+    if (capture != nullptr) capture->clear();
+  }
   const Clock::time_point start = Clock::now();
   const Started started = spawn(spec);
+  Pipes pipes(started, spec);
   if (started.error != 0) {
+    pipes.drain_and_close();  // the reason, written to the command's stderr
     if (!spec.failed_start_exits) {
       throw RuntimeError("cannot start " + quote_for_message(spec.argv[0]) + ": " +
                          std::strerror(started.error));
@@ -389,40 +515,26 @@ ProcessOutcome run_process(const ProcessSpec& spec, const std::function<bool()>&
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   ProcessOutcome outcome;
   std::optional<Clock::time_point> term_sent;
-  bool killed = false;
-  while (!has_ended(pid)) {
-    const Clock::time_point now = Clock::now();
-    if (!term_sent) {
-      const bool timed_out =
-          spec.timeout_seconds > 0.0 && seconds_between(start, now) >= spec.timeout_seconds;
-      if (timed_out || (should_stop && should_stop())) {
-        outcome.end = timed_out ? ProcessOutcome::End::timed_out : ProcessOutcome::End::stopped;
-        kill(-pid, SIGTERM);
-        term_sent = now;
-      }
-    } else if (!killed && seconds_between(*term_sent, now) >= spec.kill_grace_seconds) {
-      kill(-pid, SIGKILL);
-      killed = true;
+  int status = 0;
+  rusage usage{};
+  try {
+    term_sent = wait_for_end(spec, pid, pidfd, pipes, should_stop, start, outcome);
+  } catch (...) {  // the output could not be kept (a full disk): nothing of it runs on
+    kill(-pid, SIGKILL);
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
-    const int most = std::clamp(static_cast<int>(spec.poll_seconds * 1000.0), 1, 100);
-    int ms = most;
-    if (!term_sent && spec.timeout_seconds > 0.0) {
-      const double left = spec.timeout_seconds - seconds_between(start, now);
-      // Clamped as a double first: a long limit's milliseconds do not fit an int.
-      ms = static_cast<int>(std::clamp(left * 1000.0 + 1.0, 1.0, static_cast<double>(most)));
-    }
-    wait_a_while(pidfd, ms);
+    if (pidfd >= 0) close(pidfd);
+    throw;
   }
   outcome.seconds = seconds_between(start, Clock::now());
   // What the command left running in its group is killed (ESRCH when nothing); after a TERM
   // the group has the rest of the grace to end, as a wrapper's program saves its state.
   if (!term_sent) kill(-pid, SIGKILL);
-  int status = 0;
-  rusage usage{};
   while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   if (pidfd >= 0) close(pidfd);
-  if (term_sent) end_group(pid, *term_sent, spec.kill_grace_seconds);
+  if (term_sent) end_group(pid, *term_sent, spec.kill_grace_seconds, pipes);
+  pipes.drain_and_close();
   settle_outcome(outcome, status, usage);
   return outcome;
 }
@@ -577,7 +689,8 @@ struct Worker::State {
     const Clock::time_point from_now = Clock::now();
     while (!has_ended(pid)) {
       if (seconds_between(from_now, Clock::now()) >= seconds) return false;
-      wait_a_while(pidfd, 10);
+      pollfd end{pidfd, POLLIN, 0};
+      (void)poll(&end, pidfd >= 0 ? 1 : 0, pidfd >= 0 ? 10 : 2);
       if (wait) (void)wait();
     }
     return true;

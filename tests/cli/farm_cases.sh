@@ -454,3 +454,35 @@ case_progress_counts_finished_tasks() {
   [ "$(grep -c '(4 of 4 tasks finished).*done' lines.txt)" = 1 ] ||
     fail "the last line is not there once: $(cat lines.txt)"
 }
+
+# A task that leaves a process of another session behind, writing a moment later: its bytes
+# never reach a later task's output (tasks' output comes through pipes of their own).
+case_a_left_behind_process_never_writes_into_another_task() {
+  cat >task.sh <<'SH'
+#!/bin/sh
+[ "$1" = 1 ] && setsid sh -c 'sleep 0.3; echo LEAK; echo LEAK >&2' </dev/null &
+sleep 0.2
+echo "task $1"
+SH
+  chmod +x task.sh
+  hpar_np 1 run farm --range 1:5 --threads 1 --no-report -- ./task.sh
+  expect_rc 0
+  [ "$OUT" = "$(printf 'task %s\n' 1 2 3 4 5)" ] || fail "output: $OUT"
+  ! grep -q LEAK <<<"$ERR" || fail "stderr: $ERR"
+}
+
+# A task's output past the 64 MiB kept in memory (the rest in an unlinked file in TMPDIR),
+# at 2 ranks, byte for byte as the serial loop; nothing left in TMPDIR.
+case_task_output_past_the_memory_bound() {
+  mkdir tmp
+  cat >task.sh <<'SH'
+#!/bin/sh
+if [ "$1" = 2 ]; then head -c 70000000 /dev/zero | tr '\0' x; echo; else echo "task $1"; fi
+SH
+  chmod +x task.sh
+  for x in 1 2 3; do ./task.sh "$x"; done | md5sum >expected.md5
+  TMPDIR=$PWD/tmp hpar_np 2 run farm --range 1:3 --threads 1 --no-report --output o.txt -- ./task.sh
+  expect_rc 0
+  [ "$(md5sum <o.txt)" = "$(cat expected.md5)" ] || fail "output differs ($(wc -c <o.txt) bytes)"
+  [ -z "$(ls -A tmp)" ] || fail "left in TMPDIR: $(ls -A tmp)"
+}

@@ -2,8 +2,10 @@
 #pragma once
 /// Starting a command and waiting for it, as a launcher does: posix_spawn (never fork or
 /// system), the command in a process group of its own so that it can be stopped whole, its
-/// output in files, a time limit, and a stop on request (TERM to the group, KILL after a grace).
+/// output in files or captured through pipes, a time limit, and a stop on request (TERM to the
+/// group, KILL after a grace).
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,13 +15,46 @@
 
 namespace hpar {
 
+/// A command's output as it arrives through a pipe: in memory up to a bound, and past it in an
+/// unlinked temporary file in $TMPDIR (else /tmp), so that any size passes with bounded memory
+/// and nothing is left on disk, whatever ends the process.
+class CapturedOutput {
+ public:
+  static constexpr std::uint64_t default_memory = std::uint64_t{64} << 20;  ///< 64 MiB
+  explicit CapturedOutput(std::uint64_t memory_bytes = default_memory);
+  CapturedOutput(const CapturedOutput&) = delete;
+  CapturedOutput& operator=(const CapturedOutput&) = delete;
+  ~CapturedOutput();
+
+  /// Adds bytes at the end; throws RuntimeError when the temporary file cannot take them.
+  void append(std::string_view bytes);
+  /// Empties it (for the next attempt of a command).
+  void clear();
+  [[nodiscard]] std::uint64_t size() const noexcept { return memory_.size() + file_size_; }
+  /// Whether it went past its memory bound into its temporary file.
+  [[nodiscard]] bool spilled() const noexcept { return fd_ >= 0 && file_size_ > 0; }
+  /// The whole output (read back from the temporary file where it spilled); then empty.
+  [[nodiscard]] std::string take();
+  /// The last byte, or -1 when it is empty.
+  [[nodiscard]] int last_byte() const;
+  /// Writes the whole output to `fd` in pieces (bounded memory); throws RuntimeError when a
+  /// write fails. Keeps the output.
+  void write_to(int fd) const;
+
+ private:
+  std::uint64_t limit_;
+  std::string memory_;
+  int fd_ = -1;
+  std::uint64_t file_size_ = 0;
+};
+
 /// A command to start.
 struct ProcessSpec {
   std::vector<std::string> argv;  ///< the program (looked up in PATH) and its arguments
   /// Variables set (or replaced) in the environment the command inherits from this process.
   std::vector<std::pair<std::string, std::string>> environment;
-  std::string stdout_path;          ///< created or truncated; the command's standard output
-  std::string stderr_path;          ///< created or truncated; its standard error
+  std::string stdout_path;  ///< created or truncated; the command's standard output
+  std::string stderr_path;  ///< created or truncated; its standard error
   double timeout_seconds = 0.0;     ///< wall-time limit; 0: none
   double kill_grace_seconds = 5.0;  ///< after SIGTERM to the group, SIGKILL this much later
   /// The CPUs the command may run on (it inherits them; they are set on the starting thread
@@ -38,6 +73,11 @@ struct ProcessSpec {
   bool die_with_parent = false;
   /// How often (seconds, at most) the wait asks `should_stop` while the command runs.
   double poll_seconds = 0.1;
+  /// When set, that stream goes through a pipe into it instead of its file (the path is then
+  /// unused): read while the command runs, so a command may write any amount; a process the
+  /// command leaves behind cannot write into a later command's output. Cleared first.
+  CapturedOutput* stdout_capture = nullptr;
+  CapturedOutput* stderr_capture = nullptr;
 };
 
 /// Whether `name` is a variable that an MPI launcher or a Slurm step sets for its ranks (not
@@ -105,7 +145,7 @@ struct WorkerReply {
 class Worker {
  public:
   /// Starts `spec` (argv, environment, launcher_environment, cpus, kill_grace_seconds; the
-  /// output paths are not used). Throws RuntimeError when it cannot be started.
+  /// output paths and captures are not used). Throws RuntimeError when it cannot be started.
   explicit Worker(const ProcessSpec& spec);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
