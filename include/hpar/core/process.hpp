@@ -53,8 +53,8 @@ struct ProcessSpec {
   std::vector<std::string> argv;  ///< the program (looked up in PATH) and its arguments
   /// Variables set (or replaced) in the environment the command inherits from this process.
   std::vector<std::pair<std::string, std::string>> environment;
-  std::string stdout_path;  ///< created or truncated; the command's standard output
-  std::string stderr_path;  ///< created or truncated; its standard error
+  std::string stdout_path;          ///< created or truncated; the command's standard output
+  std::string stderr_path;          ///< created or truncated; its standard error
   double timeout_seconds = 0.0;     ///< wall-time limit; 0: none
   double kill_grace_seconds = 5.0;  ///< after SIGTERM to the group, SIGKILL this much later
   /// The CPUs the command may run on (it inherits them; they are set on the starting thread
