@@ -114,7 +114,7 @@ configure_file(${PROJECT_SOURCE_DIR}/python/hpar_worker.py
 install(FILES ${PROJECT_SOURCE_DIR}/python/hpar_worker.py DESTINATION ${HPAR_INSTALL_DATADIR}/python
         COMPONENT runtime)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${HPAR_INSTALL_DATADIR}/examples
-        COMPONENT dev PATTERN "build*" EXCLUDE)
+        COMPONENT dev PATTERN "build*" EXCLUDE PATTERN "__pycache__" EXCLUDE)
 
 # The Lmod modulefile, share/modulefiles/hpar/VERSION.lua: `module use PREFIX/share/modulefiles;
 # module load hpar`. It finds the prefix from its own place (Lmod's myFileName), so the tree stays

@@ -8,7 +8,7 @@ examples=$SOURCE_DIR/examples/python
 
 # The tutorial's function over N inputs, as the serial Python loop prints it.
 serial_numbers() {
-  PYTHONPATH=$examples:$("$HPAR" worker-path) python3 -c "import sys
+  PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$examples:$("$HPAR" worker-path) python3 -c "import sys
 from numbers_worker import numbers
 for x in range(1, int(sys.argv[1]) + 1): print(numbers(x))" "$1"
 }
