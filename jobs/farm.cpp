@@ -16,6 +16,10 @@
 // ends (not interleaved with other tasks' mid-line). A stop request (SIGTERM, a Slurm time
 // limit) ends the running tasks; their blocks are not done, so that --checkpoint/--resume
 // runs them again.
+// --worker: the command starts once per slot (a Worker, hpar/core/process.hpp) and is fed each
+// task's input over a pipe, one framed answer per input (docs/workers.md); the answer is the
+// block's ordered bytes. A worker that dies, times out or breaks the protocol fails its input
+// and is started again for the next one.
 // Verify: the farm's answer is its tasks' exit codes: PASS when every task exited 0 (after
 // --retries), FAIL (exit code 3) naming how many did not. --joblog FILE records every attempt.
 
@@ -371,7 +375,24 @@ struct Settings {
   std::uint64_t chunk = 1;           ///< tasks dealt per slot at a time
   bool oversubscribe_tasks = false;  ///< slots x task_threads may exceed the CPUs
   std::string joblog;
+  bool worker = false;  ///< --worker: the command runs once per slot, fed the inputs
 };
+
+/// The joblog's End of an attempt (field::end): a task's, then a worker's answers.
+constexpr const char* end_names[] = {"exited", "signalled",      "timed out",
+                                     "error",  "protocol error", "worker died"};
+namespace ended {
+constexpr std::uint64_t exited = 0;
+constexpr std::uint64_t signalled = 1;
+constexpr std::uint64_t timed_out = 2;
+constexpr std::uint64_t error = 3;     // the worker answered `err`
+constexpr std::uint64_t protocol = 4;  // the worker's answer was no frame
+constexpr std::uint64_t died = 5;      // the worker ended before it answered
+}  // namespace ended
+
+/// How many fresh workers of a slot in a row may end or break the protocol before they
+/// answered anything, before the farm gives up (a worker that cannot work at all).
+constexpr int most_fresh_failures = 3;
 
 class Farm final : public Job {
  public:
@@ -383,6 +404,9 @@ class Farm final : public Job {
         ranks_(context.ranks),
         host_(host_name()) {
     if (s_.task_threads != 0) share_cpus(context);
+    for (int t = 0; s_.worker && t < std::max(threads_, 1); ++t) {
+      slots_.push_back(std::make_unique<Slot>());
+    }
     // The joblog is checked (and its temporary file made) before any task runs.
     if (rank_ == 0 && !s_.joblog.empty()) joblog_ = std::make_unique<AtomicFile>(s_.joblog);
   }
@@ -414,6 +438,9 @@ class Farm final : public Job {
   Farm(const Farm&) = delete;
   Farm& operator=(const Farm&) = delete;
   ~Farm() override {
+    for (auto& slot : slots_) {  // the end of the inputs: each worker exits, or is ended
+      if (slot->worker) (void)slot->worker->finish(5.0);
+    }
     if (live_fd_ >= 0) ::close(live_fd_);
   }
 
@@ -454,14 +481,6 @@ class Farm final : public Job {
     TaskFields fields{in_.list[task], task + 1,
                       static_cast<std::uint64_t>(rank_ * threads_ + thread + 1)};
     const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
-    ProcessSpec spec = task_spec(thread, fields, args);
-    // The task's output through pipes (memory, past 64 MiB an unlinked file in TMPDIR): a
-    // process it leaves behind cannot write into the next task's output.
-    CapturedOutput task_out;
-    CapturedOutput task_err;
-    spec.stdout_capture = &task_out;
-    spec.stderr_capture = &task_err;
-
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
     counts[field::slot] = fields.slot;
@@ -469,6 +488,17 @@ class Farm final : public Job {
       counts[field::host + i / 8] |=
           static_cast<std::uint64_t>(static_cast<unsigned char>(host_[i])) << (8 * (i % 8));
     }
+    if (s_.worker) {
+      compute_by_worker(thread, fields, out);
+      return;
+    }
+    ProcessSpec spec = task_spec(thread, fields, args);
+    // The task's output through pipes (memory, past 64 MiB an unlinked file in TMPDIR): a
+    // process it leaves behind cannot write into the next task's output.
+    CapturedOutput task_out;
+    CapturedOutput task_err;
+    spec.stdout_capture = &task_out;
+    spec.stderr_capture = &task_err;
     for (std::uint64_t attempt = 0; attempt <= s_.retries; ++attempt) {
       spec.environment.back().second = std::to_string(attempt + 1);
       const double start =
@@ -516,6 +546,138 @@ class Farm final : public Job {
     }
   }
 
+  /// How slot `thread` (1-based `slot`) starts its worker (--worker): the command once, with
+  /// a task's environment less what changes per input, and PYTHONPATH ending with the folder
+  /// of hpar's Python helper.
+  ProcessSpec worker_spec(int thread, std::uint64_t slot) const {
+    ProcessSpec spec = task_spec(thread, TaskFields{"", 0, slot}, {});
+    const auto per_input = [](const auto& kv) {
+      return kv.first == "HPAR_TASK" || kv.first == "HPAR_INPUT" || kv.first == "HPAR_ATTEMPT";
+    };
+    std::erase_if(spec.environment, per_input);
+    spec.environment.emplace_back("HPAR_WORKER", "1");
+    const std::string helper = python_helper_dir();
+    if (!helper.empty()) {
+      const char* path = std::getenv("PYTHONPATH");
+      spec.environment.emplace_back("PYTHONPATH", path != nullptr && *path != '\0'
+                                                      ? std::string(path) + ":" + helper
+                                                      : helper);
+    }
+    return spec;
+  }
+
+  /// Sends task `fields` to the worker of slot `thread`, started first when it has none (or
+  /// its last one ended). Throws RuntimeError when it cannot be started, or when fresh workers
+  /// of the slot ended or broke the protocol before any answer most_fresh_failures times in
+  /// a row.
+  WorkerReply ask_worker(int thread, const TaskFields& fields, int& pid) {
+    Slot& slot = *slots_[static_cast<std::size_t>(thread)];
+    const std::lock_guard<std::mutex> lock(slot.mutex);
+    if (!slot.worker || !slot.worker->running()) {
+      slot.worker.reset();
+      slot.worker = std::make_unique<Worker>(worker_spec(thread, fields.slot));
+      slot.answered = false;
+    }
+    pid = slot.worker->pid();
+    const double poll = main_thread_has_chores() ? 0.002 : 0.1;
+    WorkerReply reply = slot.worker->ask(fields.input, s_.timeout, poll, [] {
+      main_thread_chores();
+      return stop_requested();
+    });
+    using Kind = WorkerReply::Kind;
+    if (reply.kind == Kind::ok || reply.kind == Kind::error) {
+      slot.answered = true;
+      slot.fresh_failures = 0;
+    } else if (!slot.answered && (reply.kind == Kind::died || reply.kind == Kind::protocol) &&
+               ++slot.fresh_failures >= most_fresh_failures) {
+      throw RuntimeError("the worker " + quote_for_message(command_line(0, fields.slot)) +
+                         " of slot " + std::to_string(fields.slot) + " ended or broke the " +
+                         "protocol before its first answer " + std::to_string(most_fresh_failures) +
+                         " times in a row (last: input " + std::to_string(fields.number) + " " +
+                         quote_for_message(fields.input) + ": " + failure_of(reply) +
+                         "); see docs/workers.md");
+    }
+    return reply;
+  }
+
+  /// What went wrong with a reply other than ok, in words.
+  [[nodiscard]] std::string failure_of(const WorkerReply& reply) const {
+    switch (reply.kind) {
+      case WorkerReply::Kind::protocol:
+        return "broke the protocol: " + reply.problem;
+      case WorkerReply::Kind::died:
+        return "ended (" + reply.exit.describe(0.0) + ") before it answered" +
+               (reply.problem.empty() ? "" : ", after " + reply.problem);
+      case WorkerReply::Kind::timed_out:
+        return reply.exit.describe(s_.timeout);
+      default:
+        return "answered err";
+    }
+  }
+
+  /// The input's task run by the slot's worker (--worker), with --retries: a worker that
+  /// answered `err` stays; one that died, broke the protocol or timed out is restarted for the
+  /// next attempt or input. Its `err` message goes to stderr, as a task's stderr.
+  void compute_by_worker(int thread, const TaskFields& fields, BlockOutput& out) {
+    auto& counts = out.counts;
+    const std::uint64_t task = fields.number - 1;
+    for (std::uint64_t attempt = 0; attempt <= s_.retries; ++attempt) {
+      const double start =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      int pid = 0;
+      WorkerReply reply;
+      try {
+        reply = ask_worker(thread, fields, pid);
+      } catch (const Error& e) {
+        throw RuntimeError("task " + std::to_string(fields.number) + " (input " +
+                           quote_for_message(fields.input) + "): " + e.what());
+      }
+      using Kind = WorkerReply::Kind;
+      // Stopped: by us, or (a worker that died) by the signal that asks this rank to stop.
+      const bool answered = reply.kind == Kind::ok || reply.kind == Kind::error;
+      if (reply.kind == Kind::stopped ||
+          (reply.kind == Kind::died ? stopped_with_us(reply.exit)
+                                    : !answered && stop_requested())) {
+        throw BlockStopped();
+      }
+      auto* a = &counts[field::per_task + field::per_attempt * attempt];
+      a[field::end] = reply.kind == Kind::ok          ? ended::exited
+                      : reply.kind == Kind::error     ? ended::error
+                      : reply.kind == Kind::protocol  ? ended::protocol
+                      : reply.kind == Kind::timed_out ? ended::timed_out
+                                                      : ended::died;
+      a[field::exit_code] = reply.kind == Kind::error ? 1
+                            : reply.kind == Kind::died
+                                ? static_cast<std::uint64_t>(reply.exit.exit_code)
+                                : 0;
+      a[field::signal] =
+          reply.kind == Kind::died ? static_cast<std::uint64_t>(reply.exit.signal) : 0;
+      a[field::start_us] = micros(start);
+      a[field::runtime_us] = micros(reply.seconds);
+      counts[field::attempts] = attempt + 1;
+      if (reply.kind == Kind::error) {
+        pass_on_text(reply.bytes, fields.number);
+      } else if (reply.kind != Kind::ok) {
+        const std::string worker = "the worker (slot " + std::to_string(fields.slot) + ", pid " +
+                                   std::to_string(pid) + ")";
+        write_stderr("hpar: input " + std::to_string(fields.number) + " " +
+                     quote_for_message(fields.input) + " failed: " +
+                     (reply.kind == Kind::timed_out
+                          ? failure_of(reply) + "; " + worker + " was ended"
+                          : worker + " " + failure_of(reply)) +
+                     "; a new one starts for the next input\n");
+      }
+      const bool last = reply.kind == Kind::ok || attempt == s_.retries;
+      if (reply.kind == Kind::ok) {
+        a[field::out_bytes] = reply.bytes.size();
+        *out.bytes = std::move(reply.bytes);
+      }
+      live_log(task, attempt, &counts[0], a);
+      if (last) break;
+    }
+  }
+
   JobResult finish(Gathered& g) override {
     const Tally tally = tally_and_log(g);
     JobResult result;
@@ -536,7 +698,7 @@ class Farm final : public Job {
     double busy = 0.0;             ///< seconds of every attempt this run made (not a checkpoint's)
     std::uint64_t ran = 0;         ///< attempts this run made
     std::vector<double> runtimes;  ///< of the last attempts, ascending
-    std::map<int, std::uint64_t> exit_codes;  ///< of the failed tasks (-1: a signal)
+    std::map<std::string, std::uint64_t> failures;  ///< the failed tasks by failure_kind
   };
 
   static constexpr const char* tsv_header =
@@ -589,9 +751,9 @@ class Farm final : public Job {
           tally.runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
           if (r[field::end] != 0 || r[field::exit_code] != 0) {
             ++tally.failed;
-            ++tally.exit_codes[r[field::end] == 0 ? static_cast<int>(r[field::exit_code]) : -1];
+            ++tally.failures[failure_kind(r)];
           }
-          if (r[field::end] == 2) ++tally.timed_out;
+          if (r[field::end] == ended::timed_out) ++tally.timed_out;
         }
         if (!s_.joblog.empty()) log_attempt(log, jsonl, t, a, host, command, c, r);
       }
@@ -607,7 +769,9 @@ class Farm final : public Job {
   /// Task t's command as the slot `slot` ran it, as a shell command line (words quoted).
   [[nodiscard]] std::string command_line(std::uint64_t t, std::uint64_t slot) const {
     const TaskFields fields{in_.list[t], t + 1, slot};
-    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
+    const auto& args = s_.worker          ? std::vector<std::string>{}
+                       : in_.args.empty() ? std::vector<std::string>{in_.list[t]}
+                                          : in_.args[t];
     std::string command;
     for (const auto& word : farm::task_argv(s_.command, args, fields, s_.shell)) {
       command += (command.empty() ? "" : " ") + shell_quote(word);
@@ -647,18 +811,19 @@ class Farm final : public Job {
     };
   }
 
-  static Verification verdict(const Tally& t) {
+  [[nodiscard]] Verification verdict(const Tally& t) const {
     if (t.failed == 0) {
-      return {Verification::Status::pass, "all " + std::to_string(t.tasks) + " tasks exited 0"};
+      return {Verification::Status::pass,
+              "all " + std::to_string(t.tasks) +
+                  (s_.worker ? " inputs answered ok" : " tasks exited 0")};
     }
     std::string codes;
-    for (const auto& [code, n] : t.exit_codes) {
-      codes += (codes.empty() ? "" : ", ") + std::to_string(n) + " x " +
-               (code < 0 ? std::string("signal or time limit") : "exit " + std::to_string(code));
+    for (const auto& [kind, n] : t.failures) {
+      codes += (codes.empty() ? "" : ", ") + std::to_string(n) + " x " + kind;
     }
-    return {Verification::Status::fail, std::to_string(t.failed) + " of " +
-                                            std::to_string(t.tasks) + " tasks failed (" + codes +
-                                            ")"};
+    return {Verification::Status::fail,
+            std::to_string(t.failed) + " of " + std::to_string(t.tasks) +
+                (s_.worker ? " inputs" : " tasks") + " failed (" + codes + ")"};
   }
 
   /// The CPUs of this rank's tasks (--task-threads): the engine's share of the node's CPUs for
@@ -718,8 +883,18 @@ class Farm final : public Job {
       if (err.last_byte() != '\n') (void)!::write(STDERR_FILENO, "\n", 1);
       return;
     }
-    std::string text = err.take();
+    pass_on_text(err.take(), number);
+  }
+
+  /// A task's stderr text (or a worker's err message) on stderr in one piece, newline ended,
+  /// each line prefixed with the task's number with --tag.
+  void pass_on_text(std::string text, std::uint64_t number) const {
+    if (text.empty()) return;
     if (text.back() != '\n') text += '\n';
+    if (!s_.tag) {
+      write_stderr(text);
+      return;
+    }
     const std::string prefix = "[task " + std::to_string(number) + "] ";
     std::string tagged;
     std::size_t from = 0;
@@ -729,6 +904,34 @@ class Farm final : public Job {
       from = end + 1;
     }
     write_stderr(tagged);
+  }
+
+  /// GNU parallel's Exitval of an attempt: its exit code (a worker's `err` answer: 1; a
+  /// worker that died: its exit code), -1 when a signal, the time limit or a protocol error
+  /// ended it.
+  static std::int64_t exit_value_of(const std::uint64_t* r) {
+    const std::uint64_t end = r[field::end];
+    const bool exited = end == ended::exited || end == ended::error ||
+                        (end == ended::died && r[field::signal] == 0);
+    return exited ? static_cast<std::int64_t>(r[field::exit_code]) : -1;
+  }
+
+  /// How a failed attempt counts in the verdict: "exit 3", "error answer", ...
+  static std::string failure_kind(const std::uint64_t* r) {
+    switch (r[field::end]) {
+      case ended::exited:
+        return "exit " + std::to_string(r[field::exit_code]);
+      case ended::error:
+        return "err answer";
+      case ended::protocol:
+        return "protocol error";
+      case ended::died:
+        return "worker died";
+      case ended::timed_out:
+        return "time limit";
+      default:
+        return "signal";
+    }
   }
 
   static std::string host_of(const std::uint64_t* c) {
@@ -744,13 +947,10 @@ class Farm final : public Job {
   void log_attempt(std::ostringstream& log, bool jsonl, std::uint64_t t, std::uint64_t a,
                    const std::string& host, const std::string& command, const std::uint64_t* c,
                    const std::uint64_t* r) const {
-    static constexpr const char* ends[] = {"exited", "signalled", "timed out"};
     const double start = 1e-6 * static_cast<double>(r[field::start_us]);
     const double runtime = 1e-6 * static_cast<double>(r[field::runtime_us]);
-    const char* end = ends[std::min<std::uint64_t>(r[field::end], 2)];
-    // GNU parallel's Exitval: -1 for a task that a signal or the time limit ended.
-    const std::int64_t exit_value =
-        r[field::end] == 0 ? static_cast<std::int64_t>(r[field::exit_code]) : -1;
+    const char* end = end_names[std::min<std::uint64_t>(r[field::end], ended::died)];
+    const std::int64_t exit_value = exit_value_of(r);
     if (jsonl) {
       const nlohmann::json line = {{"seq", t + 1},
                                    {"host", host},
@@ -796,6 +996,14 @@ class Farm final : public Job {
   int live_fd_ = -1;  ///< the live joblog (live_log)
   std::mutex threads_mutex_;
   std::map<std::thread::id, int> thread_slots_;
+  /// --worker: each slot's worker, made on the slot's first input.
+  struct Slot {
+    std::mutex mutex;
+    std::unique_ptr<Worker> worker;
+    bool answered = false;   ///< the present worker answered an input
+    int fresh_failures = 0;  ///< fresh workers in a row that failed before their first answer
+  };
+  std::vector<std::unique_ptr<Slot>> slots_;
 };
 
 void add_options(po::options_description& d) {
@@ -816,6 +1024,9 @@ void add_options(po::options_description& d) {
       "oversubscribe-tasks", "let --threads x --task-threads exceed the rank's CPUs (shared)")(
       "chunk", po::value<std::string>()->value_name("N")->default_value("1"),
       "deal each slot N tasks at a time (more for tiny tasks: fewer requests)")(
+      "worker",
+      "start the command once per slot and feed it the inputs over a pipe, one answer each "
+      "(docs/workers.md)")(
       "joblog", po::value<std::string>()->value_name("FILE"),
       "one line per task attempt: TSV with GNU parallel's columns first, JSON Lines if FILE "
       "ends in .jsonl")("tag", "prefix each line of a task's stderr with [task N]")(
@@ -831,7 +1042,15 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   }
   s.shell = vm.count("shell") != 0U;
   s.tag = vm.count("tag") != 0U;
-  for (const auto& word : s.command) (void)farm::has_placeholder(word);  // unknown ones throw
+  s.worker = vm.count("worker") != 0U;
+  for (const auto& word : s.command) {
+    if (farm::has_placeholder(word) && s.worker) {  // unknown ones throw
+      throw UsageError(
+          "--worker: the command starts once per slot and reads the inputs from "
+          "its stdin, so it takes no placeholder: " +
+          quote_for_message(word));
+    }
+  }
   s.retries = parse_count(vm["retries"].as<std::string>(), "--retries");
   if (s.retries > most_retries) {
     throw UsageError("--retries " + std::to_string(s.retries) + ": at most " +
@@ -872,7 +1091,9 @@ JobInfo farm_job() {
       "HPAR_RANK, HPAR_SLOT,\n"
       "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
       "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
-      "--resume run only the tasks a stopped farm did not finish.";
+      "--resume run only the tasks a stopped farm did not finish. --worker: COMMAND starts once\n"
+      "per slot and answers each input over a pipe (docs/workers.md; Python: hpar_worker,\n"
+      "folder printed by 'hpar worker-path').";
   info.trailing_words = "command";
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";

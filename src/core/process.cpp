@@ -22,6 +22,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -96,6 +97,7 @@ struct ChildPlan {
   char* const* argv = nullptr;     ///< its arguments
   char* const* sh_argv = nullptr;  ///< /bin/sh PATH ARGS..., for a file without #!
   char* const* envp = nullptr;
+  int in_fd = -1;  ///< the command's stdin; -1: /dev/null
   int out_fd = -1;
   int err_fd = -1;
   pid_t parent = 0;
@@ -122,9 +124,9 @@ __attribute__((no_sanitize("address"))) int become_command(void* arg) {
     const bool reset = s == SIGTERM || s == SIGINT || s == SIGPIPE || s == SIGHUP;
     if (reset || now.sa_handler != SIG_IGN) sigaction(s, &standard, nullptr);
   }
-  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int in_fd = plan->in_fd >= 0 ? plan->in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
   const bool ready = setpgid(0, 0) == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 &&
-                     getppid() == plan->parent && null_fd >= 0 && place_fd(null_fd, 0) &&
+                     getppid() == plan->parent && in_fd >= 0 && place_fd(in_fd, 0) &&
                      place_fd(plan->out_fd, 1) && place_fd(plan->err_fd, 2);
   if (ready) {
     sigset_t none;
@@ -141,7 +143,7 @@ __attribute__((no_sanitize("address"))) int become_command(void* arg) {
 /// thread that started it ends (PR_SET_PDEATHSIG: a rank that dies takes its tasks along),
 /// which posix_spawn cannot. Returns 0 or the errno of the start.
 int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<std::string>& env,
-                int out_fd, int err_fd) {
+                int out_fd, int err_fd, int in_fd) {
   std::string path = argv[0].find('/') != std::string::npos ? argv[0] : find_program(argv[0]);
   if (path.empty()) return ENOENT;
   std::vector<std::string> args = argv;
@@ -150,8 +152,9 @@ int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<st
   auto arg_ptrs = pointers(args);
   auto sh_ptrs = pointers(sh);
   auto env_ptrs = pointers(env);
-  ChildPlan plan{path.c_str(), arg_ptrs.data(), sh_ptrs.data(), env_ptrs.data(),
-                 out_fd,       err_fd,          getpid(),       0};
+  ChildPlan plan{path.c_str(),    arg_ptrs.data(), sh_ptrs.data(),
+                 env_ptrs.data(), in_fd,           out_fd,
+                 err_fd,          getpid(),        0};
   constexpr std::size_t stack_bytes = std::size_t{256} * 1024;
   void* stack = mmap(nullptr, stack_bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -174,9 +177,9 @@ int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<st
 
 /// clone_spawn, EAGAIN tried again as in spawn_with_fallbacks.
 int clone_spawn_again(pid_t& pid, const std::vector<std::string>& argv,
-                      std::vector<std::string>& env, int out_fd, int err_fd) {
+                      std::vector<std::string>& env, int out_fd, int err_fd, int in_fd = -1) {
   for (int tries = 0;; ++tries) {
-    const int rc = clone_spawn(pid, argv, env, out_fd, err_fd);
+    const int rc = clone_spawn(pid, argv, env, out_fd, err_fd, in_fd);
     if (rc != EAGAIN || tries == 7) return rc;
     const timespec nap{0, 10'000'000L << std::min(tries, 5)};
     nanosleep(&nap, nullptr);
@@ -577,6 +580,315 @@ std::vector<std::string> last_lines(const std::string& path, std::size_t lines) 
   }
   if (all.size() > lines) all.erase(all.begin(), all.end() - static_cast<std::ptrdiff_t>(lines));
   return all;
+}
+
+// ---- Workers: a command kept running, fed inputs over a pipe (hpar farm --worker) ----
+
+namespace {
+
+/// SIGPIPE blocked on the calling thread while this lives (a write to a worker that has gone
+/// fails with EPIPE instead of ending hpar); one that such a write raised is taken off first.
+class NoSigpipe {
+ public:
+  NoSigpipe() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  NoSigpipe(const NoSigpipe&) = delete;
+  NoSigpipe& operator=(const NoSigpipe&) = delete;
+  ~NoSigpipe() {
+    const timespec zero{0, 0};
+    while (sigtimedwait(&pipe_, nullptr, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t pipe_{};
+  sigset_t old_{};
+};
+
+/// The longest frame header a worker may write ("err 1099511627776\n" fits) and the largest
+/// answer it may announce (1 TiB: beyond it the number is taken as garbage).
+constexpr std::size_t most_header_bytes = 32;
+constexpr std::uint64_t most_answer_bytes = std::uint64_t{1} << 40;
+
+enum class Parse { complete, partial, bad };
+
+/// A few bytes of what a worker wrote, for a message: quoted, cut after 40 bytes.
+std::string shown(std::string_view bytes) {
+  const bool cut = bytes.size() > 40;
+  return quote_for_message(bytes.substr(0, 40)) + (cut ? "..." : "");
+}
+
+/// Whether `text` (no newline in it) can still become a frame header "ok LEN" / "err LEN".
+bool header_so_far(std::string_view text, bool complete) {
+  std::string_view digits;
+  if (text.starts_with("ok ")) {
+    digits = text.substr(3);
+  } else if (text.starts_with("err ")) {
+    digits = text.substr(4);
+  } else {
+    return !complete && (std::string_view("ok ").starts_with(text) ||
+                         std::string_view("err ").starts_with(text));
+  }
+  if (digits.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  return !complete || !digits.empty();
+}
+
+/// Reads one frame from the start of `buffer` into `reply` (kind and bytes; `used`: the bytes
+/// it took), or says that more bytes are needed, or what is wrong (reply.problem).
+Parse parse_frame(const std::string& buffer, WorkerReply& reply, std::size_t& used) {
+  const auto newline = buffer.find('\n');
+  const std::string_view head = std::string_view(buffer).substr(0, newline);
+  if (newline == std::string::npos || newline > most_header_bytes) {
+    if (buffer.size() <= most_header_bytes && header_so_far(head, false)) return Parse::partial;
+    reply.problem = "an answer without a frame: " + shown(buffer) + " (expected 'ok LEN' or " +
+                    "'err LEN', a newline and LEN bytes)";
+    return Parse::bad;
+  }
+  if (!header_so_far(head, true)) {
+    reply.problem = "an answer without a frame: " + shown(buffer) + " (expected 'ok LEN' or " +
+                    "'err LEN', a newline and LEN bytes)";
+    return Parse::bad;
+  }
+  const bool ok = head.starts_with("ok ");
+  const std::string digits(head.substr(ok ? 3 : 4));
+  const std::uint64_t length = digits.size() > 13 ? most_answer_bytes + 1 : std::stoull(digits);
+  if (length > most_answer_bytes) {
+    reply.problem = "an answer of " + digits + " bytes announced (at most 2^40)";
+    return Parse::bad;
+  }
+  if (buffer.size() - newline - 1 < length) return Parse::partial;
+  reply.kind = ok ? WorkerReply::Kind::ok : WorkerReply::Kind::error;
+  reply.bytes = buffer.substr(newline + 1, length);
+  used = newline + 1 + length;
+  return Parse::complete;
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+struct Worker::State {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int to = -1;         ///< the worker's stdin, our end (non-blocking)
+  int from = -1;       ///< the worker's stdout, our end (non-blocking)
+  double grace = 5.0;  ///< after a TERM, KILL this much later
+  std::string buffer;  ///< bytes read and not yet taken by an answer
+  ProcessOutcome outcome;
+
+  /// Waits (asking `wait` between naps) until the worker has ended or `seconds` pass; true
+  /// when it has ended.
+  bool wait_end(double seconds, const std::function<bool()>& wait) const {
+    const Clock::time_point from_now = Clock::now();
+    while (!has_ended(pid)) {
+      if (seconds_between(from_now, Clock::now()) >= seconds) return false;
+      pollfd end{pidfd, POLLIN, 0};
+      (void)poll(&end, pidfd >= 0 ? 1 : 0, pidfd >= 0 ? 10 : 2);
+      if (wait) (void)wait();
+    }
+    return true;
+  }
+
+  /// Reaps the ended worker, kills what is left of its group, closes the pipes.
+  void reap(bool termed) {
+    if (!termed) kill(-pid, SIGKILL);  // while the ended leader holds the group's id
+    int status = 0;
+    rusage usage{};
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+    settle_outcome(outcome, status, usage);
+    close_fd(pidfd);
+    close_fd(to);
+    close_fd(from);
+    pid = -1;
+  }
+
+  /// Ends the worker: `patience` seconds for it to end by itself, then TERM to its group and
+  /// KILL `grace` seconds later. `how` is how the outcome counts it.
+  void end(double patience, ProcessOutcome::End how, const std::function<bool()>& wait) {
+    if (pid < 0) return;
+    outcome.end = how;
+    bool termed = false;
+    if (!wait_end(patience, wait)) {
+      kill(-pid, SIGTERM);
+      termed = true;
+      if (!wait_end(grace, wait)) kill(-pid, SIGKILL);
+    }
+    reap(termed);
+  }
+};
+
+Worker::Worker(const ProcessSpec& spec) : state_(std::make_unique<State>()) {
+  if (spec.argv.empty()) throw RuntimeError("no command to start");
+  State& st = *state_;
+  st.grace = spec.kill_grace_seconds;
+  std::array<int, 2> in{-1, -1};
+  std::array<int, 2> out{-1, -1};
+  if (pipe2(in.data(), O_CLOEXEC) != 0 || pipe2(out.data(), O_CLOEXEC) != 0) {
+    const std::string why = std::strerror(errno);
+    for (int fd : {in[0], in[1]}) close_fd(fd);
+    throw RuntimeError("cannot make a pipe for worker " + quote_for_message(spec.argv[0]) + ": " +
+                       why);
+  }
+  std::vector<std::string> env = environment_with(spec.environment, spec.launcher_environment);
+  int error = 0;
+  std::string pin_error;
+  try {
+    const PinnedForSpawn pinned(spec.cpus, spec.argv[0]);
+    error = clone_spawn_again(st.pid, spec.argv, env, out[1], STDERR_FILENO, in[0]);
+  } catch (const RuntimeError& e) {
+    pin_error = e.what();
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  st.to = in[1];
+  st.from = out[0];
+  if (!pin_error.empty() || error != 0) {
+    close_fd(st.to);
+    close_fd(st.from);
+    st.pid = -1;  // none started, or clone_spawn reaped it
+    throw RuntimeError(!pin_error.empty()
+                           ? pin_error
+                           : "cannot start worker " + quote_for_message(spec.argv[0]) + ": " +
+                                 std::strerror(error));
+  }
+  for (const int fd : {st.to, st.from}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  st.pidfd = static_cast<int>(syscall(SYS_pidfd_open, st.pid, 0));
+}
+
+Worker::~Worker() {
+  if (state_ && state_->pid > 0) (void)finish(state_->grace);
+}
+
+bool Worker::running() const noexcept {
+  return state_->pid > 0;
+}
+
+int Worker::pid() const noexcept {
+  return state_->pid;
+}
+
+ProcessOutcome Worker::finish(double grace_seconds) {
+  State& st = *state_;
+  if (st.pid < 0) return st.outcome;
+  close_fd(st.to);  // the end of the inputs
+  st.end(grace_seconds, ProcessOutcome::End::exited, nullptr);
+  return st.outcome;
+}
+
+namespace {
+
+/// Writes what it can of `out` from `sent` on to the non-blocking `fd`; false when the reader
+/// has gone (EPIPE).
+bool send_some(int fd, const std::string& out, std::size_t& sent) {
+  while (sent < out.size()) {
+    const ssize_t n = ::write(fd, out.data() + sent, out.size() - sent);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+  return true;
+}
+
+/// Reads what is there from the non-blocking `fd` onto `buffer`; false at the end of the file
+/// (or an error: the same, nothing more will come).
+bool receive_some(int fd, std::string& buffer) {
+  std::array<char, 65536> chunk{};
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    if (n > 0) {
+      buffer.append(chunk.data(), static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+}
+
+}  // namespace
+
+WorkerReply Worker::ask(std::string_view input, double timeout_seconds, double poll_seconds,
+                        const std::function<bool()>& should_stop) {
+  State& st = *state_;
+  WorkerReply reply;
+  const Clock::time_point start = Clock::now();
+  const auto done = [&](WorkerReply::Kind kind, ProcessOutcome::End how, double patience) {
+    reply.kind = kind;
+    st.end(patience, how, should_stop);
+    reply.exit = st.outcome;
+    reply.seconds = seconds_between(start, Clock::now());
+    return reply;
+  };
+  if (st.pid < 0) return done(WorkerReply::Kind::died, ProcessOutcome::End::exited, 0.0);
+  if (!st.buffer.empty()) {
+    reply.problem = "bytes after its previous answer: " + shown(st.buffer);
+    return done(WorkerReply::Kind::protocol, ProcessOutcome::End::exited, 0.0);
+  }
+  const std::string out = std::to_string(input.size()) + "\n" + std::string(input);
+  std::size_t sent = 0;
+  std::size_t used = 0;  ///< the length of the answer's frame, once it is whole
+  const NoSigpipe no_sigpipe;
+  const int most_ms = std::clamp(static_cast<int>(poll_seconds * 1000.0), 1, 100);
+  for (;;) {
+    if (st.to >= 0 && sent < out.size() && !send_some(st.to, out, sent)) close_fd(st.to);
+    const bool ended = has_ended(st.pid);  // before the read: what it wrote is in the pipe
+    const bool open = receive_some(st.from, st.buffer);
+    if (used == 0 && !st.buffer.empty() && parse_frame(st.buffer, reply, used) == Parse::bad) {
+      return done(WorkerReply::Kind::protocol, ProcessOutcome::End::exited, 0.0);
+    }
+    // An answer counts once the input is sent whole (a worker may answer before it has read
+    // all of it), or the worker will read no more.
+    if (used != 0 && (sent == out.size() || st.to < 0 || ended || !open)) {
+      st.buffer.erase(0, used);
+      reply.seconds = seconds_between(start, Clock::now());
+      return reply;
+    }
+    // Its stdout closed, or it ended (drained above): it will not answer.
+    if (!open || ended) {
+      if (!st.buffer.empty()) reply.problem = "an answer cut short: " + shown(st.buffer);
+      st.buffer.clear();
+      return done(WorkerReply::Kind::died, ProcessOutcome::End::exited, 1.0);
+    }
+    const double elapsed = seconds_between(start, Clock::now());
+    if (timeout_seconds > 0.0 && elapsed >= timeout_seconds) {
+      return done(WorkerReply::Kind::timed_out, ProcessOutcome::End::timed_out, 0.0);
+    }
+    if (should_stop && should_stop()) {
+      return done(WorkerReply::Kind::stopped, ProcessOutcome::End::stopped, 0.0);
+    }
+    int ms = most_ms;
+    if (timeout_seconds > 0.0) {
+      ms = static_cast<int>(std::clamp((timeout_seconds - elapsed) * 1000.0 + 1.0, 1.0,
+                                       static_cast<double>(most_ms)));
+    }
+    std::array<pollfd, 3> fds{pollfd{st.from, POLLIN, 0}, pollfd{st.pidfd, POLLIN, 0},
+                              pollfd{st.to, POLLOUT, 0}};
+    const nfds_t count = st.to >= 0 && sent < out.size() ? 3 : 2;
+    (void)poll(fds.data(), st.pidfd >= 0 ? count : 1, ms);
+  }
+}
+
+std::string python_helper_dir() {
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "";
+  const std::filesystem::path bin = exe.parent_path();
+  for (const auto& dir : {bin.parent_path() / "share/hpar/python", bin / "share/hpar/python"}) {
+    if (std::filesystem::is_regular_file(dir / "hpar_worker.py", error)) {
+      return dir.lexically_normal().string();
+    }
+  }
+  return "";
 }
 
 }  // namespace hpar

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,8 +53,8 @@ struct ProcessSpec {
   std::vector<std::string> argv;  ///< the program (looked up in PATH) and its arguments
   /// Variables set (or replaced) in the environment the command inherits from this process.
   std::vector<std::pair<std::string, std::string>> environment;
-  std::string stdout_path;  ///< created or truncated; the command's standard output
-  std::string stderr_path;  ///< created or truncated; its standard error
+  std::string stdout_path;          ///< created or truncated; the command's standard output
+  std::string stderr_path;          ///< created or truncated; its standard error
   double timeout_seconds = 0.0;     ///< wall-time limit; 0: none
   double kill_grace_seconds = 5.0;  ///< after SIGTERM to the group, SIGKILL this much later
   /// The CPUs the command may run on (it inherits them; they are set on the starting thread
@@ -117,6 +118,61 @@ struct ProcessOutcome {
 /// that cannot be created).
 [[nodiscard]] ProcessOutcome run_process(const ProcessSpec& spec,
                                          const std::function<bool()>& should_stop);
+
+/// What a worker answered to one input (Worker::ask).
+struct WorkerReply {
+  enum class Kind {
+    ok,         ///< an `ok` frame: `bytes` is the result
+    error,      ///< an `err` frame: the input failed, `bytes` is the worker's message
+    protocol,   ///< not a frame (`problem` says what came); the worker was ended
+    died,       ///< the worker ended before it answered (`exit` says how)
+    timed_out,  ///< no answer within the time limit; the worker was ended
+    stopped,    ///< the caller asked to stop; the worker was ended
+  };
+  Kind kind = Kind::ok;
+  std::string bytes;
+  std::string problem;   ///< for protocol: what was wrong, e.g. "an answer without a frame"
+  ProcessOutcome exit;   ///< for died (and the kinds that ended the worker): how it ended
+  double seconds = 0.0;  ///< from sending the input to the answer (monotonic clock)
+};
+
+/// A command started once and fed inputs over a pipe, one answer per input (hpar farm
+/// --worker; the protocol is docs/workers.md): hpar writes `<len>\n<bytes>`, the worker
+/// answers `ok <len>\n<bytes>` or `err <len>\n<bytes>`. Its stdin and stdout are pipes to
+/// this process, its stderr is this process's. It runs in a process group of its own and is
+/// KILLed when the thread that started it ends (PR_SET_PDEATHSIG). Not thread-safe: one
+/// thread talks to one worker.
+class Worker {
+ public:
+  /// Starts `spec` (argv, environment, launcher_environment, cpus, kill_grace_seconds; the
+  /// output paths and captures are not used). Throws RuntimeError when it cannot be started.
+  explicit Worker(const ProcessSpec& spec);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  /// finish(kill_grace_seconds) unless done.
+  ~Worker();
+
+  /// Sends `input` and waits for the answer, at most `timeout_seconds` (0: no limit), asking
+  /// `should_stop` every `poll_seconds` at most. A reply other than ok or error ends the worker
+  /// (TERM to its group, KILL after the grace): running() is then false.
+  WorkerReply ask(std::string_view input, double timeout_seconds, double poll_seconds,
+                  const std::function<bool()>& should_stop);
+  /// Whether the worker is still there to ask.
+  [[nodiscard]] bool running() const noexcept;
+  [[nodiscard]] int pid() const noexcept;
+  /// Closes its stdin (it sees the end of the inputs), waits up to `grace_seconds` for it to
+  /// exit, then TERMs and KILLs its group. Returns how it ended.
+  ProcessOutcome finish(double grace_seconds);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// The folder that holds hpar's Python helper (hpar_worker.py): share/hpar/python beside the
+/// running binary's bin/ (an installed hpar) or under its folder (a build tree); empty when
+/// there is none.
+[[nodiscard]] std::string python_helper_dir();
 
 /// The path of `program` as posix_spawnp would find it (through PATH unless it contains a
 /// slash), if it is an executable file; empty otherwise.
