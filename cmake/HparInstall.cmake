@@ -9,6 +9,7 @@
 #   share/hpar/jobs/                  the example configs of the built-in jobs (*.ini)
 #   share/hpar/slurm/                 the batch scripts, with slurm/lib/
 #   share/hpar/examples/              the out-of-tree example projects
+#   share/hpar/python/hpar_worker.py  the Python helper of `hpar farm --worker` (hpar worker-path)
 #   share/doc/hpar/                   README.md, LICENSE and the docs
 #   share/modulefiles/hpar/VERSION.lua  the Lmod modulefile
 #   share/man/man1/hpar.1, share/bash-completion/completions/hpar
@@ -106,8 +107,14 @@ file(GLOB hpar_job_configs ${PROJECT_SOURCE_DIR}/jobs/*.ini)
 install(FILES ${hpar_job_configs} DESTINATION ${HPAR_INSTALL_DATADIR}/jobs COMPONENT runtime)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/slurm/ DESTINATION ${HPAR_INSTALL_DATADIR}/slurm
         COMPONENT runtime)
+# The Python helper of `hpar farm --worker`, also copied into the build tree beside the binary
+# (BUILD/share/hpar/python), where `hpar worker-path` finds it as in an installed tree.
+configure_file(${PROJECT_SOURCE_DIR}/python/hpar_worker.py
+               ${PROJECT_BINARY_DIR}/share/hpar/python/hpar_worker.py COPYONLY)
+install(FILES ${PROJECT_SOURCE_DIR}/python/hpar_worker.py DESTINATION ${HPAR_INSTALL_DATADIR}/python
+        COMPONENT runtime)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${HPAR_INSTALL_DATADIR}/examples
-        COMPONENT dev PATTERN "build*" EXCLUDE)
+        COMPONENT dev PATTERN "build*" EXCLUDE PATTERN "__pycache__" EXCLUDE)
 
 # The Lmod modulefile, share/modulefiles/hpar/VERSION.lua: `module use PREFIX/share/modulefiles;
 # module load hpar`. It finds the prefix from its own place (Lmod's myFileName), so the tree stays

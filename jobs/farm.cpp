@@ -16,6 +16,10 @@
 // ends (not interleaved with other tasks' mid-line). A stop request (SIGTERM, a Slurm time
 // limit) ends the running tasks; their blocks are not done, so that --checkpoint/--resume
 // runs them again.
+// --worker: the command starts once per slot (a Worker, hpar/core/process.hpp) and is fed each
+// task's input over a pipe, one framed answer per input (docs/workers.md); the answer is the
+// block's ordered bytes. A worker that dies, times out or breaks the protocol fails its input
+// and is started again for the next one.
 // Verify: the farm's answer is its tasks' exit codes: PASS when every task exited 0 (after
 // --retries), FAIL (exit code 3) naming how many did not. --joblog FILE records every attempt.
 
@@ -344,15 +348,15 @@ std::uint64_t micros(double seconds) {
   return static_cast<std::uint64_t>(std::llround(std::max(0.0, seconds) * 1e6));
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+/// Standard error is written by one slot at a time (whole lines of one task together).
+std::mutex& stderr_mutex() {
+  static std::mutex mutex;
+  return mutex;
 }
 
-/// Writes `text` to standard error in one piece (whole lines of one task together).
+/// Writes `text` to standard error in one piece.
 void write_stderr(const std::string& text) {
-  static std::mutex mutex;
-  const std::lock_guard<std::mutex> lock(mutex);
+  const std::lock_guard<std::mutex> lock(stderr_mutex());
   std::cout.flush();
   std::size_t done = 0;
   while (done < text.size()) {
@@ -361,34 +365,6 @@ void write_stderr(const std::string& text) {
     done += static_cast<std::size_t>(n);
   }
 }
-
-/// The rank's temporary folder for its tasks' output files ($TMPDIR/hpar-farm-PID@HOST-XXXXXX);
-/// removed with the job. The folders of ranks that were killed (SIGKILL: no destructor ran)
-/// are removed by the next farm on the host, once their owner is gone.
-class Scratch {
- public:
-  Scratch() {
-    const char* tmpdir = std::getenv("TMPDIR");
-    const std::string base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-    (void)remove_stale_folders(base, "hpar-farm-");
-    std::string pattern = base + "/hpar-farm-" + owner_mark() + "XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw RuntimeError("cannot make a temporary folder " + quote_for_message(pattern) + ": " +
-                         std::strerror(errno));
-    }
-    path_ = pattern;
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 struct Settings {
   std::vector<std::string> command;
@@ -400,7 +376,24 @@ struct Settings {
   std::uint64_t chunk = 1;           ///< tasks dealt per slot at a time
   bool oversubscribe_tasks = false;  ///< slots x task_threads may exceed the CPUs
   std::string joblog;
+  bool worker = false;  ///< --worker: the command runs once per slot, fed the inputs
 };
+
+/// The joblog's End of an attempt (field::end): a task's, then a worker's answers.
+constexpr const char* end_names[] = {"exited", "signalled",      "timed out",
+                                     "error",  "protocol error", "worker died"};
+namespace ended {
+constexpr std::uint64_t exited = 0;
+constexpr std::uint64_t signalled = 1;
+constexpr std::uint64_t timed_out = 2;
+constexpr std::uint64_t error = 3;     // the worker answered `err`
+constexpr std::uint64_t protocol = 4;  // the worker's answer was no frame
+constexpr std::uint64_t died = 5;      // the worker ended before it answered
+}  // namespace ended
+
+/// How many fresh workers of a slot in a row may end or break the protocol before they
+/// answered anything, before the farm gives up (a worker that cannot work at all).
+constexpr int most_fresh_failures = 3;
 
 class Farm final : public Job {
  public:
@@ -412,6 +405,9 @@ class Farm final : public Job {
         ranks_(context.ranks),
         host_(host_name()) {
     if (s_.task_threads != 0) share_cpus(context);
+    for (int t = 0; s_.worker && t < std::max(threads_, 1); ++t) {
+      slots_.push_back(std::make_unique<Slot>());
+    }
     // The joblog is checked (and its temporary file made) before any task runs.
     if (rank_ == 0 && !s_.joblog.empty()) joblog_ = std::make_unique<AtomicFile>(s_.joblog);
   }
@@ -431,7 +427,6 @@ class Farm final : public Job {
   }
 
   void prepare(Slice /*items*/) override {
-    scratch_ = std::make_unique<Scratch>();
     if (rank_ == 0 && !s_.joblog.empty()) {  // the live joblog, before the first block
       live_fd_ =
           ::open(s_.joblog.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
@@ -444,19 +439,19 @@ class Farm final : public Job {
   Farm(const Farm&) = delete;
   Farm& operator=(const Farm&) = delete;
   ~Farm() override {
+    for (auto& slot : slots_) {  // the end of the inputs: each worker exits, or is ended
+      if (slot->worker) (void)slot->worker->finish(5.0);
+    }
     if (live_fd_ >= 0) ::close(live_fd_);
   }
 
-  /// How slot `thread` runs the task of `fields` with `args`: its command line, scratch files,
-  /// time limit, environment (HPAR_*, and with --task-threads its CPUs and OMP_NUM_THREADS;
-  /// HPAR_ATTEMPT last, which compute sets per attempt).
+  /// How slot `thread` runs the task of `fields` with `args`: its command line, time limit,
+  /// environment (HPAR_*, and with --task-threads its CPUs and OMP_NUM_THREADS; HPAR_ATTEMPT last,
+  /// which compute sets per attempt).
   ProcessSpec task_spec(int thread, const TaskFields& fields,
                         const std::vector<std::string>& args) const {
     ProcessSpec spec;
     spec.argv = farm::task_argv(s_.command, args, fields, s_.shell);
-    const std::string stem = scratch_->path() + "/slot" + std::to_string(thread);
-    spec.stdout_path = stem + ".out";
-    spec.stderr_path = stem + ".err";
     spec.timeout_seconds = s_.timeout;
     spec.launcher_environment = false;
     spec.failed_start_exits = true;
@@ -487,8 +482,6 @@ class Farm final : public Job {
     TaskFields fields{in_.list[task], task + 1,
                       static_cast<std::uint64_t>(rank_ * threads_ + thread + 1)};
     const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
-    ProcessSpec spec = task_spec(thread, fields, args);
-
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
     counts[field::slot] = fields.slot;
@@ -496,15 +489,22 @@ class Farm final : public Job {
       counts[field::host + i / 8] |=
           static_cast<std::uint64_t>(static_cast<unsigned char>(host_[i])) << (8 * (i % 8));
     }
+    if (s_.worker) {
+      compute_by_worker(thread, fields, out);
+      return;
+    }
+    ProcessSpec spec = task_spec(thread, fields, args);
+    // The task's output through pipes (memory, past 64 MiB an unlinked file in TMPDIR): a
+    // process it leaves behind cannot write into the next task's output.
+    CapturedOutput task_out;
+    CapturedOutput task_err;
+    spec.stdout_capture = &task_out;
+    spec.stderr_capture = &task_err;
     for (std::uint64_t attempt = 0; attempt <= s_.retries; ++attempt) {
       spec.environment.back().second = std::to_string(attempt + 1);
       const double start =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
               .count();
-      // New files for every attempt: a process that escaped the last one's group and still
-      // holds its files writes where no task's output is read.
-      ::unlink(spec.stdout_path.c_str());
-      ::unlink(spec.stderr_path.c_str());
       ProcessOutcome outcome;
       try {
         // On the main thread the wait deals other ranks their tasks and prints finished
@@ -524,7 +524,7 @@ class Farm final : public Job {
       if (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome)) {
         throw BlockStopped();
       }
-      pass_on_stderr(spec.stderr_path, fields.number);
+      pass_on_stderr(task_err, fields.number);
       if (outcome.left_processes) {
         write_stderr("hpar: task " + std::to_string(fields.number) + " (input " +
                      quote_for_message(fields.input) + ") left processes behind; ended\n");
@@ -542,10 +542,142 @@ class Farm final : public Job {
       counts[field::attempts] = attempt + 1;
       const bool last = outcome.ok() || attempt == s_.retries;
       if (last) {
-        *out.bytes = read_file(spec.stdout_path);  // the last attempt's output
+        *out.bytes = task_out.take();  // the last attempt's output
         a[field::out_bytes] = out.bytes->size();
       } else {
-        a[field::out_bytes] = std::filesystem::file_size(spec.stdout_path);
+        a[field::out_bytes] = task_out.size();
+      }
+      live_log(task, attempt, &counts[0], a);
+      if (last) break;
+    }
+  }
+
+  /// How slot `thread` (1-based `slot`) starts its worker (--worker): the command once, with
+  /// a task's environment less what changes per input, and PYTHONPATH ending with the folder
+  /// of hpar's Python helper.
+  ProcessSpec worker_spec(int thread, std::uint64_t slot) const {
+    ProcessSpec spec = task_spec(thread, TaskFields{"", 0, slot}, {});
+    const auto per_input = [](const auto& kv) {
+      return kv.first == "HPAR_TASK" || kv.first == "HPAR_INPUT" || kv.first == "HPAR_ATTEMPT";
+    };
+    std::erase_if(spec.environment, per_input);
+    spec.environment.emplace_back("HPAR_WORKER", "1");
+    const std::string helper = python_helper_dir();
+    if (!helper.empty()) {
+      const char* path = std::getenv("PYTHONPATH");
+      spec.environment.emplace_back("PYTHONPATH", path != nullptr && *path != '\0'
+                                                      ? std::string(path) + ":" + helper
+                                                      : helper);
+    }
+    return spec;
+  }
+
+  /// Sends task `fields` to the worker of slot `thread`, started first when it has none (or
+  /// its last one ended). Throws RuntimeError when it cannot be started, or when fresh workers
+  /// of the slot ended or broke the protocol before any answer most_fresh_failures times in
+  /// a row.
+  WorkerReply ask_worker(int thread, const TaskFields& fields, int& pid) {
+    Slot& slot = *slots_[static_cast<std::size_t>(thread)];
+    const std::lock_guard<std::mutex> lock(slot.mutex);
+    if (!slot.worker || !slot.worker->running()) {
+      slot.worker.reset();
+      slot.worker = std::make_unique<Worker>(worker_spec(thread, fields.slot));
+      slot.answered = false;
+    }
+    pid = slot.worker->pid();
+    const double poll = main_thread_has_chores() ? 0.002 : 0.1;
+    WorkerReply reply = slot.worker->ask(fields.input, s_.timeout, poll, [] {
+      main_thread_chores();
+      return stop_requested();
+    });
+    using Kind = WorkerReply::Kind;
+    if (reply.kind == Kind::ok || reply.kind == Kind::error) {
+      slot.answered = true;
+      slot.fresh_failures = 0;
+    } else if (!slot.answered && (reply.kind == Kind::died || reply.kind == Kind::protocol) &&
+               ++slot.fresh_failures >= most_fresh_failures) {
+      throw RuntimeError("the worker " + quote_for_message(command_line(0, fields.slot)) +
+                         " of slot " + std::to_string(fields.slot) + " ended or broke the " +
+                         "protocol before its first answer " + std::to_string(most_fresh_failures) +
+                         " times in a row (last: input " + std::to_string(fields.number) + " " +
+                         quote_for_message(fields.input) + ": " + failure_of(reply) +
+                         "); see docs/workers.md");
+    }
+    return reply;
+  }
+
+  /// What went wrong with a reply other than ok, in words.
+  [[nodiscard]] std::string failure_of(const WorkerReply& reply) const {
+    switch (reply.kind) {
+      case WorkerReply::Kind::protocol:
+        return "broke the protocol: " + reply.problem;
+      case WorkerReply::Kind::died:
+        return "ended (" + reply.exit.describe(0.0) + ") before it answered" +
+               (reply.problem.empty() ? "" : ", after " + reply.problem);
+      case WorkerReply::Kind::timed_out:
+        return reply.exit.describe(s_.timeout);
+      default:
+        return "answered err";
+    }
+  }
+
+  /// The input's task run by the slot's worker (--worker), with --retries: a worker that
+  /// answered `err` stays; one that died, broke the protocol or timed out is restarted for the
+  /// next attempt or input. Its `err` message goes to stderr, as a task's stderr.
+  void compute_by_worker(int thread, const TaskFields& fields, BlockOutput& out) {
+    auto& counts = out.counts;
+    const std::uint64_t task = fields.number - 1;
+    for (std::uint64_t attempt = 0; attempt <= s_.retries; ++attempt) {
+      const double start =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      int pid = 0;
+      WorkerReply reply;
+      try {
+        reply = ask_worker(thread, fields, pid);
+      } catch (const Error& e) {
+        throw RuntimeError("task " + std::to_string(fields.number) + " (input " +
+                           quote_for_message(fields.input) + "): " + e.what());
+      }
+      using Kind = WorkerReply::Kind;
+      // Stopped: by us, or (a worker that died) by the signal that asks this rank to stop.
+      const bool answered = reply.kind == Kind::ok || reply.kind == Kind::error;
+      if (reply.kind == Kind::stopped ||
+          (reply.kind == Kind::died ? stopped_with_us(reply.exit)
+                                    : !answered && stop_requested())) {
+        throw BlockStopped();
+      }
+      auto* a = &counts[field::per_task + field::per_attempt * attempt];
+      a[field::end] = reply.kind == Kind::ok          ? ended::exited
+                      : reply.kind == Kind::error     ? ended::error
+                      : reply.kind == Kind::protocol  ? ended::protocol
+                      : reply.kind == Kind::timed_out ? ended::timed_out
+                                                      : ended::died;
+      a[field::exit_code] = reply.kind == Kind::error ? 1
+                            : reply.kind == Kind::died
+                                ? static_cast<std::uint64_t>(reply.exit.exit_code)
+                                : 0;
+      a[field::signal] =
+          reply.kind == Kind::died ? static_cast<std::uint64_t>(reply.exit.signal) : 0;
+      a[field::start_us] = micros(start);
+      a[field::runtime_us] = micros(reply.seconds);
+      counts[field::attempts] = attempt + 1;
+      if (reply.kind == Kind::error) {
+        pass_on_text(reply.bytes, fields.number);
+      } else if (reply.kind != Kind::ok) {
+        const std::string worker = "the worker (slot " + std::to_string(fields.slot) + ", pid " +
+                                   std::to_string(pid) + ")";
+        write_stderr("hpar: input " + std::to_string(fields.number) + " " +
+                     quote_for_message(fields.input) + " failed: " +
+                     (reply.kind == Kind::timed_out
+                          ? failure_of(reply) + "; " + worker + " was ended"
+                          : worker + " " + failure_of(reply)) +
+                     "; a new one starts for the next input\n");
+      }
+      const bool last = reply.kind == Kind::ok || attempt == s_.retries;
+      if (reply.kind == Kind::ok) {
+        a[field::out_bytes] = reply.bytes.size();
+        *out.bytes = std::move(reply.bytes);
       }
       live_log(task, attempt, &counts[0], a);
       if (last) break;
@@ -570,8 +702,9 @@ class Farm final : public Job {
     std::uint64_t retried = 0;
     std::uint64_t timed_out = 0;
     double busy = 0.0;             ///< seconds of every attempt this run made (not a checkpoint's)
+    std::uint64_t ran = 0;         ///< attempts this run made
     std::vector<double> runtimes;  ///< of the last attempts, ascending
-    std::map<int, std::uint64_t> exit_codes;  ///< of the failed tasks (-1: a signal)
+    std::map<std::string, std::uint64_t> failures;  ///< the failed tasks by failure_kind
   };
 
   static constexpr const char* tsv_header =
@@ -618,14 +751,15 @@ class Farm final : public Job {
         // run's (a second's slack for clocks of other hosts).
         if (static_cast<double>(r[field::start_us]) >= 1e6 * (began_ - 1.0)) {
           tally.busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
+          ++tally.ran;
         }
         if (a + 1 == attempts) {
           tally.runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
           if (r[field::end] != 0 || r[field::exit_code] != 0) {
             ++tally.failed;
-            ++tally.exit_codes[r[field::end] == 0 ? static_cast<int>(r[field::exit_code]) : -1];
+            ++tally.failures[failure_kind(r)];
           }
-          if (r[field::end] == 2) ++tally.timed_out;
+          if (r[field::end] == ended::timed_out) ++tally.timed_out;
         }
         if (!s_.joblog.empty()) log_attempt(log, jsonl, t, a, host, command, c, r);
       }
@@ -641,7 +775,9 @@ class Farm final : public Job {
   /// Task t's command as the slot `slot` ran it, as a shell command line (words quoted).
   [[nodiscard]] std::string command_line(std::uint64_t t, std::uint64_t slot) const {
     const TaskFields fields{in_.list[t], t + 1, slot};
-    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
+    const auto& args = s_.worker          ? std::vector<std::string>{}
+                       : in_.args.empty() ? std::vector<std::string>{in_.list[t]}
+                                          : in_.args[t];
     std::string command;
     for (const auto& word : farm::task_argv(s_.command, args, fields, s_.shell)) {
       command += (command.empty() ? "" : " ") + shell_quote(word);
@@ -671,21 +807,29 @@ class Farm final : public Job {
                       format_fixed(makespan > 0 ? 100.0 * t.busy / (slots * makespan) : 0.0, 1) +
                       " % of the makespan " + format_fixed(makespan, 3) + " s (ideal " +
                       format_fixed(ideal, 3) + " s)"},
+        // hpar's own cost: slot time outside the attempts' own runtimes (which begin before
+        // the start and end after the wait), per attempt; it includes the idle slots at the end.
+        {"overhead", format_fixed(t.ran == 0 ? 0.0
+                                             : 1e3 * std::max(0.0, slots * makespan - t.busy) /
+                                                   static_cast<double>(t.ran),
+                                  3) +
+                         " ms per task (slot time outside the tasks' runtimes)"},
     };
   }
 
-  static Verification verdict(const Tally& t) {
+  [[nodiscard]] Verification verdict(const Tally& t) const {
     if (t.failed == 0) {
-      return {Verification::Status::pass, "all " + std::to_string(t.tasks) + " tasks exited 0"};
+      return {Verification::Status::pass,
+              "all " + std::to_string(t.tasks) +
+                  (s_.worker ? " inputs answered ok" : " tasks exited 0")};
     }
     std::string codes;
-    for (const auto& [code, n] : t.exit_codes) {
-      codes += (codes.empty() ? "" : ", ") + std::to_string(n) + " x " +
-               (code < 0 ? std::string("signal or time limit") : "exit " + std::to_string(code));
+    for (const auto& [kind, n] : t.failures) {
+      codes += (codes.empty() ? "" : ", ") + std::to_string(n) + " x " + kind;
     }
-    return {Verification::Status::fail, std::to_string(t.failed) + " of " +
-                                            std::to_string(t.tasks) + " tasks failed (" + codes +
-                                            ")"};
+    return {Verification::Status::fail,
+            std::to_string(t.failed) + " of " + std::to_string(t.tasks) +
+                (s_.worker ? " inputs" : " tasks") + " failed (" + codes + ")"};
   }
 
   /// The CPUs of this rank's tasks (--task-threads): the engine's share of the node's CPUs for
@@ -730,22 +874,70 @@ class Farm final : public Job {
     return false;
   }
 
-  void pass_on_stderr(const std::string& path, std::uint64_t number) const {
-    std::string text = read_file(path);
+  /// A task's stderr, whole and at once (a line of its own at the end); with --tag each line
+  /// prefixed with the task's number. Without --tag any size passes in pieces.
+  void pass_on_stderr(CapturedOutput& err, std::uint64_t number) const {
+    if (err.size() == 0) return;
+    if (!s_.tag) {
+      const std::lock_guard<std::mutex> lock(stderr_mutex());
+      std::cout.flush();
+      try {
+        err.write_to(STDERR_FILENO);
+      } catch (const RuntimeError&) {  // stderr closed or full: as write_stderr, not fatal
+        return;
+      }
+      if (err.last_byte() != '\n') (void)!::write(STDERR_FILENO, "\n", 1);
+      return;
+    }
+    pass_on_text(err.take(), number);
+  }
+
+  /// A task's stderr text (or a worker's err message) on stderr in one piece, newline ended,
+  /// each line prefixed with the task's number with --tag.
+  void pass_on_text(std::string text, std::uint64_t number) const {
     if (text.empty()) return;
     if (text.back() != '\n') text += '\n';
-    if (s_.tag) {
-      const std::string prefix = "[task " + std::to_string(number) + "] ";
-      std::string tagged;
-      std::size_t from = 0;
-      while (from < text.size()) {
-        const std::size_t end = text.find('\n', from);
-        tagged += prefix + text.substr(from, end - from + 1);
-        from = end + 1;
-      }
-      text = std::move(tagged);
+    if (!s_.tag) {
+      write_stderr(text);
+      return;
     }
-    write_stderr(text);
+    const std::string prefix = "[task " + std::to_string(number) + "] ";
+    std::string tagged;
+    std::size_t from = 0;
+    while (from < text.size()) {
+      const std::size_t end = text.find('\n', from);
+      tagged += prefix + text.substr(from, end - from + 1);
+      from = end + 1;
+    }
+    write_stderr(tagged);
+  }
+
+  /// GNU parallel's Exitval of an attempt: its exit code (a worker's `err` answer: 1; a
+  /// worker that died: its exit code), -1 when a signal, the time limit or a protocol error
+  /// ended it.
+  static std::int64_t exit_value_of(const std::uint64_t* r) {
+    const std::uint64_t end = r[field::end];
+    const bool exited = end == ended::exited || end == ended::error ||
+                        (end == ended::died && r[field::signal] == 0);
+    return exited ? static_cast<std::int64_t>(r[field::exit_code]) : -1;
+  }
+
+  /// How a failed attempt counts in the verdict: "exit 3", "error answer", ...
+  static std::string failure_kind(const std::uint64_t* r) {
+    switch (r[field::end]) {
+      case ended::exited:
+        return "exit " + std::to_string(r[field::exit_code]);
+      case ended::error:
+        return "err answer";
+      case ended::protocol:
+        return "protocol error";
+      case ended::died:
+        return "worker died";
+      case ended::timed_out:
+        return "time limit";
+      default:
+        return "signal";
+    }
   }
 
   static std::string host_of(const std::uint64_t* c) {
@@ -761,14 +953,11 @@ class Farm final : public Job {
   void log_attempt(std::ostringstream& log, bool jsonl, std::uint64_t t, std::uint64_t a,
                    const std::string& host, const std::string& command, const std::uint64_t* c,
                    const std::uint64_t* r) const {
-    static constexpr const char* ends[] = {"exited", "signalled", "timed out"};
     const double start = 1e-6 * static_cast<double>(r[field::start_us]);
     const double runtime = 1e-6 * static_cast<double>(r[field::runtime_us]);
-    const char* end = ends[std::min<std::uint64_t>(r[field::end], 2)];
+    const char* end = end_names[std::min<std::uint64_t>(r[field::end], ended::died)];
+    const std::int64_t exit_value = exit_value_of(r);
     const bool leftovers = r[field::leftovers] != 0;
-    // GNU parallel's Exitval: -1 for a task that a signal or the time limit ended.
-    const std::int64_t exit_value =
-        r[field::end] == 0 ? static_cast<std::int64_t>(r[field::exit_code]) : -1;
     if (jsonl) {
       const nlohmann::json line = {{"seq", t + 1},
                                    {"host", host},
@@ -812,12 +1001,19 @@ class Farm final : public Job {
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<int> cpus_;
   std::unique_ptr<AtomicFile> joblog_;
-  std::unique_ptr<Scratch> scratch_;
   std::mutex live_mutex_;
   bool live_opened_ = false;
   int live_fd_ = -1;  ///< the live joblog (live_log)
   std::mutex threads_mutex_;
   std::map<std::thread::id, int> thread_slots_;
+  /// --worker: each slot's worker, made on the slot's first input.
+  struct Slot {
+    std::mutex mutex;
+    std::unique_ptr<Worker> worker;
+    bool answered = false;   ///< the present worker answered an input
+    int fresh_failures = 0;  ///< fresh workers in a row that failed before their first answer
+  };
+  std::vector<std::unique_ptr<Slot>> slots_;
 };
 
 void add_options(po::options_description& d) {
@@ -838,6 +1034,9 @@ void add_options(po::options_description& d) {
       "oversubscribe-tasks", "let --threads x --task-threads exceed the rank's CPUs (shared)")(
       "chunk", po::value<std::string>()->value_name("N")->default_value("1"),
       "deal each slot N tasks at a time (more for tiny tasks: fewer requests)")(
+      "worker",
+      "start the command once per slot and feed it the inputs over a pipe, one answer each "
+      "(docs/workers.md)")(
       "joblog", po::value<std::string>()->value_name("FILE"),
       "one line per task attempt: TSV with GNU parallel's columns first, JSON Lines if FILE "
       "ends in .jsonl")("tag", "prefix each line of a task's stderr with [task N]")(
@@ -853,7 +1052,15 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   }
   s.shell = vm.count("shell") != 0U;
   s.tag = vm.count("tag") != 0U;
-  for (const auto& word : s.command) (void)farm::has_placeholder(word);  // unknown ones throw
+  s.worker = vm.count("worker") != 0U;
+  for (const auto& word : s.command) {
+    if (farm::has_placeholder(word) && s.worker) {  // unknown ones throw
+      throw UsageError(
+          "--worker: the command starts once per slot and reads the inputs from "
+          "its stdin, so it takes no placeholder: " +
+          quote_for_message(word));
+    }
+  }
   s.retries = parse_count(vm["retries"].as<std::string>(), "--retries");
   if (s.retries > most_retries) {
     throw UsageError("--retries " + std::to_string(s.retries) + ": at most " +
@@ -894,7 +1101,9 @@ JobInfo farm_job() {
       "HPAR_RANK, HPAR_SLOT,\n"
       "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
       "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
-      "--resume run only the tasks a stopped farm did not finish.";
+      "--resume run only the tasks a stopped farm did not finish. --worker: COMMAND starts once\n"
+      "per slot and answers each input over a pipe (docs/workers.md; Python: hpar_worker,\n"
+      "folder printed by 'hpar worker-path').";
   info.trailing_words = "command";
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";

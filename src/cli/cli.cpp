@@ -18,6 +18,7 @@
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/core/process.hpp"
 #include "hpar/core/program.hpp"
 #include "hpar/engine/signals.hpp"
 #include "hpar/platform/layout.hpp"
@@ -38,6 +39,7 @@ struct Command {
 
 int list_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 int help_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+int worker_path_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
 /// Every subcommand, in the order `hpar help` shows them.
 constexpr Command commands[] = {
@@ -56,13 +58,15 @@ constexpr Command commands[] = {
      sweep_command},
     {"farm", "farm [opts] -- COMMAND", "short for 'run farm': your command once per input",
      farm_command},
+    {"worker-path", "worker-path", "the folder of the Python helper for 'farm --worker'",
+     worker_path_command},
     {"list", "list", "list the jobs with a one-line description", list_command},
     {"help", "help [JOB]", "show this help, or a job's options", help_command},
 };
 
 /// Whether the program has command `c`: `farm` (short for 'run farm') only with a farm job.
 bool has_command(const Command& c) {
-  return c.name != "farm" || find_job("farm") != nullptr;
+  return (c.name != "farm" && c.name != "worker-path") || find_job("farm") != nullptr;
 }
 
 std::string general_help() {
@@ -110,6 +114,19 @@ int list_command(const boost::mpi::communicator& world, std::span<const std::str
       std::cout << std::left << std::setw(12) << job.name << job.summary << "\n";
     }
   }
+  return 0;
+}
+
+/// `hpar worker-path`: the folder of hpar_worker.py, for PYTHONPATH (workers of `hpar farm
+/// --worker` get it on theirs).
+int worker_path_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
+  (void)parse_options(args, po::options_description());
+  const std::string dir = python_helper_dir();
+  if (dir.empty()) {
+    throw RuntimeError("hpar's Python helper hpar_worker.py is not beside this program (looked "
+                       "in share/hpar/python beside its bin/ and its own folder)");
+  }
+  if (world.rank() == 0) std::cout << dir << "\n";
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "hpar/core/parse.hpp"
 #include "hpar/engine/signals.hpp"
 #include "hpar/platform/layout.hpp"
+#include "hpar/study/plot.hpp"
 
 namespace po = boost::program_options;
 
@@ -130,6 +131,12 @@ void refuse_shared_outputs(const po::variables_map& vm) {
       }
     }
     seen.emplace_back(identity, std::string(name));
+  }
+  // A study's image: its format is known by its name before the study runs.
+  if (const auto it = vm.find("plot"); it != vm.end() && !it->second.empty()) {
+    if (const auto* path = boost::any_cast<std::string>(&it->second.value())) {
+      (void)image_format_for(*path);
+    }
   }
 }
 

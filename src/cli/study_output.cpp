@@ -20,7 +20,8 @@ void add_study_file_options(po::options_description& options) {
       "json", po::value<std::string>()->value_name("FILE"),
       "also write the study as JSON (schema hpar-study/1, with every point's report; "
       "'hpar plot' reads it)")("plot", po::value<std::string>()->value_name("FILE.png"),
-                               "draw speedup and efficiency against cores with gnuplot");
+                               "draw time, speedup and efficiency against cores with gnuplot "
+                               "(FILE.png, FILE.svg or FILE.pdf)");
 }
 
 void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const TableWords& words,
@@ -30,7 +31,10 @@ void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const
   write_if_asked(vm, "csv", [&] { return study_csv(study, analysis); });
   write_if_asked(vm, "json", [&] { return study_json(study, analysis).dump(2) + "\n"; });
   if (vm.count("plot") != 0U && !stop_requested()) {
-    plot_study(plot_view(study), vm["plot"].as<std::string>());
+    // Drawn from the study's document, so that the plot shows what the JSON says (untrusted
+    // points, failed layouts, a stop).
+    plot_study(study_from_json(study_json(study, analysis), "the study"),
+               vm["plot"].as<std::string>());
   }
   if (stop_requested()) {
     std::cerr << program_name()

@@ -69,7 +69,9 @@ std::string hidden_prefix(const std::string& target) {
 
 /// DIR/.NAME.hpar-PID@HOST-: a hidden name of this process beside `target`, less its suffix.
 std::string hidden_stem(const std::string& target) {
-  return (directory_of(target) / (hidden_prefix(target) + owner_mark())).string();
+  return (directory_of(target) /
+          (hidden_prefix(target) + std::to_string(::getpid()) + "@" + host_name() + "-"))
+      .string();
 }
 
 /// A hidden name beside `target` that is free now: DIR/.NAME.hpar-PID@HOST-XXXXXX.
@@ -295,43 +297,23 @@ std::optional<std::uint64_t> free_space_for(const std::string& path) {
   return blocks * unit;
 }
 
-std::string owner_mark() {
-  return std::to_string(::getpid()) + "@" + host_name() + "-";
-}
-
-namespace {
-
-/// The entries of `directory` named PREFIX + owner_mark() of a process that is gone, of the
-/// kind `folders` (else regular files): removed. How many.
-std::size_t remove_stale(const fs::path& directory, std::string_view prefix, bool folders) {
-  const std::string host = host_name();
-  std::size_t removed = 0;
-  std::error_code ec;
-  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.compare(0, prefix.size(), prefix) != 0) continue;
-    std::error_code kind;
-    const fs::file_status status = it->symlink_status(kind);
-    if (kind || (folders ? !fs::is_directory(status) : !fs::is_regular_file(status))) continue;
-    if (!owner_is_gone(name.substr(prefix.size()), host)) continue;
-    std::error_code gone;
-    if (folders ? fs::remove_all(it->path(), gone) > 0 : ::unlink(it->path().c_str()) == 0) {
-      ++removed;
-    }
-  }
-  return removed;
-}
-
-}  // namespace
-
 std::size_t remove_stale_staging(const std::string& path) {
   if (path == "-" || path.empty()) return 0;
   const std::string target = follow_links(path);
-  return remove_stale(directory_of(target), hidden_prefix(target), false);
-}
-
-std::size_t remove_stale_folders(const std::string& directory, std::string_view prefix) {
-  return remove_stale(directory, prefix, true);
+  const std::string prefix = hidden_prefix(target);
+  const std::string host = host_name();
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(directory_of(target), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::error_code kind;
+    if (!fs::is_regular_file(it->symlink_status(kind)) || kind) continue;
+    if (!owner_is_gone(name.substr(prefix.size()), host)) continue;
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  return removed;
 }
 
 std::string output_identity(const std::string& path) {

@@ -84,16 +84,20 @@ nlohmann::json identity_json(const CheckpointOptions& options) {
 /// differs from the checkpoint's".
 std::string identity_difference(const nlohmann::json& saved, const nlohmann::json& now,
                                 const CheckpointOptions& options) {
+  const auto shown = [](const nlohmann::json& value) {  // a flag (--worker) has no text
+    const auto text = value.get<std::string>();
+    return text.empty() ? std::string("given") : text;
+  };
   for (const auto& [name, value] : now.items()) {
-    if (!saved.contains(name)) return name + " is new (" + value.get<std::string>() + ")";
+    if (!saved.contains(name)) return name + " is new (" + shown(value) + ")";
     if (saved[name] == value) continue;
     for (const auto& [labelled, words] : options.identity_labels) {
       if (labelled == name) return words + " differs from the checkpoint's";
     }
-    return name + " was " + saved[name].get<std::string>() + ", now " + value.get<std::string>();
+    return name + " was " + shown(saved[name]) + ", now " + shown(value);
   }
   for (const auto& [name, value] : saved.items()) {
-    if (!now.contains(name)) return name + " was " + value.get<std::string>() + ", now not given";
+    if (!now.contains(name)) return name + " was " + shown(value) + ", now not given";
   }
   return {};
 }

@@ -91,6 +91,8 @@ OrderedStream::OrderedStream(const boost::mpi::communicator& comm, const WorkPla
       blocks_(plan.blocks()),
       kind_(plan.ordered_to_finish ? OrderedDestination::Kind::memory : destination.kind),
       store_(destination.buffer_bytes, spill_directory(destination)),
+      message_bytes_(
+          std::clamp<std::uint64_t>(destination.message_bytes, 1, std::uint64_t{1} << 30)),
       sent_to_(static_cast<std::size_t>(comm.size()), 0),
       received_from_(static_cast<std::size_t>(comm.size()), 0) {
   if (kind_ == OrderedDestination::Kind::file) open_file(destination);
@@ -208,20 +210,41 @@ void OrderedStream::pump_parallel() {
   assign_offsets();
 }
 
-/// Non-root, through rank 0: the lowest blocks held go to rank 0, a few in flight at a time;
-/// the rest wait in the store (spilling past its budget), so a rank never blocks here.
+/// Non-root, through rank 0: the lowest blocks held go to rank 0, a few messages in flight at
+/// a time; the rest wait in the store (spilling past its budget), so a rank never blocks here.
+/// A block larger than a message goes in pieces, one after the other. Each message ends with
+/// a trailer: the block's index and whether more of it follows.
 void OrderedStream::send_blocks_to_root() {
   while (sends_.size() < max_in_flight) {
-    const auto block = store_.first();
-    if (!block) return;
-    std::string buffer = store_.take(*block);
-    append_u64(buffer, *block);  // a trailer: rank 0 receives the bytes in place
+    if (!sending_open_) {
+      const auto block = store_.first();
+      if (!block) return;
+      sending_ = store_.take(*block);
+      sending_block_ = *block;
+      sending_offset_ = 0;
+      sending_open_ = true;
+    }
+    const std::uint64_t left = sending_.size() - sending_offset_;
+    const std::uint64_t piece = std::min(left, message_bytes_);
+    const bool more = piece < left;
+    std::string buffer = sending_offset_ == 0 && !more
+                             ? std::move(sending_)  // the whole block, in place
+                             : sending_.substr(sending_offset_, piece);
+    sending_offset_ += piece;
+    append_u64(buffer, sending_block_);
+    append_u64(buffer, more ? 1 : 0);
     post(0, data_tag, std::move(buffer));
+    if (!more) {
+      sending_open_ = false;
+      std::string().swap(sending_);
+    }
   }
 }
 
-/// Rank 0: every data message that has arrived goes into the store.
+/// Rank 0: every data message that has arrived goes into the store (the pieces of a larger
+/// block are joined first; a sender's messages arrive in the order it sent them).
 void OrderedStream::receive_data() {
+  constexpr auto trailer = static_cast<MPI_Count>(2 * sizeof(std::uint64_t));
   for (;;) {
     int flag = 0;
     MPI_Message message = MPI_MESSAGE_NULL;
@@ -231,16 +254,26 @@ void OrderedStream::receive_data() {
     if (flag == 0) return;
     MPI_Count count = 0;
     check_mpi(MPI_Get_elements_x(&status, MPI_BYTE, &count), "MPI_Get_elements_x");
-    if (count < static_cast<MPI_Count>(sizeof(std::uint64_t)) || count > INT_MAX) {
-      throw RuntimeError("a block's ordered output is larger than 2 GiB");
+    if (count < trailer || count > INT_MAX) {
+      throw RuntimeError("internal error: an ordered output message of " + std::to_string(count) +
+                         " bytes");
     }
     std::string bytes(static_cast<std::size_t>(count), '\0');
     check_mpi(
         MPI_Mrecv(bytes.data(), static_cast<int>(count), MPI_BYTE, &message, MPI_STATUS_IGNORE),
         "MPI_Mrecv");
     ++received_from_[static_cast<std::size_t>(status.MPI_SOURCE)];
-    const std::uint64_t block = read_u64(bytes.data() + bytes.size() - sizeof(std::uint64_t));
-    bytes.resize(bytes.size() - sizeof(std::uint64_t));
+    const std::size_t end = bytes.size() - 2 * sizeof(std::uint64_t);
+    const std::uint64_t block = read_u64(bytes.data() + end);
+    const bool more = read_u64(bytes.data() + end + sizeof(std::uint64_t)) != 0;
+    bytes.resize(end);
+    std::string& joined = partial_[status.MPI_SOURCE];
+    if (more || !joined.empty()) {
+      joined.append(bytes);
+      if (more) continue;
+      bytes = std::move(joined);
+      joined.clear();
+    }
     store_.put(block, std::move(bytes));
     finished_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -386,7 +419,6 @@ void OrderedStream::emit(std::string_view bytes) {
 }
 
 void OrderedStream::post(int to, int tag, std::string&& buffer) {
-  if (buffer.size() > INT_MAX) throw RuntimeError("a block's ordered output is larger than 2 GiB");
   Send& s = sends_.emplace_back();
   s.buffer = std::move(buffer);
   check_mpi(MPI_Isend(s.buffer.data(), static_cast<int>(s.buffer.size()), MPI_BYTE, to, tag,
@@ -409,7 +441,7 @@ bool OrderedStream::complete_sends() {
 bool OrderedStream::delivered() const {
   if (!sends_.empty()) return false;
   if (rank_ == 0) return frontier_ == blocks_;
-  if (!parallel_) return store_.size() == 0;
+  if (!parallel_) return store_.size() == 0 && !sending_open_;
   return store_.size() == 0 && writes_left_ == 0;
 }
 

@@ -108,6 +108,13 @@ class OrderedStream {
   bool parallel_ = false;  ///< every rank writes its own blocks into the shared file
   BlockStore store_;
   std::list<Send> sends_;
+  std::uint64_t message_bytes_;  ///< largest piece of a block's bytes in one message
+  // Non-root, through rank 0: the block whose pieces are being sent.
+  std::string sending_;
+  std::uint64_t sending_block_ = 0;
+  std::uint64_t sending_offset_ = 0;
+  bool sending_open_ = false;
+  std::map<int, std::string> partial_;        ///< rank 0: pieces of a block so far, by sender
   std::vector<std::uint64_t> sent_to_;        ///< messages sent to each rank
   std::vector<std::uint64_t> received_from_;  ///< messages received from each rank
   // Rank 0: the prefix emitted (or assigned offsets) so far.

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <tuple>
@@ -246,6 +248,41 @@ std::vector<int> powers_of_two_up_to(int n) {
   return out;
 }
 
+namespace {
+
+/// The layout of a "RxT SCHEDULE" text (a sweep's failed launches), if it is one.
+std::optional<ScalingPoint> layout_of(const std::string& text) {
+  ScalingPoint p;
+  char schedule[64] = {};
+  if (std::sscanf(text.c_str(), "%dx%d %63s", &p.ranks, &p.threads, schedule) != 3 || p.ranks < 1 ||
+      p.threads < 1) {
+    return std::nullopt;
+  }
+  p.schedule = schedule;
+  return p;
+}
+
+bool same_layout(const ScalingPoint& a, const ScalingPoint& b) {
+  return a.ranks == b.ranks && a.threads == b.threads && a.schedule == b.schedule;
+}
+
+/// The layouts of failed launches that have no point (no launch of them succeeded).
+void read_absent(const nlohmann::json& doc, Study& s) {
+  if (!doc.contains("failed") || !doc["failed"].is_array()) return;
+  for (const auto& f : doc["failed"]) {
+    if (!f.is_object() || !f.contains("layout") || !f["layout"].is_string()) continue;
+    const auto layout = layout_of(f["layout"].get<std::string>());
+    if (!layout) continue;
+    const auto same = [&](const ScalingPoint& p) { return same_layout(p, *layout); };
+    if (std::none_of(s.points.begin(), s.points.end(), same) &&
+        std::none_of(s.absent.begin(), s.absent.end(), same)) {
+      s.absent.push_back(*layout);
+    }
+  }
+}
+
+}  // namespace
+
 Study study_from_json(const nlohmann::json& doc, const std::string& source) {
   try {
     if (!doc.is_object() || !doc.contains("schema") || doc["schema"] != study_schema) {
@@ -256,6 +293,8 @@ Study study_from_json(const nlohmann::json& doc, const std::string& source) {
     s.job = doc.at("job").get<std::string>();
     s.mode = parse_scaling_mode(doc.at("mode").get<std::string>());
     s.host = doc.value("host", std::string());
+    s.complete = doc.value("complete", true);
+    s.label = source;
     for (const auto& p : doc.at("points")) {
       ScalingPoint point;
       point.ranks = p.at("ranks").get<int>();
@@ -263,6 +302,9 @@ Study study_from_json(const nlohmann::json& doc, const std::string& source) {
       point.schedule = p.at("schedule").get<std::string>();
       point.seconds = p.at("seconds").get<std::vector<double>>();
       point.failed = p.value("verification", std::string()) == "FAIL";
+      if (p.contains("busy") && p["busy"].is_object()) {
+        point.trusted = p["busy"].value("trusted", true);
+      }
       if (point.ranks < 1 || point.threads < 1 || point.seconds.empty() ||
           std::any_of(point.seconds.begin(), point.seconds.end(),
                       [](double t) { return !(t > 0.0) || !std::isfinite(t); })) {
@@ -270,7 +312,9 @@ Study study_from_json(const nlohmann::json& doc, const std::string& source) {
       }
       s.points.push_back(std::move(point));
     }
-    if (s.points.empty()) throw UsageError(source + ": the study has no points");
+    if (s.points.empty())
+      throw UsageError(source + ": the study has no points (no launch gave a time)");
+    read_absent(doc, s);
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(source + ": not a valid study: " + e.what());
@@ -280,23 +324,33 @@ Study study_from_json(const nlohmann::json& doc, const std::string& source) {
 Study merge_studies(const std::vector<Study>& studies) {
   if (studies.empty()) throw UsageError("no study to merge");
   Study merged = studies.front();
-  std::set<std::tuple<int, int, std::string>> seen;
-  for (const auto& p : merged.points) seen.emplace(p.ranks, p.threads, p.schedule);
   for (std::size_t i = 1; i < studies.size(); ++i) {
     const auto& s = studies[i];
     if (s.job != merged.job || s.mode != merged.mode) {
       throw UsageError("cannot merge a " + to_string(s.mode) + " study of " +
                        quote_for_message(s.job) + " with a " + to_string(merged.mode) +
-                       " study of " + quote_for_message(merged.job));
+                       " study of " + quote_for_message(merged.job) +
+                       " (hpar plot --overlay draws them side by side)");
     }
+    merged.complete = merged.complete && s.complete;
+    merged.label += ", " + s.label;
     for (const auto& p : s.points) {
-      if (!seen.emplace(p.ranks, p.threads, p.schedule).second) {
-        throw UsageError("layout " + std::to_string(p.ranks) + "x" + std::to_string(p.threads) +
-                         " " + p.schedule + " appears in more than one study");
+      const auto same = [&](const ScalingPoint& q) { return same_layout(p, q); };
+      const auto it = std::find_if(merged.points.begin(), merged.points.end(), same);
+      if (it == merged.points.end()) {
+        merged.points.push_back(p);
+        continue;
       }
-      merged.points.push_back(p);
+      it->seconds.insert(it->seconds.end(), p.seconds.begin(), p.seconds.end());
+      it->failed = it->failed || p.failed;
+      it->trusted = it->trusted && p.trusted;
     }
+    for (const auto& a : s.absent) merged.absent.push_back(a);
   }
+  std::erase_if(merged.absent, [&](const ScalingPoint& a) {
+    return std::any_of(merged.points.begin(), merged.points.end(),
+                       [&](const ScalingPoint& p) { return same_layout(a, p); });
+  });
   return merged;
 }
 

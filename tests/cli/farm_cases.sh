@@ -437,45 +437,6 @@ case_a_tasks_leftover_processes_are_ended_and_noted() {
   gone_or_zombie "$(cat bg.pid)" || { kill -KILL "$(cat bg.pid)"; fail "a TERM-proof leftover runs on"; }
 }
 
-case_a_process_that_left_the_group_writes_into_no_later_task() {
-  # Task 1 starts a process in a session of its own (not ended with the group) that keeps the
-  # task's stdout and writes to it later, while task 2 runs in the same slot: task 2's output
-  # is its own.
-  command -v setsid >/dev/null || { echo "SKIP: no setsid"; exit 77; }
-  hpar_np 1 run farm --inputs 1,2 --threads 1 --no-report --shell -- \
-    'if [ {} = 1 ]; then setsid sh -c ": >away; sleep 0.5; echo LATE" &
-       while [ ! -e away ]; do sleep 0.01; done; echo one; else sleep 1.5; echo two; fi'
-  expect_rc 0
-  [ "$OUT" = "$(printf 'one\ntwo')" ] || fail "output: $(od -c out.txt | head -5)"
-}
-
-case_the_temporary_folders_of_killed_ranks_are_removed_by_the_next_farm() {
-  mkdir tmp
-  export TMPDIR=$PWD/tmp
-  start_bg 1 run farm --inputs 1 --no-report -- sh -c 'echo $$ >task.pid; exec sleep 60'
-  for _ in $(seq 1 200); do
-    [ -s task.pid ] && break
-    sleep 0.05
-  done
-  [ -s task.pid ] || fail "the task did not start"
-  # shellcheck disable=SC2046 # one pid per word
-  kill -KILL $(launched_ranks "$LAUNCHER")
-  wait "$LAUNCHER"
-  local left
-  left=$(find tmp -mindepth 1 -maxdepth 1 -name 'hpar-farm-*')
-  [ -n "$left" ] || fail "the killed rank left no folder (nothing to test): $(ls -A tmp)"
-  # A live owner's folder, another host's and an unmarked one stay.
-  sleep 60 &
-  local live=$!
-  mkdir "tmp/hpar-farm-$live@$(hostname | tr '/@' '__')-abcdef" tmp/hpar-farm-1@another-host-abcdef \
-    tmp/hpar-farm-abcdef
-  hpar_np 2 run farm --inputs a,b --no-report -- echo
-  kill "$live"
-  expect_rc 0
-  [ ! -e "$left" ] || fail "the dead rank's folder stayed: $left"
-  [ "$(find tmp -mindepth 1 -maxdepth 1 | wc -l)" = 3 ] || fail "left in TMPDIR: $(ls -A tmp)"
-}
-
 case_joblog_grows_line_by_line() {
   # Each attempt's line is in the joblog as soon as it ends, and stays after a stop.
   start_bg 2 run farm --range 1:60 --threads 1 --joblog live.tsv --no-report -- \
@@ -520,4 +481,36 @@ case_progress_counts_finished_tasks() {
     fail "tasks counted before any finished, or no line while they ran: $(cat lines.txt)"
   [ "$(grep -c '(4 of 4 tasks finished).*done' lines.txt)" = 1 ] ||
     fail "the last line is not there once: $(cat lines.txt)"
+}
+
+# A task that leaves a process of another session behind, writing a moment later: its bytes
+# never reach a later task's output (tasks' output comes through pipes of their own).
+case_a_left_behind_process_never_writes_into_another_task() {
+  cat >task.sh <<'SH'
+#!/bin/sh
+[ "$1" = 1 ] && setsid sh -c 'sleep 0.3; echo LEAK; echo LEAK >&2' </dev/null &
+sleep 0.2
+echo "task $1"
+SH
+  chmod +x task.sh
+  hpar_np 1 run farm --range 1:5 --threads 1 --no-report -- ./task.sh
+  expect_rc 0
+  [ "$OUT" = "$(printf 'task %s\n' 1 2 3 4 5)" ] || fail "output: $OUT"
+  ! grep -q LEAK <<<"$ERR" || fail "stderr: $ERR"
+}
+
+# A task's output past the 64 MiB kept in memory (the rest in an unlinked file in TMPDIR),
+# at 2 ranks, byte for byte as the serial loop; nothing left in TMPDIR.
+case_task_output_past_the_memory_bound() {
+  mkdir tmp
+  cat >task.sh <<'SH'
+#!/bin/sh
+if [ "$1" = 2 ]; then head -c 70000000 /dev/zero | tr '\0' x; echo; else echo "task $1"; fi
+SH
+  chmod +x task.sh
+  for x in 1 2 3; do ./task.sh "$x"; done | md5sum >expected.md5
+  TMPDIR=$PWD/tmp hpar_np 2 run farm --range 1:3 --threads 1 --no-report --output o.txt -- ./task.sh
+  expect_rc 0
+  [ "$(md5sum <o.txt)" = "$(cat expected.md5)" ] || fail "output differs ($(wc -c <o.txt) bytes)"
+  [ -z "$(ls -A tmp)" ] || fail "left in TMPDIR: $(ls -A tmp)"
 }

@@ -167,14 +167,21 @@ case_plot_merges_studies_and_refuses_bad_input() {
   hpar_np 1 plot a.json b.json -o m.png
   expect_rc 0
   expect_out "wrote m.png (2 points"
+  # The same layout in two studies: its runs join (as hpar collect joins reports).
   hpar_np 1 plot a.json a.json -o m2.png
-  expect_usage_error "appears in more than one study"
+  expect_rc 0
+  expect_out "wrote m2.png (1 points"
+  rm m2.png
+  hpar_np 1 plot a.json b.json -o m.jpg
+  expect_usage_error "cannot tell the image format of 'm.jpg': name it .png, .svg or .pdf"
+  hpar_np 1 scale numbers --range 1:1000 --ranks 1 --plot p.gif
+  expect_usage_error "cannot tell the image format of 'p.gif'"
   echo '{"schema": "hpar-report/1"}' >r.json
   hpar_np 2 plot r.json -o x.png
   expect_usage_error "is not a hpar-study/1 document"
   hpar_np 1 plot a.json
   expect_usage_error "needs -o FILE.png"
-  if [ -e x.png ] || [ -e m2.png ]; then fail "a PNG was written after an error"; fi
+  if [ -e x.png ] || [ -e m.jpg ] || [ -e p.gif ]; then fail "an image was written after an error"; fi
 }
 
 case_bad_mode() {
@@ -235,4 +242,32 @@ case_bad_study_input_is_exit_2_in_scale_and_collect() {
   expect_usage_error "bad --mode 'sideways'"
   hpar_np 1 collect r.json --mode sideways
   expect_usage_error "bad --mode 'sideways'"
+}
+
+# Studies overlaid in one SVG (each its own series, named by its file); a stopped study says so
+# in the title; untrusted points are hollow and named.
+case_plot_overlays_studies_as_svg() {
+  command -v gnuplot >/dev/null || { echo "gnuplot not installed: plot not checked"; return 0; }
+  hpar_np 1 scale numbers --range 1:100000 --quiet --mode strong --threads 1 --repeat 1 --json a.json
+  expect_rc 0
+  hpar_np 2 scale numbers --range 1:100000 --quiet --mode strong --ranks 1,2 --threads 1 --repeat 1 --json b.json
+  expect_rc 0
+  python3 - <<'PY'
+import json
+d = json.load(open("b.json"))
+d["complete"] = False
+d["points"][-1]["busy"]["trusted"] = False
+json.dump(d, open("b.json", "w"))
+PY
+  hpar_np 1 plot --overlay a.json b.json -o o.svg
+  expect_rc 0
+  expect_out "wrote o.svg (3 points of 2 overlaid strong scaling studies of numbers)"
+  grep -q "<svg" o.svg || fail "o.svg is not an SVG"
+  local text
+  text=$(sed 's/<[^>]*>//g' o.svg)
+  for want in "a.json: 1 thread/rank" "b.json: 1 thread/rank" "STOPPED before its last point" \
+    "not to be trusted: 2x1 static (b.json)" "time (s)" "speedup" "parallel efficiency (%)"; do
+    grep -qF "$want" <<<"$text" || fail "the SVG has no '$want': $(head -c 600 <<<"$text")"
+  done
+  expect_no_temporary_files
 }

@@ -105,6 +105,24 @@ TEST(OrderedOutput, StoppedRunLeavesNoFile) {
   world.barrier();
 }
 
+TEST(OrderedOutput, BlocksLargerThanAMessageGoInPieces) {
+  // A block's bytes travel to rank 0 in messages of at most message_bytes (256 MiB by default,
+  // below where MPI's int counts end); 100 bytes here, so that every block goes in many pieces,
+  // interleaved with other ranks' pieces, and is joined again in order.
+  const boost::mpi::communicator world;
+  for (const char* distribution : {"block", "dynamic"}) {
+    auto p = parse_job_command(
+        std::vector<std::string>{"numbers", "--range", "1:30000", "--distribution", distribution},
+        po::options_description());
+    p.run.ordered.message_bytes = 100;
+    p.run.ordered.buffer_bytes = 4096;
+    const auto record = run_job(world, *p.job, p.vm, p.run);
+    if (world.rank() == 0) {
+      EXPECT_EQ(record.ordered, reference_numbers(1, 30000)) << distribution;
+    }
+  }
+}
+
 namespace {
 
 /// Asks for a stop on the last rank only, once the walk is agreed complete: during the output

@@ -202,31 +202,6 @@ TEST(AtomicFile, StaleStagingOfAnUnreapedWriterIsRemoved) {
   ASSERT_EQ(::waitpid(child, &status, 0), child);
 }
 
-TEST(StaleFolders, OnlyThoseOfDeadOwnersOfThisHostAreRemoved) {
-  // A folder marked with a dead process's pid (and this host) goes, with what it holds; a live
-  // owner's (this process), another host's, an unmarked one, another prefix and a file stay.
-  const Scratch dir("folders");
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  ASSERT_GT(child, 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  const std::string mark = owner_mark();  // "PID@HOST-"
-  const std::string host = mark.substr(mark.find('@'));
-  const std::string dead = "hpar-farm-" + std::to_string(child) + host + "abcdef";
-  fs::create_directories(dir / (dead + "/sub"));
-  { std::ofstream(dir / (dead + "/sub/x")) << "x"; }
-  const std::vector<std::string> kept = {"hpar-farm-" + mark + "abcdef",
-                                         "hpar-farm-1@another-host-abcdef", "hpar-farm-abcdef",
-                                         "other-" + std::to_string(child) + host + "a"};
-  for (const auto& name : kept) fs::create_directories(dir / name);
-  { std::ofstream(dir / ("hpar-farm-" + std::to_string(child) + host + "file")) << "x"; }
-  EXPECT_EQ(remove_stale_folders(dir / "", "hpar-farm-"), 1U);
-  const auto left = dir.names();
-  EXPECT_EQ(left.size(), 5U);
-  EXPECT_EQ(std::count(left.begin(), left.end(), dead), 0);
-}
-
 TEST(AtomicFile, RefusesLinksThatLeadNowhere) {
   const Scratch dir("links");
   fs::create_symlink("nowhere.txt", dir / "dangling.txt");

@@ -182,7 +182,10 @@ TEST(Scaling, StudyDocumentsAreCheckedAndMerged) {
   const auto b = study_from_json(study_doc("pi", "strong", {{2, 1, 1.1}}), "b.json");
   const auto merged = merge_studies({a, b});
   EXPECT_EQ(merged.points.size(), 3U);
-  EXPECT_THROW((void)merge_studies({a, a}), UsageError);  // the same layout twice
+  // The same layout in two studies: its runs are the repetitions of one point (as collect).
+  const auto twice = merge_studies({a, a});
+  ASSERT_EQ(twice.points.size(), 2U);
+  EXPECT_EQ(twice.points[0].seconds, (std::vector<double>{2.0, 2.0}));
   const auto c = study_from_json(study_doc("mandelbrot", "strong", {{2, 1, 1.1}}), "c.json");
   EXPECT_THROW((void)merge_studies({a, c}), UsageError);
   auto wrong = study_doc("pi", "strong", {{1, 1, 2.0}});
@@ -208,14 +211,83 @@ TEST(Plot, ScriptHasDataIdealLineAndQuotedPath) {
   Study s;
   s.job = "pi";
   s.points = {point(1, 1, {4.0}), point(2, 1, {2.2}), point(1, 2, {2.1}), point(2, 2, {1.2})};
-  const auto a = analyze_scaling(ScalingMode::strong, s.points);
-  const auto script = gnuplot_script(s, a, "it's.png");
+  const auto script = gnuplot_script({s}, ImageFormat::png, "it's.png");
   EXPECT_NE(script.find("set output 'it''s.png'"), std::string::npos) << script;
   EXPECT_NE(script.find("plot x with lines"), std::string::npos);
   EXPECT_NE(script.find("'1 thread/rank'"), std::string::npos);
   EXPECT_NE(script.find("'2 threads/rank'"), std::string::npos);
   EXPECT_NE(script.find("Amdahl fit"), std::string::npos);
-  EXPECT_NE(script.find("\n1 1 100 1 1 1 100 100\n"), std::string::npos) << script;  // 1x1
+  EXPECT_NE(script.find("\n1 1 100 1 1 1 100 100 4 4 4 1 0\n"), std::string::npos) << script;
+  // Three panels, the legend outside the data, time in its own panel.
+  EXPECT_NE(script.find("set multiplot layout 1,3"), std::string::npos);
+  EXPECT_NE(script.find("set key outside below"), std::string::npos);
+  EXPECT_EQ(script.find("set key bottom"), std::string::npos);
+  EXPECT_NE(script.find("set ylabel 'time (s)'"), std::string::npos);
+  EXPECT_EQ(script.find("\nset logscale"), std::string::npos) << "linear below 8 cores";
+}
+
+TEST(Plot, SpeedupIsLogLogOrLinearNeverMixed) {
+  Study s;
+  s.job = "pi";
+  s.points = {point(1, 1, {8.0}), point(2, 1, {4.1}), point(4, 1, {2.2}), point(8, 1, {1.3})};
+  const auto script = gnuplot_script({s}, ImageFormat::svg, "");
+  EXPECT_NE(script.find("set terminal svg"), std::string::npos);
+  const auto speedup = script.find("set ylabel 'speedup'");
+  ASSERT_NE(speedup, std::string::npos);
+  const auto scale = script.find("logscale", speedup);
+  EXPECT_EQ(script.substr(scale, 14), "logscale xy 2\n") << script.substr(speedup, 200);
+}
+
+TEST(Plot, UntrustedHollowFailedOnTheAxisStoppedInTheTitle) {
+  Study s;
+  s.job = "pi";
+  s.complete = false;
+  s.points = {point(1, 1, {4.0}), point(2, 1, {2.2}), point(4, 1, {1.3})};
+  s.points[1].trusted = false;
+  s.points[2].failed = true;
+  ScalingPoint absent;
+  absent.ranks = 8;
+  s.absent = {absent};
+  const auto script = gnuplot_script({s}, ImageFormat::png, "");
+  EXPECT_NE(script.find("STOPPED before its last point"), std::string::npos);
+  EXPECT_NE(script.find("pointtype 6"), std::string::npos) << "untrusted points are hollow";
+  EXPECT_NE(script.find("not to be trusted: 2x1 static"), std::string::npos) << script;
+  EXPECT_NE(script.find("$failed using 1:(0) with points pointtype 2"), std::string::npos)
+      << script;
+  EXPECT_NE(script.find("4x1 static (wrong answer)"), std::string::npos);
+  EXPECT_NE(script.find("8x1 static (no launch succeeded)"), std::string::npos);
+  EXPECT_NE(script.find("$failed << EOD\n4\n8\nEOD"), std::string::npos) << script;
+}
+
+TEST(Plot, AFitAtItsBoundIsNotDrawnButNamed) {
+  Study s;
+  s.job = "serial";
+  // No speedup at all: the serial fraction is 1, at the bound of the fit.
+  s.points = {point(1, 1, {4.0}), point(2, 1, {4.0}), point(4, 1, {4.1})};
+  const auto script = gnuplot_script({s}, ImageFormat::png, "");
+  EXPECT_EQ(script.find("Amdahl fit"), std::string::npos) << script;
+  EXPECT_NE(script.find("no Amdahl curve for static"), std::string::npos) << script;
+}
+
+TEST(Plot, StudiesOverlaidEachWithItsOwnSeries) {
+  Study a;
+  a.job = "pi";
+  a.label = "a.json";
+  a.points = {point(1, 1, {4.0}), point(2, 1, {2.2})};
+  Study b = a;
+  b.label = "b.json";
+  b.points = {point(1, 1, {3.0}), point(2, 1, {1.6})};
+  const auto script = gnuplot_script({a, b}, ImageFormat::pdf, "x.pdf");
+  EXPECT_NE(script.find("set terminal pdfcairo"), std::string::npos);
+  EXPECT_NE(script.find("'a.json: 1 thread/rank'"), std::string::npos) << script;
+  EXPECT_NE(script.find("'b.json: 1 thread/rank'"), std::string::npos);
+  EXPECT_NE(script.find("2 studies overlaid"), std::string::npos);
+  Study weak = a;
+  weak.mode = ScalingMode::weak;
+  EXPECT_THROW((void)gnuplot_script({a, weak}, ImageFormat::png, ""), UsageError);
+  EXPECT_EQ(image_format_for("p.svg"), ImageFormat::svg);
+  EXPECT_EQ(image_format_for("-"), ImageFormat::png);
+  EXPECT_THROW((void)image_format_for("p.jpg"), UsageError);
 }
 
 TEST(Plot, GnuplotWritesAPngAtomically) {

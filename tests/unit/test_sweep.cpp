@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -389,4 +390,70 @@ TEST(CpuLoad, ProcStatAndLoadAverage) {
   EXPECT_GT(here->busy + here->idle, 0.0);
   EXPECT_TRUE(read_load_average().has_value());
   EXPECT_GE(process_cpu_seconds(), 0.0);
+}
+
+TEST(CapturedOutput, PastItsBoundItSpillsAndKeepsEveryByte) {
+  CapturedOutput c(10);
+  EXPECT_EQ(c.last_byte(), -1);
+  c.append("hello ");
+  EXPECT_FALSE(c.spilled());
+  c.append("world, past ten bytes\n");
+  EXPECT_TRUE(c.spilled());
+  EXPECT_EQ(c.size(), 28U);
+  EXPECT_EQ(c.last_byte(), '\n');
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("hpar-capture-" + std::to_string(getpid()));
+  {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(fd, 0);
+    c.write_to(fd);
+    ::close(fd);
+  }
+  std::ifstream in(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()),
+            "hello world, past ten bytes\n");
+  std::filesystem::remove(path);
+  EXPECT_EQ(c.take(), "hello world, past ten bytes\n");
+  EXPECT_EQ(c.size(), 0U);
+  c.append("again");  // reused after take(): its file was emptied
+  EXPECT_EQ(c.take(), "again");
+}
+
+TEST(Process, CapturedOutputPassesAnySizeThroughPipes) {
+  Scratch s;
+  // 3 MiB on stdout (past a 1 MiB bound and any pipe's buffer) and a line on stderr.
+  auto spec = s.spec({"sh", "-c", "head -c 3145728 /dev/zero | tr '\\0' x; echo oops >&2"});
+  CapturedOutput out(std::uint64_t{1} << 20);
+  CapturedOutput err;
+  spec.stdout_capture = &out;
+  spec.stderr_capture = &err;
+  const auto o = run_process(spec, {});
+  EXPECT_TRUE(o.ok());
+  EXPECT_TRUE(out.spilled());
+  EXPECT_EQ(out.take(), std::string(3145728, 'x'));
+  EXPECT_EQ(err.take(), "oops\n");
+  EXPECT_FALSE(std::filesystem::exists(s.dir / "out")) << "a captured stream made its file";
+  // A start that fails puts its reason into the captured stderr.
+  auto missing = s.spec({(s.dir / "missing").string()});
+  missing.failed_start_exits = true;
+  missing.die_with_parent = true;
+  missing.stdout_capture = &out;
+  missing.stderr_capture = &err;
+  EXPECT_EQ(run_process(missing, {}).exit_code, 127);
+  EXPECT_NE(err.take().find("cannot start"), std::string::npos);
+}
+
+TEST(Process, ALeftBehindProcessCannotWriteIntoTheNextOutput) {
+  Scratch s;
+  // The first command leaves a process of another session behind that writes a moment later;
+  // the second command's captured output must not get its bytes.
+  auto first = s.spec({"sh", "-c", "setsid sh -c 'sleep 0.3; echo LEAK' & echo first"});
+  CapturedOutput out;
+  first.stdout_capture = &out;
+  ASSERT_TRUE(run_process(first, {}).ok());
+  EXPECT_EQ(out.take(), "first\n");
+  auto second = s.spec({"sh", "-c", "sleep 0.6; echo second"});
+  second.stdout_capture = &out;
+  ASSERT_TRUE(run_process(second, {}).ok());
+  EXPECT_EQ(out.take(), "second\n");
 }

@@ -100,16 +100,6 @@ void refuse_broken_link(const std::string& path);
 /// other hosts and of live processes are left alone.
 std::size_t remove_stale_staging(const std::string& path);
 
-/// "PID@HOST-": marks a name as this process's (a staging file, a temporary folder), so that a
-/// later run can tell that its owner is gone (remove_stale_staging, remove_stale_folders).
-[[nodiscard]] std::string owner_mark();
-
-/// The folders directly in `directory` named PREFIX + owner_mark() + anything whose owner, a
-/// process of this host, is no longer alive (no such process, or a zombie): removed with what
-/// they hold. Returns how many. Folders of live processes and of other hosts, other names and
-/// symbolic links are left alone; errors are ignored (another run may remove the same folder).
-std::size_t remove_stale_folders(const std::string& directory, std::string_view prefix);
-
 /// What an output path leads to, to tell whether two outputs would write one file: the device
 /// and inode of an existing file (symbolic links followed), else the absolute path with the
 /// links of its directories followed. Empty for "-" and for an existing character device

@@ -2,15 +2,51 @@
 #pragma once
 /// Starting a command and waiting for it, as a launcher does: posix_spawn (never fork or
 /// system), the command in a process group of its own so that it can be stopped whole, its
-/// output in files, a time limit, and a stop on request (TERM to the group, KILL after a grace).
+/// output in files or captured through pipes, a time limit, and a stop on request (TERM to the
+/// group, KILL after a grace).
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace hpar {
+
+/// A command's output as it arrives through a pipe: in memory up to a bound, and past it in an
+/// unlinked temporary file in $TMPDIR (else /tmp), so that any size passes with bounded memory
+/// and nothing is left on disk, whatever ends the process.
+class CapturedOutput {
+ public:
+  static constexpr std::uint64_t default_memory = std::uint64_t{64} << 20;  ///< 64 MiB
+  explicit CapturedOutput(std::uint64_t memory_bytes = default_memory);
+  CapturedOutput(const CapturedOutput&) = delete;
+  CapturedOutput& operator=(const CapturedOutput&) = delete;
+  ~CapturedOutput();
+
+  /// Adds bytes at the end; throws RuntimeError when the temporary file cannot take them.
+  void append(std::string_view bytes);
+  /// Empties it (for the next attempt of a command).
+  void clear();
+  [[nodiscard]] std::uint64_t size() const noexcept { return memory_.size() + file_size_; }
+  /// Whether it went past its memory bound into its temporary file.
+  [[nodiscard]] bool spilled() const noexcept { return fd_ >= 0 && file_size_ > 0; }
+  /// The whole output (read back from the temporary file where it spilled); then empty.
+  [[nodiscard]] std::string take();
+  /// The last byte, or -1 when it is empty.
+  [[nodiscard]] int last_byte() const;
+  /// Writes the whole output to `fd` in pieces (bounded memory); throws RuntimeError when a
+  /// write fails. Keeps the output.
+  void write_to(int fd) const;
+
+ private:
+  std::uint64_t limit_;
+  std::string memory_;
+  int fd_ = -1;
+  std::uint64_t file_size_ = 0;
+};
 
 /// A command to start.
 struct ProcessSpec {
@@ -37,6 +73,11 @@ struct ProcessSpec {
   bool die_with_parent = false;
   /// How often (seconds, at most) the wait asks `should_stop` while the command runs.
   double poll_seconds = 0.1;
+  /// When set, that stream goes through a pipe into it instead of its file (the path is then
+  /// unused): read while the command runs, so a command may write any amount; a process the
+  /// command leaves behind cannot write into a later command's output. Cleared first.
+  CapturedOutput* stdout_capture = nullptr;
+  CapturedOutput* stderr_capture = nullptr;
   /// When the command ended by itself and processes of its group run on (a background job, a
   /// daemon that stayed in the group): TERM to them, KILL this much later.
   double leftover_grace_seconds = 1.0;
@@ -84,6 +125,61 @@ struct ProcessOutcome {
 /// that cannot be created).
 [[nodiscard]] ProcessOutcome run_process(const ProcessSpec& spec,
                                          const std::function<bool()>& should_stop);
+
+/// What a worker answered to one input (Worker::ask).
+struct WorkerReply {
+  enum class Kind {
+    ok,         ///< an `ok` frame: `bytes` is the result
+    error,      ///< an `err` frame: the input failed, `bytes` is the worker's message
+    protocol,   ///< not a frame (`problem` says what came); the worker was ended
+    died,       ///< the worker ended before it answered (`exit` says how)
+    timed_out,  ///< no answer within the time limit; the worker was ended
+    stopped,    ///< the caller asked to stop; the worker was ended
+  };
+  Kind kind = Kind::ok;
+  std::string bytes;
+  std::string problem;   ///< for protocol: what was wrong, e.g. "an answer without a frame"
+  ProcessOutcome exit;   ///< for died (and the kinds that ended the worker): how it ended
+  double seconds = 0.0;  ///< from sending the input to the answer (monotonic clock)
+};
+
+/// A command started once and fed inputs over a pipe, one answer per input (hpar farm
+/// --worker; the protocol is docs/workers.md): hpar writes `<len>\n<bytes>`, the worker
+/// answers `ok <len>\n<bytes>` or `err <len>\n<bytes>`. Its stdin and stdout are pipes to
+/// this process, its stderr is this process's. It runs in a process group of its own and is
+/// KILLed when the thread that started it ends (PR_SET_PDEATHSIG). Not thread-safe: one
+/// thread talks to one worker.
+class Worker {
+ public:
+  /// Starts `spec` (argv, environment, launcher_environment, cpus, kill_grace_seconds; the
+  /// output paths and captures are not used). Throws RuntimeError when it cannot be started.
+  explicit Worker(const ProcessSpec& spec);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  /// finish(kill_grace_seconds) unless done.
+  ~Worker();
+
+  /// Sends `input` and waits for the answer, at most `timeout_seconds` (0: no limit), asking
+  /// `should_stop` every `poll_seconds` at most. A reply other than ok or error ends the worker
+  /// (TERM to its group, KILL after the grace): running() is then false.
+  WorkerReply ask(std::string_view input, double timeout_seconds, double poll_seconds,
+                  const std::function<bool()>& should_stop);
+  /// Whether the worker is still there to ask.
+  [[nodiscard]] bool running() const noexcept;
+  [[nodiscard]] int pid() const noexcept;
+  /// Closes its stdin (it sees the end of the inputs), waits up to `grace_seconds` for it to
+  /// exit, then TERMs and KILLs its group. Returns how it ended.
+  ProcessOutcome finish(double grace_seconds);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// The folder that holds hpar's Python helper (hpar_worker.py): share/hpar/python beside the
+/// running binary's bin/ (an installed hpar) or under its folder (a build tree); empty when
+/// there is none.
+[[nodiscard]] std::string python_helper_dir();
 
 /// The path of `program` as posix_spawnp would find it (through PATH unless it contains a
 /// slash), if it is an executable file; empty otherwise.

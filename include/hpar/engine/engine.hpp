@@ -38,6 +38,9 @@ struct OrderedDestination {
   /// Ordered bytes a rank keeps in memory while they wait for their turn; past it they spill to
   /// a temporary file (in the output's directory, else $TMPDIR).
   std::uint64_t buffer_bytes = std::uint64_t{64} << 20;
+  /// Largest message a block's bytes travel to rank 0 in (MPI counts are int): a larger
+  /// block goes in pieces, so a block may hold any number of bytes.
+  std::uint64_t message_bytes = std::uint64_t{256} << 20;
 };
 
 /// What the ordered output took.

@@ -38,6 +38,9 @@ struct ScalingPoint {
   /// The point's answer failed verification: it keeps its row, but is never the baseline,
   /// never fitted and never ranked (a fast wrong answer is not a winner).
   bool failed = false;
+  /// False when the machine was busy while it was measured (the table's '!'): its times are
+  /// drawn hollow and named.
+  bool trusted = true;
   /// ranks x threads.
   [[nodiscard]] int cores() const noexcept { return ranks * threads; }
 };
@@ -127,14 +130,19 @@ struct Study {
   ScalingMode mode = ScalingMode::strong;
   std::string host;  ///< where it ran (the hosts of the largest point)
   std::vector<ScalingPoint> points;
+  /// Layouts that have no time: every launch of them failed (a sweep's "failed" list).
+  std::vector<ScalingPoint> absent;
+  bool complete = true;  ///< false when a stop signal ended the study before its last point
+  std::string label;     ///< what names it among several (its file), for overlaid plots
 };
 
 /// Reads the points of a "hpar-study/1" document; throws UsageError naming `source` when the
 /// document is not one (wrong schema, missing fields, non-positive times).
 [[nodiscard]] Study study_from_json(const nlohmann::json& doc, const std::string& source);
 
-/// Merges studies of the same job and mode (points concatenated). Throws UsageError when
-/// they differ in job or mode or measure the same layout twice.
+/// Merges studies of the same job and mode, as `hpar collect` does: points concatenated, the
+/// runs of a layout measured in several of them joined as the repetitions of one point.
+/// Throws UsageError when they differ in job or mode.
 [[nodiscard]] Study merge_studies(const std::vector<Study>& studies);
 
 /// The analysis part of a study document: per-point figures, fits and ranking.
