@@ -17,6 +17,7 @@
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/core/stop.hpp"
 
 namespace po = boost::program_options;
 
@@ -36,6 +37,10 @@ std::string content_hash(const std::string& path, std::string_view option) {
   std::uint64_t hash = 0xcbf29ce484222325ULL;
   std::array<char, 1 << 16> buffer{};
   while (in) {
+    if (stop_requested()) {  // a file of GBs takes seconds
+      throw Error(ExitCode::interrupted,
+                  "stopped by a signal while " + quote_for_message(path) + " was read");
+    }
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     const auto got = static_cast<std::size_t>(in.gcount());
     for (std::size_t i = 0; i < got; ++i) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/stop.hpp"
 
 namespace hpar {
 namespace {
@@ -152,6 +153,10 @@ void for_each_integer(const std::string& path, const std::function<void(std::int
   if (!file) throw UsageError("cannot read input file " + quote_for_message(path));
   std::string line;
   for (std::uint64_t number = 1; std::getline(file, line); ++number) {
+    if (number % 65536 == 0 && stop_requested()) {  // a file of GBs takes seconds
+      throw Error(ExitCode::interrupted,
+                  "stopped by a signal while " + quote_for_message(path) + " was read");
+    }
     const auto hash = line.find('#');
     std::string_view text(line.data(), hash == std::string::npos ? line.size() : hash);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))

@@ -335,3 +335,25 @@ PY
     fail "the report is not marked incomplete: $(cat report.json)"
   expect_no_leftovers
 }
+
+case_sigterm_while_a_large_input_file_is_read_in_setup() {
+  # 2e7 inputs (170 MB) take every rank seconds to check, hash and load before the compute: a
+  # SIGTERM then ends both within 2 s, exit 4, saying what it stopped.
+  only_with_open_mpi "signals through Open MPI's mpirun (what it forwards, its exit codes)"
+  seq 1 20000000 >in.txt
+  start_run run numbers --input-file in.txt --checkpoint ck --quiet
+  local r0 r1 started stopped
+  r0=$(rank_pid 0)
+  r1=$(rank_pid 1)
+  sleep 0.5
+  started=$(date +%s%N)
+  kill -TERM "$r0" "$r1"
+  wait_gone "$r0" "$r1"
+  stopped=$(date +%s%N)
+  finish_run
+  expect_rc 4
+  expect_err "stopped by a signal while 'in.txt' was read"
+  [ $(((stopped - started) / 1000000)) -le 2000 ] ||
+    fail "the ranks took $(((stopped - started) / 1000000)) ms to end after the stop: $ERR"
+  expect_no_leftovers
+}
