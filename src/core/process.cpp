@@ -377,9 +377,10 @@ class Pipes {
 
 /// Waits up to `ms` milliseconds for the child to end (the pidfd becomes readable) or output
 /// to arrive (read at once), or at most 2 ms when there is no pidfd. A signal cuts it short.
-void wait_a_while(int pidfd, Pipes& pipes, int ms) {
+void wait_a_while(int pidfd, Pipes& pipes, int ms, int wake_fd = -1) {
   std::vector<pollfd> list;
   if (pidfd >= 0) list.push_back({pidfd, POLLIN, 0});
+  if (wake_fd >= 0) list.push_back({wake_fd, POLLIN, 0});
   pipes.add_to(list);
   if (pidfd < 0) ms = std::min(ms, 2);
   if (list.empty()) {
@@ -387,6 +388,10 @@ void wait_a_while(int pidfd, Pipes& pipes, int ms) {
     nanosleep(&nap, nullptr);
   } else {
     (void)poll(list.data(), list.size(), ms);
+  }
+  if (wake_fd >= 0) {  // read empty: the caller asks its question now
+    std::uint64_t count = 0;
+    (void)!::read(wake_fd, &count, sizeof count);
   }
   pipes.read_ready();
 }
@@ -448,7 +453,7 @@ std::optional<Clock::time_point> wait_for_end(const ProcessSpec& spec, pid_t pid
       // Clamped as a double first: a long limit's milliseconds do not fit an int.
       ms = static_cast<int>(std::clamp(left * 1000.0 + 1.0, 1.0, static_cast<double>(most)));
     }
-    wait_a_while(pidfd, pipes, ms);
+    wait_a_while(pidfd, pipes, ms, spec.wake_fd);
   }
   return term_sent;
 }

@@ -78,6 +78,9 @@ struct ProcessSpec {
   /// command leaves behind cannot write into a later command's output. Cleared first.
   CapturedOutput* stdout_capture = nullptr;
   CapturedOutput* stderr_capture = nullptr;
+  /// When it becomes readable (hpar/core/chores.hpp's wake fd), the wait reads it empty and
+  /// asks `should_stop` at once; -1: none.
+  int wake_fd = -1;
 };
 
 /// Whether `name` is a variable that an MPI launcher or a Slurm step sets for its ranks (not
