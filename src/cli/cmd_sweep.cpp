@@ -18,6 +18,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -444,41 +447,131 @@ class Workspace {
   bool kept_;
 };
 
+/// What a failed launch's output says, shown on stderr and kept in the JSON.
+struct FailureOutput {
+  std::vector<std::string> errors;       ///< its error-looking lines, first
+  std::vector<std::string> stdout_tail;  ///< the last lines of its stdout
+  std::vector<std::string> stderr_tail;  ///< the last lines of its stderr (launcher notices out)
+  std::string stdout_path, stderr_path;  ///< where its whole output is kept
+  [[nodiscard]] bool empty() const {
+    return errors.empty() && stdout_tail.empty() && stderr_tail.empty();
+  }
+};
+
 /// One launch, as the study and the JSON keep it.
 struct Launch {
   int number = 1;  ///< run k of its point, from 1
   std::vector<std::string> command;
   std::vector<std::pair<std::string, std::string>> environment;
   ProcessOutcome outcome;
-  std::optional<StudyRun> run;    ///< none when it failed
-  std::string failure;            ///< why it failed
-  std::vector<std::string> tail;  ///< the end of its output, when it failed
+  std::optional<StudyRun> run;  ///< none when it failed
+  std::string failure;          ///< why it failed
+  FailureOutput shown;          ///< what its output says, when it failed
   BusySample busy;
 };
 
-/// The last `n` lines of `path` without the notices a launcher frames in lines of dashes
-/// (Open MPI's "mpirun detected that one or more processes exited ..."), which would hide the
-/// program's own last words; all of them when nothing else is left.
-std::vector<std::string> program_lines(const std::string& path, std::size_t n) {
-  const auto lines = last_lines(path, 60);
+/// Whether `line` is a line of 40 or more dashes (how Open MPI frames its notices).
+bool dash_line(const std::string& line) {
+  return line.size() >= 40 && line.find_first_not_of('-') == std::string::npos;
+}
+
+/// The last `n` lines of `path`. With `drop_notices`, without the notices a launcher frames
+/// between two lines of dashes (Open MPI's "mpirun detected that one or more processes exited
+/// ..." on stderr), which would hide the program's own last words: only a block closed by a
+/// second line of dashes is a notice, so a program's own line of dashes cuts nothing.
+std::vector<std::string> program_lines(const std::string& path, std::size_t n, bool drop_notices) {
+  const auto lines = last_lines(path, 80);
   std::vector<std::string> kept;
-  bool in_notice = false;
+  constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  std::size_t open = none;  // where an unclosed block of dashes began in `kept`
   for (const auto& line : lines) {
-    if (line.size() >= 40 && line.find_first_not_of('-') == std::string::npos) {
-      in_notice = !in_notice;
-    } else if (!in_notice) {
-      kept.push_back(line);
+    if (drop_notices && dash_line(line)) {
+      if (open != none) {
+        kept.resize(open);
+        open = none;
+        continue;
+      }
+      open = kept.size();
     }
+    kept.push_back(line);
   }
   const auto& chosen = kept.empty() ? lines : kept;
   return {chosen.end() - static_cast<std::ptrdiff_t>(std::min(n, chosen.size())), chosen.end()};
 }
 
-/// The last lines of a launch's output: its stderr's, else its stdout's.
-std::vector<std::string> output_tail(const std::string& out, const std::string& err,
+/// The program's error-looking lines (ERROR, Error, error:, Traceback, Abort) of `out` then
+/// `err`, the first `n` different ones: the first error is usually the cause.
+std::vector<std::string> error_lines(const std::string& out, const std::string& err,
                                      std::size_t n) {
-  auto lines = program_lines(err, n);
-  return lines.empty() ? program_lines(out, n) : lines;
+  static const std::regex looks_wrong("ERROR|Error|error:|Traceback|Abort");
+  std::vector<std::string> found;
+  for (const auto& path : {out, err}) {
+    std::ifstream in(path, std::ios::binary);
+    for (std::string line; found.size() < n && std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.size() > 300) line = line.substr(0, 300) + "...";
+      if (std::regex_search(line, looks_wrong) &&
+          std::find(found.begin(), found.end(), line) == found.end()) {
+        found.push_back(line);
+      }
+    }
+  }
+  return found;
+}
+
+/// What a failed launch said: its error-looking lines, the end of its stdout and of its stderr.
+FailureOutput failure_output(const std::string& out, const std::string& err) {
+  FailureOutput f;
+  f.errors = error_lines(out, err, 5);
+  f.stdout_tail = program_lines(out, 5, false);
+  f.stderr_tail = program_lines(err, 5, true);
+  return f;
+}
+
+/// All of a failure's lines, the error lines first (the JSON's "output_tail").
+std::vector<std::string> all_lines(const FailureOutput& f) {
+  std::vector<std::string> lines = f.errors;
+  lines.insert(lines.end(), f.stdout_tail.begin(), f.stdout_tail.end());
+  lines.insert(lines.end(), f.stderr_tail.begin(), f.stderr_tail.end());
+  return lines;
+}
+
+/// A --metric that matches nothing where it should: bad input, printed by sweep_main as one
+/// error line and then the output's last lines (real lines, not one escaped line).
+struct MetricRefusal {
+  std::string message;
+  std::vector<std::string> lines;
+};
+
+/// The folder that keeps failed launches' output when --logs does not keep every launch's:
+/// logs/ beside the --json file, else hpar-sweep-logs/ here.
+fs::path failed_logs_dir(const SweepRequest& req) {
+  const std::string json = text_of(req.vm, "json");
+  if (json.empty()) return "hpar-sweep-logs";
+  return fs::path(json).parent_path() / "logs";
+}
+
+/// Keeps the output of the failed launch `l` (copied out of the temporary workspace unless
+/// --logs keeps it already) and records where in `l.shown`.
+void keep_failed_output(const SweepRequest& req, const Workspace& ws, const SweepLayout& layout,
+                        Launch& l) {
+  l.shown.stdout_path = ws.file(layout, l.number, ".out");
+  l.shown.stderr_path = ws.file(layout, l.number, ".err");
+  if (ws.kept()) return;
+  const fs::path dir = failed_logs_dir(req);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  for (auto* path : {&l.shown.stdout_path, &l.shown.stderr_path}) {
+    const fs::path to = dir / fs::path(*path).filename();
+    if (!error) fs::copy_file(*path, to, fs::copy_options::overwrite_existing, error);
+    if (error) {
+      std::cerr << program_name() + ": warning: cannot keep the failed launch's output in "
+                << dir.string() << ": " << error.message() << "\n";
+      *path = "";
+    } else {
+      *path = to.string();
+    }
+  }
 }
 
 /// The run of a launch that measured itself with an hpar report (--measure report).
@@ -512,7 +605,7 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
                                    l.outcome.exit_code == static_cast<int>(ExitCode::verification);
   if (!l.outcome.ok() && !verification_failed) {
     l.failure = l.outcome.describe(req.timeout);
-    l.tail = output_tail(out, err, 5);
+    l.shown = failure_output(out, err);
     return;
   }
   const OutputFindings found = scan_output_files(out, err, req.rules);
@@ -524,14 +617,14 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
                                   ? "--metric '" + req.rules.metric->text + "' matches nothing"
                                   : found.metric_problem;
       if (!metric_seen) {
-        std::string message = why + " in the output of point " + layout_text(point.layout) +
-                              " (run " + std::to_string(l.number) + ": " +
-                              command_line_text(l.environment, l.command) + "); its last lines:";
-        for (const auto& line : output_tail(err, out, 8)) message += "\n  | " + line;
-        throw UsageError(message);
+        const FailureOutput shown = failure_output(out, err);
+        throw MetricRefusal{why + " in the output of point " + layout_text(point.layout) +
+                                " (run " + std::to_string(l.number) + ": " +
+                                command_line_text(l.environment, l.command) + "); its last lines:",
+                            all_lines(shown)};
       }
       l.failure = why;
-      l.tail = program_lines(out, 5);
+      l.shown = failure_output(out, err);
       return;
     }
     metric_seen = true;
@@ -612,6 +705,7 @@ Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPo
                         "run " + std::to_string(number));
   l.busy.others_before_cpus = others_before;
   if (l.outcome.end != ProcessOutcome::End::stopped) evaluate(req, ws, point, l, metric_seen);
+  if (!l.failure.empty()) keep_failed_output(req, ws, point.layout, l);
   return l;
 }
 
@@ -626,8 +720,11 @@ nlohmann::json launch_json(const Launch& l, const SweepRequest& req, const Works
       {"ended", l.outcome.describe(req.timeout)},
       {"seconds", l.run ? nlohmann::json(l.run->seconds) : nlohmann::json(nullptr)},
       {"failure", l.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.failure)}};
-  if (!l.tail.empty()) j["output_tail"] = l.tail;
-  if (ws.kept()) {
+  if (!l.shown.empty()) j["output_tail"] = all_lines(l.shown);
+  if (!l.failure.empty()) {
+    j["stdout"] = l.shown.stdout_path;
+    j["stderr"] = l.shown.stderr_path;
+  } else if (ws.kept()) {
     j["stdout"] = ws.file(layout, l.number, ".out");
     j["stderr"] = ws.file(layout, l.number, ".err");
   }
@@ -643,19 +740,42 @@ struct SweepState {
   bool metric_seen = false;  ///< --metric has matched in some launch
 };
 
-/// Says on stderr that run `l` of `point` failed, with the end of its output, and keeps it.
+/// Prints `lines` under `title`, each as "  | LINE".
+void print_lines(const std::string& title, const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  std::cerr << "  " << title << ":\n";
+  for (const auto& line : lines) std::cerr << "  | " << line << "\n";
+}
+
+/// Says on stderr that run `l` of `point` failed: the program's error lines first, then the end
+/// of its stdout and of its stderr, and where its whole output is kept; keeps it in the state.
 void note_failure(const PlannedPoint& point, const Launch& l, int repeat, SweepState& state) {
   const std::string name = layout_text(point.layout) + " " + point.schedule;
+  const FailureOutput& f = l.shown;
   std::cerr << program_name() + ": warning: point " << name << ", run " << l.number << " of "
             << repeat << " failed: " << l.failure << "; the sweep goes on\n";
-  for (const auto& line : l.tail) std::cerr << "  | " << line << "\n";
+  print_lines("its error lines", f.errors);
+  print_lines("end of its stdout", f.stdout_tail);
+  print_lines("end of its stderr", f.stderr_tail);
+  if (!f.stdout_path.empty()) {
+    std::cerr << "  its whole output: " << f.stdout_path << ", " << f.stderr_path << "\n";
+  }
   state.failed.push_back({{"layout", name},
                           {"run", l.number},
                           {"failure", l.failure},
                           {"command_line", command_line_text(l.environment, l.command)},
-                          {"output_tail", l.tail}});
+                          {"error_lines", f.errors},
+                          {"stdout_tail", f.stdout_tail},
+                          {"stderr_tail", f.stderr_tail},
+                          {"stdout", f.stdout_path},
+                          {"stderr", f.stderr_path},
+                          {"output_tail", all_lines(f)}});
+  const std::string& said = !f.errors.empty()        ? f.errors.front()
+                            : !f.stderr_tail.empty() ? f.stderr_tail.back()
+                            : !f.stdout_tail.empty() ? f.stdout_tail.back()
+                                                     : std::string();
   state.failure_notes.push_back(name + " run " + std::to_string(l.number) + ": " + l.failure +
-                                (l.tail.empty() ? "" : ": " + l.tail.back()));
+                                (said.empty() ? "" : ": " + said));
 }
 
 /// Runs the `repeat` launches of one point (fewer when one fails: the rest would too) and keeps
@@ -902,8 +1022,15 @@ int sweep_main(std::span<const std::string> args) {
                                   plan.points.front().oversubscribed,
                                   program_for(req, ws, plan.points.front().layout, 1)))
             << "\n";
-  SweepState state = run_sweep(req, plan, ws);
-  return report_sweep(req, plan, state, launcher_version, args, ws);
+  try {
+    SweepState state = run_sweep(req, plan, ws);
+    return report_sweep(req, plan, state, launcher_version, args, ws);
+  } catch (const MetricRefusal& refusal) {
+    std::cout.flush();
+    std::cerr << program_name() + ": error: " << one_line_message(refusal.message) << "\n";
+    for (const auto& line : refusal.lines) std::cerr << "  | " << line << "\n";
+    return static_cast<int>(ExitCode::usage);
+  }
 }
 
 SweepCheck check_sweep(std::span<const std::string> args, int nodes, int cores_per_node) {

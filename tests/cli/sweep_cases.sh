@@ -5,6 +5,7 @@
 # threads that prints its affinity, a checksum, its verdict and its compute time.
 
 : "${HYBRID_WORK:?HYBRID_WORK must name the test program}"
+: "${STUDY_PROGRAM:?STUDY_PROGRAM must name the binary of tests/programs/study_program.c}"
 
 # sweep ARGS...: hpar sweep as a user runs it (not under mpirun); sets OUT, ERR, RC.
 sweep() { capture "$HPAR" sweep "$@"; }
@@ -365,4 +366,41 @@ case_sweep_sbatch_stops_on_sigterm() {
 case_timeout_is_bounded() {
   sweep --ranks 1 --threads 1 --repeat 1 --timeout 1e300 --launcher none -- /bin/true
   expect_usage_error "--timeout must be more than 0 and at most 2592000 seconds (30 days)"
+}
+
+# A launch that fails shows the program's own ERROR line (on its stdout), before the end of its
+# stdout and stderr; a line of dashes in the program's output cuts nothing; Open MPI's
+# "job terminated" box is not what is shown; the output is kept in logs/ beside the JSON.
+case_failed_launch_shows_the_programs_error() {
+  mkdir out
+  sweep --ranks 1,2 --threads 1 --repeat 1 --json out/s.json \
+    -- "$STUDY_PROGRAM" --steps 20000 --error-at 2x1 --dashes
+  expect_rc 1
+  expect_err "hpar: warning: point 2x1 mpirun, run 1 of 1 failed: exit code 1; the sweep goes on"
+  expect_err "  | ERROR: the input deck is not valid at 2x1 (on purpose)"
+  expect_err "  | study_program: giving up"
+  expect_err "  its whole output: out/logs/2x1-run1.out, out/logs/2x1-run1.err"
+  local first
+  first=$(grep -n '^  | ' err.txt | head -1)
+  [[ $first == *"ERROR: the input deck"* ]] || fail "the error line is not first: $ERR"
+  grep -q '^  | .*Primary job' err.txt && fail "Open MPI's notice shown: $ERR"
+  expect_out "failed       2x1 mpirun run 1: exit code 1: ERROR: the input deck is not valid"
+  grep -q '^ERROR: the input deck' out/logs/2x1-run1.out || fail "not kept: $(ls -R out)"
+  json_check out/s.json "
+f = d['failed'][0]
+assert f['error_lines'] == ['ERROR: the input deck is not valid at 2x1 (on purpose)'], f
+assert f['stdout'] == 'out/logs/2x1-run1.out' and 'study_program: giving up' in f['stdout_tail'], f"
+  # Without --json: kept in hpar-sweep-logs/, and said so.
+  sweep --ranks 2 --threads 1 --repeat 1 -- "$STUDY_PROGRAM" --steps 20000 --error-at 2x1
+  expect_rc 1
+  expect_err "  its whole output: hpar-sweep-logs/2x1-run1.out"
+  [ -s hpar-sweep-logs/2x1-run1.out ] || fail "not kept: $(ls -A)"
+}
+
+# The refusal of a --metric that never matches prints real lines, not a literal \n.
+case_metric_refusal_prints_real_lines() {
+  sweep --ranks 1 --threads 1 --metric 'solve time: ([0-9.]+)' -- "$STUDY_PROGRAM" --steps 1000
+  expect_usage_error "--metric 'solve time: ([0-9.]+)' matches nothing in the output of point 1x1"
+  grep -qF '\n' err.txt && fail "a literal \\n: $ERR"
+  grep -q '^  | rate: ' err.txt || fail "no output line: $ERR"
 }
