@@ -91,7 +91,10 @@ po::options_description sweep_options() {
                                 "(e.g. 'verification successful')")(
       "same-output", po::value<std::string>()->value_name("REGEX"),
       "the matched values (first group, or the whole match) must be the same in every run of "
-      "every layout (weak mode: of each layout), e.g. 'checksum: (\\S+)'")(
+      "every layout (weak mode: of each layout), e.g. 'checksum: (\\S+)'; the values that differ "
+      "are printed")("same-output-tolerance", po::value<std::string>()->value_name("REL"),
+                     "numbers in the --same-output values agree when they differ by at most REL, "
+                     "relative (e.g. 1e-9 for floating-point sums that change with the layout)")(
       "logs", po::value<std::string>()->value_name("DIR"),
       "keep every launch's output in DIR (RxT-runK.out, .err; .json for hpar reports)");
   add_study_file_options(d);
@@ -140,6 +143,7 @@ struct SweepRequest {
   double timeout = 0.0;
   Measure measure = Measure::wall;
   OutputRules rules;
+  double same_tolerance = 0.0;  ///< --same-output-tolerance
 };
 
 /// An option's value as text ("" when not given).
@@ -204,6 +208,14 @@ void parse_measure(SweepRequest& req) {
     req.rules.check = sweep_pattern(text_of(vm, "check"), "--check", false);
   if (vm.count("same-output") != 0U) {
     req.rules.same = sweep_pattern(text_of(vm, "same-output"), "--same-output", false);
+  }
+  if (vm.count("same-output-tolerance") != 0U) {
+    if (!req.rules.same) throw UsageError("--same-output-tolerance needs --same-output REGEX");
+    req.same_tolerance =
+        parse_real(text_of(vm, "same-output-tolerance"), "--same-output-tolerance");
+    if (!(req.same_tolerance >= 0.0) || !(req.same_tolerance < 1.0)) {
+      throw UsageError("--same-output-tolerance must be at least 0 and less than 1 (relative)");
+    }
   }
 }
 
@@ -737,7 +749,8 @@ struct SweepState {
   nlohmann::json failed = nlohmann::json::array();  ///< every failed launch
   std::vector<std::string> failure_notes;           ///< the table's "failed" lines
   bool interrupted = false;
-  bool metric_seen = false;  ///< --metric has matched in some launch
+  bool metric_seen = false;   ///< --metric has matched in some launch
+  bool same_matched = false;  ///< --same-output has matched in some run
 };
 
 /// Prints `lines` under `title`, each as "  | LINE".
@@ -904,8 +917,10 @@ TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const Swe
   for (const auto& w : req.program) program += (program.empty() ? "" : " ") + shell_quote(w);
   words.work = req.mode == ScalingMode::strong ? "the same command at every point: " + program
                                                : program + " ({...} filled in for each point)";
-  if (!req.rules.same && req.measure != Measure::report) {
-    words.identical = "not compared (--same-output REGEX compares a value between runs)";
+  words.not_compared = "not compared (--same-output REGEX compares a value between runs)";
+  if (req.rules.same && !state.same_matched) {
+    words.not_compared =
+        "not compared: --same-output '" + req.rules.same->text + "' matched nothing in any run";
   }
   words.notes.push_back("launcher     " + launcher_name(req.launcher) + ", " + req.launcher.why +
                         (launcher_version.empty() ? "" : " [" + launcher_version + "]") +
@@ -923,6 +938,44 @@ TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const Swe
   return words;
 }
 
+/// With --same-output that matched in no run, the runs' "(no match)" lines would agree and
+/// claim identical results: they are dropped (nothing was compared) and the state says so.
+void forget_unmatched_same_output(const SweepRequest& req, SweepState& state) {
+  if (!req.rules.same) return;
+  for (const auto& p : state.study.points) {
+    for (const auto& run : p.runs) {
+      for (const auto& line : run.result) {
+        if (line != "same-output: (no match)") state.same_matched = true;
+      }
+    }
+  }
+  if (state.same_matched) return;
+  for (auto& p : state.study.points) {
+    for (auto& run : p.runs) run.result.clear();
+  }
+  std::cerr << program_name() + ": warning: --same-output '" << req.rules.same->text
+            << "' matched nothing in any run: the results were not compared\n";
+}
+
+/// When every launch failed, the --json file still says what was tried and how each failed
+/// (no points, no analysis).
+void write_failed_study(const SweepRequest& req, const SweepPlan& plan, const SweepState& state,
+                        const std::string& launcher_version, std::span<const std::string> args,
+                        const Workspace& ws) {
+  write_if_asked(req.vm, "json", [&] {
+    nlohmann::json doc = document_fields(req, plan, state, launcher_version, args, ws);
+    doc["schema"] = study_schema;
+    doc["job"] = req.name;
+    doc["mode"] = to_string(req.mode);
+    doc["complete"] = true;
+    doc["host"] = host_name_here();
+    doc["results_identical"] = nullptr;
+    doc["points"] = nlohmann::json::array();
+    doc["analysis"] = nullptr;
+    return doc.dump(2) + "\n";
+  });
+}
+
 /// Prints the table and writes the files; returns the exit code: 4 when a signal stopped the
 /// sweep, 3 when a run failed verification or the compared values differ, 1 when a launch
 /// failed, else 0.
@@ -936,12 +989,15 @@ int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& sta
                 << ": error: stopped by a signal before any point was done; nothing written\n";
       return static_cast<int>(ExitCode::interrupted);
     }
+    write_failed_study(req, plan, state, launcher_version, args, ws);
     throw RuntimeError("every launch failed (" + state.failure_notes.front() + ")");
   }
+  forget_unmatched_same_output(req, state);
   study.job = req.name;
   study.mode = req.mode;
   study.host = host_name_here();
   study.complete = !state.interrupted;
+  study.result_tolerance = req.same_tolerance;
   // The stop that ended the sweep has been honoured: the points done are written (marked
   // incomplete); a further signal during the writing stops that too.
   if (state.interrupted) clear_stop_request();

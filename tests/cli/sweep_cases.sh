@@ -404,3 +404,69 @@ case_metric_refusal_prints_real_lines() {
   grep -qF '\n' err.txt && fail "a literal \\n: $ERR"
   grep -q '^  | rate: ' err.txt || fail "no output line: $ERR"
 }
+
+# "Results identical" only when --same-output compared something: not without it (table, weak
+# mode, JSON, `hpar collect`), nor when it matched nothing in any run.
+case_results_not_claimed_when_nothing_was_compared() {
+  sweep --ranks 1,2 --threads 1 --repeat 1 --json s.json -- "$STUDY_PROGRAM" --steps 20000
+  expect_rc 0
+  expect_out "results      not compared (--same-output REGEX compares a value between runs)"
+  json_check s.json "assert d['results_identical'] is None, d['results_identical']"
+  capture "$HPAR" collect s.json --json c.json
+  expect_rc 0
+  expect_out "results      not compared"
+  json_check c.json "assert d['results_identical'] is None"
+  sweep --mode weak --ranks 1,2 --threads 1 --repeat 2 -- "$STUDY_PROGRAM" --steps '{cores*20000}'
+  expect_rc 0
+  expect_out "results      not compared"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --same-output 'checksum: (\S+)' --json m.json \
+    -- "$STUDY_PROGRAM" --steps 20000
+  expect_rc 0
+  expect_out "results      not compared: --same-output 'checksum: (\S+)' matched nothing in any run"
+  expect_err "hpar: warning: --same-output 'checksum: (\S+)' matched nothing in any run"
+  json_check m.json "assert d['results_identical'] is None"
+}
+
+# --same-output prints the values that differ; --same-output-tolerance REL lets numbers differ
+# a little (a floating-point sum that changes with the layout).
+case_same_output_shows_differences_and_takes_a_tolerance() {
+  sweep --ranks 1,2 --threads 1 --repeat 1 --same-output 'energy: (\S+)' --json s.json \
+    -- "$STUDY_PROGRAM" --steps 20000 --energy-jitter 1e-12
+  expect_rc 3
+  expect_out "results      DIFFER between runs or points"
+  expect_out "differ       2x1 mpirun run 1: 'same-output: 1.000000000001' where 1x1 mpirun run 1 gave 'same-output: 1'"
+  expect_err "hpar: error: the job's results differ between runs or layouts: 2x1 mpirun run 1: 'same-output: 1.000000000001'"
+  json_check s.json "assert d['results_identical'] is False and len(d['result_differences']) == 1"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --same-output 'energy: (\S+)' \
+    --same-output-tolerance 1e-9 --json t.json -- "$STUDY_PROGRAM" --steps 20000 --energy-jitter 1e-12
+  expect_rc 0
+  expect_out "results      identical at every point and run (numbers within a relative 1e-09)"
+  json_check t.json "assert d['results_identical'] is True and d['result_tolerance'] == 1e-9"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --same-output 'energy: (\S+)' \
+    --same-output-tolerance 1e-13 -- "$STUDY_PROGRAM" --steps 20000 --energy-jitter 1e-12
+  expect_rc 3
+  sweep --same-output-tolerance 1e-9 -- "$STUDY_PROGRAM"
+  expect_usage_error "--same-output-tolerance needs --same-output REGEX"
+  sweep --same-output x --same-output-tolerance -1 -- "$STUDY_PROGRAM"
+  expect_usage_error "--same-output-tolerance must be at least 0 and less than 1"
+}
+
+# Every point failed --check: no baseline is named (its speedups mean nothing).
+case_no_baseline_when_every_point_failed_check() {
+  sweep --ranks 1,2 --threads 1 --repeat 1 --check '^never printed$' --json s.json \
+    -- "$STUDY_PROGRAM" --steps 20000
+  expect_rc 3
+  expect_out "baseline     none: every point failed verification (the speedups mean nothing)"
+  grep -q '^baseline     1x1' out.txt && fail "a baseline named: $OUT"
+  json_check s.json "assert d['analysis']['baseline'] is None"
+}
+
+# Every launch failed: the JSON is written all the same, with the failures.
+case_json_written_when_every_launch_failed() {
+  sweep --ranks 1 --threads 1 --repeat 2 --json s.json -- "$STUDY_PROGRAM" --steps 1000 --error-at 1x1
+  expect_rc 1
+  expect_err "hpar: error: every launch failed (1x1 mpirun run 1: exit code 1: ERROR: the input deck"
+  json_check s.json "
+assert d['schema'] == 'hpar-study/1' and d['points'] == [] and d['results_identical'] is None
+assert d['failed'][0]['error_lines'][0].startswith('ERROR: the input deck'), d['failed']"
+}
