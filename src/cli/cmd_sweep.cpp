@@ -10,6 +10,7 @@
 // layouts against the cores -> launch every point, K times -> report.
 
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/sweep.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/core/process.hpp"
@@ -58,8 +60,10 @@ po::options_description sweep_options() {
       "the sweep may use)")("core-counts", po::value<std::string>()->value_name("C1,C2,..."),
                             "every ranks x threads of exactly these core counts")(
       "mode", po::value<std::string>()->default_value("strong")->value_name("strong|weak"),
-      "strong: the same arguments at every layout; weak: arguments with {cores}, {ranks} or "
-      "{threads} (also {cores*K}) that make the work grow with the cores")(
+      "strong: the same work at every layout; weak: arguments with {cores}, {ranks} or "
+      "{threads} (also {cores*K}) that make the work grow with the cores. Both modes fill in "
+      "{ranks}, {threads}, {cores} and {run} (the launch's number at its layout, from 1) "
+      "wherever they stand in the arguments; an unknown {name} is an error")(
       "repeat", po::value<std::string>()->default_value("3")->value_name("K"),
       "launches per layout; the table shows the median and the spread")(
       "launcher", po::value<std::string>()->default_value("auto")->value_name("L"),
@@ -96,7 +100,15 @@ po::options_description sweep_options() {
                      "numbers in the --same-output values agree when they differ by at most REL, "
                      "relative (e.g. 1e-9 for floating-point sums that change with the layout)")(
       "logs", po::value<std::string>()->value_name("DIR"),
-      "keep every launch's output in DIR (RxT-runK.out, .err; .json for hpar reports)");
+      "keep every launch's output in DIR (RxT-runK.out, .err; .json for hpar reports); "
+      "without it a failed launch's output is kept in logs/ beside the --json file (else in "
+      "hpar-sweep-logs/)")("stdin", po::value<std::string>()->value_name("FILE"),
+                           "feed FILE to each launch's standard input (rank 0's under mpirun "
+                           "and srun); without it the launches read nothing (/dev/null)")(
+      "workdir-per-run", po::bool_switch(),
+      "start each launch in a directory of its own, RxT-runK/ in --logs DIR (else in "
+      "hpar-sweep-runs/ beside the --json file, or here), kept: for programs that write a "
+      "fixed file name; relative paths in the arguments then start there");
   add_study_file_options(d);
   d.add_options()("help", "show this help");
   return d;
@@ -143,7 +155,9 @@ struct SweepRequest {
   double timeout = 0.0;
   Measure measure = Measure::wall;
   OutputRules rules;
-  double same_tolerance = 0.0;  ///< --same-output-tolerance
+  double same_tolerance = 0.0;   ///< --same-output-tolerance
+  std::string stdin_path;        ///< --stdin FILE, absolute; empty: /dev/null
+  bool workdir_per_run = false;  ///< --workdir-per-run
 };
 
 /// An option's value as text ("" when not given).
@@ -276,7 +290,15 @@ SweepRequest parse_sweep(std::span<const std::string> args) {
   parse_measure(req);
   if (req.measure == Measure::report && req.program.size() >= 3) req.name = req.program[2];
   const std::vector<std::string> arguments(req.program.begin() + 1, req.program.end());
+  check_placeholders(arguments, "the program's arguments");
+  check_placeholders(req.launcher.words, "--launcher");
   (void)substitute_layout(arguments, {});  // a bad {cores*K} is refused here
+  if (req.vm.count("stdin") != 0U) {
+    const std::string path = text_of(req.vm, "stdin");
+    require_readable_file(path, "--stdin file");
+    req.stdin_path = fs::absolute(path).string();
+  }
+  req.workdir_per_run = req.vm["workdir-per-run"].as<bool>();
   if (req.mode == ScalingMode::weak && !has_placeholders(arguments)) {
     throw UsageError(
         "a weak sweep needs work that grows with the cores: put {cores} (or {ranks}, {threads}, "
@@ -479,6 +501,7 @@ struct Launch {
   std::optional<StudyRun> run;  ///< none when it failed
   std::string failure;          ///< why it failed
   FailureOutput shown;          ///< what its output says, when it failed
+  std::string workdir;          ///< where it started (--workdir-per-run); empty: here
   BusySample busy;
 };
 
@@ -668,14 +691,36 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
   l.run = std::move(run);
 }
 
+/// The directory launch `run` of `layout` starts in (--workdir-per-run), created: RxT-runK/ in
+/// --logs DIR, else in hpar-sweep-runs/ beside the --json file, else here. Throws
+/// RuntimeError when it cannot be made.
+std::string run_directory(const SweepRequest& req, const SweepLayout& layout, int run) {
+  const std::string logs = text_of(req.vm, "logs");
+  const std::string json = text_of(req.vm, "json");
+  const fs::path base = !logs.empty()   ? fs::path(logs)
+                        : !json.empty() ? fs::path(json).parent_path() / "hpar-sweep-runs"
+                                        : fs::path("hpar-sweep-runs");
+  const fs::path dir = base / (layout_text(layout) + "-run" + std::to_string(run));
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) {
+    throw RuntimeError("cannot make the run directory " + dir.string() + ": " + error.message());
+  }
+  return dir.string();
+}
+
 /// The program for a layout: placeholders filled in, and --report-json FILE when measured by
 /// its report.
 std::vector<std::string> program_for(const SweepRequest& req, const Workspace& ws,
                                      const SweepLayout& layout, int run) {
-  std::vector<std::string> program = substitute_layout(req.program, layout);
+  std::vector<std::string> program = substitute_layout(req.program, layout, run);
   program.front() = req.program.front();  // the program's own name is never substituted
+  if (req.workdir_per_run && program.front().find('/') != std::string::npos) {
+    program.front() = fs::absolute(program.front()).string();  // it starts elsewhere
+  }
   if (req.measure == Measure::report) {
-    program.insert(program.end(), {"--report-json", ws.file(layout, run, ".json")});
+    program.insert(program.end(),
+                   {"--report-json", fs::absolute(ws.file(layout, run, ".json")).string()});
   }
   return program;
 }
@@ -694,13 +739,17 @@ Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPo
   l.command = launch_command(req.launcher, point.layout, point.oversubscribed,
                              program_for(req, ws, point.layout, number));
   l.environment = environment_for(point.layout);
-  ProcessSpec spec{l.command,
-                   l.environment,
-                   ws.file(point.layout, number, ".out"),
-                   ws.file(point.layout, number, ".err"),
-                   req.timeout,
-                   5.0,
-                   {}};
+  ProcessSpec spec;
+  spec.argv = l.command;
+  spec.environment = l.environment;
+  spec.stdout_path = ws.file(point.layout, number, ".out");
+  spec.stderr_path = ws.file(point.layout, number, ".err");
+  spec.timeout_seconds = req.timeout;
+  spec.stdin_path = req.stdin_path;
+  if (req.workdir_per_run) {
+    l.workdir = run_directory(req, point.layout, number);
+    spec.working_directory = l.workdir;
+  }
   // srun's ranks are not this process's descendants: their CPU time cannot be told from other
   // processes', so others are measured in a quiet moment just before instead.
   const bool own_known = req.launcher.kind != SweepLauncher::Kind::srun;
@@ -732,6 +781,7 @@ nlohmann::json launch_json(const Launch& l, const SweepRequest& req, const Works
       {"ended", l.outcome.describe(req.timeout)},
       {"seconds", l.run ? nlohmann::json(l.run->seconds) : nlohmann::json(nullptr)},
       {"failure", l.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.failure)}};
+  if (!l.workdir.empty()) j["workdir"] = l.workdir;
   if (!l.shown.empty()) j["output_tail"] = all_lines(l.shown);
   if (!l.failure.empty()) {
     j["stdout"] = l.shown.stdout_path;
@@ -1039,6 +1089,19 @@ std::vector<int> unpin_from_openmp_place() {
   return affinity_cpus();
 }
 
+/// Warns when this process's standard input is a file or a pipe (`hpar sweep -- prog < input`)
+/// that no launch will read: they read /dev/null unless --stdin FILE.
+void warn_of_unread_stdin(const SweepRequest& req) {
+  struct stat st {};
+  if (!req.stdin_path.empty() || fstat(STDIN_FILENO, &st) != 0) return;
+  if (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    std::cerr << program_name() + ": warning: hpar's standard input is a "
+              << (S_ISREG(st.st_mode) ? "file" : "pipe")
+              << " that the launches do not read (they read nothing): give it to each launch "
+                 "with --stdin FILE\n";
+  }
+}
+
 /// Refuses to run as an MPI process: the sweep is the launcher.
 void refuse_under_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
@@ -1061,6 +1124,7 @@ int sweep_main(std::span<const std::string> args) {
     std::cout << in_program_words(sweep_help());
     return 0;
   }
+  warn_of_unread_stdin(req);
   const Workspace ws(text_of(req.vm, "logs"));
   const std::string launcher_version = check_launcher(req.launcher, ws.dir());
   const SweepPlan plan = plan_sweep(req, sweep_capacity(req.vm));

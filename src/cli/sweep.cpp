@@ -43,7 +43,7 @@ std::optional<double> figure(const std::string& text) {
 }
 
 const std::regex& placeholder() {
-  static const std::regex pattern(R"(\{(ranks|threads|cores)(?:\*([0-9][0-9.eE+]*))?\})");
+  static const std::regex pattern(R"(\{(ranks|threads|cores|run)(?:\*([0-9][0-9.eE+]*))?\})");
   return pattern;
 }
 
@@ -225,7 +225,7 @@ std::vector<std::pair<std::string, std::string>> launch_environment(const SweepL
 }
 
 std::vector<std::string> substitute_layout(const std::vector<std::string>& arguments,
-                                           const SweepLayout& layout) {
+                                           const SweepLayout& layout, int run) {
   std::vector<std::string> out;
   for (const auto& arg : arguments) {
     std::string result;
@@ -235,9 +235,11 @@ std::vector<std::string> substitute_layout(const std::vector<std::string>& argum
       const auto& m = *it;
       result.append(last, m[0].first);
       const std::string name = m[1].str();
-      const std::uint64_t base = name == "ranks"     ? static_cast<std::uint64_t>(layout.ranks)
-                                 : name == "threads" ? static_cast<std::uint64_t>(layout.threads)
-                                                     : static_cast<std::uint64_t>(layout.cores());
+      const int value = name == "ranks"     ? layout.ranks
+                        : name == "threads" ? layout.threads
+                        : name == "run"     ? run
+                                            : layout.cores();
+      const auto base = static_cast<std::uint64_t>(std::max(value, 0));
       const std::uint64_t factor = m[2].matched ? parse_count(m[2].str(), "{" + name + "*K}") : 1;
       if (factor != 0 && base > std::numeric_limits<std::uint64_t>::max() / factor) {
         throw UsageError("{" + name + "*" + m[2].str() + "} does not fit in 64 bits");
@@ -252,8 +254,28 @@ std::vector<std::string> substitute_layout(const std::vector<std::string>& argum
 }
 
 bool has_placeholders(const std::vector<std::string>& arguments) {
-  return std::any_of(arguments.begin(), arguments.end(),
-                     [](const auto& a) { return std::regex_search(a, placeholder()); });
+  for (const auto& arg : arguments) {
+    for (auto it = std::sregex_iterator(arg.begin(), arg.end(), placeholder());
+         it != std::sregex_iterator(); ++it) {
+      if ((*it)[1].str() != "run") return true;
+    }
+  }
+  return false;
+}
+
+void check_placeholders(const std::vector<std::string>& arguments, const std::string& where) {
+  static const std::regex any(R"(\{([A-Za-z_][A-Za-z0-9_]*)(\*[^{}]*)?\})");
+  for (const auto& arg : arguments) {
+    for (auto it = std::sregex_iterator(arg.begin(), arg.end(), any); it != std::sregex_iterator();
+         ++it) {
+      const std::string name = (*it)[1].str();
+      if (name != "ranks" && name != "threads" && name != "cores" && name != "run") {
+        throw UsageError("unknown placeholder '" + (*it)[0].str() + "' in " + where +
+                         ": the known ones are {ranks}, {threads}, {cores}, {run} (and "
+                         "{NAME*K}, K a whole number)");
+      }
+    }
+  }
 }
 
 SweepPattern sweep_pattern(const std::string& text, const std::string& option, bool needs_group) {

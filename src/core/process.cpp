@@ -69,6 +69,36 @@ int open_output(const std::string& path) {
   return fd;
 }
 
+/// The command's standard input (spec.stdin_path, else /dev/null), output and error, opened
+/// here (close-on-exec) and closed when the start is done. Throws RuntimeError when one cannot
+/// be opened.
+struct CommandFiles {
+  int fds[3] = {-1, -1, -1};
+  explicit CommandFiles(const ProcessSpec& spec) {
+    const std::string in = spec.stdin_path.empty() ? "/dev/null" : spec.stdin_path;
+    fds[0] = ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fds[0] < 0) {
+      throw RuntimeError("cannot read " + quote_for_message(in) + ": " + std::strerror(errno));
+    }
+    try {
+      fds[1] = open_output(spec.stdout_path);
+      fds[2] = open_output(spec.stderr_path);
+    } catch (...) {
+      close_all();
+      throw;
+    }
+  }
+  CommandFiles(const CommandFiles&) = delete;
+  CommandFiles& operator=(const CommandFiles&) = delete;
+  ~CommandFiles() { close_all(); }
+  void close_all() noexcept {
+    for (int& fd : fds) {
+      if (fd >= 0) ::close(fd);
+      fd = -1;
+    }
+  }
+};
+
 /// What the child of clone_spawn does before it becomes the command; it shares the parent's
 /// memory (CLONE_VM | CLONE_VFORK, as posix_spawn does) and calls only system calls.
 struct ChildPlan {
@@ -76,8 +106,10 @@ struct ChildPlan {
   char* const* argv = nullptr;     ///< its arguments
   char* const* sh_argv = nullptr;  ///< /bin/sh PATH ARGS..., for a file without #!
   char* const* envp = nullptr;
+  int in_fd = -1;
   int out_fd = -1;
   int err_fd = -1;
+  const char* dir = nullptr;  ///< the working directory; null: the parent's
   pid_t parent = 0;
   int error = 0;  ///< set by the child when it cannot become the command
 };
@@ -102,10 +134,10 @@ __attribute__((no_sanitize("address"))) int become_command(void* arg) {
     const bool reset = s == SIGTERM || s == SIGINT || s == SIGPIPE || s == SIGHUP;
     if (reset || now.sa_handler != SIG_IGN) sigaction(s, &standard, nullptr);
   }
-  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   const bool ready = setpgid(0, 0) == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 &&
-                     getppid() == plan->parent && null_fd >= 0 && place_fd(null_fd, 0) &&
-                     place_fd(plan->out_fd, 1) && place_fd(plan->err_fd, 2);
+                     getppid() == plan->parent && place_fd(plan->in_fd, 0) &&
+                     place_fd(plan->out_fd, 1) && place_fd(plan->err_fd, 2) &&
+                     (plan->dir == nullptr || chdir(plan->dir) == 0);
   if (ready) {
     sigset_t none;
     sigemptyset(&none);
@@ -121,7 +153,7 @@ __attribute__((no_sanitize("address"))) int become_command(void* arg) {
 /// thread that started it ends (PR_SET_PDEATHSIG: a rank that dies takes its tasks along),
 /// which posix_spawn cannot. Returns 0 or the errno of the start.
 int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<std::string>& env,
-                int out_fd, int err_fd) {
+                const int (&fds)[3], const std::string& dir) {
   std::string path = argv[0].find('/') != std::string::npos ? argv[0] : find_program(argv[0]);
   if (path.empty()) return ENOENT;
   std::vector<std::string> args = argv;
@@ -130,8 +162,11 @@ int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<st
   auto arg_ptrs = pointers(args);
   auto sh_ptrs = pointers(sh);
   auto env_ptrs = pointers(env);
-  ChildPlan plan{path.c_str(), arg_ptrs.data(), sh_ptrs.data(), env_ptrs.data(),
-                 out_fd,       err_fd,          getpid(),       0};
+  ChildPlan plan{path.c_str(),   arg_ptrs.data(),
+                 sh_ptrs.data(), env_ptrs.data(),
+                 fds[0],         fds[1],
+                 fds[2],         dir.empty() ? nullptr : dir.c_str(),
+                 getpid(),       0};
   constexpr std::size_t stack_bytes = std::size_t{256} * 1024;
   void* stack = mmap(nullptr, stack_bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -154,9 +189,9 @@ int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<st
 
 /// clone_spawn, EAGAIN tried again as in spawn_with_fallbacks.
 int clone_spawn_again(pid_t& pid, const std::vector<std::string>& argv,
-                      std::vector<std::string>& env, int out_fd, int err_fd) {
+                      std::vector<std::string>& env, const int (&fds)[3], const std::string& dir) {
   for (int tries = 0;; ++tries) {
-    const int rc = clone_spawn(pid, argv, env, out_fd, err_fd);
+    const int rc = clone_spawn(pid, argv, env, fds, dir);
     if (rc != EAGAIN || tries == 7) return rc;
     const timespec nap{0, 10'000'000L << std::min(tries, 5)};
     nanosleep(&nap, nullptr);
@@ -219,19 +254,17 @@ struct Started {
 /// CPUs cannot be set.
 Started spawn(const ProcessSpec& spec) {
   if (spec.argv.empty()) throw RuntimeError("no command to start");
-  const int out_fd = open_output(spec.stdout_path);
-  int err_fd = -1;
-  try {
-    err_fd = open_output(spec.stderr_path);
-  } catch (...) {
-    close(out_fd);
-    throw;
-  }
+  const CommandFiles files(spec);
+  const int out_fd = files.fds[1];
+  const int err_fd = files.fds[2];
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, files.fds[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  if (!spec.working_directory.empty()) {
+    posix_spawn_file_actions_addchdir_np(&actions, spec.working_directory.c_str());
+  }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setpgroup(&attr, 0);
@@ -249,9 +282,10 @@ Started spawn(const ProcessSpec& spec) {
   std::string pin_error;
   try {
     const PinnedForSpawn pinned(spec.cpus, spec.argv[0]);
-    started.error = spec.die_with_parent
-                        ? clone_spawn_again(started.pid, spec.argv, env, out_fd, err_fd)
-                        : spawn_with_fallbacks(started.pid, spec.argv, &actions, &attr, env);
+    started.error =
+        spec.die_with_parent
+            ? clone_spawn_again(started.pid, spec.argv, env, files.fds, spec.working_directory)
+            : spawn_with_fallbacks(started.pid, spec.argv, &actions, &attr, env);
   } catch (const RuntimeError& e) {
     pin_error = e.what();
   }
@@ -262,8 +296,6 @@ Started spawn(const ProcessSpec& spec) {
                             std::strerror(started.error) + "\n";
     (void)!::write(err_fd, why.data(), why.size());
   }
-  close(out_fd);
-  close(err_fd);
   if (!pin_error.empty()) throw RuntimeError(pin_error);
   if (started.error != 0) started.pid = -1;
   return started;

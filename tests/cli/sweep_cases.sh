@@ -470,3 +470,60 @@ case_json_written_when_every_launch_failed() {
 assert d['schema'] == 'hpar-study/1' and d['points'] == [] and d['results_identical'] is None
 assert d['failed'][0]['error_lines'][0].startswith('ERROR: the input deck'), d['failed']"
 }
+
+# --stdin FILE: each launch reads FILE (rank 0 under mpirun). Without it, hpar's own stdin (a
+# file, a pipe) is not the launches': a warning says so.
+case_stdin_file_is_fed_to_each_launch() {
+  echo "1 2 3" >in.txt
+  sweep --ranks 1,2 --threads 1 --repeat 2 --stdin in.txt --check '^input: 3 number\(s\), sum 6$' \
+    --json s.json -- "$STUDY_PROGRAM" --steps 20000 --read-stdin </dev/null
+  expect_rc 0
+  grep -q "standard input" err.txt && fail "a warning with --stdin: $ERR"
+  json_check s.json "assert all(p['verification'] == 'PASS' for p in d['points']) and len(d['points']) == 2"
+  sweep --ranks 1 --threads 1 --repeat 1 -- "$STUDY_PROGRAM" --steps 20000 --read-stdin <in.txt
+  expect_rc 1
+  expect_err "hpar: warning: hpar's standard input is a file that the launches do not read (they read nothing): give it to each launch with --stdin FILE"
+  expect_err "  | ERROR: no input on stdin"
+  sweep --ranks 1 --threads 1 --repeat 1 -- "$STUDY_PROGRAM" --steps 20000 < <(echo 1 2)
+  expect_rc 0
+  expect_err "hpar: warning: hpar's standard input is a pipe that the launches do not read"
+  sweep --stdin no-such-file -- "$STUDY_PROGRAM"
+  expect_usage_error "no-such-file"
+}
+
+# A misspelt placeholder is an error, not passed through; strong mode fills them in too.
+case_misspelt_placeholder_is_an_error() {
+  sweep --ranks 1 --threads 1 -- "$STUDY_PROGRAM" --steps '{thread}'
+  expect_usage_error "unknown placeholder '{thread}' in the program's arguments: the known ones are {ranks}, {threads}, {cores}, {run}"
+  sweep --ranks 1 --threads 1 --launcher 'mpirun -np {ranks} --cpus {thread}' -- "$STUDY_PROGRAM"
+  expect_usage_error "unknown placeholder '{thread}' in --launcher"
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 -- "$STUDY_PROGRAM" --steps '{Cores}'
+  expect_usage_error "unknown placeholder '{Cores}'"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --json s.json -- "$STUDY_PROGRAM" --steps '{cores*10000}'
+  expect_rc 0
+  json_check s.json "assert [p['command'][-1] for p in d['points']] == ['10000', '20000'], d['points']"
+}
+
+# A program that writes a fixed file name (and refuses to overwrite it): --workdir-per-run
+# starts each launch in a directory of its own; {run} names a file per run.
+case_workdir_per_run_and_run_placeholder() {
+  sweep --ranks 1 --threads 1 --repeat 2 -- "$STUDY_PROGRAM" --steps 20000 --log run.log --refuse-existing-log
+  expect_rc 1
+  expect_err "  | ERROR: run.log exists already"
+  rm -f run.log
+  cp "$STUDY_PROGRAM" ./sp
+  mkdir out
+  sweep --ranks 1,2 --threads 1 --repeat 2 --workdir-per-run --json out/s.json \
+    -- ./sp --steps 20000 --log run.log --refuse-existing-log
+  expect_rc 0
+  local d
+  for d in 1x1-run1 1x1-run2 2x1-run1 2x1-run2; do
+    grep -qx "layout ${d%-run*}" "out/hpar-sweep-runs/$d/run.log" || fail "no log in $d: $(ls -R out)"
+  done
+  [ ! -e run.log ] || fail "run.log written here"
+  json_check out/s.json "assert d['points'][0]['launches'][1]['workdir'] == 'out/hpar-sweep-runs/1x1-run2'"
+  sweep --ranks 1 --threads 1 --repeat 2 -- "$STUDY_PROGRAM" --steps 20000 \
+    --log 'log-{ranks}x{threads}-{run}.txt' --refuse-existing-log
+  expect_rc 0
+  [ -s log-1x1-1.txt ] && [ -s log-1x1-2.txt ] || fail "no log per run: $(ls)"
+}

@@ -171,6 +171,37 @@ TEST(Study, ResultsAgreeByMode) {
   EXPECT_NE(verdict.problem.find("results differ"), std::string::npos);
 }
 
+TEST(Study, ResultsWithinATolerance) {
+  EXPECT_TRUE(lines_agree("energy: 1.0 eV", "energy: 1.0 eV", 0.0));
+  EXPECT_FALSE(lines_agree("energy: 1.0", "energy: 1.000000000001", 0.0));
+  EXPECT_TRUE(lines_agree("energy: 1.0", "energy: 1.000000000001", 1e-9));
+  EXPECT_FALSE(lines_agree("energy: 1.0", "energy: 1.1", 1e-9));
+  EXPECT_FALSE(lines_agree("energy: 1.0 eV", "energy: 1.0 J", 1e-9));  // words still exact
+  EXPECT_FALSE(lines_agree("energy: 1.0", "energy: 1.0 1", 1e-9));
+  EXPECT_FALSE(lines_agree("x: nan", "x: nan1", 1e-9));
+  StudyRecord s;
+  add_run(s, 1, 1, "static", run(2.0, "PASS", {"e: 1.0"}));
+  add_run(s, 2, 1, "static", run(1.0, "PASS", {"e: 1.0000001"}));
+  ASSERT_EQ(result_differences(s, 5).size(), 1U);
+  EXPECT_EQ(result_differences(s, 5)[0],
+            "2x1 static run 1: 'e: 1.0000001' where 1x1 static run 1 gave 'e: 1.0'");
+  s.result_tolerance = 1e-6;
+  EXPECT_TRUE(results_identical(s));
+}
+
+TEST(Study, NothingComparedIsNotIdentical) {
+  StudyRecord s;
+  add_run(s, 1, 1, "static", run(2.0));
+  add_run(s, 2, 1, "static", run(1.0));
+  EXPECT_FALSE(results_compared(s));
+  const auto doc = study_json(s, analyze_study(s));
+  EXPECT_TRUE(doc["results_identical"].is_null());
+  std::ostringstream table;
+  print_study_table(table, s, analyze_study(s), TableWords{});
+  EXPECT_NE(table.str().find("results      not compared"), std::string::npos);
+  EXPECT_EQ(study_verdict(s).code, 0);
+}
+
 TEST(Study, FailedPointsAreNamedWithTheirDetail) {
   auto s = sample_study();
   s.points[2].runs.push_back(run(2.3, "FAIL"));

@@ -128,6 +128,21 @@ TEST(SweepPlaceholders, FilledInPerLayout) {
   EXPECT_THROW((void)substitute_layout({"{cores*18446744073709551615}"}, {2, 1}), UsageError);
 }
 
+TEST(SweepPlaceholders, RunNumberAndMisspellings) {
+  EXPECT_EQ(substitute_layout({"log-{ranks}x{threads}-{run}.txt"}, {2, 3}, 4),
+            (std::vector<std::string>{"log-2x3-4.txt"}));
+  EXPECT_FALSE(has_placeholders({"{run}"}));  // a weak sweep needs work that grows
+  EXPECT_NO_THROW(check_placeholders({"{cores*10}", "{run}", "{}", "{\"a\": 1}", "${HOME}x"}, "x"));
+  EXPECT_THROW(check_placeholders({"--threads={thread}"}, "x"), UsageError);
+  EXPECT_THROW(check_placeholders({"{Cores*2}"}, "x"), UsageError);
+  try {
+    check_placeholders({"{rank}"}, "the program's arguments");
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown placeholder '{rank}' in the program's arguments"),
+              std::string::npos);
+  }
+}
+
 TEST(SweepPatterns, CheckedWhenGiven) {
   EXPECT_THROW((void)sweep_pattern("time: ([0-9", "--metric", true), UsageError);
   EXPECT_THROW((void)sweep_pattern("time: [0-9]+", "--metric", true), UsageError);  // no group

@@ -86,14 +86,20 @@ struct SweepLauncher {
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> launch_environment(
     const SweepLayout& layout, bool keep_places, bool keep_bind);
 
-/// `arguments` with {ranks}, {threads} and {cores} (also {NAME*K}, K a whole number) replaced
-/// by the layout's values; other braces are left alone. Throws UsageError when K is not a
-/// whole number or the product overflows.
+/// `arguments` with {ranks}, {threads}, {cores} and {run} (also {NAME*K}, K a whole number)
+/// replaced by the layout's values and the run's number (from 1); other braces are left
+/// alone. Throws UsageError when K is not a whole number or the product overflows.
 [[nodiscard]] std::vector<std::string> substitute_layout(const std::vector<std::string>& arguments,
-                                                         const SweepLayout& layout);
+                                                         const SweepLayout& layout, int run = 1);
 
-/// Whether any argument has one of substitute_layout's placeholders.
+/// Whether any argument has one of the placeholders of the layout ({ranks}, {threads},
+/// {cores}, not {run}): work that can grow with the cores.
 [[nodiscard]] bool has_placeholders(const std::vector<std::string>& arguments);
+
+/// Throws UsageError naming the first word in braces of `arguments` that looks like a
+/// placeholder ({NAME} or {NAME*K}, NAME a word) but is none of the known ones (a misspelt
+/// {thread}); `where` says whose arguments, e.g. "the program's arguments".
+void check_placeholders(const std::vector<std::string>& arguments, const std::string& where);
 
 /// A regular expression given on the command line, kept with its text.
 struct SweepPattern {

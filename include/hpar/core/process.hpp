@@ -37,6 +37,10 @@ struct ProcessSpec {
   bool die_with_parent = false;
   /// How often (seconds, at most) the wait asks `should_stop` while the command runs.
   double poll_seconds = 0.1;
+  /// The file the command reads as its standard input; empty: /dev/null.
+  std::string stdin_path;
+  /// The directory the command starts in; empty: this process's.
+  std::string working_directory;
 };
 
 /// Whether `name` is a variable that an MPI launcher or a Slurm step sets for its ranks (not
@@ -69,12 +73,12 @@ struct ProcessOutcome {
   [[nodiscard]] std::string describe(double timeout_seconds) const;
 };
 
-/// Starts `spec` (stdin from /dev/null) in a new process group and waits until it ends. When
-/// `should_stop` returns true (it is asked at least every 100 ms) or the time limit passes, the
-/// group gets SIGTERM and, kill_grace_seconds later, SIGKILL. When the command has ended, what
-/// is left of its group is killed, so that nothing it started runs on. Throws RuntimeError
-/// naming the program when it cannot be started (not found, not executable, an output file
-/// that cannot be created).
+/// Starts `spec` (stdin from spec.stdin_path, else /dev/null) in a new process group and waits
+/// until it ends. When `should_stop` returns true (it is asked at least every 100 ms) or the time
+/// limit passes, the group gets SIGTERM and, kill_grace_seconds later, SIGKILL. When the command
+/// has ended, what is left of its group is killed, so that nothing it started runs on. Throws
+/// RuntimeError naming the program when it cannot be started (not found, not executable, an output
+/// file that cannot be created).
 [[nodiscard]] ProcessOutcome run_process(const ProcessSpec& spec,
                                          const std::function<bool()>& should_stop);
 
