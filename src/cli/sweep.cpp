@@ -269,6 +269,8 @@ void check_placeholders(const std::vector<std::string>& arguments, const std::st
     for (auto it = std::sregex_iterator(arg.begin(), arg.end(), any); it != std::sregex_iterator();
          ++it) {
       const std::string name = (*it)[1].str();
+      const auto at = static_cast<std::size_t>(it->position(0));
+      if (at > 0 && arg[at - 1] == '$') continue;  // ${NAME}: a shell's variable, not ours
       if (name != "ranks" && name != "threads" && name != "cores" && name != "run") {
         throw UsageError("unknown placeholder '" + (*it)[0].str() + "' in " + where +
                          ": the known ones are {ranks}, {threads}, {cores}, {run} (and "

@@ -191,8 +191,8 @@ TEST(Study, ResultsWithinATolerance) {
 
 TEST(Study, NothingComparedIsNotIdentical) {
   StudyRecord s;
-  add_run(s, 1, 1, "static", run(2.0));
-  add_run(s, 2, 1, "static", run(1.0));
+  add_run(s, 1, 1, "static", run(2.0, "none", {}));
+  add_run(s, 2, 1, "static", run(1.0, "none", {}));
   EXPECT_FALSE(results_compared(s));
   const auto doc = study_json(s, analyze_study(s));
   EXPECT_TRUE(doc["results_identical"].is_null());

@@ -98,7 +98,7 @@ struct SweepLauncher {
 
 /// Throws UsageError naming the first word in braces of `arguments` that looks like a
 /// placeholder ({NAME} or {NAME*K}, NAME a word) but is none of the known ones (a misspelt
-/// {thread}); `where` says whose arguments, e.g. "the program's arguments".
+/// {thread}; ${NAME}, a shell variable, is left alone); `where` says whose arguments.
 void check_placeholders(const std::vector<std::string>& arguments, const std::string& where);
 
 /// A regular expression given on the command line, kept with its text.
