@@ -1156,11 +1156,17 @@ int sweep_main(std::span<const std::string> args) {
 SweepCheck check_sweep(std::span<const std::string> args, int nodes, int cores_per_node) {
   const auto dashes =
       static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
+  // Each option the script sets, and the variable that sets it there.
+  const std::pair<const char*, const char*> owned[] = {
+      {"--launcher", "with HPAR_LAUNCHER"},   {"--json", "in HPAR_REPORT_DIR"},
+      {"--csv", "in HPAR_REPORT_DIR"},        {"--plot", "in HPAR_REPORT_DIR, with gnuplot"},
+      {"--logs", "with HPAR_SWEEP_LOGS=1|0"}, {"--help", ""}};
   for (const auto& arg : args.first(dashes)) {
-    for (const char* own : {"--launcher", "--json", "--csv", "--plot", "--logs", "--help"}) {
+    for (const auto& [own, variable] : owned) {
       if (arg == own || arg.starts_with(std::string(own) + "=")) {
         throw UsageError(std::string("leave out ") + own +
-                         ": the script sets it (HPAR_LAUNCHER, HPAR_REPORT_DIR, HPAR_SWEEP_LOGS)");
+                         (*variable == '\0' ? std::string(": not an option of the script")
+                                            : std::string(": the script sets it ") + variable));
       }
     }
   }

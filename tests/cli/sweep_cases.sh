@@ -527,3 +527,36 @@ case_workdir_per_run_and_run_placeholder() {
   expect_rc 0
   [ -s log-1x1-1.txt ] && [ -s log-1x1-2.txt ] || fail "no log per run: $(ls)"
 }
+
+# The script `hpar slurm sweep` prints: a marked place for module load lines (before anything
+# runs), the echoed command keeps its quoting, and its errors name only the variable involved.
+case_slurm_sweep_script_quoting_modules_and_errors() {
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --ranks 1,2 --threads 1 --repeat 1 \
+    --same-output 'energy: (\S+)' -- "$STUDY_PROGRAM" --steps 20000
+  expect_rc 0
+  mv out.txt job.sbatch
+  local marker
+  marker=$(grep -n '^# ---- your environment: module load lines (and exports) go here' job.sbatch | cut -d: -f1)
+  [ -n "$marker" ] && [ "$marker" -lt "$(grep -n '^set -u$' job.sbatch | head -1 | cut -d: -f1)" ] ||
+    fail "no module place before the script runs: $(head -30 job.sbatch)"
+  grep -q '^# ---- end of your environment ----$' job.sbatch || fail "the module place is not closed"
+  HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1
+  RC=$?
+  OUT=$(cat run.txt)
+  expect_rc 0
+  expect_out "--same-output 'energy: (\S+)' -- $STUDY_PROGRAM --steps 20000"
+  # The echoed line, read back by a shell, is the command's words.
+  local echoed
+  echoed=$(sed -n 's/^command: //p' run.txt)
+  eval "set -- $echoed"
+  [ "$#" -ge 4 ] && [ "${*: -4:1}" = "--" ] && [ "${*: -5:1}" = 'energy: (\S+)' ] || fail "not its words: $echoed"
+  HPAR_LAUNCHER=bogus bash job.sbatch >run.txt 2>&1
+  RC=$?
+  ERR=$(cat run.txt)
+  expect_usage_error "HPAR_LAUNCHER must be srun, mpirun or auto, not 'bogus'"
+  grep -q -- '--launcher' run.txt && fail "names an option the user did not give: $ERR"
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --logs x -- "$STUDY_PROGRAM"
+  expect_usage_error "leave out --logs: the script sets it with HPAR_SWEEP_LOGS=1|0"
+  grep -q 'HPAR_REPORT_DIR\|HPAR_LAUNCHER' err.txt && fail "names variables not involved: $ERR"
+  return 0
+}
