@@ -765,6 +765,8 @@ Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPo
                         watched, std::min(watched, point.layout.cores()), host_name_here(),
                         "run " + std::to_string(number));
   l.busy.others_before_cpus = others_before;
+  if (own_known) l.busy.program_cpu_seconds = l.outcome.cpu_seconds;
+  l.busy.threads = point.layout.threads;
   if (l.outcome.end != ProcessOutcome::End::stopped) evaluate(req, ws, point, l, metric_seen);
   if (!l.failure.empty()) keep_failed_output(req, ws, point.layout, l);
   return l;
@@ -850,6 +852,7 @@ StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const Planned
   point.threads = planned.layout.threads;
   point.schedule = planned.schedule;
   nlohmann::json launches = nlohmann::json::array();
+  std::vector<double> cpu_seconds, wall_seconds;
   for (int k = 1; k <= req.repeat; ++k) {
     const Launch l = launch_once(req, ws, planned, k, cpus, state.metric_seen);
     if (l.outcome.end == ProcessOutcome::End::stopped) {
@@ -865,6 +868,8 @@ StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const Planned
       point.extra["oversubscribed"] = planned.oversubscribed;
     }
     launches.push_back(launch_json(l, req, ws, planned.layout));
+    cpu_seconds.push_back(l.outcome.cpu_seconds);
+    wall_seconds.push_back(l.outcome.seconds);
     point.busy.push_back(l.busy);
     if (!l.run) {
       note_failure(planned, l, req.repeat, state);
@@ -873,6 +878,10 @@ StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const Planned
     point.runs.push_back(*l.run);
   }
   point.extra["launches"] = launches;
+  // The CPU time of each launch (its processes, as waited for: not srun's ranks) and its wall
+  // time: cpu / (wall x cores) is how much of its cores the program used.
+  point.extra["cpu_seconds"] = cpu_seconds;
+  point.extra["wall_seconds"] = wall_seconds;
   return point;
 }
 

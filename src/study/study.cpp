@@ -97,6 +97,34 @@ void print_fits(std::ostream& out, ScalingMode mode, const ScalingAnalysis& a) {
 
 /// The points to distrust and why, and what to do; or that the machine was quiet, when it was
 /// watched.
+/// What to do about the points marked '!': rerun on a quiet node when others took the CPUs;
+/// look at the program's threads when it left its cores idle.
+std::vector<std::string> busy_advice_lines(const StudyRecord& study, const ScalingAnalysis& a) {
+  bool others = false;
+  std::vector<std::string> unused;
+  for (std::size_t i = 0; i < study.points.size(); ++i) {
+    for (const auto& finding : point_busy_findings(study, i, a)) {
+      if (!is_unused_cores_finding(finding)) {
+        others = true;
+      } else if (unused.empty() || unused.back() != layout_name(study.points[i])) {
+        unused.push_back(layout_name(study.points[i]));
+      }
+    }
+  }
+  std::vector<std::string> lines;
+  if (others) {
+    lines.push_back("the times of the points marked ! are not to be trusted: " + study.busy_advice);
+  }
+  if (!unused.empty()) {
+    std::string names;
+    for (const auto& n : unused) names += (names.empty() ? "" : ", ") + n;
+    lines.push_back("the program did not use all the cores it was given at " + names +
+                    ": its times are those of fewer cores; check that it is built with OpenMP "
+                    "(e.g. -fopenmp) and honours OMP_NUM_THREADS, or why its ranks wait");
+  }
+  return lines;
+}
+
 void print_busy(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a) {
   bool any = false;
   bool watched = false;
@@ -109,8 +137,7 @@ void print_busy(std::ostream& out, const StudyRecord& study, const ScalingAnalys
     }
   }
   if (any) {
-    out << "advice       the times of the points marked ! are not to be trusted: "
-        << study.busy_advice << "\n";
+    for (const auto& line : busy_advice_lines(study, a)) out << "advice       " << line << "\n";
   } else if (watched) {
     out << "machine      quiet: no point's runs spread over "
         << format_fixed(100.0 * study.busy_limits.spread, 0)
@@ -411,8 +438,14 @@ nlohmann::json study_json(const StudyRecord& study, const ScalingAnalysis& analy
   doc["points"] = points;
   doc["busy"] = {{"limits", busy_limits_json(study.busy_limits)},
                  {"points", busy_points},
-                 {"advice", busy_points.empty() ? nlohmann::json(nullptr)
-                                                : nlohmann::json(study.busy_advice)}};
+                 {"advice", nullptr}};
+  if (!busy_points.empty()) {
+    std::string advice;
+    for (const auto& line : busy_advice_lines(study, analysis)) {
+      advice += (advice.empty() ? "" : "; ") + line;
+    }
+    doc["busy"]["advice"] = advice;
+  }
   doc["analysis"] = analysis_json(scaling, analysis);
   if (every_point_failed(study)) doc["analysis"]["baseline"] = nullptr;
   return doc;

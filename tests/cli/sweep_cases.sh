@@ -6,6 +6,8 @@
 
 : "${HYBRID_WORK:?HYBRID_WORK must name the test program}"
 : "${STUDY_PROGRAM:?STUDY_PROGRAM must name the binary of tests/programs/study_program.c}"
+# shellcheck source=tests/lib/skip.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/skip.sh"
 
 # sweep ARGS...: hpar sweep as a user runs it (not under mpirun); sets OUT, ERR, RC.
 sweep() { capture "$HPAR" sweep "$@"; }
@@ -558,5 +560,36 @@ case_slurm_sweep_script_quoting_modules_and_errors() {
   capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --logs x -- "$STUDY_PROGRAM"
   expect_usage_error "leave out --logs: the script sets it with HPAR_SWEEP_LOGS=1|0"
   grep -q 'HPAR_REPORT_DIR\|HPAR_LAUNCHER' err.txt && fail "names variables not involved: $ERR"
+  return 0
+}
+
+# CPU seconds per point: a program that ignores its OpenMP threads keeps one of its two cores
+# busy while the other stays idle; the point says "the program did not use its threads", and
+# the advice is about the program, not about other processes. A program that uses them is not
+# flagged so. Telling needs the other core idle: on a machine that others keep busy the case is
+# tried 3 times, then skipped.
+case_program_that_ignores_its_threads_is_flagged() {
+  local try
+  for try in 1 2 3; do
+    sweep --ranks 1 --threads 2 --repeat 1 --launcher none --json s.json \
+      -- "$STUDY_PROGRAM" --steps 1500000 --serial
+    expect_rc 0
+    json_check s.json "
+p = d['points'][0]
+assert len(p['cpu_seconds']) == 1 and len(p['wall_seconds']) == 1, p
+assert p['busy']['samples'][0]['program_cpu_seconds'] > 0.1, p['busy']
+assert p['cpu_seconds'][0] / (2 * p['wall_seconds'][0]) < 0.6, p"
+    grep -q 'other processes used' out.txt || break
+    [ "$try" = 3 ] && skip HPAR_REQUIRE_QUIET "others kept this machine's CPUs busy: $OUT"
+    sleep 2
+  done
+  expect_out "the program did not use its threads"
+  expect_out "advice       the program did not use all the cores it was given at 1x2 none"
+  grep -q '^!   2      1        2  none' out.txt || fail "1x2 not marked: $OUT"
+  grep -q 'not to be trusted' out.txt && fail "advice about other processes: $OUT"
+  sweep --ranks 1 --threads 2 --repeat 1 --launcher none --json t.json \
+    -- "$STUDY_PROGRAM" --steps 1500000
+  expect_rc 0
+  grep -q "did not use its threads" out.txt && fail "a threaded program flagged: $OUT"
   return 0
 }

@@ -264,6 +264,48 @@ TEST(Busy, FindingsByKindAgainstTheLimits) {
   EXPECT_NE(quiet[0].find("kept 0.90 CPU(s) on node1 busy just before run 1"), std::string::npos);
 }
 
+TEST(Busy, AProgramThatLeavesItsCoresIdleIsNamedNotTheOthers) {
+  // 1x2 for 2 s: the program used 2.2 CPU seconds of 4 (55 %), others nothing: its threads.
+  auto idle = sample(2.0, 2, 0.0);
+  idle.program_cpu_seconds = 2.2;
+  idle.threads = 2;
+  const auto f = busy_findings({idle}, 0.0, 1);
+  ASSERT_EQ(f.size(), 1U);
+  EXPECT_EQ(f[0],
+            "the program kept only 1.10 of its 2 cores busy (55 %) on node1 during run 1, while "
+            "the others stayed idle: the program did not use its threads (is it built with "
+            "OpenMP, and does it honour OMP_NUM_THREADS?)");
+  EXPECT_TRUE(is_unused_cores_finding(f[0]));
+  // 2x1: its ranks.
+  idle.threads = 1;
+  EXPECT_NE(busy_findings({idle}, 0.0, 1)[0].find("its ranks sat idle"), std::string::npos);
+  // The same use while others took the rest: the others are named, not the program.
+  auto taken = sample(2.0, 2, 1.8);
+  taken.program_cpu_seconds = 2.1;
+  taken.threads = 2;
+  const auto g = busy_findings({taken}, 0.0, 1);
+  ASSERT_EQ(g.size(), 1U);
+  EXPECT_FALSE(is_unused_cores_finding(g[0])) << g[0];
+  // A program that used its cores; one core; unknown CPU time (srun): nothing said.
+  auto used = sample(2.0, 2, 0.0);
+  used.program_cpu_seconds = 3.6;
+  EXPECT_TRUE(busy_findings({used}, 0.0, 1).empty());
+  auto one = sample(2.0, 1, 0.0);
+  one.program_cpu_seconds = 0.5;
+  EXPECT_TRUE(busy_findings({one}, 0.0, 1).empty());
+  EXPECT_TRUE(busy_findings({sample(2.0, 2, 0.0)}, 0.0, 1).empty());
+  // The table's advice is about the program.
+  auto s = sample_study();
+  s.points[1].busy = {idle};
+  s.points[1].busy[0].threads = 2;
+  std::ostringstream out;
+  print_study_table(out, s, analyze_study(s), TableWords{});
+  EXPECT_NE(out.str().find("advice       the program did not use all the cores it was given at "),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(out.str().find("not to be trusted"), std::string::npos) << out.str();
+}
+
 TEST(Busy, TheWorstSampleIsNamed) {
   auto a = sample(1.0, 2, 0.5);
   auto b = sample(1.0, 2, 0.9);
