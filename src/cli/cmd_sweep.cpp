@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -83,9 +84,13 @@ po::options_description sweep_options() {
       "measure", po::value<std::string>()->default_value("auto")->value_name("auto|wall|report"),
       "wall: each launch's wall time; report: the time in the hpar report of an 'hpar run' "
       "program; auto: report for 'hpar run', else wall")(
-      "metric", po::value<std::string>()->value_name("REGEX"),
+      "metric", po::value<std::vector<std::string>>()->composing()->value_name("[NAME=]REGEX"),
       "measure a figure the program prints instead: the first group of REGEX, e.g. "
-      "'solve time: ([0-9.eE+-]+)'")(
+      "'solve time: ([0-9.eE+-]+)'; given again as NAME=REGEX, more figures each run records "
+      "(a column each under 'figures'; the first --metric is the one measured)")(
+      "metric-kind", po::value<std::string>()->default_value("time")->value_name("time|rate"),
+      "time: the figure is a time (lower is better); rate: a rate such as steps/s (higher is "
+      "better): the speedup is rate / the baseline's rate")(
       "metric-pick",
       po::value<std::string>()->default_value("first")->value_name("first|last|max|min"),
       "which match counts when there are several (e.g. max: the slowest of ranks that all print)")(
@@ -158,6 +163,8 @@ struct SweepRequest {
   double same_tolerance = 0.0;   ///< --same-output-tolerance
   std::string stdin_path;        ///< --stdin FILE, absolute; empty: /dev/null
   bool workdir_per_run = false;  ///< --workdir-per-run
+  bool metric_is_rate = false;   ///< --metric-kind rate: the figure is a rate (1 / it is timed)
+  std::string metric_name;       ///< the NAME= of the first --metric, if any
 };
 
 /// An option's value as text ("" when not given).
@@ -191,6 +198,46 @@ std::vector<std::string> program_of(std::span<const std::string> args, std::size
   return program;
 }
 
+/// The --metric options: the first is the measured figure ([NAME=]REGEX), the others
+/// NAME=REGEX figures each run records; --metric-kind, --metric-pick, --metric-unit.
+void parse_metrics(SweepRequest& req) {
+  const auto& vm = req.vm;
+  const auto texts = vm["metric"].as<std::vector<std::string>>();
+  const std::string kind = vm["metric-kind"].as<std::string>();
+  if (kind != "time" && kind != "rate") {
+    throw UsageError("bad --metric-kind '" + kind + "': expected time or rate");
+  }
+  req.metric_is_rate = kind == "rate";
+  if (req.metric_is_rate && !vm["metric-unit"].defaulted()) {
+    throw UsageError("--metric-unit is the unit of a time: a rate is taken as printed");
+  }
+  std::set<std::string> names;
+  for (std::size_t k = 0; k < texts.size(); ++k) {
+    const auto [name, regex] = split_metric(texts[k]);
+    if (k > 0 && name.empty()) {
+      throw UsageError("bad --metric '" + texts[k] +
+                       "': a second --metric needs a name, --metric NAME=REGEX");
+    }
+    if (!name.empty() && !names.insert(name).second) {
+      throw UsageError("two --metric named '" + name + "'");
+    }
+    SweepPattern pattern = sweep_pattern(regex, "--metric", true);
+    if (k == 0) {
+      req.metric_name = name;
+      req.rules.metric = std::move(pattern);
+    } else {
+      req.rules.figures.push_back({name, std::move(pattern)});
+    }
+  }
+  req.rules.metric_pick = vm["metric-pick"].as<std::string>();
+  req.rules.metric_scale =
+      req.metric_is_rate ? 1.0 : metric_unit_seconds(vm["metric-unit"].as<std::string>());
+  const auto& pick = req.rules.metric_pick;
+  if (pick != "first" && pick != "last" && pick != "max" && pick != "min") {
+    throw UsageError("bad --metric-pick '" + pick + "': expected first, last, max or min");
+  }
+}
+
 /// How the runs are measured and checked: --measure, --metric, --check, --same-output.
 void parse_measure(SweepRequest& req) {
   const auto& vm = req.vm;
@@ -202,13 +249,9 @@ void parse_measure(SweepRequest& req) {
   if (vm.count("metric") != 0U) {
     if (measure != "auto") throw UsageError("give --metric or --measure " + measure + ", not both");
     req.measure = Measure::metric;
-    req.rules.metric = sweep_pattern(text_of(vm, "metric"), "--metric", true);
-    req.rules.metric_pick = vm["metric-pick"].as<std::string>();
-    req.rules.metric_scale = metric_unit_seconds(vm["metric-unit"].as<std::string>());
-    const auto& pick = req.rules.metric_pick;
-    if (pick != "first" && pick != "last" && pick != "max" && pick != "min") {
-      throw UsageError("bad --metric-pick '" + pick + "': expected first, last, max or min");
-    }
+    parse_metrics(req);
+  } else if (!vm["metric-kind"].defaulted()) {
+    throw UsageError("--metric-kind needs --metric REGEX");
   } else if (measure == "report" || (measure == "auto" && hpar)) {
     if (!hpar) throw UsageError("--measure report needs an 'hpar run JOB ...' program");
     req.measure = Measure::report;
@@ -502,6 +545,8 @@ struct Launch {
   std::string failure;          ///< why it failed
   FailureOutput shown;          ///< what its output says, when it failed
   std::string workdir;          ///< where it started (--workdir-per-run); empty: here
+  double rate = 0.0;            ///< --metric-kind rate: the rate it printed
+  std::vector<std::pair<std::string, double>> figures;  ///< --metric NAME=REGEX's values
   BusySample busy;
 };
 
@@ -644,6 +689,7 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
     return;
   }
   const OutputFindings found = scan_output_files(out, err, req.rules);
+  l.figures = found.figures;
   StudyRun run;
   run.seconds = l.outcome.seconds;
   if (req.measure == Measure::metric) {
@@ -664,6 +710,16 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
     }
     metric_seen = true;
     run.seconds = *found.metric_seconds;
+    if (req.metric_is_rate) {
+      l.rate = run.seconds;
+      if (!(l.rate > 0.0)) {
+        l.failure = "the rate --metric took is " + format_fixed(l.rate, 6) +
+                    " (rates must be "
+                    "positive)";
+        return;
+      }
+      run.seconds = 1.0 / l.rate;  // the study compares times: the time of one unit
+    }
   } else if (req.measure == Measure::report) {
     auto from_report = run_from_report(ws.file(point.layout, l.number, ".json"), l.failure);
     if (!from_report) return;
@@ -784,6 +840,8 @@ nlohmann::json launch_json(const Launch& l, const SweepRequest& req, const Works
       {"seconds", l.run ? nlohmann::json(l.run->seconds) : nlohmann::json(nullptr)},
       {"failure", l.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.failure)}};
   if (!l.workdir.empty()) j["workdir"] = l.workdir;
+  if (req.metric_is_rate && l.run) j["rate"] = l.rate;
+  for (const auto& [name, value] : l.figures) j["figures"][name] = value;
   if (!l.shown.empty()) j["output_tail"] = all_lines(l.shown);
   if (!l.failure.empty()) {
     j["stdout"] = l.shown.stdout_path;
@@ -869,6 +927,8 @@ StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const Planned
     }
     launches.push_back(launch_json(l, req, ws, planned.layout));
     cpu_seconds.push_back(l.outcome.cpu_seconds);
+    if (req.metric_is_rate && l.run) point.extra["rate"].push_back(l.rate);
+    for (const auto& [name, value] : l.figures) point.extra["figures"][name].push_back(value);
     wall_seconds.push_back(l.outcome.seconds);
     point.busy.push_back(l.busy);
     if (!l.run) {
@@ -904,7 +964,8 @@ SweepState run_sweep(const SweepRequest& req, const SweepPlan& plan, const Works
                 << " FAILED: " << layout_name(point) << "\n";
       continue;
     }
-    print_point_progress(i, plan.points.size(), point, elapsed, cost_done / cost_total);
+    print_point_progress(i, plan.points.size(), point, elapsed, cost_done / cost_total,
+                         req.metric_is_rate);
     state.study.points.push_back(std::move(point));
   }
   return state;
@@ -914,6 +975,12 @@ SweepState run_sweep(const SweepRequest& req, const SweepPlan& plan, const Works
 std::string measure_text(const SweepRequest& req) {
   switch (req.measure) {
     case Measure::metric:
+      if (req.metric_is_rate) {
+        return "the rate --metric '" + req.rules.metric->text + "' takes from the output (" +
+               req.rules.metric_pick +
+               " match; higher is better: the speedup is the rate over the baseline's, the "
+               "CSV and JSON times are 1 / rate)";
+      }
       return "the figure --metric '" + req.rules.metric->text + "' takes from the output (" +
              req.rules.metric_pick + " match, unit " + req.vm["metric-unit"].as<std::string>() +
              ")";
@@ -925,6 +992,13 @@ std::string measure_text(const SweepRequest& req) {
   }
   return "the wall time of each launch, start-up included (--metric takes a figure the program "
          "prints instead)";
+}
+
+/// The --metric NAME=REGEX figures: name -> regular expression.
+nlohmann::json figure_names(const SweepRequest& req) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& f : req.rules.figures) out[f.name] = f.pattern.text;
+  return out;
 }
 
 /// The fields of the study document that are the sweep's.
@@ -949,6 +1023,10 @@ nlohmann::json document_fields(const SweepRequest& req, const SweepPlan& plan,
             {"version", launcher_version}}},
           {"measure", measure_text(req)},
           {"metric", optional_text(req.rules.metric)},
+          {"metric_kind", req.measure == Measure::metric
+                              ? nlohmann::json(req.metric_is_rate ? "rate" : "time")
+                              : nlohmann::json(nullptr)},
+          {"figures", figure_names(req)},
           {"check", optional_text(req.rules.check)},
           {"same_output", optional_text(req.rules.same)},
           {"repeat", req.repeat},
@@ -966,6 +1044,35 @@ nlohmann::json document_fields(const SweepRequest& req, const SweepPlan& plan,
           {"build", {{"version", build.version}, {"git_revision", build.git_revision}}}};
 }
 
+/// A number with 6 significant digits.
+std::string figure_text(double value) {
+  std::ostringstream o;
+  o << std::setprecision(6) << value;
+  return o.str();
+}
+
+/// The "figures" lines: a column per --metric NAME=REGEX, the median of each point's runs.
+std::vector<std::string> figure_lines(const SweepRequest& req, const StudyRecord& study) {
+  std::vector<std::string> lines;
+  if (req.rules.figures.empty()) return lines;
+  std::ostringstream head;
+  head << "figures      " << std::left << std::setw(16) << "point" << std::right;
+  for (const auto& f : req.rules.figures) head << " " << std::setw(14) << f.name;
+  lines.push_back(head.str() + "   (median of the runs)");
+  for (const auto& p : study.points) {
+    std::ostringstream row;
+    row << "             " << std::left << std::setw(16) << layout_name(p) << std::right;
+    for (const auto& f : req.rules.figures) {
+      const auto& values = p.extra.contains("figures") && p.extra["figures"].contains(f.name)
+                               ? p.extra["figures"][f.name].get<std::vector<double>>()
+                               : std::vector<double>{};
+      row << " " << std::setw(14) << (values.empty() ? "-" : figure_text(median(values)));
+    }
+    lines.push_back(row.str());
+  }
+  return lines;
+}
+
 /// The table's wording.
 TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const SweepState& state,
                        const std::string& launcher_version) {
@@ -977,6 +1084,8 @@ TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const Swe
   words.work = req.mode == ScalingMode::strong ? "the same command at every point: " + program
                                                : program + " ({...} filled in for each point)";
   words.not_compared = "not compared (--same-output REGEX compares a value between runs)";
+  words.schedule_header = "launcher";
+  words.rate = req.metric_is_rate;
   if (req.rules.same && !state.same_matched) {
     words.not_compared =
         "not compared: --same-output '" + req.rules.same->text + "' matched nothing in any run";
@@ -994,6 +1103,7 @@ TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const Swe
     }
   }
   for (const auto& f : state.failure_notes) words.notes.push_back("failed       " + f);
+  for (auto& line : figure_lines(req, state.study)) words.notes.push_back(std::move(line));
   return words;
 }
 

@@ -33,14 +33,23 @@ void check_point(const StudyPoint& p) {
   }
 }
 
+/// A median time as the table shows it: seconds, or (words.rate) the rate 1 / time.
+std::string time_text(double seconds, const TableWords& words, int digits) {
+  if (!words.rate) return format_fixed(seconds, digits);
+  std::ostringstream o;
+  o << std::setprecision(4) << 1.0 / seconds;
+  return o.str();
+}
+
 void print_rows(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a,
-                bool runs_column) {
+                const TableWords& words) {
   const bool strong = study.mode == ScalingMode::strong;
-  out << "cores  ranks  threads  " << std::left << std::setw(12) << "schedule" << std::right;
+  const bool runs_column = words.runs_column;
+  out << "cores  ranks  threads  " << std::left << std::setw(12) << words.schedule_header
+      << std::right;
   if (runs_column) out << std::setw(5) << "runs";
-  out << std::setw(11) << "time (s)"
-      << "   spread  " << (strong ? "speedup" : " scaled")
-      << "  efficiency  Karp-Flatt  verification\n";
+  out << std::setw(11) << (words.rate ? "rate" : "time (s)") << "   spread  "
+      << (strong ? "speedup" : " scaled") << "  efficiency  Karp-Flatt  verification\n";
   for (std::size_t i = 0; i < study.points.size(); ++i) {
     const auto& p = study.points[i];
     const auto& pa = a.points[i];
@@ -50,7 +59,7 @@ void print_rows(std::ostream& out, const StudyRecord& study, const ScalingAnalys
         << std::setw(9) << p.threads << "  " << std::left << std::setw(12) << p.schedule
         << std::right;
     if (runs_column) out << std::setw(5) << p.runs.size();
-    out << std::setw(11) << format_fixed(pa.median, 6) << std::setw(7)
+    out << std::setw(11) << time_text(pa.median, words, 6) << std::setw(7)
         << format_fixed(100.0 * pa.spread, 1) << " %" << std::setw(9) << format_fixed(pa.speedup, 2)
         << std::setw(10) << format_fixed(100.0 * pa.efficiency, 1) << " %" << std::setw(12)
         << (pa.karp_flatt ? format_fixed(*pa.karp_flatt, 4) : std::string("-")) << "  "
@@ -145,12 +154,14 @@ void print_busy(std::ostream& out, const StudyRecord& study, const ScalingAnalys
   }
 }
 
-void print_fastest(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a) {
+void print_fastest(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a,
+                   const TableWords& words) {
   bool first = true;
   for (const auto& r : a.ranking) {
     const std::size_t best = r.points.front();
     out << (first ? "fastest      " : "             ") << cores_text(r.cores) << ": "
-        << layout_name(study.points[best]) << " " << format_fixed(a.points[best].median, 3) << " s";
+        << layout_name(study.points[best]) << " " << time_text(a.points[best].median, words, 3)
+        << (words.rate ? " /s" : " s");
     for (std::size_t k = 1; k < r.points.size(); ++k) {
       const double slower = a.points[r.points[k]].median / a.points[best].median - 1.0;
       out << (k == 1 ? "; then " : ", ") << layout_name(study.points[r.points[k]]) << " +"
@@ -383,7 +394,7 @@ void print_study_table(std::ostream& out, const StudyRecord& study, const Scalin
                        const TableWords& words) {
   out << words.title << "\n";
   if (!words.work.empty()) out << "work         " << words.work << "\n";
-  print_rows(out, study, analysis, words.runs_column);
+  print_rows(out, study, analysis, words);
   const auto& base = study.points[analysis.baseline];
   if (every_point_failed(study)) {
     out << "baseline     none: every point failed verification (the speedups mean nothing)\n";
@@ -392,7 +403,7 @@ void print_study_table(std::ostream& out, const StudyRecord& study, const Scalin
         << "): speedups are relative to it\n";
   }
   print_fits(out, study.mode, analysis);
-  print_fastest(out, study, analysis);
+  print_fastest(out, study, analysis, words);
   print_results(out, study, words);
   print_busy(out, study, analysis);
   for (const auto& note : words.notes) out << note << "\n";

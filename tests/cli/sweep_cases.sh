@@ -593,3 +593,40 @@ assert p['cpu_seconds'][0] / (2 * p['wall_seconds'][0]) < 0.6, p"
   grep -q "did not use its threads" out.txt && fail "a threaded program flagged: $OUT"
   return 0
 }
+
+# Several --metric: the first is measured (here a rate, higher is better: the speedup is the
+# rate over the baseline's), the others (NAME=REGEX) are recorded, a column each under
+# "figures". The table's launcher column is named so.
+case_several_metrics_and_a_rate() {
+  sweep --ranks 1,2 --threads 1 --repeat 2 --metric 'rate: ([0-9.]+) steps/s' --metric-kind rate \
+    --metric 'energy=energy: (\S+)' --metric 'step_time=time: ([0-9.]+) s' --json s.json \
+    -- "$STUDY_PROGRAM" --steps 200000
+  expect_rc 0
+  grep -q '^cores  ranks  threads  launcher  *rate  *spread  *speedup' out.txt || fail "header: $OUT"
+  expect_out "measured     the rate --metric 'rate: ([0-9.]+) steps/s' takes from the output"
+  grep -q '^figures      point  *energy  *step_time   (median of the runs)$' out.txt || fail "figures: $OUT"
+  grep -q '^             2x1 mpirun  *1  *[0-9.]' out.txt || fail "figures row: $OUT"
+  expect_err "median rate "
+  json_check s.json "
+import statistics
+assert d['metric_kind'] == 'rate' and set(d['figures']) == {'energy', 'step_time'}, d['figures']
+p1, p2 = d['points']
+for p in d['points']:
+    assert len(p['rate']) == 2 and p['figures']['energy'] == [1, 1], p
+    for s, r in zip(p['seconds'], p['rate']):
+        assert abs(s * r - 1) < 1e-9, (s, r)
+    assert len(p['figures']['step_time']) == 2
+    assert p['launches'][0]['figures']['energy'] == 1
+expected = statistics.median(p1['seconds']) / statistics.median(p2['seconds'])  # = the rates' ratio
+assert abs(p2['speedup'] - expected) < 1e-6 * expected, (p2['speedup'], expected)"
+  sweep --metric 'a: (\d+)' --metric 'b: (\d+)' -- "$STUDY_PROGRAM"
+  expect_usage_error "bad --metric 'b: (\d+)': a second --metric needs a name, --metric NAME=REGEX"
+  sweep --metric 'x=a: (\d+)' --metric 'x=b: (\d+)' -- "$STUDY_PROGRAM"
+  expect_usage_error "two --metric named 'x'"
+  sweep --metric 'a: (\d+)' --metric-kind speed -- "$STUDY_PROGRAM"
+  expect_usage_error "bad --metric-kind 'speed': expected time or rate"
+  sweep --metric-kind rate -- "$STUDY_PROGRAM"
+  expect_usage_error "--metric-kind needs --metric REGEX"
+  sweep --metric 'a: (\d+)' --metric-kind rate --metric-unit ms -- "$STUDY_PROGRAM"
+  expect_usage_error "--metric-unit is the unit of a time: a rate is taken as printed"
+}

@@ -143,6 +143,23 @@ TEST(SweepPlaceholders, RunNumberAndMisspellings) {
   }
 }
 
+TEST(SweepPatterns, NamedMetricsAreRecorded) {
+  EXPECT_EQ(split_metric("energy=E: (\\S+)"),
+            std::make_pair(std::string("energy"), std::string("E: (\\S+)")));
+  EXPECT_EQ(split_metric("time: ([0-9.]+)"),
+            std::make_pair(std::string(), std::string("time: ([0-9.]+)")));
+  EXPECT_EQ(split_metric("(x)=([0-9]+)").first, "");  // not a name before the '='
+  OutputRules rules;
+  rules.metric = sweep_pattern("rate: ([0-9.]+)", "--metric", true);
+  rules.figures.push_back({"energy", sweep_pattern("energy: (\\S+)", "--metric", true)});
+  rules.figures.push_back({"absent", sweep_pattern("nothing: (\\S+)", "--metric", true)});
+  rules.metric_pick = "last";
+  const auto found = scan_output({"energy: 1.5", "rate: 10", "energy: 2.5", "rate: 20"}, rules);
+  EXPECT_EQ(found.metric_seconds, 20.0);
+  ASSERT_EQ(found.figures.size(), 1U);  // one that matched nothing is not there
+  EXPECT_EQ(found.figures[0], std::make_pair(std::string("energy"), 2.5));
+}
+
 TEST(SweepPatterns, CheckedWhenGiven) {
   EXPECT_THROW((void)sweep_pattern("time: ([0-9", "--metric", true), UsageError);
   EXPECT_THROW((void)sweep_pattern("time: [0-9]+", "--metric", true), UsageError);  // no group

@@ -112,13 +112,24 @@ struct SweepPattern {
 [[nodiscard]] SweepPattern sweep_pattern(const std::string& text, const std::string& option,
                                          bool needs_group);
 
+/// A figure the program prints, named: --metric NAME=REGEX.
+struct NamedPattern {
+  std::string name;
+  SweepPattern pattern;
+};
+
+/// Splits --metric's text into NAME and REGEX when it is NAME=REGEX (NAME a word: letters,
+/// digits, _), else {"", text}.
+[[nodiscard]] std::pair<std::string, std::string> split_metric(const std::string& text);
+
 /// What to look for in a launch's output.
 struct OutputRules {
-  std::optional<SweepPattern> metric;  ///< --metric: the first group is the time
+  std::optional<SweepPattern> metric;  ///< --metric: the first group is the time (or rate)
   std::string metric_pick = "first";   ///< first, last, max or min of the matches
   double metric_scale = 1.0;           ///< seconds per unit of the printed figure
   std::optional<SweepPattern> check;   ///< --check: a line must match
   std::optional<SweepPattern> same;    ///< --same-output: the values that must agree
+  std::vector<NamedPattern> figures;   ///< more --metric NAME=REGEX: recorded, not measured
 };
 
 /// What a launch's output says under `rules`.
@@ -129,6 +140,8 @@ struct OutputFindings {
   std::string check_line;           ///< the first line --check matched
   std::vector<std::string> values;  ///< the first group (or whole match) of every --same-output
                                     ///< match, in order
+  /// Each of rules.figures that matched a number: its name and the value metric_pick chooses.
+  std::vector<std::pair<std::string, double>> figures;
 };
 
 /// Scans `lines` (the launch's standard output, then its standard error) by `rules`. Pure.

@@ -114,6 +114,10 @@ struct TableWords {
   std::string title;
   std::string work;          ///< the text of a "work" line under the title; none when empty
   bool runs_column = false;  ///< a column with each point's number of runs
+  /// The heading of the column that tells points of one layout apart (a sweep's: "launcher").
+  std::string schedule_header = "schedule";
+  /// The times are 1 / a rate the program printed (higher is better): the table shows the rate.
+  bool rate = false;
   /// The "results" line of a strong study whose runs all agree.
   std::string identical = "identical at every point and run";
   /// The "results" line when they do not.
