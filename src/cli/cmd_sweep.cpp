@@ -340,6 +340,10 @@ SweepRequest parse_sweep(std::span<const std::string> args) {
     const std::string path = text_of(req.vm, "stdin");
     require_readable_file(path, "--stdin file");
     req.stdin_path = fs::absolute(path).string();
+    // srun gives its stdin to every task unless told otherwise; mpirun to rank 0.
+    if (req.launcher.kind == SweepLauncher::Kind::srun) {
+      req.launcher.extra.insert(req.launcher.extra.begin(), "--input=0");
+    }
   }
   req.workdir_per_run = req.vm["workdir-per-run"].as<bool>();
   if (req.mode == ScalingMode::weak && !has_placeholders(arguments)) {

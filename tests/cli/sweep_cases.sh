@@ -304,7 +304,7 @@ case_help() {
   sweep --help
   expect_rc 0
   expect_out "hpar sweep [options] -- PROGRAM [ARG...]"
-  expect_out "--metric REGEX"
+  expect_out "--metric [NAME=]REGEX"
   capture "$HPAR" help
   expect_out "sweep [opts] -- PROGRAM"
 }
