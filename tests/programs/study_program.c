@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int threads = omp_get_max_threads();
-  if (rank == 0) printf("study_program: %d rank(s) x %d thread(s), %ld steps\n", ranks, threads, o.steps);
+  if (rank == 0)
+    printf("study_program: %d rank(s) x %d thread(s), %ld steps\n", ranks, threads, o.steps);
   char buf[256];
   int failed = 0;
   if (rank == 0) {
