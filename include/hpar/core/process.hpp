@@ -81,6 +81,10 @@ struct ProcessSpec {
   /// When it becomes readable (hpar/core/chores.hpp's wake fd), the wait reads it empty and
   /// asks `should_stop` at once; -1: none.
   int wake_fd = -1;
+  /// The file the command reads as its standard input; empty: /dev/null.
+  std::string stdin_path;
+  /// The directory the command starts in; empty: this process's.
+  std::string working_directory;
 };
 
 /// Whether `name` is a variable that an MPI launcher or a Slurm step sets for its ranks (not
