@@ -48,6 +48,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "hpar/core/chores.hpp"
 #include "hpar/core/errors.hpp"
@@ -510,6 +511,8 @@ class Farm final : public Job {
         // On the main thread the wait deals other ranks their tasks and prints finished
         // output (every few ms), so that nothing waits on this task.
         spec.poll_seconds = main_thread_has_chores() ? 0.002 : 0.1;
+        // A free slot of this rank wakes it at once for its next task.
+        spec.wake_fd = main_thread_has_chores() ? main_thread_wake_fd() : -1;
         outcome = run_process(spec, [] {
           main_thread_chores();
           return stop_requested();
@@ -701,9 +704,13 @@ class Farm final : public Job {
     std::uint64_t failed = 0;
     std::uint64_t retried = 0;
     std::uint64_t timed_out = 0;
-    double busy = 0.0;             ///< seconds of every attempt this run made (not a checkpoint's)
-    std::uint64_t ran = 0;         ///< attempts this run made
-    std::vector<double> runtimes;  ///< of the last attempts, ascending
+    double busy = 0.0;      ///< seconds of every attempt this run made (not a checkpoint's)
+    std::uint64_t ran = 0;  ///< attempts this run made
+    /// This run's attempts by slot: first start and last end (µs since the epoch) and the
+    /// seconds they ran: what a slot spent between its first and last task outside them is
+    /// hpar's cost (the wait for the first and after the last is not).
+    std::map<std::uint64_t, std::tuple<std::uint64_t, std::uint64_t, double>> per_slot;
+    std::vector<double> runtimes;                   ///< of the last attempts, ascending
     std::map<std::string, std::uint64_t> failures;  ///< the failed tasks by failure_kind
   };
 
@@ -752,6 +759,15 @@ class Farm final : public Job {
         if (static_cast<double>(r[field::start_us]) >= 1e6 * (began_ - 1.0)) {
           tally.busy += 1e-6 * static_cast<double>(r[field::runtime_us]);
           ++tally.ran;
+          const std::uint64_t end = r[field::start_us] + r[field::runtime_us];
+          auto [it, fresh] =
+              tally.per_slot.try_emplace(c[field::slot], r[field::start_us], end, 0.0);
+          auto& [first, last, ran] = it->second;
+          if (!fresh) {
+            first = std::min(first, r[field::start_us]);
+            last = std::max(last, end);
+          }
+          ran += 1e-6 * static_cast<double>(r[field::runtime_us]);
         }
         if (a + 1 == attempts) {
           tally.runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
@@ -807,14 +823,21 @@ class Farm final : public Job {
                       format_fixed(makespan > 0 ? 100.0 * t.busy / (slots * makespan) : 0.0, 1) +
                       " % of the makespan " + format_fixed(makespan, 3) + " s (ideal " +
                       format_fixed(ideal, 3) + " s)"},
-        // hpar's own cost: slot time outside the attempts' own runtimes (which begin before
-        // the start and end after the wait), per attempt; it includes the idle slots at the end.
-        {"overhead", format_fixed(t.ran == 0 ? 0.0
-                                             : 1e3 * std::max(0.0, slots * makespan - t.busy) /
-                                                   static_cast<double>(t.ran),
-                                  3) +
-                         " ms per task (slot time outside the tasks' runtimes)"},
+        {"overhead", format_fixed(overhead_ms(t), 3) +
+                         " ms per task (a slot's time between its tasks, outside them)"},
     };
+  }
+
+  /// hpar's own cost per attempt: each slot's time from its first start to its last end outside
+  /// the attempts' runtimes (which begin before the start and end after the wait), summed over
+  /// the slots, per attempt.
+  static double overhead_ms(const Tally& t) {
+    double between = 0.0;
+    for (const auto& [slot, span] : t.per_slot) {
+      const auto& [first, last, ran] = span;
+      between += std::max(0.0, 1e-6 * static_cast<double>(last - first) - ran);
+    }
+    return t.ran == 0 ? 0.0 : 1e3 * between / static_cast<double>(t.ran);
   }
 
   [[nodiscard]] Verification verdict(const Tally& t) const {

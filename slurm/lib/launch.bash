@@ -10,6 +10,20 @@
 # To change the block: edit it here, run `bash slurm/lib/sync-launch.sh`, rebuild hpar.
 #
 # ---- BEGIN launch (one source: slurm/lib/launch.bash; copies: slurm/lib/sync-launch.sh) ----
+# shell_words WORD...: the words as one line a shell reads back as the same words ('...'
+# around any word with other characters than letters, digits and _./:=,+@%-).
+# shellcheck disable=SC2317 # not every script uses every function of the block
+shell_words() {
+  local word line=
+  for word; do
+    if [[ $word =~ ^[A-Za-z0-9_./:=,+@%-]+$ ]]; then
+      line+=" $word"
+    else
+      line+=" '${word//\'/\'\\\'\'}'"
+    fi
+  done
+  printf '%s' "${line# }"
+}
 # launch REPORT NTASKS PER_NODE THREADS ARGS...: runs `hpar ARGS` on NTASKS ranks, PER_NODE a
 # node, each with THREADS OpenMP threads on cores of its own, through $launcher (direct: one
 # hpar in this batch step, for `hpar sweep`, which starts the ranks itself). A SIGTERM or
@@ -44,7 +58,7 @@ launch() {
       ;;
   esac
   cmd+=("$hpar" "$@")
-  echo "command: ${cmd[*]}"
+  echo "command: $(shell_words "${cmd[@]}")"
   "${cmd[@]}" &
   launcher_pid=$!
   # A trapped signal interrupts `wait`: wait until the launcher has really ended, then

@@ -396,7 +396,10 @@ bool write_head(std::ostream& o, const SlurmRequest& request, const std::string&
 /// directory), its arguments (`set --`), then `body`.
 void write_tail(std::ostream& o, const char* launcher_variable, const SlurmRequest& request,
                 const char* body) {
-  o << "set -u\n"
+  o << "# ---- your environment: module load lines (and exports) go here, e.g. ----\n"
+       "# module load openmpi\n"
+       "# ---- end of your environment ----\n"
+       "set -u\n"
     << "hpar=${HPAR:-" << shell_quote(this_binary()) << "}\n"
     << launcher_variable << "=${HPAR_LAUNCHER:-" << request.launcher << "}\n"
     << "report_dir=${HPAR_REPORT_DIR:-.}\n";

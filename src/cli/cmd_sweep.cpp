@@ -10,6 +10,7 @@
 // layouts against the cores -> launch every point, K times -> report.
 
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +18,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
+#include <limits>
+#include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -25,6 +30,7 @@
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/sweep.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/core/process.hpp"
@@ -55,8 +61,10 @@ po::options_description sweep_options() {
       "the sweep may use)")("core-counts", po::value<std::string>()->value_name("C1,C2,..."),
                             "every ranks x threads of exactly these core counts")(
       "mode", po::value<std::string>()->default_value("strong")->value_name("strong|weak"),
-      "strong: the same arguments at every layout; weak: arguments with {cores}, {ranks} or "
-      "{threads} (also {cores*K}) that make the work grow with the cores")(
+      "strong: the same work at every layout; weak: arguments with {cores}, {ranks} or "
+      "{threads} (also {cores*K}) that make the work grow with the cores. Both modes fill in "
+      "{ranks}, {threads}, {cores} and {run} (the launch's number at its layout, from 1) "
+      "wherever they stand in the arguments; an unknown {name} is an error")(
       "repeat", po::value<std::string>()->default_value("3")->value_name("K"),
       "launches per layout; the table shows the median and the spread")(
       "launcher", po::value<std::string>()->default_value("auto")->value_name("L"),
@@ -76,9 +84,13 @@ po::options_description sweep_options() {
       "measure", po::value<std::string>()->default_value("auto")->value_name("auto|wall|report"),
       "wall: each launch's wall time; report: the time in the hpar report of an 'hpar run' "
       "program; auto: report for 'hpar run', else wall")(
-      "metric", po::value<std::string>()->value_name("REGEX"),
+      "metric", po::value<std::vector<std::string>>()->composing()->value_name("[NAME=]REGEX"),
       "measure a figure the program prints instead: the first group of REGEX, e.g. "
-      "'solve time: ([0-9.eE+-]+)'")(
+      "'solve time: ([0-9.eE+-]+)'; given again as NAME=REGEX, more figures each run records "
+      "(a column each under 'figures'; the first --metric is the one measured)")(
+      "metric-kind", po::value<std::string>()->default_value("time")->value_name("time|rate"),
+      "time: the figure is a time (lower is better); rate: a rate such as steps/s (higher is "
+      "better): the speedup is rate / the baseline's rate")(
       "metric-pick",
       po::value<std::string>()->default_value("first")->value_name("first|last|max|min"),
       "which match counts when there are several (e.g. max: the slowest of ranks that all print)")(
@@ -88,9 +100,20 @@ po::options_description sweep_options() {
                                 "(e.g. 'verification successful')")(
       "same-output", po::value<std::string>()->value_name("REGEX"),
       "the matched values (first group, or the whole match) must be the same in every run of "
-      "every layout (weak mode: of each layout), e.g. 'checksum: (\\S+)'")(
+      "every layout (weak mode: of each layout), e.g. 'checksum: (\\S+)'; the values that differ "
+      "are printed")("same-output-tolerance", po::value<std::string>()->value_name("REL"),
+                     "numbers in the --same-output values agree when they differ by at most REL, "
+                     "relative (e.g. 1e-9 for floating-point sums that change with the layout)")(
       "logs", po::value<std::string>()->value_name("DIR"),
-      "keep every launch's output in DIR (RxT-runK.out, .err; .json for hpar reports)");
+      "keep every launch's output in DIR (RxT-runK.out, .err; .json for hpar reports); "
+      "without it a failed launch's output is kept in logs/ beside the --json file (else in "
+      "hpar-sweep-logs/)")("stdin", po::value<std::string>()->value_name("FILE"),
+                           "feed FILE to each launch's standard input (rank 0's under mpirun "
+                           "and srun); without it the launches read nothing (/dev/null)")(
+      "workdir-per-run", po::bool_switch(),
+      "start each launch in a directory of its own, RxT-runK/ in --logs DIR (else in "
+      "hpar-sweep-runs/ beside the --json file, or here), kept: for programs that write a "
+      "fixed file name; relative paths in the arguments then start there");
   add_study_file_options(d);
   d.add_options()("help", "show this help");
   return d;
@@ -137,6 +160,11 @@ struct SweepRequest {
   double timeout = 0.0;
   Measure measure = Measure::wall;
   OutputRules rules;
+  double same_tolerance = 0.0;   ///< --same-output-tolerance
+  std::string stdin_path;        ///< --stdin FILE, absolute; empty: /dev/null
+  bool workdir_per_run = false;  ///< --workdir-per-run
+  bool metric_is_rate = false;   ///< --metric-kind rate: the figure is a rate (1 / it is timed)
+  std::string metric_name;       ///< the NAME= of the first --metric, if any
 };
 
 /// An option's value as text ("" when not given).
@@ -170,6 +198,46 @@ std::vector<std::string> program_of(std::span<const std::string> args, std::size
   return program;
 }
 
+/// The --metric options: the first is the measured figure ([NAME=]REGEX), the others
+/// NAME=REGEX figures each run records; --metric-kind, --metric-pick, --metric-unit.
+void parse_metrics(SweepRequest& req) {
+  const auto& vm = req.vm;
+  const auto texts = vm["metric"].as<std::vector<std::string>>();
+  const std::string kind = vm["metric-kind"].as<std::string>();
+  if (kind != "time" && kind != "rate") {
+    throw UsageError("bad --metric-kind '" + kind + "': expected time or rate");
+  }
+  req.metric_is_rate = kind == "rate";
+  if (req.metric_is_rate && !vm["metric-unit"].defaulted()) {
+    throw UsageError("--metric-unit is the unit of a time: a rate is taken as printed");
+  }
+  std::set<std::string> names;
+  for (std::size_t k = 0; k < texts.size(); ++k) {
+    const auto [name, regex] = split_metric(texts[k]);
+    if (k > 0 && name.empty()) {
+      throw UsageError("bad --metric '" + texts[k] +
+                       "': a second --metric needs a name, --metric NAME=REGEX");
+    }
+    if (!name.empty() && !names.insert(name).second) {
+      throw UsageError("two --metric named '" + name + "'");
+    }
+    SweepPattern pattern = sweep_pattern(regex, "--metric", true);
+    if (k == 0) {
+      req.metric_name = name;
+      req.rules.metric = std::move(pattern);
+    } else {
+      req.rules.figures.push_back({name, std::move(pattern)});
+    }
+  }
+  req.rules.metric_pick = vm["metric-pick"].as<std::string>();
+  req.rules.metric_scale =
+      req.metric_is_rate ? 1.0 : metric_unit_seconds(vm["metric-unit"].as<std::string>());
+  const auto& pick = req.rules.metric_pick;
+  if (pick != "first" && pick != "last" && pick != "max" && pick != "min") {
+    throw UsageError("bad --metric-pick '" + pick + "': expected first, last, max or min");
+  }
+}
+
 /// How the runs are measured and checked: --measure, --metric, --check, --same-output.
 void parse_measure(SweepRequest& req) {
   const auto& vm = req.vm;
@@ -181,13 +249,9 @@ void parse_measure(SweepRequest& req) {
   if (vm.count("metric") != 0U) {
     if (measure != "auto") throw UsageError("give --metric or --measure " + measure + ", not both");
     req.measure = Measure::metric;
-    req.rules.metric = sweep_pattern(text_of(vm, "metric"), "--metric", true);
-    req.rules.metric_pick = vm["metric-pick"].as<std::string>();
-    req.rules.metric_scale = metric_unit_seconds(vm["metric-unit"].as<std::string>());
-    const auto& pick = req.rules.metric_pick;
-    if (pick != "first" && pick != "last" && pick != "max" && pick != "min") {
-      throw UsageError("bad --metric-pick '" + pick + "': expected first, last, max or min");
-    }
+    parse_metrics(req);
+  } else if (!vm["metric-kind"].defaulted()) {
+    throw UsageError("--metric-kind needs --metric REGEX");
   } else if (measure == "report" || (measure == "auto" && hpar)) {
     if (!hpar) throw UsageError("--measure report needs an 'hpar run JOB ...' program");
     req.measure = Measure::report;
@@ -201,6 +265,14 @@ void parse_measure(SweepRequest& req) {
     req.rules.check = sweep_pattern(text_of(vm, "check"), "--check", false);
   if (vm.count("same-output") != 0U) {
     req.rules.same = sweep_pattern(text_of(vm, "same-output"), "--same-output", false);
+  }
+  if (vm.count("same-output-tolerance") != 0U) {
+    if (!req.rules.same) throw UsageError("--same-output-tolerance needs --same-output REGEX");
+    req.same_tolerance =
+        parse_real(text_of(vm, "same-output-tolerance"), "--same-output-tolerance");
+    if (!(req.same_tolerance >= 0.0) || !(req.same_tolerance < 1.0)) {
+      throw UsageError("--same-output-tolerance must be at least 0 and less than 1 (relative)");
+    }
   }
 }
 
@@ -261,7 +333,19 @@ SweepRequest parse_sweep(std::span<const std::string> args) {
   parse_measure(req);
   if (req.measure == Measure::report && req.program.size() >= 3) req.name = req.program[2];
   const std::vector<std::string> arguments(req.program.begin() + 1, req.program.end());
+  check_placeholders(arguments, "the program's arguments");
+  check_placeholders(req.launcher.words, "--launcher");
   (void)substitute_layout(arguments, {});  // a bad {cores*K} is refused here
+  if (req.vm.count("stdin") != 0U) {
+    const std::string path = text_of(req.vm, "stdin");
+    require_readable_file(path, "--stdin file");
+    req.stdin_path = fs::absolute(path).string();
+    // srun gives its stdin to every task unless told otherwise; mpirun to rank 0.
+    if (req.launcher.kind == SweepLauncher::Kind::srun) {
+      req.launcher.extra.insert(req.launcher.extra.begin(), "--input=0");
+    }
+  }
+  req.workdir_per_run = req.vm["workdir-per-run"].as<bool>();
   if (req.mode == ScalingMode::weak && !has_placeholders(arguments)) {
     throw UsageError(
         "a weak sweep needs work that grows with the cores: put {cores} (or {ranks}, {threads}, "
@@ -444,41 +528,134 @@ class Workspace {
   bool kept_;
 };
 
+/// What a failed launch's output says, shown on stderr and kept in the JSON.
+struct FailureOutput {
+  std::vector<std::string> errors;       ///< its error-looking lines, first
+  std::vector<std::string> stdout_tail;  ///< the last lines of its stdout
+  std::vector<std::string> stderr_tail;  ///< the last lines of its stderr (launcher notices out)
+  std::string stdout_path, stderr_path;  ///< where its whole output is kept
+  [[nodiscard]] bool empty() const {
+    return errors.empty() && stdout_tail.empty() && stderr_tail.empty();
+  }
+};
+
 /// One launch, as the study and the JSON keep it.
 struct Launch {
   int number = 1;  ///< run k of its point, from 1
   std::vector<std::string> command;
   std::vector<std::pair<std::string, std::string>> environment;
   ProcessOutcome outcome;
-  std::optional<StudyRun> run;    ///< none when it failed
-  std::string failure;            ///< why it failed
-  std::vector<std::string> tail;  ///< the end of its output, when it failed
+  std::optional<StudyRun> run;  ///< none when it failed
+  std::string failure;          ///< why it failed
+  FailureOutput shown;          ///< what its output says, when it failed
+  std::string workdir;          ///< where it started (--workdir-per-run); empty: here
+  double rate = 0.0;            ///< --metric-kind rate: the rate it printed
+  std::vector<std::pair<std::string, double>> figures;  ///< --metric NAME=REGEX's values
   BusySample busy;
 };
 
-/// The last `n` lines of `path` without the notices a launcher frames in lines of dashes
-/// (Open MPI's "mpirun detected that one or more processes exited ..."), which would hide the
-/// program's own last words; all of them when nothing else is left.
-std::vector<std::string> program_lines(const std::string& path, std::size_t n) {
-  const auto lines = last_lines(path, 60);
+/// Whether `line` is a line of 40 or more dashes (how Open MPI frames its notices).
+bool dash_line(const std::string& line) {
+  return line.size() >= 40 && line.find_first_not_of('-') == std::string::npos;
+}
+
+/// The last `n` lines of `path`. With `drop_notices`, without the notices a launcher frames
+/// between two lines of dashes (Open MPI's "mpirun detected that one or more processes exited
+/// ..." on stderr), which would hide the program's own last words: only a block closed by a
+/// second line of dashes is a notice, so a program's own line of dashes cuts nothing.
+std::vector<std::string> program_lines(const std::string& path, std::size_t n, bool drop_notices) {
+  const auto lines = last_lines(path, 80);
   std::vector<std::string> kept;
-  bool in_notice = false;
+  constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  std::size_t open = none;  // where an unclosed block of dashes began in `kept`
   for (const auto& line : lines) {
-    if (line.size() >= 40 && line.find_first_not_of('-') == std::string::npos) {
-      in_notice = !in_notice;
-    } else if (!in_notice) {
-      kept.push_back(line);
+    if (drop_notices && dash_line(line)) {
+      if (open != none) {
+        kept.resize(open);
+        open = none;
+        continue;
+      }
+      open = kept.size();
     }
+    kept.push_back(line);
   }
   const auto& chosen = kept.empty() ? lines : kept;
   return {chosen.end() - static_cast<std::ptrdiff_t>(std::min(n, chosen.size())), chosen.end()};
 }
 
-/// The last lines of a launch's output: its stderr's, else its stdout's.
-std::vector<std::string> output_tail(const std::string& out, const std::string& err,
+/// The program's error-looking lines (ERROR, Error, error:, Traceback, Abort) of `out` then
+/// `err`, the first `n` different ones: the first error is usually the cause.
+std::vector<std::string> error_lines(const std::string& out, const std::string& err,
                                      std::size_t n) {
-  auto lines = program_lines(err, n);
-  return lines.empty() ? program_lines(out, n) : lines;
+  static const std::regex looks_wrong("ERROR|Error|error:|Traceback|Abort");
+  std::vector<std::string> found;
+  for (const auto& path : {out, err}) {
+    std::ifstream in(path, std::ios::binary);
+    for (std::string line; found.size() < n && std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.size() > 300) line = line.substr(0, 300) + "...";
+      if (std::regex_search(line, looks_wrong) &&
+          std::find(found.begin(), found.end(), line) == found.end()) {
+        found.push_back(line);
+      }
+    }
+  }
+  return found;
+}
+
+/// What a failed launch said: its error-looking lines, the end of its stdout and of its stderr.
+FailureOutput failure_output(const std::string& out, const std::string& err) {
+  FailureOutput f;
+  f.errors = error_lines(out, err, 5);
+  f.stdout_tail = program_lines(out, 5, false);
+  f.stderr_tail = program_lines(err, 5, true);
+  return f;
+}
+
+/// All of a failure's lines, the error lines first (the JSON's "output_tail").
+std::vector<std::string> all_lines(const FailureOutput& f) {
+  std::vector<std::string> lines = f.errors;
+  lines.insert(lines.end(), f.stdout_tail.begin(), f.stdout_tail.end());
+  lines.insert(lines.end(), f.stderr_tail.begin(), f.stderr_tail.end());
+  return lines;
+}
+
+/// A --metric that matches nothing where it should: bad input, printed by sweep_main as one
+/// error line and then the output's last lines (real lines, not one escaped line).
+struct MetricRefusal {
+  std::string message;
+  std::vector<std::string> lines;
+};
+
+/// The folder that keeps failed launches' output when --logs does not keep every launch's:
+/// logs/ beside the --json file, else hpar-sweep-logs/ here.
+fs::path failed_logs_dir(const SweepRequest& req) {
+  const std::string json = text_of(req.vm, "json");
+  if (json.empty()) return "hpar-sweep-logs";
+  return fs::path(json).parent_path() / "logs";
+}
+
+/// Keeps the output of the failed launch `l` (copied out of the temporary workspace unless
+/// --logs keeps it already) and records where in `l.shown`.
+void keep_failed_output(const SweepRequest& req, const Workspace& ws, const SweepLayout& layout,
+                        Launch& l) {
+  l.shown.stdout_path = ws.file(layout, l.number, ".out");
+  l.shown.stderr_path = ws.file(layout, l.number, ".err");
+  if (ws.kept()) return;
+  const fs::path dir = failed_logs_dir(req);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  for (auto* path : {&l.shown.stdout_path, &l.shown.stderr_path}) {
+    const fs::path to = dir / fs::path(*path).filename();
+    if (!error) fs::copy_file(*path, to, fs::copy_options::overwrite_existing, error);
+    if (error) {
+      std::cerr << program_name() + ": warning: cannot keep the failed launch's output in "
+                << dir.string() << ": " << error.message() << "\n";
+      *path = "";
+    } else {
+      *path = to.string();
+    }
+  }
 }
 
 /// The run of a launch that measured itself with an hpar report (--measure report).
@@ -512,10 +689,11 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
                                    l.outcome.exit_code == static_cast<int>(ExitCode::verification);
   if (!l.outcome.ok() && !verification_failed) {
     l.failure = l.outcome.describe(req.timeout);
-    l.tail = output_tail(out, err, 5);
+    l.shown = failure_output(out, err);
     return;
   }
   const OutputFindings found = scan_output_files(out, err, req.rules);
+  l.figures = found.figures;
   StudyRun run;
   run.seconds = l.outcome.seconds;
   if (req.measure == Measure::metric) {
@@ -524,18 +702,28 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
                                   ? "--metric '" + req.rules.metric->text + "' matches nothing"
                                   : found.metric_problem;
       if (!metric_seen) {
-        std::string message = why + " in the output of point " + layout_text(point.layout) +
-                              " (run " + std::to_string(l.number) + ": " +
-                              command_line_text(l.environment, l.command) + "); its last lines:";
-        for (const auto& line : output_tail(err, out, 8)) message += "\n  | " + line;
-        throw UsageError(message);
+        const FailureOutput shown = failure_output(out, err);
+        throw MetricRefusal{why + " in the output of point " + layout_text(point.layout) +
+                                " (run " + std::to_string(l.number) + ": " +
+                                command_line_text(l.environment, l.command) + "); its last lines:",
+                            all_lines(shown)};
       }
       l.failure = why;
-      l.tail = program_lines(out, 5);
+      l.shown = failure_output(out, err);
       return;
     }
     metric_seen = true;
     run.seconds = *found.metric_seconds;
+    if (req.metric_is_rate) {
+      l.rate = run.seconds;
+      if (!(l.rate > 0.0)) {
+        l.failure = "the rate --metric took is " + format_fixed(l.rate, 6) +
+                    " (rates must be "
+                    "positive)";
+        return;
+      }
+      run.seconds = 1.0 / l.rate;  // the study compares times: the time of one unit
+    }
   } else if (req.measure == Measure::report) {
     auto from_report = run_from_report(ws.file(point.layout, l.number, ".json"), l.failure);
     if (!from_report) return;
@@ -563,14 +751,36 @@ void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& 
   l.run = std::move(run);
 }
 
+/// The directory launch `run` of `layout` starts in (--workdir-per-run), created: RxT-runK/ in
+/// --logs DIR, else in hpar-sweep-runs/ beside the --json file, else here. Throws
+/// RuntimeError when it cannot be made.
+std::string run_directory(const SweepRequest& req, const SweepLayout& layout, int run) {
+  const std::string logs = text_of(req.vm, "logs");
+  const std::string json = text_of(req.vm, "json");
+  const fs::path base = !logs.empty()   ? fs::path(logs)
+                        : !json.empty() ? fs::path(json).parent_path() / "hpar-sweep-runs"
+                                        : fs::path("hpar-sweep-runs");
+  const fs::path dir = base / (layout_text(layout) + "-run" + std::to_string(run));
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) {
+    throw RuntimeError("cannot make the run directory " + dir.string() + ": " + error.message());
+  }
+  return dir.string();
+}
+
 /// The program for a layout: placeholders filled in, and --report-json FILE when measured by
 /// its report.
 std::vector<std::string> program_for(const SweepRequest& req, const Workspace& ws,
                                      const SweepLayout& layout, int run) {
-  std::vector<std::string> program = substitute_layout(req.program, layout);
+  std::vector<std::string> program = substitute_layout(req.program, layout, run);
   program.front() = req.program.front();  // the program's own name is never substituted
+  if (req.workdir_per_run && program.front().find('/') != std::string::npos) {
+    program.front() = fs::absolute(program.front()).string();  // it starts elsewhere
+  }
   if (req.measure == Measure::report) {
-    program.insert(program.end(), {"--report-json", ws.file(layout, run, ".json")});
+    program.insert(program.end(),
+                   {"--report-json", fs::absolute(ws.file(layout, run, ".json")).string()});
   }
   return program;
 }
@@ -589,13 +799,17 @@ Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPo
   l.command = launch_command(req.launcher, point.layout, point.oversubscribed,
                              program_for(req, ws, point.layout, number));
   l.environment = environment_for(point.layout);
-  ProcessSpec spec{l.command,
-                   l.environment,
-                   ws.file(point.layout, number, ".out"),
-                   ws.file(point.layout, number, ".err"),
-                   req.timeout,
-                   5.0,
-                   {}};
+  ProcessSpec spec;
+  spec.argv = l.command;
+  spec.environment = l.environment;
+  spec.stdout_path = ws.file(point.layout, number, ".out");
+  spec.stderr_path = ws.file(point.layout, number, ".err");
+  spec.timeout_seconds = req.timeout;
+  spec.stdin_path = req.stdin_path;
+  if (req.workdir_per_run) {
+    l.workdir = run_directory(req, point.layout, number);
+    spec.working_directory = l.workdir;
+  }
   // srun's ranks are not this process's descendants: their CPU time cannot be told from other
   // processes', so others are measured in a quiet moment just before instead.
   const bool own_known = req.launcher.kind != SweepLauncher::Kind::srun;
@@ -611,7 +825,10 @@ Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPo
                         watched, std::min(watched, point.layout.cores()), host_name_here(),
                         "run " + std::to_string(number));
   l.busy.others_before_cpus = others_before;
+  if (own_known) l.busy.program_cpu_seconds = l.outcome.cpu_seconds;
+  l.busy.threads = point.layout.threads;
   if (l.outcome.end != ProcessOutcome::End::stopped) evaluate(req, ws, point, l, metric_seen);
+  if (!l.failure.empty()) keep_failed_output(req, ws, point.layout, l);
   return l;
 }
 
@@ -626,8 +843,14 @@ nlohmann::json launch_json(const Launch& l, const SweepRequest& req, const Works
       {"ended", l.outcome.describe(req.timeout)},
       {"seconds", l.run ? nlohmann::json(l.run->seconds) : nlohmann::json(nullptr)},
       {"failure", l.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.failure)}};
-  if (!l.tail.empty()) j["output_tail"] = l.tail;
-  if (ws.kept()) {
+  if (!l.workdir.empty()) j["workdir"] = l.workdir;
+  if (req.metric_is_rate && l.run) j["rate"] = l.rate;
+  for (const auto& [name, value] : l.figures) j["figures"][name] = value;
+  if (!l.shown.empty()) j["output_tail"] = all_lines(l.shown);
+  if (!l.failure.empty()) {
+    j["stdout"] = l.shown.stdout_path;
+    j["stderr"] = l.shown.stderr_path;
+  } else if (ws.kept()) {
     j["stdout"] = ws.file(layout, l.number, ".out");
     j["stderr"] = ws.file(layout, l.number, ".err");
   }
@@ -640,22 +863,46 @@ struct SweepState {
   nlohmann::json failed = nlohmann::json::array();  ///< every failed launch
   std::vector<std::string> failure_notes;           ///< the table's "failed" lines
   bool interrupted = false;
-  bool metric_seen = false;  ///< --metric has matched in some launch
+  bool metric_seen = false;   ///< --metric has matched in some launch
+  bool same_matched = false;  ///< --same-output has matched in some run
 };
 
-/// Says on stderr that run `l` of `point` failed, with the end of its output, and keeps it.
+/// Prints `lines` under `title`, each as "  | LINE".
+void print_lines(const std::string& title, const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  std::cerr << "  " << title << ":\n";
+  for (const auto& line : lines) std::cerr << "  | " << line << "\n";
+}
+
+/// Says on stderr that run `l` of `point` failed: the program's error lines first, then the end
+/// of its stdout and of its stderr, and where its whole output is kept; keeps it in the state.
 void note_failure(const PlannedPoint& point, const Launch& l, int repeat, SweepState& state) {
   const std::string name = layout_text(point.layout) + " " + point.schedule;
+  const FailureOutput& f = l.shown;
   std::cerr << program_name() + ": warning: point " << name << ", run " << l.number << " of "
             << repeat << " failed: " << l.failure << "; the sweep goes on\n";
-  for (const auto& line : l.tail) std::cerr << "  | " << line << "\n";
+  print_lines("its error lines", f.errors);
+  print_lines("end of its stdout", f.stdout_tail);
+  print_lines("end of its stderr", f.stderr_tail);
+  if (!f.stdout_path.empty()) {
+    std::cerr << "  its whole output: " << f.stdout_path << ", " << f.stderr_path << "\n";
+  }
   state.failed.push_back({{"layout", name},
                           {"run", l.number},
                           {"failure", l.failure},
                           {"command_line", command_line_text(l.environment, l.command)},
-                          {"output_tail", l.tail}});
+                          {"error_lines", f.errors},
+                          {"stdout_tail", f.stdout_tail},
+                          {"stderr_tail", f.stderr_tail},
+                          {"stdout", f.stdout_path},
+                          {"stderr", f.stderr_path},
+                          {"output_tail", all_lines(f)}});
+  const std::string& said = !f.errors.empty()        ? f.errors.front()
+                            : !f.stderr_tail.empty() ? f.stderr_tail.back()
+                            : !f.stdout_tail.empty() ? f.stdout_tail.back()
+                                                     : std::string();
   state.failure_notes.push_back(name + " run " + std::to_string(l.number) + ": " + l.failure +
-                                (l.tail.empty() ? "" : ": " + l.tail.back()));
+                                (said.empty() ? "" : ": " + said));
 }
 
 /// Runs the `repeat` launches of one point (fewer when one fails: the rest would too) and keeps
@@ -667,6 +914,7 @@ StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const Planned
   point.threads = planned.layout.threads;
   point.schedule = planned.schedule;
   nlohmann::json launches = nlohmann::json::array();
+  std::vector<double> cpu_seconds, wall_seconds;
   for (int k = 1; k <= req.repeat; ++k) {
     const Launch l = launch_once(req, ws, planned, k, cpus, state.metric_seen);
     if (l.outcome.end == ProcessOutcome::End::stopped) {
@@ -682,6 +930,10 @@ StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const Planned
       point.extra["oversubscribed"] = planned.oversubscribed;
     }
     launches.push_back(launch_json(l, req, ws, planned.layout));
+    cpu_seconds.push_back(l.outcome.cpu_seconds);
+    if (req.metric_is_rate && l.run) point.extra["rate"].push_back(l.rate);
+    for (const auto& [name, value] : l.figures) point.extra["figures"][name].push_back(value);
+    wall_seconds.push_back(l.outcome.seconds);
     point.busy.push_back(l.busy);
     if (!l.run) {
       note_failure(planned, l, req.repeat, state);
@@ -690,6 +942,10 @@ StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const Planned
     point.runs.push_back(*l.run);
   }
   point.extra["launches"] = launches;
+  // The CPU time of each launch (its processes, as waited for: not srun's ranks) and its wall
+  // time: cpu / (wall x cores) is how much of its cores the program used.
+  point.extra["cpu_seconds"] = cpu_seconds;
+  point.extra["wall_seconds"] = wall_seconds;
   return point;
 }
 
@@ -712,7 +968,8 @@ SweepState run_sweep(const SweepRequest& req, const SweepPlan& plan, const Works
                 << " FAILED: " << layout_name(point) << "\n";
       continue;
     }
-    print_point_progress(i, plan.points.size(), point, elapsed, cost_done / cost_total);
+    print_point_progress(i, plan.points.size(), point, elapsed, cost_done / cost_total,
+                         req.metric_is_rate);
     state.study.points.push_back(std::move(point));
   }
   return state;
@@ -722,6 +979,12 @@ SweepState run_sweep(const SweepRequest& req, const SweepPlan& plan, const Works
 std::string measure_text(const SweepRequest& req) {
   switch (req.measure) {
     case Measure::metric:
+      if (req.metric_is_rate) {
+        return "the rate --metric '" + req.rules.metric->text + "' takes from the output (" +
+               req.rules.metric_pick +
+               " match; higher is better: the speedup is the rate over the baseline's, the "
+               "CSV and JSON times are 1 / rate)";
+      }
       return "the figure --metric '" + req.rules.metric->text + "' takes from the output (" +
              req.rules.metric_pick + " match, unit " + req.vm["metric-unit"].as<std::string>() +
              ")";
@@ -733,6 +996,13 @@ std::string measure_text(const SweepRequest& req) {
   }
   return "the wall time of each launch, start-up included (--metric takes a figure the program "
          "prints instead)";
+}
+
+/// The --metric NAME=REGEX figures: name -> regular expression.
+nlohmann::json figure_names(const SweepRequest& req) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& f : req.rules.figures) out[f.name] = f.pattern.text;
+  return out;
 }
 
 /// The fields of the study document that are the sweep's.
@@ -757,6 +1027,10 @@ nlohmann::json document_fields(const SweepRequest& req, const SweepPlan& plan,
             {"version", launcher_version}}},
           {"measure", measure_text(req)},
           {"metric", optional_text(req.rules.metric)},
+          {"metric_kind", req.measure == Measure::metric
+                              ? nlohmann::json(req.metric_is_rate ? "rate" : "time")
+                              : nlohmann::json(nullptr)},
+          {"figures", figure_names(req)},
           {"check", optional_text(req.rules.check)},
           {"same_output", optional_text(req.rules.same)},
           {"repeat", req.repeat},
@@ -774,6 +1048,35 @@ nlohmann::json document_fields(const SweepRequest& req, const SweepPlan& plan,
           {"build", {{"version", build.version}, {"git_revision", build.git_revision}}}};
 }
 
+/// A number with 6 significant digits.
+std::string figure_text(double value) {
+  std::ostringstream o;
+  o << std::setprecision(6) << value;
+  return o.str();
+}
+
+/// The "figures" lines: a column per --metric NAME=REGEX, the median of each point's runs.
+std::vector<std::string> figure_lines(const SweepRequest& req, const StudyRecord& study) {
+  std::vector<std::string> lines;
+  if (req.rules.figures.empty()) return lines;
+  std::ostringstream head;
+  head << "figures      " << std::left << std::setw(16) << "point" << std::right;
+  for (const auto& f : req.rules.figures) head << " " << std::setw(14) << f.name;
+  lines.push_back(head.str() + "   (median of the runs)");
+  for (const auto& p : study.points) {
+    std::ostringstream row;
+    row << "             " << std::left << std::setw(16) << layout_name(p) << std::right;
+    for (const auto& f : req.rules.figures) {
+      const auto& values = p.extra.contains("figures") && p.extra["figures"].contains(f.name)
+                               ? p.extra["figures"][f.name].get<std::vector<double>>()
+                               : std::vector<double>{};
+      row << " " << std::setw(14) << (values.empty() ? "-" : figure_text(median(values)));
+    }
+    lines.push_back(row.str());
+  }
+  return lines;
+}
+
 /// The table's wording.
 TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const SweepState& state,
                        const std::string& launcher_version) {
@@ -784,8 +1087,12 @@ TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const Swe
   for (const auto& w : req.program) program += (program.empty() ? "" : " ") + shell_quote(w);
   words.work = req.mode == ScalingMode::strong ? "the same command at every point: " + program
                                                : program + " ({...} filled in for each point)";
-  if (!req.rules.same && req.measure != Measure::report) {
-    words.identical = "not compared (--same-output REGEX compares a value between runs)";
+  words.not_compared = "not compared (--same-output REGEX compares a value between runs)";
+  words.schedule_header = "launcher";
+  words.rate = req.metric_is_rate;
+  if (req.rules.same && !state.same_matched) {
+    words.not_compared =
+        "not compared: --same-output '" + req.rules.same->text + "' matched nothing in any run";
   }
   words.notes.push_back("launcher     " + launcher_name(req.launcher) + ", " + req.launcher.why +
                         (launcher_version.empty() ? "" : " [" + launcher_version + "]") +
@@ -800,7 +1107,46 @@ TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const Swe
     }
   }
   for (const auto& f : state.failure_notes) words.notes.push_back("failed       " + f);
+  for (auto& line : figure_lines(req, state.study)) words.notes.push_back(std::move(line));
   return words;
+}
+
+/// With --same-output that matched in no run, the runs' "(no match)" lines would agree and
+/// claim identical results: they are dropped (nothing was compared) and the state says so.
+void forget_unmatched_same_output(const SweepRequest& req, SweepState& state) {
+  if (!req.rules.same) return;
+  for (const auto& p : state.study.points) {
+    for (const auto& run : p.runs) {
+      for (const auto& line : run.result) {
+        if (line != "same-output: (no match)") state.same_matched = true;
+      }
+    }
+  }
+  if (state.same_matched) return;
+  for (auto& p : state.study.points) {
+    for (auto& run : p.runs) run.result.clear();
+  }
+  std::cerr << program_name() + ": warning: --same-output '" << req.rules.same->text
+            << "' matched nothing in any run: the results were not compared\n";
+}
+
+/// When every launch failed, the --json file still says what was tried and how each failed
+/// (no points, no analysis).
+void write_failed_study(const SweepRequest& req, const SweepPlan& plan, const SweepState& state,
+                        const std::string& launcher_version, std::span<const std::string> args,
+                        const Workspace& ws) {
+  write_if_asked(req.vm, "json", [&] {
+    nlohmann::json doc = document_fields(req, plan, state, launcher_version, args, ws);
+    doc["schema"] = study_schema;
+    doc["job"] = req.name;
+    doc["mode"] = to_string(req.mode);
+    doc["complete"] = true;
+    doc["host"] = host_name_here();
+    doc["results_identical"] = nullptr;
+    doc["points"] = nlohmann::json::array();
+    doc["analysis"] = nullptr;
+    return doc.dump(2) + "\n";
+  });
 }
 
 /// Prints the table and writes the files; returns the exit code: 4 when a signal stopped the
@@ -816,12 +1162,15 @@ int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& sta
                 << ": error: stopped by a signal before any point was done; nothing written\n";
       return static_cast<int>(ExitCode::interrupted);
     }
+    write_failed_study(req, plan, state, launcher_version, args, ws);
     throw RuntimeError("every launch failed (" + state.failure_notes.front() + ")");
   }
+  forget_unmatched_same_output(req, state);
   study.job = req.name;
   study.mode = req.mode;
   study.host = host_name_here();
   study.complete = !state.interrupted;
+  study.result_tolerance = req.same_tolerance;
   // The stop that ended the sweep has been honoured: the points done are written (marked
   // incomplete); a further signal during the writing stops that too.
   if (state.interrupted) clear_stop_request();
@@ -863,6 +1212,19 @@ std::vector<int> unpin_from_openmp_place() {
   return affinity_cpus();
 }
 
+/// Warns when this process's standard input is a file or a pipe (`hpar sweep -- prog < input`)
+/// that no launch will read: they read /dev/null unless --stdin FILE.
+void warn_of_unread_stdin(const SweepRequest& req) {
+  struct stat st {};
+  if (!req.stdin_path.empty() || fstat(STDIN_FILENO, &st) != 0) return;
+  if (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    std::cerr << program_name() + ": warning: hpar's standard input is a "
+              << (S_ISREG(st.st_mode) ? "file" : "pipe")
+              << " that the launches do not read (they read nothing): give it to each launch "
+                 "with --stdin FILE\n";
+  }
+}
+
 /// Refuses to run as an MPI process: the sweep is the launcher.
 void refuse_under_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
@@ -885,6 +1247,7 @@ int sweep_main(std::span<const std::string> args) {
     std::cout << in_program_words(sweep_help());
     return 0;
   }
+  warn_of_unread_stdin(req);
   const Workspace ws(text_of(req.vm, "logs"));
   const std::string launcher_version = check_launcher(req.launcher, ws.dir());
   const SweepPlan plan = plan_sweep(req, sweep_capacity(req.vm));
@@ -902,18 +1265,31 @@ int sweep_main(std::span<const std::string> args) {
                                   plan.points.front().oversubscribed,
                                   program_for(req, ws, plan.points.front().layout, 1)))
             << "\n";
-  SweepState state = run_sweep(req, plan, ws);
-  return report_sweep(req, plan, state, launcher_version, args, ws);
+  try {
+    SweepState state = run_sweep(req, plan, ws);
+    return report_sweep(req, plan, state, launcher_version, args, ws);
+  } catch (const MetricRefusal& refusal) {
+    std::cout.flush();
+    std::cerr << program_name() + ": error: " << one_line_message(refusal.message) << "\n";
+    for (const auto& line : refusal.lines) std::cerr << "  | " << line << "\n";
+    return static_cast<int>(ExitCode::usage);
+  }
 }
 
 SweepCheck check_sweep(std::span<const std::string> args, int nodes, int cores_per_node) {
   const auto dashes =
       static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
+  // Each option the script sets, and the variable that sets it there.
+  const std::pair<const char*, const char*> owned[] = {
+      {"--launcher", "with HPAR_LAUNCHER"},   {"--json", "in HPAR_REPORT_DIR"},
+      {"--csv", "in HPAR_REPORT_DIR"},        {"--plot", "in HPAR_REPORT_DIR, with gnuplot"},
+      {"--logs", "with HPAR_SWEEP_LOGS=1|0"}, {"--help", ""}};
   for (const auto& arg : args.first(dashes)) {
-    for (const char* own : {"--launcher", "--json", "--csv", "--plot", "--logs", "--help"}) {
+    for (const auto& [own, variable] : owned) {
       if (arg == own || arg.starts_with(std::string(own) + "=")) {
         throw UsageError(std::string("leave out ") + own +
-                         ": the script sets it (HPAR_LAUNCHER, HPAR_REPORT_DIR, HPAR_SWEEP_LOGS)");
+                         (*variable == '\0' ? std::string(": not an option of the script")
+                                            : std::string(": the script sets it ") + variable));
       }
     }
   }

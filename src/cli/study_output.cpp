@@ -48,13 +48,15 @@ double point_cost(ScalingMode mode, int cores) {
 }
 
 void print_point_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
-                          double fraction_done) {
+                          double fraction_done, bool rate) {
   const ScalingPoint times = point.scaling();
   std::cerr << program_name() + ": point " << i + 1 << "/" << n << " done: " << point.ranks
             << (point.ranks == 1 ? " rank x " : " ranks x ") << point.threads
             << (point.threads == 1 ? " thread" : " threads") << " (" << point.schedule
-            << "), median " << format_fixed(median(times.seconds), 3) << " s of "
-            << times.seconds.size() << ", " << point.verification() << "; "
+            << "), median "
+            << (rate ? "rate " + std::to_string(1.0 / median(times.seconds))
+                     : format_fixed(median(times.seconds), 3) + " s")
+            << " of " << times.seconds.size() << ", " << point.verification() << "; "
             << human_duration(elapsed) << " elapsed";
   if (i + 1 < n && fraction_done > 0.0) {
     std::cerr << ", about " << human_duration(elapsed * (1.0 - fraction_done) / fraction_done)

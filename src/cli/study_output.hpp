@@ -25,8 +25,8 @@ void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const
 
 /// "hpar: point i/n done: R ranks x T threads (SCHEDULE), median M s of K, VERDICT; E elapsed,
 /// about L left" on stderr, for the i-th (from 0) of n points, `fraction_done` of the expected
-/// time of the whole study being behind.
+/// time of the whole study being behind; with `rate`, "median rate R" (R = 1 / the time).
 void print_point_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
-                          double fraction_done);
+                          double fraction_done, bool rate = false);
 
 }  // namespace hpar

@@ -43,20 +43,32 @@ std::optional<double> figure(const std::string& text) {
 }
 
 const std::regex& placeholder() {
-  static const std::regex pattern(R"(\{(ranks|threads|cores)(?:\*([0-9][0-9.eE+]*))?\})");
+  static const std::regex pattern(R"(\{(ranks|threads|cores|run)(?:\*([0-9][0-9.eE+]*))?\})");
   return pattern;
 }
 
+/// The numbers the metrics matched so far: the measured one's and each named figure's.
+struct MetricValues {
+  std::vector<double> metric;
+  std::vector<std::vector<double>> figures;
+};
+
 /// Applies `rules` to one line of output.
 void scan_line(const std::string& line, const OutputRules& rules, OutputFindings& found,
-               std::vector<double>& metrics) {
+               MetricValues& values) {
   std::smatch m;
   if (rules.metric && std::regex_search(line, m, rules.metric->regex)) {
     const std::string text = m[1].str();
     if (const auto v = figure(text)) {
-      metrics.push_back(*v * rules.metric_scale);
+      values.metric.push_back(*v * rules.metric_scale);
     } else if (found.metric_problem.empty()) {
       found.metric_problem = "--metric's group matched '" + text + "', which is not a number";
+    }
+  }
+  values.figures.resize(rules.figures.size());
+  for (std::size_t k = 0; k < rules.figures.size(); ++k) {
+    if (std::regex_search(line, m, rules.figures[k].pattern.regex) && m.size() > 1) {
+      if (const auto v = figure(m[1].str())) values.figures[k].push_back(*v);
     }
   }
   if (rules.check && !found.check_found && std::regex_search(line, rules.check->regex)) {
@@ -81,6 +93,16 @@ std::optional<double> pick(const std::vector<double>& values, const std::string&
   if (how == "max") return *std::max_element(values.begin(), values.end());
   if (how == "min") return *std::min_element(values.begin(), values.end());
   return values.front();
+}
+
+/// Sets the findings' picked values once every line is scanned.
+void pick_values(const OutputRules& rules, const MetricValues& values, OutputFindings& found) {
+  found.metric_seconds = pick(values.metric, rules.metric_pick);
+  for (std::size_t k = 0; k < rules.figures.size() && k < values.figures.size(); ++k) {
+    if (const auto v = pick(values.figures[k], rules.metric_pick)) {
+      found.figures.emplace_back(rules.figures[k].name, *v);
+    }
+  }
 }
 
 }  // namespace
@@ -225,7 +247,7 @@ std::vector<std::pair<std::string, std::string>> launch_environment(const SweepL
 }
 
 std::vector<std::string> substitute_layout(const std::vector<std::string>& arguments,
-                                           const SweepLayout& layout) {
+                                           const SweepLayout& layout, int run) {
   std::vector<std::string> out;
   for (const auto& arg : arguments) {
     std::string result;
@@ -235,9 +257,11 @@ std::vector<std::string> substitute_layout(const std::vector<std::string>& argum
       const auto& m = *it;
       result.append(last, m[0].first);
       const std::string name = m[1].str();
-      const std::uint64_t base = name == "ranks"     ? static_cast<std::uint64_t>(layout.ranks)
-                                 : name == "threads" ? static_cast<std::uint64_t>(layout.threads)
-                                                     : static_cast<std::uint64_t>(layout.cores());
+      const int value = name == "ranks"     ? layout.ranks
+                        : name == "threads" ? layout.threads
+                        : name == "run"     ? run
+                                            : layout.cores();
+      const auto base = static_cast<std::uint64_t>(std::max(value, 0));
       const std::uint64_t factor = m[2].matched ? parse_count(m[2].str(), "{" + name + "*K}") : 1;
       if (factor != 0 && base > std::numeric_limits<std::uint64_t>::max() / factor) {
         throw UsageError("{" + name + "*" + m[2].str() + "} does not fit in 64 bits");
@@ -252,8 +276,37 @@ std::vector<std::string> substitute_layout(const std::vector<std::string>& argum
 }
 
 bool has_placeholders(const std::vector<std::string>& arguments) {
-  return std::any_of(arguments.begin(), arguments.end(),
-                     [](const auto& a) { return std::regex_search(a, placeholder()); });
+  for (const auto& arg : arguments) {
+    for (auto it = std::sregex_iterator(arg.begin(), arg.end(), placeholder());
+         it != std::sregex_iterator(); ++it) {
+      if ((*it)[1].str() != "run") return true;
+    }
+  }
+  return false;
+}
+
+void check_placeholders(const std::vector<std::string>& arguments, const std::string& where) {
+  static const std::regex any(R"(\{([A-Za-z_][A-Za-z0-9_]*)(\*[^{}]*)?\})");
+  for (const auto& arg : arguments) {
+    for (auto it = std::sregex_iterator(arg.begin(), arg.end(), any); it != std::sregex_iterator();
+         ++it) {
+      const std::string name = (*it)[1].str();
+      const auto at = static_cast<std::size_t>(it->position(0));
+      if (at > 0 && arg[at - 1] == '$') continue;  // ${NAME}: a shell's variable, not ours
+      if (name != "ranks" && name != "threads" && name != "cores" && name != "run") {
+        throw UsageError("unknown placeholder '" + (*it)[0].str() + "' in " + where +
+                         ": the known ones are {ranks}, {threads}, {cores}, {run} (and "
+                         "{NAME*K}, K a whole number)");
+      }
+    }
+  }
+}
+
+std::pair<std::string, std::string> split_metric(const std::string& text) {
+  static const std::regex named(R"(([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*))");
+  std::smatch m;
+  if (std::regex_match(text, m, named)) return {m[1].str(), m[2].str()};
+  return {"", text};
 }
 
 SweepPattern sweep_pattern(const std::string& text, const std::string& option, bool needs_group) {
@@ -274,25 +327,25 @@ SweepPattern sweep_pattern(const std::string& text, const std::string& option, b
 
 OutputFindings scan_output(const std::vector<std::string>& lines, const OutputRules& rules) {
   OutputFindings found;
-  std::vector<double> metrics;
-  for (const auto& line : lines) scan_line(line, rules, found, metrics);
-  found.metric_seconds = pick(metrics, rules.metric_pick);
+  MetricValues values;
+  for (const auto& line : lines) scan_line(line, rules, found, values);
+  pick_values(rules, values, found);
   return found;
 }
 
 OutputFindings scan_output_files(const std::string& stdout_path, const std::string& stderr_path,
                                  const OutputRules& rules) {
   OutputFindings found;
-  std::vector<double> metrics;
+  MetricValues values;
   for (const auto& path : {stdout_path, stderr_path}) {
     std::ifstream in(path, std::ios::binary);
     std::string line;
     while (std::getline(in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      scan_line(line, rules, found, metrics);
+      scan_line(line, rules, found, values);
     }
   }
-  found.metric_seconds = pick(metrics, rules.metric_pick);
+  pick_values(rules, values, found);
   return found;
 }
 

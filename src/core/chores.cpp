@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "hpar/core/chores.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <thread>
 #include <utility>
 
@@ -31,6 +35,16 @@ bool main_thread_has_chores() noexcept {
 
 void main_thread_chores() {
   if (main_thread_has_chores()) chores()();
+}
+
+int main_thread_wake_fd() {
+  static const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // -1: none, waits nap
+  return fd;
+}
+
+void wake_main_thread() {
+  const std::uint64_t one = 1;
+  if (main_thread_wake_fd() >= 0) (void)!::write(main_thread_wake_fd(), &one, sizeof one);
 }
 
 }  // namespace hpar

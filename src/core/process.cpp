@@ -24,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <optional>
 #include <sstream>
 
@@ -90,6 +91,23 @@ Stream open_stream(const std::string& path, const CapturedOutput* capture) {
   return {ends[1], ends[0]};
 }
 
+/// The command's standard input (`path`, close-on-exec here), or -1 for /dev/null. Throws
+/// RuntimeError when it cannot be read, after closing the streams already made.
+int open_input(const std::string& path, std::initializer_list<Stream> made) {
+  if (path.empty()) return -1;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    for (const Stream& s : made) {
+      for (const int end : {s.write_fd, s.read_fd}) {
+        if (end >= 0) ::close(end);
+      }
+    }
+    throw RuntimeError("cannot read " + quote_for_message(path) + ": " + std::strerror(error));
+  }
+  return fd;
+}
+
 /// What the child of clone_spawn does before it becomes the command; it shares the parent's
 /// memory (CLONE_VM | CLONE_VFORK, as posix_spawn does) and calls only system calls.
 struct ChildPlan {
@@ -100,6 +118,7 @@ struct ChildPlan {
   int in_fd = -1;  ///< the command's stdin; -1: /dev/null
   int out_fd = -1;
   int err_fd = -1;
+  const char* dir = nullptr;  ///< the working directory; null: the parent's
   pid_t parent = 0;
   int error = 0;  ///< set by the child when it cannot become the command
 };
@@ -127,7 +146,8 @@ __attribute__((no_sanitize("address"))) int become_command(void* arg) {
   const int in_fd = plan->in_fd >= 0 ? plan->in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
   const bool ready = setpgid(0, 0) == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 &&
                      getppid() == plan->parent && in_fd >= 0 && place_fd(in_fd, 0) &&
-                     place_fd(plan->out_fd, 1) && place_fd(plan->err_fd, 2);
+                     place_fd(plan->out_fd, 1) && place_fd(plan->err_fd, 2) &&
+                     (plan->dir == nullptr || chdir(plan->dir) == 0);
   if (ready) {
     sigset_t none;
     sigemptyset(&none);
@@ -143,7 +163,7 @@ __attribute__((no_sanitize("address"))) int become_command(void* arg) {
 /// thread that started it ends (PR_SET_PDEATHSIG: a rank that dies takes its tasks along),
 /// which posix_spawn cannot. Returns 0 or the errno of the start.
 int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<std::string>& env,
-                int out_fd, int err_fd, int in_fd) {
+                int out_fd, int err_fd, int in_fd, const char* dir) {
   std::string path = argv[0].find('/') != std::string::npos ? argv[0] : find_program(argv[0]);
   if (path.empty()) return ENOENT;
   std::vector<std::string> args = argv;
@@ -152,9 +172,16 @@ int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<st
   auto arg_ptrs = pointers(args);
   auto sh_ptrs = pointers(sh);
   auto env_ptrs = pointers(env);
-  ChildPlan plan{path.c_str(),    arg_ptrs.data(), sh_ptrs.data(),
-                 env_ptrs.data(), in_fd,           out_fd,
-                 err_fd,          getpid(),        0};
+  ChildPlan plan;
+  plan.path = path.c_str();
+  plan.argv = arg_ptrs.data();
+  plan.sh_argv = sh_ptrs.data();
+  plan.envp = env_ptrs.data();
+  plan.in_fd = in_fd;
+  plan.out_fd = out_fd;
+  plan.err_fd = err_fd;
+  plan.dir = dir;
+  plan.parent = getpid();
   constexpr std::size_t stack_bytes = std::size_t{256} * 1024;
   void* stack = mmap(nullptr, stack_bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -177,9 +204,10 @@ int clone_spawn(pid_t& pid, const std::vector<std::string>& argv, std::vector<st
 
 /// clone_spawn, EAGAIN tried again as in spawn_with_fallbacks.
 int clone_spawn_again(pid_t& pid, const std::vector<std::string>& argv,
-                      std::vector<std::string>& env, int out_fd, int err_fd, int in_fd = -1) {
+                      std::vector<std::string>& env, int out_fd, int err_fd, int in_fd = -1,
+                      const char* dir = nullptr) {
   for (int tries = 0;; ++tries) {
-    const int rc = clone_spawn(pid, argv, env, out_fd, err_fd, in_fd);
+    const int rc = clone_spawn(pid, argv, env, out_fd, err_fd, in_fd, dir);
     if (rc != EAGAIN || tries == 7) return rc;
     const timespec nap{0, 10'000'000L << std::min(tries, 5)};
     nanosleep(&nap, nullptr);
@@ -255,11 +283,18 @@ Started spawn(const ProcessSpec& spec) {
   }
   const int out_fd = out.write_fd;
   const int err_fd = err.write_fd;
+  const int in_fd = open_input(spec.stdin_path, {out, err});
+  const char* dir = spec.working_directory.empty() ? nullptr : spec.working_directory.c_str();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (in_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, in_fd, STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  if (dir != nullptr) posix_spawn_file_actions_addchdir_np(&actions, dir);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setpgroup(&attr, 0);
@@ -278,7 +313,7 @@ Started spawn(const ProcessSpec& spec) {
   try {
     const PinnedForSpawn pinned(spec.cpus, spec.argv[0]);
     started.error = spec.die_with_parent
-                        ? clone_spawn_again(started.pid, spec.argv, env, out_fd, err_fd)
+                        ? clone_spawn_again(started.pid, spec.argv, env, out_fd, err_fd, in_fd, dir)
                         : spawn_with_fallbacks(started.pid, spec.argv, &actions, &attr, env);
   } catch (const RuntimeError& e) {
     pin_error = e.what();
@@ -292,6 +327,7 @@ Started spawn(const ProcessSpec& spec) {
   }
   close(out_fd);
   close(err_fd);
+  if (in_fd >= 0) close(in_fd);
   started.out_read = out.read_fd;
   started.err_read = err.read_fd;
   if (!pin_error.empty()) {
@@ -402,9 +438,10 @@ class Pipes {
 
 /// Waits up to `ms` milliseconds for the child to end (the pidfd becomes readable) or output
 /// to arrive (read at once), or at most 2 ms when there is no pidfd. A signal cuts it short.
-void wait_a_while(int pidfd, Pipes& pipes, int ms) {
+void wait_a_while(int pidfd, Pipes& pipes, int ms, int wake_fd = -1) {
   std::vector<pollfd> list;
   if (pidfd >= 0) list.push_back({pidfd, POLLIN, 0});
+  if (wake_fd >= 0) list.push_back({wake_fd, POLLIN, 0});
   pipes.add_to(list);
   if (pidfd < 0) ms = std::min(ms, 2);
   if (list.empty()) {
@@ -412,6 +449,10 @@ void wait_a_while(int pidfd, Pipes& pipes, int ms) {
     nanosleep(&nap, nullptr);
   } else {
     (void)poll(list.data(), list.size(), ms);
+  }
+  if (wake_fd >= 0) {  // read empty: the caller asks its question now
+    std::uint64_t count = 0;
+    (void)!::read(wake_fd, &count, sizeof count);
   }
   pipes.read_ready();
 }
@@ -487,7 +528,7 @@ std::optional<Clock::time_point> wait_for_end(const ProcessSpec& spec, pid_t pid
       // Clamped as a double first: a long limit's milliseconds do not fit an int.
       ms = static_cast<int>(std::clamp(left * 1000.0 + 1.0, 1.0, static_cast<double>(most)));
     }
-    wait_a_while(pidfd, pipes, ms);
+    wait_a_while(pidfd, pipes, ms, spec.wake_fd);
   }
   return term_sent;
 }

@@ -145,7 +145,9 @@ class JobRun {
     check_memory(comm_, record_.plan, options_.ordered.buffer_bytes);
     check_output_space(comm_, record_.plan, options_.ordered);  // before a checkpoint is begun
     if (!options_.checkpoint.dir.empty()) open_checkpoint();
-    dealer_ = make_dealer(comm_, record_.plan, options_.distribution, options_.threads);
+    // Slots (a farm's threads) ask for their blocks one free slot at a time.
+    const int dealt_threads = record_.plan.deal_per_thread > 0 ? 1 : options_.threads;
+    dealer_ = make_dealer(comm_, record_.plan, options_.distribution, dealt_threads);
     if (record_.plan.ordered_output) {
       ordered_ = std::make_unique<OrderedStream>(comm_, record_.plan, options_.ordered);
       if (checkpoint_) ordered_->restore_from(*checkpoint_);

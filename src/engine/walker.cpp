@@ -6,9 +6,13 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/mpi/collectives.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "fault_notice.hpp"
@@ -109,6 +113,73 @@ class PassControl {
   std::atomic<bool> local_cause_{false};  // ... because of a failure or signal on this rank
 };
 
+/// A rank's blocks waiting for a free slot (slots mode: a farm's threads take one block each as
+/// they free, never waiting for one another). Only the main thread adds to it (MPI is funneled);
+/// any thread takes.
+class SlotQueue {
+ public:
+  std::optional<std::uint64_t> take() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return pop();
+  }
+  /// A thread other than the main one: the next block, waiting up to `ms` for one.
+  std::optional<std::uint64_t> wait_take(int ms) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (blocks_.empty() && !closed_) wake_main_thread();  // its chores fetch this slot a block
+    ++waiting_;
+    changed_.wait_for(lock, std::chrono::milliseconds(ms),
+                      [this] { return !blocks_.empty() || closed_; });
+    --waiting_;
+    return pop();
+  }
+  void add(const BlockSet& set) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      for (std::uint64_t i = 0; i < set.count; ++i) blocks_.push_back(set[i]);
+    }
+    changed_.notify_all();
+  }
+  /// No block will be added any more in this pass.
+  void close() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+    }
+    changed_.notify_all();
+  }
+  void reopen() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    blocks_.clear();
+    closed_ = false;
+  }
+  /// Slots that wait while nothing is queued (and more may come).
+  [[nodiscard]] int hungry() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return blocks_.empty() && !closed_ ? waiting_ : 0;
+  }
+  [[nodiscard]] bool closed() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return closed_;
+  }
+  [[nodiscard]] bool done() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return closed_ && blocks_.empty();
+  }
+
+ private:
+  std::optional<std::uint64_t> pop() {  // mutex held
+    if (blocks_.empty()) return std::nullopt;
+    const std::uint64_t b = blocks_.front();
+    blocks_.pop_front();
+    return b;
+  }
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::uint64_t> blocks_;
+  bool closed_ = false;
+  int waiting_ = 0;
+};
+
 class Walker {
  public:
   Walker(const boost::mpi::communicator& comm, const WalkSetup& setup)
@@ -121,6 +192,7 @@ class Walker {
         ordered_(setup.ordered),
         checkpoint_(setup.checkpoint),
         threads_(static_cast<std::size_t>(setup.options.threads)),
+        slots_(setup.plan.deal_per_thread > 0 && setup.options.threads > 1),
         scratch_(threads_, BlockScratch(setup.plan)),
         logs_(threads_) {
     results_.states.resize(threads_);
@@ -157,11 +229,13 @@ class Walker {
       control.keep_in_touch();
       pump(control);
       serve(control);
+      if (slots_) feed_hungry_slots(pass, control);
       tick(pass, control);
     });
     last_pass_ = pass == plan_.passes - 1;
     pass_done_ = 0;
-    while (!control.abandoned()) {
+    if (slots_) run_slots(pass, control);
+    while (!slots_ && !control.abandoned()) {
       std::optional<BlockSet> chunk;
       try {
         chunk = dealer_.next(pass, [&] {
@@ -232,6 +306,95 @@ class Walker {
       for (std::size_t t = 0; t < threads_; ++t) {
         observers_.wait(Wait::join, static_cast<int>(t), loop_end[t], joined);
       }
+    }
+  }
+
+  /// Slots mode: one parallel region for the pass; each thread takes the next block as it frees
+  /// (a farm's slot its next task), so that no thread waits for another's long block.
+  void run_slots(int pass, PassControl& control) {
+    queue_.reopen();
+    std::vector<TimePoint> loop_end(observers_.empty() ? 0 : threads_);
+#pragma omp parallel num_threads(options_.threads)
+    {
+      const auto thread = static_cast<std::size_t>(omp_get_thread_num());
+      if (plan_.thread_state && !results_.states[thread]) {
+        try {
+          results_.states[thread] = job_.make_thread_state();
+        } catch (...) {
+          control.fail(std::current_exception());
+        }
+      }
+      slot_loop(thread, pass, control);
+      if (!loop_end.empty()) loop_end[thread] = RunClock::now();
+    }
+    if (!loop_end.empty()) {
+      const TimePoint joined = RunClock::now();
+      for (std::size_t t = 0; t < threads_; ++t) {
+        observers_.wait(Wait::join, static_cast<int>(t), loop_end[t], joined);
+      }
+    }
+  }
+
+  /// One slot's blocks until the pass has no more for this rank (or is abandoned). The main
+  /// thread fetches blocks from the dealer when it finds none queued, and for the other slots
+  /// from its chores while its own block waits (feed_hungry_slots).
+  void slot_loop(std::size_t thread, int pass, PassControl& control) {
+    for (;;) {
+      if (control.abandoned()) {
+        if (thread == 0) queue_.close();
+        return;
+      }
+      std::optional<std::uint64_t> b = queue_.take();
+      if (!b && thread == 0) {
+        if (!refill(pass, control)) return;
+        continue;
+      }
+      if (!b) {
+        b = queue_.wait_take(5);
+        if (!b && queue_.done()) return;
+        if (!b) continue;
+      }
+      if (thread == 0) {
+        control.keep_in_touch();
+        pump(control);
+        serve(control);
+        feed_hungry_slots(pass, control);
+      }
+      if (checkpoint_ != nullptr && checkpoint_->restored(*b)) continue;  // done before
+      compute_block(*b, pass, thread, control);
+      if (thread == 0) tick(pass, control);
+    }
+  }
+
+  /// Main thread: the next blocks from the dealer into the queue; false (and the queue closed)
+  /// when the pass has no more for this rank or is abandoned.
+  bool refill(int pass, PassControl& control) {
+    if (queue_.closed()) return false;  // the dealer said "no more": never ask it again
+    BlockSet chunk;
+    bool more = false;
+    try {
+      const auto next = dealer_.next(pass, [&] {
+        control.keep_in_touch();
+        pump(control);
+        return control.abandoned();
+      });
+      more = next.has_value();
+      if (more) chunk = *next;
+    } catch (...) {
+      control.fail(std::current_exception());
+    }
+    if (!more || control.abandoned()) {
+      queue_.close();
+      return false;
+    }
+    queue_.add(chunk);
+    return true;
+  }
+
+  /// Main thread, from its chores: blocks for the slots that wait for one.
+  void feed_hungry_slots(int pass, PassControl& control) {
+    for (int hungry = queue_.hungry(); hungry > 0; --hungry) {
+      if (!refill(pass, control)) return;
     }
   }
 
@@ -311,6 +474,8 @@ class Walker {
   OrderedStream* ordered_;
   const Checkpoint* checkpoint_;
   std::size_t threads_;
+  bool slots_;       // WorkPlan::deal_per_thread with threads: each takes blocks as it frees
+  SlotQueue queue_;  // slots mode: the rank's blocks not yet taken
   std::vector<BlockScratch> scratch_;  // one per thread
   std::vector<PartialLog> logs_;       // one per thread
   WalkResults results_;

@@ -41,6 +41,33 @@ const BusySample* worst(const std::vector<BusySample>& samples, double limit, Me
   return found;
 }
 
+/// How the finding of a program that left its cores idle begins.
+constexpr const char* unused_cores_words = "the program kept only ";
+
+/// The fraction of its cores the program did NOT use in `s`, when the cores it left unused
+/// stayed idle (others did not take them); none when not known or not meaningful.
+std::optional<double> unused_fraction(const BusySample& s) {
+  if (!s.program_cpu_seconds || !s.others_cpu_seconds || !(s.seconds >= 0.2) || s.cpus_in_use < 2) {
+    return std::nullopt;
+  }
+  const double given = s.seconds * s.cpus_in_use;
+  const double unused = given - *s.program_cpu_seconds;
+  const double idle = s.seconds * s.cpus - *s.program_cpu_seconds - *s.others_cpu_seconds;
+  if (!(unused > 0.0) || idle < 0.5 * unused) return std::nullopt;  // others took them
+  return unused / given;
+}
+
+/// The finding of a program that left its cores idle.
+std::string unused_cores_finding(const BusySample& s) {
+  const double cpus = *s.program_cpu_seconds / s.seconds;
+  return unused_cores_words + format_fixed(cpus, 2) + " of its " + std::to_string(s.cpus_in_use) +
+         " cores busy (" + format_fixed(100.0 * cpus / s.cpus_in_use, 0) + " %) " + on_host(s) +
+         "during " + s.what + ", while the others stayed idle: " +
+         (s.threads > 1 ? "the program did not use its threads (is it built with OpenMP, and "
+                          "does it honour OMP_NUM_THREADS?)"
+                        : "its ranks sat idle");
+}
+
 nlohmann::json optional(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
@@ -72,6 +99,9 @@ std::vector<std::string> busy_findings(const std::vector<BusySample>& samples, d
     out.push_back("other processes kept " + format_fixed(*s->others_before_cpus, 2) + " CPU(s) " +
                   on_host(*s) + "busy just before " + s->what + ", " + left_free(*s));
   }
+  if (const BusySample* s = worst(samples, 1.0 - limits.used, unused_fraction)) {
+    out.push_back(unused_cores_finding(*s));
+  }
   const auto stolen = [&](const BusySample& s) -> std::optional<double> {
     if (!s.stolen_seconds || !(s.seconds > 0.0) || s.cpus <= 0) return std::nullopt;
     return *s.stolen_seconds / (s.seconds * s.cpus);
@@ -81,6 +111,10 @@ std::vector<std::string> busy_findings(const std::vector<BusySample>& samples, d
                   " % of the CPU time " + on_host(*s) + "during " + s->what + " (steal)");
   }
   return out;
+}
+
+bool is_unused_cores_finding(const std::string& finding) {
+  return finding.starts_with(unused_cores_words);
 }
 
 nlohmann::json busy_sample_json(const BusySample& s) {
@@ -93,7 +127,9 @@ nlohmann::json busy_sample_json(const BusySample& s) {
           {"others_before_cpus", optional(s.others_before_cpus)},
           {"stolen_seconds", optional(s.stolen_seconds)},
           {"load_before", optional(s.load_before)},
-          {"load_after", optional(s.load_after)}};
+          {"load_after", optional(s.load_after)},
+          {"program_cpu_seconds", optional(s.program_cpu_seconds)},
+          {"threads", s.threads}};
 }
 
 BusySample busy_sample_from_json(const nlohmann::json& j) {
@@ -112,6 +148,8 @@ BusySample busy_sample_from_json(const nlohmann::json& j) {
   s.stolen_seconds = optional_of("stolen_seconds");
   s.load_before = optional_of("load_before");
   s.load_after = optional_of("load_after");
+  s.program_cpu_seconds = optional_of("program_cpu_seconds");
+  s.threads = j.value("threads", 0);
   return s;
 }
 
@@ -119,7 +157,8 @@ nlohmann::json busy_limits_json(const BusyLimits& limits) {
   return {{"spread", limits.spread},
           {"others_cpus", limits.others_cpus},
           {"others_min_seconds", limits.others_min_seconds},
-          {"stolen", limits.stolen}};
+          {"stolen", limits.stolen},
+          {"used", limits.used}};
 }
 
 }  // namespace hpar

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -32,14 +33,23 @@ void check_point(const StudyPoint& p) {
   }
 }
 
+/// A median time as the table shows it: seconds, or (words.rate) the rate 1 / time.
+std::string time_text(double seconds, const TableWords& words, int digits) {
+  if (!words.rate) return format_fixed(seconds, digits);
+  std::ostringstream o;
+  o << std::setprecision(4) << 1.0 / seconds;
+  return o.str();
+}
+
 void print_rows(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a,
-                bool runs_column) {
+                const TableWords& words) {
   const bool strong = study.mode == ScalingMode::strong;
-  out << "cores  ranks  threads  " << std::left << std::setw(12) << "schedule" << std::right;
+  const bool runs_column = words.runs_column;
+  out << "cores  ranks  threads  " << std::left << std::setw(12) << words.schedule_header
+      << std::right;
   if (runs_column) out << std::setw(5) << "runs";
-  out << std::setw(11) << "time (s)"
-      << "   spread  " << (strong ? "speedup" : " scaled")
-      << "  efficiency  Karp-Flatt  verification\n";
+  out << std::setw(11) << (words.rate ? "rate" : "time (s)") << "   spread  "
+      << (strong ? "speedup" : " scaled") << "  efficiency  Karp-Flatt  verification\n";
   for (std::size_t i = 0; i < study.points.size(); ++i) {
     const auto& p = study.points[i];
     const auto& pa = a.points[i];
@@ -49,7 +59,7 @@ void print_rows(std::ostream& out, const StudyRecord& study, const ScalingAnalys
         << std::setw(9) << p.threads << "  " << std::left << std::setw(12) << p.schedule
         << std::right;
     if (runs_column) out << std::setw(5) << p.runs.size();
-    out << std::setw(11) << format_fixed(pa.median, 6) << std::setw(7)
+    out << std::setw(11) << time_text(pa.median, words, 6) << std::setw(7)
         << format_fixed(100.0 * pa.spread, 1) << " %" << std::setw(9) << format_fixed(pa.speedup, 2)
         << std::setw(10) << format_fixed(100.0 * pa.efficiency, 1) << " %" << std::setw(12)
         << (pa.karp_flatt ? format_fixed(*pa.karp_flatt, 4) : std::string("-")) << "  "
@@ -96,6 +106,34 @@ void print_fits(std::ostream& out, ScalingMode mode, const ScalingAnalysis& a) {
 
 /// The points to distrust and why, and what to do; or that the machine was quiet, when it was
 /// watched.
+/// What to do about the points marked '!': rerun on a quiet node when others took the CPUs;
+/// look at the program's threads when it left its cores idle.
+std::vector<std::string> busy_advice_lines(const StudyRecord& study, const ScalingAnalysis& a) {
+  bool others = false;
+  std::vector<std::string> unused;
+  for (std::size_t i = 0; i < study.points.size(); ++i) {
+    for (const auto& finding : point_busy_findings(study, i, a)) {
+      if (!is_unused_cores_finding(finding)) {
+        others = true;
+      } else if (unused.empty() || unused.back() != layout_name(study.points[i])) {
+        unused.push_back(layout_name(study.points[i]));
+      }
+    }
+  }
+  std::vector<std::string> lines;
+  if (others) {
+    lines.push_back("the times of the points marked ! are not to be trusted: " + study.busy_advice);
+  }
+  if (!unused.empty()) {
+    std::string names;
+    for (const auto& n : unused) names += (names.empty() ? "" : ", ") + n;
+    lines.push_back("the program did not use all the cores it was given at " + names +
+                    ": its times are those of fewer cores; check that it is built with OpenMP "
+                    "(e.g. -fopenmp) and honours OMP_NUM_THREADS, or why its ranks wait");
+  }
+  return lines;
+}
+
 void print_busy(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a) {
   bool any = false;
   bool watched = false;
@@ -108,8 +146,7 @@ void print_busy(std::ostream& out, const StudyRecord& study, const ScalingAnalys
     }
   }
   if (any) {
-    out << "advice       the times of the points marked ! are not to be trusted: "
-        << study.busy_advice << "\n";
+    for (const auto& line : busy_advice_lines(study, a)) out << "advice       " << line << "\n";
   } else if (watched) {
     out << "machine      quiet: no point's runs spread over "
         << format_fixed(100.0 * study.busy_limits.spread, 0)
@@ -117,12 +154,14 @@ void print_busy(std::ostream& out, const StudyRecord& study, const ScalingAnalys
   }
 }
 
-void print_fastest(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a) {
+void print_fastest(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& a,
+                   const TableWords& words) {
   bool first = true;
   for (const auto& r : a.ranking) {
     const std::size_t best = r.points.front();
     out << (first ? "fastest      " : "             ") << cores_text(r.cores) << ": "
-        << layout_name(study.points[best]) << " " << format_fixed(a.points[best].median, 3) << " s";
+        << layout_name(study.points[best]) << " " << time_text(a.points[best].median, words, 3)
+        << (words.rate ? " /s" : " s");
     for (std::size_t k = 1; k < r.points.size(); ++k) {
       const double slower = a.points[r.points[k]].median / a.points[best].median - 1.0;
       out << (k == 1 ? "; then " : ", ") << layout_name(study.points[r.points[k]]) << " +"
@@ -239,16 +278,111 @@ ScalingAnalysis analyze_study(const StudyRecord& study) {
   }
 }
 
-bool results_identical(const StudyRecord& study) {
-  for (const auto& p : study.points) {
-    for (const auto& run : p.runs) {
-      const auto& reference =
-          study.mode == ScalingMode::strong ? study.points.front().runs.front() : p.runs.front();
-      if (run.result != reference.result) return false;
+bool lines_agree(const std::string& a, const std::string& b, double tolerance) {
+  if (a == b) return true;
+  if (!(tolerance > 0.0)) return false;
+  std::istringstream in_a(a), in_b(b);
+  std::string x, y;
+  while (true) {
+    const bool more_a = static_cast<bool>(in_a >> x);
+    const bool more_b = static_cast<bool>(in_b >> y);
+    if (more_a != more_b) return false;
+    if (!more_a) return true;
+    if (x == y) continue;
+    char* end_x = nullptr;
+    char* end_y = nullptr;
+    const double u = std::strtod(x.c_str(), &end_x);
+    const double v = std::strtod(y.c_str(), &end_y);
+    if (*end_x != '\0' || *end_y != '\0' || end_x == x.c_str() || end_y == y.c_str() ||
+        !std::isfinite(u) || !std::isfinite(v) ||
+        std::abs(u - v) > tolerance * std::max(std::abs(u), std::abs(v))) {
+      return false;
     }
   }
-  return true;
 }
+
+bool results_compared(const StudyRecord& study) {
+  for (const auto& p : study.points) {
+    for (const auto& run : p.runs) {
+      if (!run.result.empty()) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> result_differences(const StudyRecord& study, std::size_t most) {
+  std::vector<std::string> out;
+  const auto agree = [&](const StudyRun& a, const StudyRun& b) {
+    if (a.result.size() != b.result.size()) return false;
+    for (std::size_t i = 0; i < a.result.size(); ++i) {
+      if (!lines_agree(a.result[i], b.result[i], study.result_tolerance)) return false;
+    }
+    return true;
+  };
+  // The first line of `run` that differs from `reference`'s ("(none)" when it has fewer).
+  const auto differing = [&](const StudyRun& run, const StudyRun& reference) {
+    for (std::size_t i = 0; i < std::max(run.result.size(), reference.result.size()); ++i) {
+      const std::string mine = i < run.result.size() ? run.result[i] : "(none)";
+      const std::string theirs = i < reference.result.size() ? reference.result[i] : "(none)";
+      if (!lines_agree(mine, theirs, study.result_tolerance)) return std::make_pair(mine, theirs);
+    }
+    return std::make_pair(std::string(), std::string());
+  };
+  for (const auto& p : study.points) {
+    const bool strong = study.mode == ScalingMode::strong;
+    const StudyPoint& ref_point = strong ? study.points.front() : p;
+    for (std::size_t k = 0; k < p.runs.size() && out.size() < most; ++k) {
+      if (agree(p.runs[k], ref_point.runs.front())) continue;
+      const auto [mine, theirs] = differing(p.runs[k], ref_point.runs.front());
+      out.push_back(layout_name(p) + " run " + std::to_string(k + 1) + ": '" + mine + "' where " +
+                    layout_name(ref_point) + " run 1 gave '" + theirs + "'");
+    }
+  }
+  return out;
+}
+
+bool results_identical(const StudyRecord& study) {
+  return result_differences(study, 1).empty();
+}
+
+namespace {
+
+/// `value` with 6 significant digits ("1e-09").
+std::string short_number(double value) {
+  std::ostringstream o;
+  o << value;
+  return o.str();
+}
+
+/// Whether every point failed verification (then no point is a baseline worth naming).
+bool every_point_failed(const StudyRecord& study) {
+  return std::all_of(study.points.begin(), study.points.end(),
+                     [](const StudyPoint& p) { return p.verification() == "FAIL"; });
+}
+
+/// The table's "results" line (and the differing values under it).
+void print_results(std::ostream& out, const StudyRecord& study, const TableWords& words) {
+  const bool strong = study.mode == ScalingMode::strong;
+  if (!results_compared(study)) {
+    out << "results      " << words.not_compared << "\n";
+    return;
+  }
+  const auto differences = result_differences(study, 5);
+  const std::string within =
+      study.result_tolerance > 0.0
+          ? " (numbers within a relative " + short_number(study.result_tolerance) + ")"
+          : "";
+  if (differences.empty()) {
+    out << "results      "
+        << (strong ? words.identical : std::string("identical across the runs of each point"))
+        << within << "\n";
+    return;
+  }
+  out << "results      " << words.differ << within << "\n";
+  for (const auto& d : differences) out << "differ       " << d << "\n";
+}
+
+}  // namespace
 
 std::vector<std::string> point_busy_findings(const StudyRecord& study, std::size_t point,
                                              const ScalingAnalysis& analysis) {
@@ -258,20 +392,19 @@ std::vector<std::string> point_busy_findings(const StudyRecord& study, std::size
 
 void print_study_table(std::ostream& out, const StudyRecord& study, const ScalingAnalysis& analysis,
                        const TableWords& words) {
-  const bool strong = study.mode == ScalingMode::strong;
   out << words.title << "\n";
   if (!words.work.empty()) out << "work         " << words.work << "\n";
-  print_rows(out, study, analysis, words.runs_column);
+  print_rows(out, study, analysis, words);
   const auto& base = study.points[analysis.baseline];
-  out << "baseline     " << layout_name(base) << " (" << cores_text(base.cores())
-      << "): speedups are relative to it\n";
+  if (every_point_failed(study)) {
+    out << "baseline     none: every point failed verification (the speedups mean nothing)\n";
+  } else {
+    out << "baseline     " << layout_name(base) << " (" << cores_text(base.cores())
+        << "): speedups are relative to it\n";
+  }
   print_fits(out, study.mode, analysis);
-  print_fastest(out, study, analysis);
-  out << "results      "
-      << (results_identical(study)
-              ? (strong ? words.identical : std::string("identical across the runs of each point"))
-              : words.differ)
-      << "\n";
+  print_fastest(out, study, analysis, words);
+  print_results(out, study, words);
   print_busy(out, study, analysis);
   for (const auto& note : words.notes) out << note << "\n";
 }
@@ -300,7 +433,10 @@ nlohmann::json study_json(const StudyRecord& study, const ScalingAnalysis& analy
   doc["mode"] = to_string(study.mode);
   doc["complete"] = study.complete;
   doc["host"] = study.host;
-  doc["results_identical"] = results_identical(study);
+  const bool compared = results_compared(study);
+  doc["results_identical"] = compared ? nlohmann::json(results_identical(study)) : nullptr;
+  doc["result_differences"] = result_differences(study, 20);
+  if (study.result_tolerance > 0.0) doc["result_tolerance"] = study.result_tolerance;
   nlohmann::json points = nlohmann::json::array();
   std::vector<ScalingPoint> scaling;
   std::vector<std::string> busy_points;
@@ -313,9 +449,16 @@ nlohmann::json study_json(const StudyRecord& study, const ScalingAnalysis& analy
   doc["points"] = points;
   doc["busy"] = {{"limits", busy_limits_json(study.busy_limits)},
                  {"points", busy_points},
-                 {"advice", busy_points.empty() ? nlohmann::json(nullptr)
-                                                : nlohmann::json(study.busy_advice)}};
+                 {"advice", nullptr}};
+  if (!busy_points.empty()) {
+    std::string advice;
+    for (const auto& line : busy_advice_lines(study, analysis)) {
+      advice += (advice.empty() ? "" : "; ") + line;
+    }
+    doc["busy"]["advice"] = advice;
+  }
   doc["analysis"] = analysis_json(scaling, analysis);
+  if (every_point_failed(study)) doc["analysis"]["baseline"] = nullptr;
   return doc;
 }
 
@@ -342,9 +485,9 @@ StudyVerdict study_verdict(const StudyRecord& study) {
     for (std::size_t k = 0; k < failed.size(); ++k) {
       verdict.problem += (k ? "; " : "") + failed[k];
     }
-  } else if (!results_identical(study)) {
+  } else if (const auto d = result_differences(study, 1); !d.empty()) {
     verdict.code = static_cast<int>(ExitCode::verification);
-    verdict.problem = "the job's results differ between runs or layouts (see the study's points)";
+    verdict.problem = "the job's results differ between runs or layouts: " + d.front();
   }
   return verdict;
 }

@@ -514,3 +514,15 @@ SH
   [ "$(md5sum <o.txt)" = "$(cat expected.md5)" ] || fail "output differs ($(wc -c <o.txt) bytes)"
   [ -z "$(ls -A tmp)" ] || fail "left in TMPDIR: $(ls -A tmp)"
 }
+
+# The threads of one rank are slots that take their next task as they free: a long task on one
+# leaves the other running the short ones meanwhile (no slot waits for another's task).
+case_a_long_task_keeps_no_other_slot_waiting() {
+  local inputs long_slot on_other
+  inputs=1.5$(printf ',0.1%.0s' $(seq 10))
+  hpar_np 1 run farm --threads 2 --inputs "$inputs" --joblog log.tsv --no-report -- sleep
+  expect_rc 0
+  long_slot=$(tail -n +2 log.tsv | awk -F'\t' '$1 == 1 { print $11 }')
+  on_other=$(tail -n +2 log.tsv | awk -F'\t' -v s="$long_slot" '$1 > 1 && $11 != s' | wc -l)
+  [ "$on_other" -ge 9 ] || fail "the other slot ran $on_other of the 10 short tasks: $(cat log.tsv)"
+}

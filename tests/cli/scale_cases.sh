@@ -233,10 +233,10 @@ case_bad_study_input_is_exit_2_in_scale_and_collect() {
   hpar_np 1 run pi --samples 1e6 --no-report --report-json r.json
   expect_rc 0
   for output in --json --csv --plot; do
-    hpar_np 1 scale pi --samples 1e6 --mode strong --threads 1 --repeat 1 "$output" nodir/x
-    expect_usage_error "cannot write 'nodir/x'"
-    hpar_np 1 collect r.json "$output" nodir/x
-    expect_usage_error "cannot write 'nodir/x'"
+    hpar_np 1 scale pi --samples 1e6 --mode strong --threads 1 --repeat 1 "$output" nodir/x.png
+    expect_usage_error "cannot write 'nodir/x.png'"
+    hpar_np 1 collect r.json "$output" nodir/x.png
+    expect_usage_error "cannot write 'nodir/x.png'"
   done
   hpar_np 1 scale pi --samples 1e6 --mode sideways
   expect_usage_error "bad --mode 'sideways'"

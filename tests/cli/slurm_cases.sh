@@ -338,8 +338,8 @@ case_farm_script_checkpoint_passed_on() {
     seq 1 6 | while IFS= read -r x; do "${farm_command[@]}" "$x"; done >expected.txt
     cmp -s farm.txt expected.txt || fail "run $run: output differs: $(diff expected.txt farm.txt)"
   done
-  grep -q -- "--checkpoint my ck --range" run1.txt || fail "no --checkpoint in run 1: $(cat run1.txt)"
-  grep -q -- "--checkpoint my ck --resume --range" run2.txt || fail "run 2 did not resume: $OUT"
+  grep -q -- "--checkpoint 'my ck' --range" run1.txt || fail "no --checkpoint in run 1: $(cat run1.txt)"
+  grep -q -- "--checkpoint 'my ck' --resume --range" run2.txt || fail "run 2 did not resume: $OUT"
   python3 -c "import json, sys
 c = json.load(open('hpar-farm-local.json'))['checkpoint']
 assert c['resumed'] and c['restored_blocks'] == 6 and c['computed_blocks'] == 0, c" ||

@@ -5,6 +5,9 @@
 # threads that prints its affinity, a checksum, its verdict and its compute time.
 
 : "${HYBRID_WORK:?HYBRID_WORK must name the test program}"
+: "${STUDY_PROGRAM:?STUDY_PROGRAM must name the binary of tests/programs/study_program.c}"
+# shellcheck source=tests/lib/skip.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/skip.sh"
 
 # sweep ARGS...: hpar sweep as a user runs it (not under mpirun); sets OUT, ERR, RC.
 sweep() { capture "$HPAR" sweep "$@"; }
@@ -301,7 +304,7 @@ case_help() {
   sweep --help
   expect_rc 0
   expect_out "hpar sweep [options] -- PROGRAM [ARG...]"
-  expect_out "--metric REGEX"
+  expect_out "--metric [NAME=]REGEX"
   capture "$HPAR" help
   expect_out "sweep [opts] -- PROGRAM"
 }
@@ -365,4 +368,265 @@ case_sweep_sbatch_stops_on_sigterm() {
 case_timeout_is_bounded() {
   sweep --ranks 1 --threads 1 --repeat 1 --timeout 1e300 --launcher none -- /bin/true
   expect_usage_error "--timeout must be more than 0 and at most 2592000 seconds (30 days)"
+}
+
+# A launch that fails shows the program's own ERROR line (on its stdout), before the end of its
+# stdout and stderr; a line of dashes in the program's output cuts nothing; Open MPI's
+# "job terminated" box is not what is shown; the output is kept in logs/ beside the JSON.
+case_failed_launch_shows_the_programs_error() {
+  mkdir out
+  sweep --ranks 1,2 --threads 1 --repeat 1 --json out/s.json \
+    -- "$STUDY_PROGRAM" --steps 20000 --error-at 2x1 --dashes
+  expect_rc 1
+  expect_err "hpar: warning: point 2x1 mpirun, run 1 of 1 failed: exit code 1; the sweep goes on"
+  expect_err "  | ERROR: the input deck is not valid at 2x1 (on purpose)"
+  expect_err "  | study_program: giving up"
+  expect_err "  its whole output: out/logs/2x1-run1.out, out/logs/2x1-run1.err"
+  local first
+  first=$(grep -n '^  | ' err.txt | head -1)
+  [[ $first == *"ERROR: the input deck"* ]] || fail "the error line is not first: $ERR"
+  grep -q '^  | .*Primary job' err.txt && fail "Open MPI's notice shown: $ERR"
+  expect_out "failed       2x1 mpirun run 1: exit code 1: ERROR: the input deck is not valid"
+  grep -q '^ERROR: the input deck' out/logs/2x1-run1.out || fail "not kept: $(ls -R out)"
+  json_check out/s.json "
+f = d['failed'][0]
+assert f['error_lines'] == ['ERROR: the input deck is not valid at 2x1 (on purpose)'], f
+assert f['stdout'] == 'out/logs/2x1-run1.out' and 'study_program: giving up' in f['stdout_tail'], f"
+  # Without --json: kept in hpar-sweep-logs/, and said so.
+  sweep --ranks 2 --threads 1 --repeat 1 -- "$STUDY_PROGRAM" --steps 20000 --error-at 2x1
+  expect_rc 1
+  expect_err "  its whole output: hpar-sweep-logs/2x1-run1.out"
+  [ -s hpar-sweep-logs/2x1-run1.out ] || fail "not kept: $(ls -A)"
+}
+
+# The refusal of a --metric that never matches prints real lines, not a literal \n.
+case_metric_refusal_prints_real_lines() {
+  sweep --ranks 1 --threads 1 --metric 'solve time: ([0-9.]+)' -- "$STUDY_PROGRAM" --steps 1000
+  expect_usage_error "--metric 'solve time: ([0-9.]+)' matches nothing in the output of point 1x1"
+  grep -qF '\n' err.txt && fail "a literal \\n: $ERR"
+  grep -q '^  | rate: ' err.txt || fail "no output line: $ERR"
+}
+
+# "Results identical" only when --same-output compared something: not without it (table, weak
+# mode, JSON, `hpar collect`), nor when it matched nothing in any run.
+case_results_not_claimed_when_nothing_was_compared() {
+  sweep --ranks 1,2 --threads 1 --repeat 1 --json s.json -- "$STUDY_PROGRAM" --steps 20000
+  expect_rc 0
+  expect_out "results      not compared (--same-output REGEX compares a value between runs)"
+  json_check s.json "assert d['results_identical'] is None, d['results_identical']"
+  capture "$HPAR" collect s.json --json c.json
+  expect_rc 0
+  expect_out "results      not compared"
+  json_check c.json "assert d['results_identical'] is None"
+  sweep --mode weak --ranks 1,2 --threads 1 --repeat 2 -- "$STUDY_PROGRAM" --steps '{cores*20000}'
+  expect_rc 0
+  expect_out "results      not compared"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --same-output 'checksum: (\S+)' --json m.json \
+    -- "$STUDY_PROGRAM" --steps 20000
+  expect_rc 0
+  expect_out "results      not compared: --same-output 'checksum: (\S+)' matched nothing in any run"
+  expect_err "hpar: warning: --same-output 'checksum: (\S+)' matched nothing in any run"
+  json_check m.json "assert d['results_identical'] is None"
+}
+
+# --same-output prints the values that differ; --same-output-tolerance REL lets numbers differ
+# a little (a floating-point sum that changes with the layout).
+case_same_output_shows_differences_and_takes_a_tolerance() {
+  sweep --ranks 1,2 --threads 1 --repeat 1 --same-output 'energy: (\S+)' --json s.json \
+    -- "$STUDY_PROGRAM" --steps 20000 --energy-jitter 1e-12
+  expect_rc 3
+  expect_out "results      DIFFER between runs or points"
+  expect_out "differ       2x1 mpirun run 1: 'same-output: 1.000000000001' where 1x1 mpirun run 1 gave 'same-output: 1'"
+  expect_err "hpar: error: the job's results differ between runs or layouts: 2x1 mpirun run 1: 'same-output: 1.000000000001'"
+  json_check s.json "assert d['results_identical'] is False and len(d['result_differences']) == 1"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --same-output 'energy: (\S+)' \
+    --same-output-tolerance 1e-9 --json t.json -- "$STUDY_PROGRAM" --steps 20000 --energy-jitter 1e-12
+  expect_rc 0
+  expect_out "results      identical at every point and run (numbers within a relative 1e-09)"
+  json_check t.json "assert d['results_identical'] is True and d['result_tolerance'] == 1e-9"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --same-output 'energy: (\S+)' \
+    --same-output-tolerance 1e-13 -- "$STUDY_PROGRAM" --steps 20000 --energy-jitter 1e-12
+  expect_rc 3
+  sweep --same-output-tolerance 1e-9 -- "$STUDY_PROGRAM"
+  expect_usage_error "--same-output-tolerance needs --same-output REGEX"
+  sweep --same-output x --same-output-tolerance -1 -- "$STUDY_PROGRAM"
+  expect_usage_error "--same-output-tolerance must be at least 0 and less than 1"
+}
+
+# Every point failed --check: no baseline is named (its speedups mean nothing).
+case_no_baseline_when_every_point_failed_check() {
+  sweep --ranks 1,2 --threads 1 --repeat 1 --check '^never printed$' --json s.json \
+    -- "$STUDY_PROGRAM" --steps 20000
+  expect_rc 3
+  expect_out "baseline     none: every point failed verification (the speedups mean nothing)"
+  grep -q '^baseline     1x1' out.txt && fail "a baseline named: $OUT"
+  json_check s.json "assert d['analysis']['baseline'] is None"
+}
+
+# Every launch failed: the JSON is written all the same, with the failures.
+case_json_written_when_every_launch_failed() {
+  sweep --ranks 1 --threads 1 --repeat 2 --json s.json -- "$STUDY_PROGRAM" --steps 1000 --error-at 1x1
+  expect_rc 1
+  expect_err "hpar: error: every launch failed (1x1 mpirun run 1: exit code 1: ERROR: the input deck"
+  json_check s.json "
+assert d['schema'] == 'hpar-study/1' and d['points'] == [] and d['results_identical'] is None
+assert d['failed'][0]['error_lines'][0].startswith('ERROR: the input deck'), d['failed']"
+}
+
+# --stdin FILE: each launch reads FILE (rank 0 under mpirun). Without it, hpar's own stdin (a
+# file, a pipe) is not the launches': a warning says so.
+case_stdin_file_is_fed_to_each_launch() {
+  echo "1 2 3" >in.txt
+  sweep --ranks 1,2 --threads 1 --repeat 2 --stdin in.txt --check '^input: 3 number\(s\), sum 6$' \
+    --json s.json -- "$STUDY_PROGRAM" --steps 20000 --read-stdin </dev/null
+  expect_rc 0
+  grep -q "standard input" err.txt && fail "a warning with --stdin: $ERR"
+  json_check s.json "assert all(p['verification'] == 'PASS' for p in d['points']) and len(d['points']) == 2"
+  sweep --ranks 1 --threads 1 --repeat 1 -- "$STUDY_PROGRAM" --steps 20000 --read-stdin <in.txt
+  expect_rc 1
+  expect_err "hpar: warning: hpar's standard input is a file that the launches do not read (they read nothing): give it to each launch with --stdin FILE"
+  expect_err "  | ERROR: no input on stdin"
+  sweep --ranks 1 --threads 1 --repeat 1 -- "$STUDY_PROGRAM" --steps 20000 < <(echo 1 2)
+  expect_rc 0
+  expect_err "hpar: warning: hpar's standard input is a pipe that the launches do not read"
+  sweep --stdin no-such-file -- "$STUDY_PROGRAM"
+  expect_usage_error "no-such-file"
+}
+
+# A misspelt placeholder is an error, not passed through; strong mode fills them in too.
+case_misspelt_placeholder_is_an_error() {
+  sweep --ranks 1 --threads 1 -- "$STUDY_PROGRAM" --steps '{thread}'
+  expect_usage_error "unknown placeholder '{thread}' in the program's arguments: the known ones are {ranks}, {threads}, {cores}, {run}"
+  sweep --ranks 1 --threads 1 --launcher 'mpirun -np {ranks} --cpus {thread}' -- "$STUDY_PROGRAM"
+  expect_usage_error "unknown placeholder '{thread}' in --launcher"
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 -- "$STUDY_PROGRAM" --steps '{Cores}'
+  expect_usage_error "unknown placeholder '{Cores}'"
+  sweep --ranks 1,2 --threads 1 --repeat 1 --json s.json -- "$STUDY_PROGRAM" --steps '{cores*10000}'
+  expect_rc 0
+  json_check s.json "assert [p['command'][-1] for p in d['points']] == ['10000', '20000'], d['points']"
+}
+
+# A program that writes a fixed file name (and refuses to overwrite it): --workdir-per-run
+# starts each launch in a directory of its own; {run} names a file per run.
+case_workdir_per_run_and_run_placeholder() {
+  sweep --ranks 1 --threads 1 --repeat 2 -- "$STUDY_PROGRAM" --steps 20000 --log run.log --refuse-existing-log
+  expect_rc 1
+  expect_err "  | ERROR: run.log exists already"
+  rm -f run.log
+  cp "$STUDY_PROGRAM" ./sp
+  mkdir out
+  sweep --ranks 1,2 --threads 1 --repeat 2 --workdir-per-run --json out/s.json \
+    -- ./sp --steps 20000 --log run.log --refuse-existing-log
+  expect_rc 0
+  local d
+  for d in 1x1-run1 1x1-run2 2x1-run1 2x1-run2; do
+    grep -qx "layout ${d%-run*}" "out/hpar-sweep-runs/$d/run.log" || fail "no log in $d: $(ls -R out)"
+  done
+  [ ! -e run.log ] || fail "run.log written here"
+  json_check out/s.json "assert d['points'][0]['launches'][1]['workdir'] == 'out/hpar-sweep-runs/1x1-run2'"
+  sweep --ranks 1 --threads 1 --repeat 2 -- "$STUDY_PROGRAM" --steps 20000 \
+    --log 'log-{ranks}x{threads}-{run}.txt' --refuse-existing-log
+  expect_rc 0
+  [ -s log-1x1-1.txt ] && [ -s log-1x1-2.txt ] || fail "no log per run: $(ls)"
+}
+
+# The script `hpar slurm sweep` prints: a marked place for module load lines (before anything
+# runs), the echoed command keeps its quoting, and its errors name only the variable involved.
+case_slurm_sweep_script_quoting_modules_and_errors() {
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --ranks 1,2 --threads 1 --repeat 1 \
+    --same-output 'energy: (\S+)' -- "$STUDY_PROGRAM" --steps 20000
+  expect_rc 0
+  mv out.txt job.sbatch
+  local marker
+  marker=$(grep -n '^# ---- your environment: module load lines (and exports) go here' job.sbatch | cut -d: -f1)
+  [ -n "$marker" ] && [ "$marker" -lt "$(grep -n '^set -u$' job.sbatch | head -1 | cut -d: -f1)" ] ||
+    fail "no module place before the script runs: $(head -30 job.sbatch)"
+  grep -q '^# ---- end of your environment ----$' job.sbatch || fail "the module place is not closed"
+  HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1
+  RC=$?
+  OUT=$(cat run.txt)
+  expect_rc 0
+  expect_out "--same-output 'energy: (\S+)' -- $STUDY_PROGRAM --steps 20000"
+  # The echoed line, read back by a shell, is the command's words.
+  local echoed
+  echoed=$(sed -n 's/^command: //p' run.txt)
+  eval "set -- $echoed"
+  [ "$#" -ge 4 ] && [ "${*: -4:1}" = "--" ] && [ "${*: -5:1}" = 'energy: (\S+)' ] || fail "not its words: $echoed"
+  HPAR_LAUNCHER=bogus bash job.sbatch >run.txt 2>&1
+  RC=$?
+  ERR=$(cat run.txt)
+  expect_usage_error "HPAR_LAUNCHER must be srun, mpirun or auto, not 'bogus'"
+  grep -q -- '--launcher' run.txt && fail "names an option the user did not give: $ERR"
+  capture "$HPAR" slurm sweep --nodes 1 --cores-per-node 2 --logs x -- "$STUDY_PROGRAM"
+  expect_usage_error "leave out --logs: the script sets it with HPAR_SWEEP_LOGS=1|0"
+  grep -q 'HPAR_REPORT_DIR\|HPAR_LAUNCHER' err.txt && fail "names variables not involved: $ERR"
+  return 0
+}
+
+# CPU seconds per point: a program that ignores its OpenMP threads keeps one of its two cores
+# busy while the other stays idle; the point says "the program did not use its threads", and
+# the advice is about the program, not about other processes. A program that uses them is not
+# flagged so. Telling needs the other core idle: on a machine that others keep busy the case is
+# tried 3 times, then skipped.
+case_program_that_ignores_its_threads_is_flagged() {
+  local try
+  for try in 1 2 3; do
+    sweep --ranks 1 --threads 2 --repeat 1 --launcher none --json s.json \
+      -- "$STUDY_PROGRAM" --steps 1500000 --serial
+    expect_rc 0
+    json_check s.json "
+p = d['points'][0]
+assert len(p['cpu_seconds']) == 1 and len(p['wall_seconds']) == 1, p
+assert p['busy']['samples'][0]['program_cpu_seconds'] > 0.1, p['busy']
+assert p['cpu_seconds'][0] / (2 * p['wall_seconds'][0]) < 0.6, p"
+    grep -q 'other processes used' out.txt || break
+    [ "$try" = 3 ] && skip HPAR_REQUIRE_QUIET "others kept this machine's CPUs busy: $OUT"
+    sleep 2
+  done
+  expect_out "the program did not use its threads"
+  expect_out "advice       the program did not use all the cores it was given at 1x2 none"
+  grep -q '^!   2      1        2  none' out.txt || fail "1x2 not marked: $OUT"
+  grep -q 'not to be trusted' out.txt && fail "advice about other processes: $OUT"
+  sweep --ranks 1 --threads 2 --repeat 1 --launcher none --json t.json \
+    -- "$STUDY_PROGRAM" --steps 1500000
+  expect_rc 0
+  grep -q "did not use its threads" out.txt && fail "a threaded program flagged: $OUT"
+  return 0
+}
+
+# Several --metric: the first is measured (here a rate, higher is better: the speedup is the
+# rate over the baseline's), the others (NAME=REGEX) are recorded, a column each under
+# "figures". The table's launcher column is named so.
+case_several_metrics_and_a_rate() {
+  sweep --ranks 1,2 --threads 1 --repeat 2 --metric 'rate: ([0-9.]+) steps/s' --metric-kind rate \
+    --metric 'energy=energy: (\S+)' --metric 'step_time=time: ([0-9.]+) s' --json s.json \
+    -- "$STUDY_PROGRAM" --steps 200000
+  expect_rc 0
+  grep -q '^cores  ranks  threads  launcher  *rate  *spread  *speedup' out.txt || fail "header: $OUT"
+  expect_out "measured     the rate --metric 'rate: ([0-9.]+) steps/s' takes from the output"
+  grep -q '^figures      point  *energy  *step_time   (median of the runs)$' out.txt || fail "figures: $OUT"
+  grep -q '^             2x1 mpirun  *1  *[0-9.]' out.txt || fail "figures row: $OUT"
+  expect_err "median rate "
+  json_check s.json "
+import statistics
+assert d['metric_kind'] == 'rate' and set(d['figures']) == {'energy', 'step_time'}, d['figures']
+p1, p2 = d['points']
+for p in d['points']:
+    assert len(p['rate']) == 2 and p['figures']['energy'] == [1, 1], p
+    for s, r in zip(p['seconds'], p['rate']):
+        assert abs(s * r - 1) < 1e-9, (s, r)
+    assert len(p['figures']['step_time']) == 2
+    assert p['launches'][0]['figures']['energy'] == 1
+expected = statistics.median(p1['seconds']) / statistics.median(p2['seconds'])  # = the rates' ratio
+assert abs(p2['speedup'] - expected) < 1e-6 * expected, (p2['speedup'], expected)"
+  sweep --metric 'a: (\d+)' --metric 'b: (\d+)' -- "$STUDY_PROGRAM"
+  expect_usage_error "bad --metric 'b: (\d+)': a second --metric needs a name, --metric NAME=REGEX"
+  sweep --metric 'x=a: (\d+)' --metric 'x=b: (\d+)' -- "$STUDY_PROGRAM"
+  expect_usage_error "two --metric named 'x'"
+  sweep --metric 'a: (\d+)' --metric-kind speed -- "$STUDY_PROGRAM"
+  expect_usage_error "bad --metric-kind 'speed': expected time or rate"
+  sweep --metric-kind rate -- "$STUDY_PROGRAM"
+  expect_usage_error "--metric-kind needs --metric REGEX"
+  sweep --metric 'a: (\d+)' --metric-kind rate --metric-unit ms -- "$STUDY_PROGRAM"
+  expect_usage_error "--metric-unit is the unit of a time: a rate is taken as printed"
 }

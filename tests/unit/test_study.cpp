@@ -171,6 +171,37 @@ TEST(Study, ResultsAgreeByMode) {
   EXPECT_NE(verdict.problem.find("results differ"), std::string::npos);
 }
 
+TEST(Study, ResultsWithinATolerance) {
+  EXPECT_TRUE(lines_agree("energy: 1.0 eV", "energy: 1.0 eV", 0.0));
+  EXPECT_FALSE(lines_agree("energy: 1.0", "energy: 1.000000000001", 0.0));
+  EXPECT_TRUE(lines_agree("energy: 1.0", "energy: 1.000000000001", 1e-9));
+  EXPECT_FALSE(lines_agree("energy: 1.0", "energy: 1.1", 1e-9));
+  EXPECT_FALSE(lines_agree("energy: 1.0 eV", "energy: 1.0 J", 1e-9));  // words still exact
+  EXPECT_FALSE(lines_agree("energy: 1.0", "energy: 1.0 1", 1e-9));
+  EXPECT_FALSE(lines_agree("x: nan", "x: nan1", 1e-9));
+  StudyRecord s;
+  add_run(s, 1, 1, "static", run(2.0, "PASS", {"e: 1.0"}));
+  add_run(s, 2, 1, "static", run(1.0, "PASS", {"e: 1.0000001"}));
+  ASSERT_EQ(result_differences(s, 5).size(), 1U);
+  EXPECT_EQ(result_differences(s, 5)[0],
+            "2x1 static run 1: 'e: 1.0000001' where 1x1 static run 1 gave 'e: 1.0'");
+  s.result_tolerance = 1e-6;
+  EXPECT_TRUE(results_identical(s));
+}
+
+TEST(Study, NothingComparedIsNotIdentical) {
+  StudyRecord s;
+  add_run(s, 1, 1, "static", run(2.0, "none", {}));
+  add_run(s, 2, 1, "static", run(1.0, "none", {}));
+  EXPECT_FALSE(results_compared(s));
+  const auto doc = study_json(s, analyze_study(s));
+  EXPECT_TRUE(doc["results_identical"].is_null());
+  std::ostringstream table;
+  print_study_table(table, s, analyze_study(s), TableWords{});
+  EXPECT_NE(table.str().find("results      not compared"), std::string::npos);
+  EXPECT_EQ(study_verdict(s).code, 0);
+}
+
 TEST(Study, FailedPointsAreNamedWithTheirDetail) {
   auto s = sample_study();
   s.points[2].runs.push_back(run(2.3, "FAIL"));
@@ -231,6 +262,48 @@ TEST(Busy, FindingsByKindAgainstTheLimits) {
   const auto quiet = busy_findings({before}, 0.0, 1);
   ASSERT_EQ(quiet.size(), 1U);
   EXPECT_NE(quiet[0].find("kept 0.90 CPU(s) on node1 busy just before run 1"), std::string::npos);
+}
+
+TEST(Busy, AProgramThatLeavesItsCoresIdleIsNamedNotTheOthers) {
+  // 1x2 for 2 s: the program used 2.2 CPU seconds of 4 (55 %), others nothing: its threads.
+  auto idle = sample(2.0, 2, 0.0);
+  idle.program_cpu_seconds = 2.2;
+  idle.threads = 2;
+  const auto f = busy_findings({idle}, 0.0, 1);
+  ASSERT_EQ(f.size(), 1U);
+  EXPECT_EQ(f[0],
+            "the program kept only 1.10 of its 2 cores busy (55 %) on node1 during run 1, while "
+            "the others stayed idle: the program did not use its threads (is it built with "
+            "OpenMP, and does it honour OMP_NUM_THREADS?)");
+  EXPECT_TRUE(is_unused_cores_finding(f[0]));
+  // 2x1: its ranks.
+  idle.threads = 1;
+  EXPECT_NE(busy_findings({idle}, 0.0, 1)[0].find("its ranks sat idle"), std::string::npos);
+  // The same use while others took the rest: the others are named, not the program.
+  auto taken = sample(2.0, 2, 1.8);
+  taken.program_cpu_seconds = 2.1;
+  taken.threads = 2;
+  const auto g = busy_findings({taken}, 0.0, 1);
+  ASSERT_EQ(g.size(), 1U);
+  EXPECT_FALSE(is_unused_cores_finding(g[0])) << g[0];
+  // A program that used its cores; one core; unknown CPU time (srun): nothing said.
+  auto used = sample(2.0, 2, 0.0);
+  used.program_cpu_seconds = 3.6;
+  EXPECT_TRUE(busy_findings({used}, 0.0, 1).empty());
+  auto one = sample(2.0, 1, 0.0);
+  one.program_cpu_seconds = 0.5;
+  EXPECT_TRUE(busy_findings({one}, 0.0, 1).empty());
+  EXPECT_TRUE(busy_findings({sample(2.0, 2, 0.0)}, 0.0, 1).empty());
+  // The table's advice is about the program.
+  auto s = sample_study();
+  s.points[1].busy = {idle};
+  s.points[1].busy[0].threads = 2;
+  std::ostringstream out;
+  print_study_table(out, s, analyze_study(s), TableWords{});
+  EXPECT_NE(out.str().find("advice       the program did not use all the cores it was given at "),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(out.str().find("not to be trusted"), std::string::npos) << out.str();
 }
 
 TEST(Busy, TheWorstSampleIsNamed) {

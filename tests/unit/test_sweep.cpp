@@ -129,6 +129,38 @@ TEST(SweepPlaceholders, FilledInPerLayout) {
   EXPECT_THROW((void)substitute_layout({"{cores*18446744073709551615}"}, {2, 1}), UsageError);
 }
 
+TEST(SweepPlaceholders, RunNumberAndMisspellings) {
+  EXPECT_EQ(substitute_layout({"log-{ranks}x{threads}-{run}.txt"}, {2, 3}, 4),
+            (std::vector<std::string>{"log-2x3-4.txt"}));
+  EXPECT_FALSE(has_placeholders({"{run}"}));  // a weak sweep needs work that grows
+  EXPECT_NO_THROW(check_placeholders({"{cores*10}", "{run}", "{}", "{\"a\": 1}", "${HOME}x"}, "x"));
+  EXPECT_THROW(check_placeholders({"--threads={thread}"}, "x"), UsageError);
+  EXPECT_THROW(check_placeholders({"{Cores*2}"}, "x"), UsageError);
+  try {
+    check_placeholders({"{rank}"}, "the program's arguments");
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown placeholder '{rank}' in the program's arguments"),
+              std::string::npos);
+  }
+}
+
+TEST(SweepPatterns, NamedMetricsAreRecorded) {
+  EXPECT_EQ(split_metric("energy=E: (\\S+)"),
+            std::make_pair(std::string("energy"), std::string("E: (\\S+)")));
+  EXPECT_EQ(split_metric("time: ([0-9.]+)"),
+            std::make_pair(std::string(), std::string("time: ([0-9.]+)")));
+  EXPECT_EQ(split_metric("(x)=([0-9]+)").first, "");  // not a name before the '='
+  OutputRules rules;
+  rules.metric = sweep_pattern("rate: ([0-9.]+)", "--metric", true);
+  rules.figures.push_back({"energy", sweep_pattern("energy: (\\S+)", "--metric", true)});
+  rules.figures.push_back({"absent", sweep_pattern("nothing: (\\S+)", "--metric", true)});
+  rules.metric_pick = "last";
+  const auto found = scan_output({"energy: 1.5", "rate: 10", "energy: 2.5", "rate: 20"}, rules);
+  EXPECT_EQ(found.metric_seconds, 20.0);
+  ASSERT_EQ(found.figures.size(), 1U);  // one that matched nothing is not there
+  EXPECT_EQ(found.figures[0], std::make_pair(std::string("energy"), 2.5));
+}
+
 TEST(SweepPatterns, CheckedWhenGiven) {
   EXPECT_THROW((void)sweep_pattern("time: ([0-9", "--metric", true), UsageError);
   EXPECT_THROW((void)sweep_pattern("time: [0-9]+", "--metric", true), UsageError);  // no group

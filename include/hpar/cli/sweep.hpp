@@ -86,14 +86,20 @@ struct SweepLauncher {
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> launch_environment(
     const SweepLayout& layout, bool keep_places, bool keep_bind);
 
-/// `arguments` with {ranks}, {threads} and {cores} (also {NAME*K}, K a whole number) replaced
-/// by the layout's values; other braces are left alone. Throws UsageError when K is not a
-/// whole number or the product overflows.
+/// `arguments` with {ranks}, {threads}, {cores} and {run} (also {NAME*K}, K a whole number)
+/// replaced by the layout's values and the run's number (from 1); other braces are left
+/// alone. Throws UsageError when K is not a whole number or the product overflows.
 [[nodiscard]] std::vector<std::string> substitute_layout(const std::vector<std::string>& arguments,
-                                                         const SweepLayout& layout);
+                                                         const SweepLayout& layout, int run = 1);
 
-/// Whether any argument has one of substitute_layout's placeholders.
+/// Whether any argument has one of the placeholders of the layout ({ranks}, {threads},
+/// {cores}, not {run}): work that can grow with the cores.
 [[nodiscard]] bool has_placeholders(const std::vector<std::string>& arguments);
+
+/// Throws UsageError naming the first word in braces of `arguments` that looks like a
+/// placeholder ({NAME} or {NAME*K}, NAME a word) but is none of the known ones (a misspelt
+/// {thread}; ${NAME}, a shell variable, is left alone); `where` says whose arguments.
+void check_placeholders(const std::vector<std::string>& arguments, const std::string& where);
 
 /// A regular expression given on the command line, kept with its text.
 struct SweepPattern {
@@ -106,13 +112,24 @@ struct SweepPattern {
 [[nodiscard]] SweepPattern sweep_pattern(const std::string& text, const std::string& option,
                                          bool needs_group);
 
+/// A figure the program prints, named: --metric NAME=REGEX.
+struct NamedPattern {
+  std::string name;
+  SweepPattern pattern;
+};
+
+/// Splits --metric's text into NAME and REGEX when it is NAME=REGEX (NAME a word: letters,
+/// digits, _), else {"", text}.
+[[nodiscard]] std::pair<std::string, std::string> split_metric(const std::string& text);
+
 /// What to look for in a launch's output.
 struct OutputRules {
-  std::optional<SweepPattern> metric;  ///< --metric: the first group is the time
+  std::optional<SweepPattern> metric;  ///< --metric: the first group is the time (or rate)
   std::string metric_pick = "first";   ///< first, last, max or min of the matches
   double metric_scale = 1.0;           ///< seconds per unit of the printed figure
   std::optional<SweepPattern> check;   ///< --check: a line must match
   std::optional<SweepPattern> same;    ///< --same-output: the values that must agree
+  std::vector<NamedPattern> figures;   ///< more --metric NAME=REGEX: recorded, not measured
 };
 
 /// What a launch's output says under `rules`.
@@ -123,6 +140,8 @@ struct OutputFindings {
   std::string check_line;           ///< the first line --check matched
   std::vector<std::string> values;  ///< the first group (or whole match) of every --same-output
                                     ///< match, in order
+  /// Each of rules.figures that matched a number: its name and the value metric_pick chooses.
+  std::vector<std::pair<std::string, double>> figures;
 };
 
 /// Scans `lines` (the launch's standard output, then its standard error) by `rules`. Pure.

@@ -19,4 +19,12 @@ void set_main_thread_chores(std::function<void()> work);
 /// Runs the chores when main_thread_has_chores(), else does nothing. Never waits long.
 void main_thread_chores();
 
+/// A descriptor (an eventfd) that becomes readable when another thread asks for the chores
+/// (wake_main_thread): a wait of the main thread polls it besides its own, reads it empty and
+/// does the chores at once instead of at its next tick. -1 when the system has none.
+[[nodiscard]] int main_thread_wake_fd();
+
+/// Any thread: asks the main thread for its chores now (e.g. a free slot for its next block).
+void wake_main_thread();
+
 }  // namespace hpar

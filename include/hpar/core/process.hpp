@@ -78,6 +78,13 @@ struct ProcessSpec {
   /// command leaves behind cannot write into a later command's output. Cleared first.
   CapturedOutput* stdout_capture = nullptr;
   CapturedOutput* stderr_capture = nullptr;
+  /// When it becomes readable (hpar/core/chores.hpp's wake fd), the wait reads it empty and
+  /// asks `should_stop` at once; -1: none.
+  int wake_fd = -1;
+  /// The file the command reads as its standard input; empty: /dev/null.
+  std::string stdin_path;
+  /// The directory the command starts in; empty: this process's.
+  std::string working_directory;
   /// When the command ended by itself and processes of its group run on (a background job, a
   /// daemon that stayed in the group): TERM to them, KILL this much later.
   double leftover_grace_seconds = 1.0;

@@ -30,6 +30,10 @@ struct BusySample {
   std::optional<double> stolen_seconds;  ///< steal time on the watched CPUs (virtual machines)
   std::optional<double> load_before;     ///< 1-minute load average before
   std::optional<double> load_after;      ///< and after
+  /// CPU time of the measured program itself (its processes, as waited for); none where not
+  /// known (e.g. ranks started by srun).
+  std::optional<double> program_cpu_seconds;
+  int threads = 0;  ///< OpenMP threads per rank of the point; 0: not known
 };
 
 /// Where busy_findings draws the line.
@@ -38,7 +42,14 @@ struct BusyLimits {
   double others_cpus = 0.25;         ///< CPUs taken by others beyond those the point left free
   double others_min_seconds = 0.05;  ///< less CPU time than this is accounting noise (ticks)
   double stolen = 0.05;              ///< steal time as a fraction of the watched CPU time
+  /// A program that keeps less than this fraction of its cores busy, while the cores it left
+  /// unused stayed idle, did not use them (its threads, or its ranks).
+  double used = 0.6;
 };
+
+/// Whether `finding` (one of busy_findings') says the program did not use its cores (rather
+/// than that others took them).
+[[nodiscard]] bool is_unused_cores_finding(const std::string& finding);
 
 /// Why a point's times are not to be trusted, one sentence each (the worst sample of each
 /// kind); empty when nothing was seen. `spread` and `runs` are the point's.

@@ -68,6 +68,8 @@ struct StudyRecord {
   /// Fields of the producing command in the JSON document (command line, warnings, sources);
   /// the study's own fields win over them.
   nlohmann::json extra = nlohmann::json::object();
+  /// Result lines agree when their numbers differ by at most this, relative (0: exactly).
+  double result_tolerance = 0.0;
 };
 
 /// "RxT SCHEDULE", e.g. "2x1 static": how tables and messages name a layout.
@@ -89,8 +91,22 @@ void sort_points(StudyRecord& study);
 
 /// Whether the runs agree on their result lines: in a strong study every run of every point
 /// gives the same lines; in a weak one (the work differs between points) the runs of each point
-/// do.
+/// do (within the study's result_tolerance). True too when nothing was compared: ask
+/// results_compared first.
 [[nodiscard]] bool results_identical(const StudyRecord& study);
+
+/// Whether any run has result lines, i.e. whether results_identical compared anything.
+[[nodiscard]] bool results_compared(const StudyRecord& study);
+
+/// Whether result lines `a` and `b` agree: equal, or with `tolerance` > 0 equal word by word
+/// where two words that are both numbers differ by at most `tolerance` relative.
+[[nodiscard]] bool lines_agree(const std::string& a, const std::string& b, double tolerance);
+
+/// The runs whose results differ from their reference (strong: the first point's first run;
+/// weak: their point's first run), at most `most`, each as "RxT SCHED run K: 'LINE' where RxT
+/// SCHED run 1 gave 'LINE'" (the first line that differs).
+[[nodiscard]] std::vector<std::string> result_differences(const StudyRecord& study,
+                                                          std::size_t most);
 
 /// How a command words the table of its study.
 struct TableWords {
@@ -98,10 +114,16 @@ struct TableWords {
   std::string title;
   std::string work;          ///< the text of a "work" line under the title; none when empty
   bool runs_column = false;  ///< a column with each point's number of runs
+  /// The heading of the column that tells points of one layout apart (a sweep's: "launcher").
+  std::string schedule_header = "schedule";
+  /// The times are 1 / a rate the program printed (higher is better): the table shows the rate.
+  bool rate = false;
   /// The "results" line of a strong study whose runs all agree.
   std::string identical = "identical at every point and run";
   /// The "results" line when they do not.
   std::string differ = "DIFFER between runs or points";
+  /// The "results" line when no run has result lines (nothing was compared).
+  std::string not_compared = "not compared (the runs have no result lines)";
 
   std::vector<std::string> notes;  ///< lines printed last, as given
 };
