@@ -546,7 +546,7 @@ class Farm final : public Job {
   }
 
   void compute(const Block& block, BlockOutput& out) override {
-    const int thread = thread_index();
+    const int thread = block.slot;
     const std::uint64_t task = block.index;
     TaskFields fields{in_.list[task], task + 1,
                       static_cast<std::uint64_t>(rank_ * threads_ + thread + 1),
@@ -939,14 +939,6 @@ class Farm final : public Job {
         "; --oversubscribe-tasks shares them");
   }
 
-  /// This thread's slot on the rank, 0-based: the order in which threads first asked.
-  int thread_index() {
-    const std::lock_guard<std::mutex> lock(threads_mutex_);
-    const auto [it, added] = thread_slots_.try_emplace(std::this_thread::get_id(),
-                                                       static_cast<int>(thread_slots_.size()));
-    return it->second % std::max(threads_, 1);
-  }
-
   /// True when the task did not succeed and this rank is asked to stop: now, or within a
   /// second when a SIGTERM or SIGINT ended the task (the same stop, arriving here later).
   static bool stopped_with_us(const ProcessOutcome& outcome) {
@@ -1087,8 +1079,6 @@ class Farm final : public Job {
   std::mutex live_mutex_;
   bool live_opened_ = false;
   int live_fd_ = -1;  ///< the live joblog (live_log)
-  std::mutex threads_mutex_;
-  std::map<std::thread::id, int> thread_slots_;
   /// --worker: each slot's worker, made on the slot's first input.
   struct Slot {
     std::mutex mutex;
