@@ -46,6 +46,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -64,6 +65,29 @@ namespace po = boost::program_options;
 namespace hpar::jobs {
 namespace farm {
 namespace {
+
+/// Every line of `path` (a final line without a newline included), a CRLF line's CR taken off;
+/// a NUL byte is refused.
+std::vector<std::string> read_lines(const std::string& path, const std::string& option) {
+  require_readable_file(path, option);
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find('\0') != std::string::npos) {
+      throw UsageError("line " + std::to_string(lines.size() + 1) + " of " + option + " " +
+                       quote_for_message(path) + " holds a NUL byte");
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+/// The values of a `:::: FILE` input source: its lines.
+std::vector<std::string> read_source_file(const std::string& path) {
+  return read_lines(path, "::::");
+}
 
 /// The placeholders, longest first where one is the start of another.
 constexpr std::string_view known[] = {"{}", "{#}", "{%}", "{.}", "{/}", "{//}", "{/.}"};
@@ -91,9 +115,9 @@ std::string without_extension(const std::string& path) {
 }
 
 /// The placeholder that starts at `text[at]` (its length), or 0. Throws on an unknown one, on
-/// a positional one past {1} (one input source: {1} is the input) and on GNU parallel's
+/// a positional one past `columns` (one input source: {1} is the input) and on GNU parallel's
 /// `{= perl =}`, which the farm does not run.
-std::size_t placeholder_at(std::string_view text, std::size_t at) {
+std::size_t placeholder_at(std::string_view text, std::size_t at, std::size_t columns) {
   if (text[at] != '{' || (at > 0 && text[at - 1] == '$')) return 0;  // ${1}: the shell's
   if (text.substr(at).starts_with("{=") && text.find("=}", at + 2) != std::string_view::npos) {
     throw UsageError("placeholder " + quote_for_message(text.substr(at)) +
@@ -105,9 +129,13 @@ std::size_t placeholder_at(std::string_view text, std::size_t at) {
   const std::string_view inside = text.substr(at + 1, close - at - 1);
   const std::string_view whole = text.substr(at, close - at + 1);
   if (!inside.empty() && inside.find_first_not_of("0123456789") == std::string_view::npos) {
-    if (inside != "1") {
+    const bool zero = inside.find_first_not_of('0') == std::string_view::npos;
+    if (zero || inside.size() > 9 || std::stoul(std::string(inside)) > columns) {
       throw UsageError("placeholder " + quote_for_message(whole) +
-                       ": there is one input source, so only {1} (the input)");
+                       (columns <= 1 ? std::string(": there is one input source, so only {1} "
+                                                   "(the input)")
+                                     : ": the tasks have " + std::to_string(columns) +
+                                           " columns, {1} to {" + std::to_string(columns) + "}"));
     }
     return whole.size();
   }
@@ -120,7 +148,12 @@ std::size_t placeholder_at(std::string_view text, std::size_t at) {
 }
 
 std::string replacement(std::string_view placeholder, const TaskFields& f) {
-  if (placeholder == "{}" || placeholder == "{1}") return f.input;
+  if (placeholder.size() > 2 && placeholder[1] >= '0' && placeholder[1] <= '9') {  // {N}
+    const std::size_t n = std::stoul(std::string(placeholder.substr(1, placeholder.size() - 2)));
+    if (f.columns == nullptr) return n == 1 ? f.input : std::string();
+    return n <= f.columns->size() ? (*f.columns)[n - 1] : std::string();
+  }
+  if (placeholder == "{}") return f.input;
   if (placeholder == "{#}") return std::to_string(f.number);
   if (placeholder == "{%}") return std::to_string(f.slot);
   if (placeholder == "{.}") return without_extension(f.input);
@@ -131,10 +164,10 @@ std::string replacement(std::string_view placeholder, const TaskFields& f) {
 
 }  // namespace
 
-bool has_placeholder(std::string_view word) {
+bool has_placeholder(std::string_view word, std::size_t columns) {
   bool found = false;
   for (std::size_t i = 0; i < word.size(); ++i) {
-    const std::size_t length = placeholder_at(word, i);
+    const std::size_t length = placeholder_at(word, i, columns);
     if (length != 0) {
       found = true;
       i += length - 1;
@@ -145,8 +178,9 @@ bool has_placeholder(std::string_view word) {
 
 std::string expand(std::string_view word, const TaskFields& fields, bool quote) {
   std::string out;
+  const std::size_t columns = fields.columns == nullptr ? 1 : SIZE_MAX;  // checked before the run
   for (std::size_t i = 0; i < word.size(); ++i) {
-    const std::size_t length = placeholder_at(word, i);
+    const std::size_t length = placeholder_at(word, i, columns);
     if (length == 0) {
       out += word[i];
       continue;
@@ -161,8 +195,10 @@ std::string expand(std::string_view word, const TaskFields& fields, bool quote) 
 std::vector<std::string> task_argv(const std::vector<std::string>& command,
                                    const std::vector<std::string>& arguments,
                                    const TaskFields& fields, bool shell) {
-  const bool placeholders = std::any_of(command.begin(), command.end(),
-                                        [](const std::string& w) { return has_placeholder(w); });
+  const std::size_t columns = fields.columns == nullptr ? 1 : SIZE_MAX;
+  const bool placeholders = std::any_of(command.begin(), command.end(), [&](const std::string& w) {
+    return has_placeholder(w, columns);
+  });
   std::vector<std::string> words;
   words.reserve(command.size() + arguments.size());
   for (const auto& word : command) words.push_back(expand(word, fields, shell));
@@ -174,6 +210,54 @@ std::vector<std::string> task_argv(const std::vector<std::string>& command,
   std::string line;
   for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
   return {"/bin/sh", "-c", line};
+}
+
+std::vector<std::vector<std::string>> take_sources(std::vector<std::string>& command) {
+  const auto is_mark = [](const std::string& w) { return w == ":::" || w == "::::"; };
+  const auto first = std::find_if(command.begin(), command.end(), is_mark);
+  std::vector<std::vector<std::string>> sources;
+  std::string mark;
+  for (auto it = first; it != command.end(); ++it) {
+    if (is_mark(*it)) {
+      mark = *it;
+      if (mark == ":::") sources.emplace_back();
+      if (std::next(it) == command.end() || is_mark(*std::next(it))) {
+        throw UsageError(mark + " with no " + (mark == ":::" ? "values" : "file") + " after it");
+      }
+      continue;
+    }
+    if (mark == ":::") {
+      sources.back().push_back(*it);
+    } else {  // :::: FILE: each file a source of its lines
+      sources.push_back(read_source_file(*it));
+    }
+  }
+  command.erase(first, command.end());
+  return sources;
+}
+
+std::vector<std::vector<std::string>> combine_sources(
+    const std::vector<std::vector<std::string>>& sources, bool link) {
+  std::vector<std::vector<std::string>> tasks;
+  if (sources.empty()) return tasks;
+  std::size_t count = link ? 0 : 1;
+  for (const auto& source : sources) {
+    count = link ? std::max(count, source.size()) : count * source.size();
+    if (count > (std::size_t{1} << 26)) {
+      throw UsageError("the input sources make more than 2^26 tasks");
+    }
+  }
+  for (std::size_t t = 0; t < count; ++t) {
+    std::vector<std::string> columns(sources.size());
+    std::size_t rest = t;
+    for (std::size_t k = sources.size(); k-- > 0;) {  // the last source varies fastest
+      const auto& source = sources[k];
+      columns[k] = source[link ? t % source.size() : rest % source.size()];
+      rest /= source.size();
+    }
+    tasks.push_back(std::move(columns));
+  }
+  return tasks;
 }
 
 std::vector<std::string> split_arguments(std::string_view line) {
@@ -252,26 +336,11 @@ constexpr double most_timeout_seconds = 365.0 * 24 * 3600;
 struct Inputs {
   std::vector<std::string> list;               ///< {} of each task
   std::vector<std::vector<std::string>> args;  ///< with --args-file: each task's words
-  std::string source;                          ///< for messages: "--inputs", a file's path
+  /// The args are the tasks' columns, {1} {2} ... (::: sources, --colsep, -N): how many.
+  bool positional = false;
+  std::size_t columns = 1;
+  std::string source;  ///< for messages: "--inputs", a file's path
 };
-
-/// Every line of `path` (a final line without a newline included), a CRLF line's CR taken off;
-/// a NUL byte is refused.
-std::vector<std::string> read_lines(const std::string& path, const std::string& option) {
-  require_readable_file(path, option);
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find('\0') != std::string::npos) {
-      throw UsageError("line " + std::to_string(lines.size() + 1) + " of " + option + " " +
-                       quote_for_message(path) + " holds a NUL byte");
-    }
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-  }
-  return lines;
-}
 
 Inputs read_inputs(const po::variables_map& vm) {
   const int given = static_cast<int>(vm.count("inputs") + vm.count("range") +
@@ -313,10 +382,10 @@ Inputs read_inputs(const po::variables_map& vm) {
     }
   } else if (vm.count("input-file") != 0U) {
     in.source = vm["input-file"].as<std::string>();
-    in.list = read_lines(in.source, "--input-file");
+    in.list = farm::read_lines(in.source, "--input-file");
   } else {
     in.source = vm["args-file"].as<std::string>();
-    for (auto& line : read_lines(in.source, "--args-file")) {
+    for (auto& line : farm::read_lines(in.source, "--args-file")) {
       auto words = farm::split_arguments(line);
       if (words.empty()) continue;  // a blank line is no task
       in.list.push_back(std::move(line));
@@ -478,10 +547,11 @@ class Farm final : public Job {
   }
 
   void compute(const Block& block, BlockOutput& out) override {
-    const int thread = thread_index();
+    const int thread = block.slot;
     const std::uint64_t task = block.index;
     TaskFields fields{in_.list[task], task + 1,
-                      static_cast<std::uint64_t>(rank_ * threads_ + thread + 1)};
+                      static_cast<std::uint64_t>(rank_ * threads_ + thread + 1),
+                      in_.positional ? &in_.args[task] : nullptr};
     const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
@@ -790,7 +860,7 @@ class Farm final : public Job {
 
   /// Task t's command as the slot `slot` ran it, as a shell command line (words quoted).
   [[nodiscard]] std::string command_line(std::uint64_t t, std::uint64_t slot) const {
-    const TaskFields fields{in_.list[t], t + 1, slot};
+    const TaskFields fields{in_.list[t], t + 1, slot, in_.positional ? &in_.args[t] : nullptr};
     const auto& args = s_.worker          ? std::vector<std::string>{}
                        : in_.args.empty() ? std::vector<std::string>{in_.list[t]}
                                           : in_.args[t];
@@ -873,14 +943,6 @@ class Farm final : public Job {
              ? " (its share of the " + std::to_string(context.node_ranks) + " ranks of its node)"
              : "") +
         "; --oversubscribe-tasks shares them");
-  }
-
-  /// This thread's slot on the rank, 0-based: the order in which threads first asked.
-  int thread_index() {
-    const std::lock_guard<std::mutex> lock(threads_mutex_);
-    const auto [it, added] = thread_slots_.try_emplace(std::this_thread::get_id(),
-                                                       static_cast<int>(thread_slots_.size()));
-    return it->second % std::max(threads_, 1);
   }
 
   /// True when the task did not succeed and this rank is asked to stop: now, or within a
@@ -1027,8 +1089,6 @@ class Farm final : public Job {
   std::mutex live_mutex_;
   bool live_opened_ = false;
   int live_fd_ = -1;  ///< the live joblog (live_log)
-  std::mutex threads_mutex_;
-  std::map<std::thread::id, int> thread_slots_;
   /// --worker: each slot's worker, made on the slot's first input.
   struct Slot {
     std::mutex mutex;
@@ -1060,6 +1120,15 @@ void add_options(po::options_description& d) {
       "worker",
       "start the command once per slot and feed it the inputs over a pipe, one answer each "
       "(docs/workers.md)")(
+      "link",
+      "pair the input sources after the command (::: / ::::) value by value instead "
+      "of every combination (a shorter source wraps around)")(
+      "colsep", po::value<std::string>()->value_name("REGEX"),
+      "split each input line into columns {1} {2} ... at REGEX (POSIX extended); with no "
+      "placeholder the columns are the arguments")(
+      "max-args,N", po::value<std::string>()->value_name("K"),
+      "K inputs per task: {} all of them, {1} .. {K} each; with no placeholder they are the "
+      "arguments")(
       "joblog", po::value<std::string>()->value_name("FILE"),
       "one line per task attempt: TSV with GNU parallel's columns first, JSON Lines if FILE "
       "ends in .jsonl")("tag", "prefix each line of a task's stderr with [task N]")(
@@ -1067,9 +1136,98 @@ void add_options(po::options_description& d) {
       "the command and its arguments (give them after --)");
 }
 
+/// The inputs from GNU parallel's sources after the command (::: and ::::), combined.
+Inputs inputs_from_sources(const po::variables_map& vm,
+                           const std::vector<std::vector<std::string>>& sources) {
+  for (const char* option : {"inputs", "range", "input-file", "args-file"}) {
+    if (vm.count(option) != 0U) {
+      throw UsageError(std::string("give the inputs after the command (::: or ::::) or with --") +
+                       option + ", not both");
+    }
+  }
+  Inputs in;
+  in.source = ":::";
+  in.positional = true;
+  in.columns = sources.size();
+  for (auto& columns : farm::combine_sources(sources, vm.count("link") != 0U)) {
+    std::string joined;
+    for (const auto& c : columns) joined += (joined.empty() ? "" : " ") + c;
+    in.list.push_back(std::move(joined));
+    in.args.push_back(std::move(columns));
+  }
+  return in;
+}
+
+/// --colsep REGEX: each input's columns are its parts between the separator's matches.
+void split_columns(Inputs& in, const std::string& pattern) {
+  std::regex separator;
+  try {
+    separator = std::regex(pattern, std::regex::extended);
+  } catch (const std::regex_error& e) {
+    throw UsageError("bad --colsep " + quote_for_message(pattern) + ": " + e.what());
+  }
+  if (!in.args.empty())
+    throw UsageError("--colsep splits input lines: not with --args-file or :::");
+  std::size_t single = 0;
+  for (const auto& input : in.list) {
+    std::vector<std::string> columns;
+    std::sregex_token_iterator it(input.begin(), input.end(), separator, -1);
+    for (; it != std::sregex_token_iterator(); ++it) columns.push_back(*it);
+    if (columns.empty()) columns.emplace_back();
+    single += columns.size() == 1 ? 1 : 0;
+    in.columns = std::max(in.columns, columns.size());
+    in.args.push_back(std::move(columns));
+  }
+  in.positional = true;
+  if (single != 0) {
+    std::cerr << "hpar: warning: --colsep " << quote_for_message(pattern) << " matches nothing in "
+              << single << " of the " << in.list.size()
+              << " inputs: their tasks have one column ({2} and on are empty)\n";
+  }
+}
+
+/// -N K: K inputs per task (the last may have fewer): {} all of them, {1} .. {K} each.
+void group_inputs(Inputs& in, std::uint64_t k) {
+  if (!in.args.empty() && !in.positional)
+    throw UsageError("-N with --args-file: give one or the other");
+  if (in.positional) throw UsageError("-N groups single inputs: not with ::: sources or --colsep");
+  Inputs grouped;
+  grouped.source = in.source;
+  grouped.positional = true;
+  grouped.columns = static_cast<std::size_t>(k);
+  for (std::size_t i = 0; i < in.list.size(); i += k) {
+    std::vector<std::string> group(
+        in.list.begin() + static_cast<std::ptrdiff_t>(i),
+        in.list.begin() + static_cast<std::ptrdiff_t>(std::min(in.list.size(), i + k)));
+    std::string joined;
+    for (const auto& g : group) joined += (joined.empty() ? "" : " ") + g;
+    grouped.list.push_back(std::move(joined));
+    grouped.args.push_back(std::move(group));
+  }
+  in = std::move(grouped);
+}
+
+/// The farm's inputs: GNU parallel's sources after the command, or the input options; then
+/// --colsep and -N.
+Inputs farm_inputs(const po::variables_map& vm, std::vector<std::string>& command) {
+  const auto sources = farm::take_sources(command);
+  Inputs in = sources.empty() ? read_inputs(vm) : inputs_from_sources(vm, sources);
+  if (vm.count("link") != 0U && sources.size() < 2) {
+    throw UsageError("--link pairs two or more input sources after the command (::: or ::::)");
+  }
+  if (vm.count("colsep") != 0U) split_columns(in, vm["colsep"].as<std::string>());
+  if (vm.count("max-args") != 0U) {
+    const std::uint64_t k = parse_count(vm["max-args"].as<std::string>(), "-N");
+    if (k == 0 || k > 4096) throw UsageError("-N must be 1 to 4096");
+    group_inputs(in, k);
+  }
+  return in;
+}
+
 std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context) {
   Settings s;
   if (vm.count("command") != 0U) s.command = vm["command"].as<std::vector<std::string>>();
+  Inputs inputs = farm_inputs(vm, s.command);
   if (s.command.empty()) {
     throw UsageError("no command: give it after '--', e.g. hpar run farm --inputs a,b -- echo {}");
   }
@@ -1077,7 +1235,7 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   s.tag = vm.count("tag") != 0U;
   s.worker = vm.count("worker") != 0U;
   for (const auto& word : s.command) {
-    if (farm::has_placeholder(word) && s.worker) {  // unknown ones throw
+    if (farm::has_placeholder(word, inputs.columns) && s.worker) {  // unknown ones throw
       throw UsageError(
           "--worker: the command starts once per slot and reads the inputs from "
           "its stdin, so it takes no placeholder: " +
@@ -1103,12 +1261,13 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   s.chunk = parse_count(vm["chunk"].as<std::string>(), "--chunk");
   if (s.chunk == 0 || s.chunk > 1024) throw UsageError("--chunk must be 1 to 1024");
   if (vm.count("joblog") != 0U) s.joblog = vm["joblog"].as<std::string>();
-  if (!s.shell && !farm::has_placeholder(s.command[0]) && find_program(s.command[0]).empty()) {
+  if (!s.shell && !farm::has_placeholder(s.command[0], inputs.columns) &&
+      find_program(s.command[0]).empty()) {
     throw UsageError("program " + quote_for_message(s.command[0]) +
                      " not found (or not executable)" +
                      (s.command[0].find('/') == std::string::npos ? " in PATH" : ""));
   }
-  return std::make_unique<Farm>(std::move(s), read_inputs(vm), context);
+  return std::make_unique<Farm>(std::move(s), std::move(inputs), context);
 }
 
 }  // namespace

@@ -15,12 +15,26 @@ struct TaskFields {
   std::string input;         ///< {} (with --args-file: the whole line)
   std::uint64_t number = 1;  ///< {#}: the task's number, 1-based, in input order
   std::uint64_t slot = 1;    ///< {%}: the slot that runs it, 1-based (rank x threads + thread)
+  /// {1} {2} ...: the task's columns (input sources after :::, --colsep, -N); none: {1} is the
+  /// input. A column past the last is empty.
+  const std::vector<std::string>* columns = nullptr;
 };
 
-/// True when `word` holds a placeholder: {} {#} {%} {.} {/} {//} {/.}. Throws UsageError on an
-/// unknown one: braces around nothing but the characters # % . / (e.g. {..}). Any other text
-/// in braces is the command's own (awk '{print $1}').
-[[nodiscard]] bool has_placeholder(std::string_view word);
+/// True when `word` holds a placeholder: {} {#} {%} {.} {/} {//} {/.} {N}. Throws UsageError
+/// on an unknown one: braces around nothing but the characters # % . / (e.g. {..}), or a {N}
+/// past `columns` (the input sources' count; 1: {1} is the input). Any other text in braces
+/// is the command's own (awk '{print $1}').
+[[nodiscard]] bool has_placeholder(std::string_view word, std::size_t columns = 1);
+
+/// GNU parallel's input sources after the command: `::: A B ...` (the values given) and
+/// `:::: FILE ...` (each file's lines); `command` keeps the words before the first of them.
+/// Each source is a list of values. Throws UsageError on a source with no values.
+[[nodiscard]] std::vector<std::vector<std::string>> take_sources(std::vector<std::string>& command);
+
+/// The tasks' columns from `sources`: every combination, the first source varying slowest (as
+/// GNU parallel), or with `link` the n-th values of each together (a shorter source wraps).
+[[nodiscard]] std::vector<std::vector<std::string>> combine_sources(
+    const std::vector<std::vector<std::string>>& sources, bool link);
 
 /// `word` with its placeholders replaced; each replacement shell-quoted when `quote` (--shell).
 [[nodiscard]] std::string expand(std::string_view word, const TaskFields& fields, bool quote);

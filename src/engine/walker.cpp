@@ -437,7 +437,7 @@ class Walker {
 
   /// Computes block `b` on `thread` and keeps its results.
   void compute_block(std::uint64_t b, int pass, std::size_t thread, PassControl& control) {
-    const Block block{b, plan_.block(b), pass};
+    const Block block{b, plan_.block(b), pass, static_cast<int>(thread)};
     BlockScratch& scratch = scratch_[thread];
     try {
       const TimePoint begin = observers_.empty() ? TimePoint{} : RunClock::now();

@@ -173,6 +173,13 @@ case_values_of_every_job() {
 2 | unknown option '--\e]0;x\x07'   | run pi $'--\e]0;x\a'
 2 | --timeout '1e300' is too long   | run farm --inputs 1 --timeout 1e300 -- true
 2 | --timeout '31536001' is too long | run farm --inputs 1 --timeout 31536001 -- true
+2 | ::: with no values after it    | run farm -- echo :::
+2 | :::: with no file after it      | run farm -- echo ::: a ::::
+2 | after the command (::: or ::::) or with --inputs, not both | run farm --inputs 1 -- echo ::: a
+2 | the tasks have 2 columns, {1} to {2} | run farm -- echo {3} ::: a ::: b
+2 | --link pairs two or more input sources | run farm --link -- echo ::: a
+2 | -N must be 1 to 4096            | run farm -N 0 --inputs 1 -- echo
+2 | bad --colsep '('                | run farm --colsep '(' --inputs 1 -- echo
 2 | bad value '1\u202e2' for --samples | run pi --samples $'1\xe2\x80\xae2'
 2 | unknown job 'pi\u2067\u200f\u061c' | run $'pi\xe2\x81\xa7\xe2\x80\x8f\xd8\x9c'
 2 | 'x\u202etxt.exe': No such file   | run numbers --input-file $'x\xe2\x80\xaetxt.exe'

@@ -526,3 +526,32 @@ case_a_long_task_keeps_no_other_slot_waiting() {
   on_other=$(tail -n +2 log.tsv | awk -F'\t' -v s="$long_slot" '$1 > 1 && $11 != s' | wc -l)
   [ "$on_other" -ge 9 ] || fail "the other slot ran $on_other of the 10 short tasks: $(cat log.tsv)"
 }
+
+# GNU parallel's input sources after the command (::: values, :::: files), their cross product
+# and --link, --colsep columns and -N groups: byte for byte GNU parallel's own output (-k), at
+# 1 and 2 ranks. as_parallel "PARALLEL'S ARGS" HPAR'S FARM ARGS...
+as_parallel() {
+  local reference=$1 np
+  shift
+  read -ra words <<<"$reference"
+  parallel -k "${words[@]}" >expected.txt
+  for np in 1 2; do
+    hpar_np "$np" run farm --no-report "$@"
+    expect_rc 0
+    cmp -s out.txt expected.txt || fail "$*: $(head -3 out.txt) against $(head -3 expected.txt)"
+  done
+}
+
+case_input_sources_as_gnu_parallel() {
+  printf 'x\ny\n' >f.txt
+  printf 'a,1\nb,2\nc\n' >c.txt
+  as_parallel "echo ::: a b ::: 1 2" -- echo ::: a b ::: 1 2
+  as_parallel "echo {2}-{1} ::: a b ::: 1 2 3" -- echo {2}-{1} ::: a b ::: 1 2 3
+  as_parallel "--link echo ::: a b c ::: 1 2" --link -- echo ::: a b c ::: 1 2
+  as_parallel "echo ::: a b :::: f.txt" -- echo ::: a b :::: f.txt
+  as_parallel "--colsep , echo {2}:{1} :::: c.txt" --colsep , --input-file c.txt -- echo {2}:{1}
+  as_parallel "--colsep , echo :::: c.txt" --colsep , --input-file c.txt -- echo
+  as_parallel "-N 3 echo ::: 1 2 3 4 5 6 7" -N 3 --range 1:7 -- echo
+  as_parallel "-N 3 echo {3}/{1} ::: 1 2 3 4 5 6 7" -N 3 --range 1:7 -- echo {3}/{1}
+  as_parallel "-N 2 echo {} ::: 1 2 3 4 5" -N 2 --range 1:5 -- echo {}
+}

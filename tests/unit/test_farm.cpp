@@ -68,3 +68,24 @@ TEST(Farm, ArgumentLinesSplitAsAShellWould) {
   EXPECT_THROW((void)split_arguments("'open"), hpar::UsageError);
   EXPECT_THROW((void)split_arguments("\"open"), hpar::UsageError);
 }
+
+TEST(Farm, InputSourcesCombineAsGnuParallel) {
+  using hpar::jobs::farm::combine_sources;
+  using hpar::jobs::farm::take_sources;
+  std::vector<std::string> command{"echo", "{2}", ":::", "a", "b", ":::", "1", "2", "3"};
+  const auto sources = take_sources(command);
+  EXPECT_EQ(command, (std::vector<std::string>{"echo", "{2}"}));
+  ASSERT_EQ(sources.size(), 2U);
+  const auto cross = combine_sources(sources, false);
+  ASSERT_EQ(cross.size(), 6U);  // the first source varies slowest
+  EXPECT_EQ(cross[1], (std::vector<std::string>{"a", "2"}));
+  EXPECT_EQ(cross[3], (std::vector<std::string>{"b", "1"}));
+  const auto linked = combine_sources(sources, true);
+  ASSERT_EQ(linked.size(), 3U);  // the shorter source wraps
+  EXPECT_EQ(linked[2], (std::vector<std::string>{"a", "3"}));
+  std::vector<std::string> empty{"echo", ":::"};
+  EXPECT_THROW((void)take_sources(empty), hpar::UsageError);
+  EXPECT_TRUE(hpar::jobs::farm::has_placeholder("{2}", 2));
+  EXPECT_THROW((void)hpar::jobs::farm::has_placeholder("{3}", 2), hpar::UsageError);
+  EXPECT_THROW((void)hpar::jobs::farm::has_placeholder("{0}", 2), hpar::UsageError);
+}

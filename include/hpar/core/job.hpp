@@ -81,6 +81,9 @@ struct Block {
   std::uint64_t index = 0;
   Slice items;
   int pass = 0;
+  /// The slot that computes it: its rank's thread, 0 .. threads per rank - 1 (a farm's task
+  /// slot, or a job's per-thread buffer). Never part of a result: the layout decides it.
+  int slot = 0;
 };
 
 /// Per-thread mergeable state of a job (only when WorkPlan::thread_state).
