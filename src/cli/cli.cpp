@@ -123,8 +123,9 @@ int worker_path_command(const boost::mpi::communicator& world, std::span<const s
   (void)parse_options(args, po::options_description());
   const std::string dir = python_helper_dir();
   if (dir.empty()) {
-    throw RuntimeError("hpar's Python helper hpar_worker.py is not beside this program (looked "
-                       "in share/hpar/python beside its bin/ and its own folder)");
+    throw RuntimeError(
+        "hpar's Python helper hpar_worker.py is not beside this program (looked "
+        "in share/hpar/python beside its bin/ and its own folder)");
   }
   if (world.rank() == 0) std::cout << dir << "\n";
   return 0;

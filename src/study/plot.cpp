@@ -344,12 +344,12 @@ void write_series(std::ostream& o, const std::vector<Study>& studies, const Plot
     const std::string data = "$s" + std::to_string(index++);
     o << ", " << data << " using 1:($13 > 0 ? 1/0 : $" << y << ") with lines linecolor " << colour
       << " notitle";
-    o << ", " << data << " using 1:($12 > 0 && $13 == 0 ? $" << y << " : 1/0):" << low << ":" << high
-      << " with yerrorbars pointtype 7 linecolor " << colour << " title "
+    o << ", " << data << " using 1:($12 > 0 && $13 == 0 ? $" << y << " : 1/0):" << low << ":"
+      << high << " with yerrorbars pointtype 7 linecolor " << colour << " title "
       << quoted(series_title(s, studies, shape));
     if (s.untrusted) {
-      o << ", " << data << " using 1:($12 == 0 && $13 == 0 ? $" << y << " : 1/0):" << low << ":" << high
-        << " with yerrorbars pointtype 6 pointsize 1.5 linecolor " << colour << " notitle";
+      o << ", " << data << " using 1:($12 == 0 && $13 == 0 ? $" << y << " : 1/0):" << low << ":"
+        << high << " with yerrorbars pointtype 6 pointsize 1.5 linecolor " << colour << " notitle";
     }
   }
   if (!shape.untrusted.empty()) {

@@ -527,7 +527,7 @@ case_workdir_per_run_and_run_placeholder() {
   sweep --ranks 1 --threads 1 --repeat 2 -- "$STUDY_PROGRAM" --steps 20000 \
     --log 'log-{ranks}x{threads}-{run}.txt' --refuse-existing-log
   expect_rc 0
-  [ -s log-1x1-1.txt ] && [ -s log-1x1-2.txt ] || fail "no log per run: $(ls)"
+  if [ ! -s log-1x1-1.txt ] || [ ! -s log-1x1-2.txt ]; then fail "no log per run: $(ls)"; fi
 }
 
 # The script `hpar slurm sweep` prints: a marked place for module load lines (before anything
@@ -539,8 +539,9 @@ case_slurm_sweep_script_quoting_modules_and_errors() {
   mv out.txt job.sbatch
   local marker
   marker=$(grep -n '^# ---- your environment: module load lines (and exports) go here' job.sbatch | cut -d: -f1)
-  [ -n "$marker" ] && [ "$marker" -lt "$(grep -n '^set -u$' job.sbatch | head -1 | cut -d: -f1)" ] ||
+  if [ -z "$marker" ] || [ "$marker" -ge "$(grep -n '^set -u$' job.sbatch | head -1 | cut -d: -f1)" ]; then
     fail "no module place before the script runs: $(head -30 job.sbatch)"
+  fi
   grep -q '^# ---- end of your environment ----$' job.sbatch || fail "the module place is not closed"
   HPAR_LAUNCHER=mpirun bash job.sbatch >run.txt 2>&1
   RC=$?
@@ -551,7 +552,9 @@ case_slurm_sweep_script_quoting_modules_and_errors() {
   local echoed
   echoed=$(sed -n 's/^command: //p' run.txt)
   eval "set -- $echoed"
-  [ "$#" -ge 4 ] && [ "${*: -4:1}" = "--" ] && [ "${*: -5:1}" = 'energy: (\S+)' ] || fail "not its words: $echoed"
+  if [ "$#" -lt 4 ] || [ "${*: -4:1}" != "--" ] || [ "${*: -5:1}" != 'energy: (\S+)' ]; then
+    fail "not its words: $echoed"
+  fi
   HPAR_LAUNCHER=bogus bash job.sbatch >run.txt 2>&1
   RC=$?
   ERR=$(cat run.txt)
