@@ -725,7 +725,7 @@ bool header_so_far(std::string_view text, bool complete) {
 Parse parse_frame(const std::string& buffer, WorkerReply& reply, std::size_t& used) {
   const auto newline = buffer.find('\n');
   const std::string_view head = std::string_view(buffer).substr(0, newline);
-  if (newline == std::string::npos || newline > most_header_bytes) {
+  if (newline > most_header_bytes) {  // npos too: no newline yet
     if (buffer.size() <= most_header_bytes && header_so_far(head, false)) return Parse::partial;
     reply.problem = "an answer without a frame: " + shown(buffer) + " (expected 'ok LEN' or " +
                     "'err LEN', a newline and LEN bytes)";

@@ -244,7 +244,7 @@ void OrderedStream::send_blocks_to_root() {
 /// Rank 0: every data message that has arrived goes into the store (the pieces of a larger
 /// block are joined first; a sender's messages arrive in the order it sent them).
 void OrderedStream::receive_data() {
-  constexpr auto trailer = static_cast<MPI_Count>(2 * sizeof(std::uint64_t));
+  constexpr MPI_Count trailer = 2 * static_cast<MPI_Count>(sizeof(std::uint64_t));
   for (;;) {
     int flag = 0;
     MPI_Message message = MPI_MESSAGE_NULL;
