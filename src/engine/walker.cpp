@@ -271,19 +271,32 @@ class Walker {
     return stopped;
   }
 
+  /// In a parallel region: this thread's state, the first time it runs (when the job keeps one).
+  void make_thread_state(std::size_t thread, PassControl& control) {
+    if (!plan_.thread_state || results_.states[thread]) return;
+    try {
+      results_.states[thread] = job_.make_thread_state();
+    } catch (...) {
+      control.fail(std::current_exception());
+    }
+  }
+
+  /// After a parallel region: each thread's wait for the slowest one at its end (observers).
+  void observe_join(const std::vector<TimePoint>& loop_end) {
+    if (loop_end.empty()) return;
+    const TimePoint joined = RunClock::now();
+    for (std::size_t t = 0; t < threads_; ++t) {
+      observers_.wait(Wait::join, static_cast<int>(t), loop_end[t], joined);
+    }
+  }
+
   /// The rank's threads share out one chunk with the OpenMP schedule (`schedule(runtime)`).
   void run_chunk(const BlockSet& chunk, int pass, PassControl& control) {
     std::vector<TimePoint> loop_end(observers_.empty() ? 0 : threads_);
 #pragma omp parallel num_threads(options_.threads)
     {
       const auto thread = static_cast<std::size_t>(omp_get_thread_num());
-      if (plan_.thread_state && !results_.states[thread]) {
-        try {
-          results_.states[thread] = job_.make_thread_state();
-        } catch (...) {
-          control.fail(std::current_exception());
-        }
-      }
+      make_thread_state(thread, control);
 #pragma omp barrier
       const auto count = static_cast<std::int64_t>(chunk.count);
 #pragma omp for schedule(runtime) nowait
@@ -301,12 +314,7 @@ class Walker {
       }
       if (!loop_end.empty()) loop_end[thread] = RunClock::now();
     }
-    if (!loop_end.empty()) {  // each thread's wait for the slowest one at the end of the region
-      const TimePoint joined = RunClock::now();
-      for (std::size_t t = 0; t < threads_; ++t) {
-        observers_.wait(Wait::join, static_cast<int>(t), loop_end[t], joined);
-      }
-    }
+    observe_join(loop_end);
   }
 
   /// Slots mode: one parallel region for the pass; each thread takes the next block as it frees
@@ -317,22 +325,11 @@ class Walker {
 #pragma omp parallel num_threads(options_.threads)
     {
       const auto thread = static_cast<std::size_t>(omp_get_thread_num());
-      if (plan_.thread_state && !results_.states[thread]) {
-        try {
-          results_.states[thread] = job_.make_thread_state();
-        } catch (...) {
-          control.fail(std::current_exception());
-        }
-      }
+      make_thread_state(thread, control);
       slot_loop(thread, pass, control);
       if (!loop_end.empty()) loop_end[thread] = RunClock::now();
     }
-    if (!loop_end.empty()) {
-      const TimePoint joined = RunClock::now();
-      for (std::size_t t = 0; t < threads_; ++t) {
-        observers_.wait(Wait::join, static_cast<int>(t), loop_end[t], joined);
-      }
-    }
+    observe_join(loop_end);
   }
 
   /// One slot's blocks until the pass has no more for this rank (or is abandoned). The main
