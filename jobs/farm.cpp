@@ -851,8 +851,15 @@ class Farm final : public Job {
       }
     }
     if (joblog_) {
-      joblog_->write(log.str());
-      joblog_->commit();
+      try {
+        joblog_->write(log.str());
+        joblog_->commit();
+      } catch (...) {  // a full disk: the live lines (maybe cut) go too, nothing half-written
+        if (live_fd_ >= 0) ::close(live_fd_);
+        live_fd_ = -1;
+        ::unlink(s_.joblog.c_str());
+        throw;
+      }
     }
     std::sort(tally.runtimes.begin(), tally.runtimes.end());
     return tally;

@@ -88,3 +88,15 @@ c = json.load(open("r.json"))["checkpoint"]
 assert c["resumed"] and c["restored_blocks"] > 0, c
 PY
 }
+
+# The farm's --joblog on a full file system: the run fails with one clear line (exit 1) and
+# leaves no joblog, at 1 and 2 ranks; nothing else of the run is cut.
+case_full_disk_fails_the_farm_joblog() {
+  small_disk full 64k
+  local np
+  for np in 1 2; do
+    hpar_np "$np" run farm --range 1:3000 --joblog full/log.tsv --no-report -- true
+    expect_one_error "full/log.tsv"
+    expect_empty full
+  done
+}
