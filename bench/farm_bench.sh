@@ -20,16 +20,8 @@ if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_RO
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-load() { cut -d' ' -f1 /proc/loadavg; }
-# quiet: waits (at most 3 minutes) until the 1-minute load average is below 0.5.
-quiet() {
-  local _
-  for _ in $(seq 1 36); do
-    awk '{ exit !($1 < 0.5) }' /proc/loadavg && return 0
-    sleep 5
-  done
-  echo "warning: the load average stays at $(load): figures below are not from a quiet machine"
-}
+# shellcheck source=bench/quiet.sh
+source bench/quiet.sh
 # seconds CMD...: wall time of CMD (stdout to $work/out), 3 decimals.
 seconds() {
   local start end

@@ -21,15 +21,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -pthread -o "$work/spawn_loop" bench/spawn_loop.c
 
-load() { cut -d' ' -f1 /proc/loadavg; }
-quiet() {
-  local _
-  for _ in $(seq 1 36); do
-    awk '{ exit !($1 < 0.5) }' /proc/loadavg && return 0
-    sleep 5
-  done
-  echo "warning: the load average stays at $(load): figures below are not from a quiet machine"
-}
+# shellcheck source=bench/quiet.sh
+source bench/quiet.sh
 # best3 CMD...: the least wall time of 3 runs of CMD (stdout and stderr to $work/out), 3 decimals.
 best3() {
   local best="" _ start end t
