@@ -56,6 +56,7 @@
 #include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/job.hpp"
+#include "hpar/core/machine.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/core/process.hpp"
 #include "hpar/core/stop.hpp"
@@ -308,14 +309,13 @@ namespace {
 using farm::TaskFields;
 
 /// What one task's block gives back, as count partials: the task's own fields, then one group
-/// per attempt (the attempts it did not need stay zero).
+/// per attempt (the attempts it did not need stay zero). The host it ran on is the block's
+/// record (WorkPlan::block_records).
 namespace field {
 constexpr std::size_t attempts = 0;  // attempts made, 1 .. retries + 1
 constexpr std::size_t rank = 1;
 constexpr std::size_t slot = 2;  // 1-based, as {%}
-constexpr std::size_t host = 3;  // the host name, 64 bytes in 8 counters
-constexpr std::size_t host_counters = 8;
-constexpr std::size_t per_task = host + host_counters;
+constexpr std::size_t per_task = 3;
 // per attempt, from per_task + attempt * per_attempt:
 constexpr std::size_t exit_code = 0;
 constexpr std::size_t signal = 1;
@@ -396,24 +396,6 @@ Inputs read_inputs(const po::variables_map& vm) {
   return in;
 }
 
-/// The CPUs this process may run on, ascending.
-std::vector<int> own_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  }
-  return cpus;
-}
-
-std::string host_name() {
-  std::array<char, 65> name{};
-  if (gethostname(name.data(), name.size() - 1) != 0) return "?";
-  return name.data();
-}
-
 std::uint64_t micros(double seconds) {
   return static_cast<std::uint64_t>(std::llround(std::max(0.0, seconds) * 1e6));
 }
@@ -487,6 +469,7 @@ class Farm final : public Job {
     p.items = in_.list.size();
     p.block_items = 1;
     p.count_partials = field::per_task + field::per_attempt * (s_.retries + 1);
+    p.block_records = true;
     p.ordered_output = true;
     p.item_unit = "tasks";
     p.deal_per_thread = s_.chunk;
@@ -556,10 +539,7 @@ class Farm final : public Job {
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
     counts[field::slot] = fields.slot;
-    for (std::size_t i = 0; i < host_.size() && i < 8 * field::host_counters; ++i) {
-      counts[field::host + i / 8] |=
-          static_cast<std::uint64_t>(static_cast<unsigned char>(host_[i])) << (8 * (i % 8));
-    }
+    if (out.record != nullptr) *out.record = host_;
     if (s_.worker) {
       compute_by_worker(thread, fields, out);
       return;
@@ -820,7 +800,7 @@ class Farm final : public Job {
       const std::uint64_t* c = &g.counts[t * width];
       const std::uint64_t attempts = c[field::attempts];
       if (attempts > 1) ++tally.retried;
-      const std::string host = host_of(c);
+      const std::string& host = g.records[t];
       const std::string command = command_line(t, c[field::slot]);
       for (std::uint64_t a = 0; a < attempts; ++a) {
         const std::uint64_t* r = c + field::per_task + field::per_attempt * a;
@@ -936,10 +916,10 @@ class Farm final : public Job {
   /// this rank (its mask, or a part of the node's ranks' masks where they overlap); every slot
   /// gets K of them of its own, or the run is refused unless --oversubscribe-tasks.
   void share_cpus(const JobContext& context) {
-    cpus_ = context.cpus.empty() ? own_cpus() : context.cpus;
+    cpus_ = context.cpus.empty() ? affinity_cpus() : context.cpus;
     const std::uint64_t need = static_cast<std::uint64_t>(threads_) * s_.task_threads;
     if (need <= cpus_.size() || s_.oversubscribe_tasks) {
-      if (s_.task_threads > cpus_.size()) cpus_ = own_cpus();
+      if (s_.task_threads > cpus_.size()) cpus_ = affinity_cpus();
       if (s_.task_threads <= cpus_.size()) return;
     }
     throw UsageError(
@@ -1030,16 +1010,6 @@ class Farm final : public Job {
       default:
         return "signal";
     }
-  }
-
-  static std::string host_of(const std::uint64_t* c) {
-    std::string host;
-    for (std::size_t i = 0; i < 8 * field::host_counters; ++i) {
-      const auto ch = static_cast<char>((c[field::host + i / 8] >> (8 * (i % 8))) & 0xffU);
-      if (ch == '\0') break;
-      host += ch;
-    }
-    return host;
   }
 
   void log_attempt(std::ostringstream& log, bool jsonl, std::uint64_t t, std::uint64_t a,

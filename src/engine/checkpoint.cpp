@@ -32,7 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char magic[4] = {'H', 'P', 'C', 'K'};
-constexpr std::uint32_t record_format = 2;
+constexpr std::uint32_t record_format = 3;
 /// Buffered records are written out past this many bytes, or this often.
 constexpr std::size_t flush_bytes = std::size_t{1} << 20;
 constexpr double flush_seconds = 1.0;
@@ -127,8 +127,9 @@ void CheckpointWriter::block_done(const BlockEvent& event) {
   const BlockOutput& out = *event.output;
   const std::string empty;
   const std::string& bytes = out.bytes != nullptr ? *out.bytes : empty;
-  const std::string record =
-      checkpoint_format::encode_record(run_, event.block->index, out.reals, out.counts, bytes);
+  const std::string& job_record = out.record != nullptr ? *out.record : empty;
+  const std::string record = checkpoint_format::encode_record(run_, event.block->index, out.reals,
+                                                              out.counts, job_record, bytes);
   const std::lock_guard<std::mutex> lock(mutex_);
   buffer_ += record;
 }
@@ -274,6 +275,12 @@ nlohmann::json checkpoint_format::parse_manifest(std::string_view text, const st
     if (manifest[name].type() != type) refuse(std::string(name) + " has the wrong type");
   }
   if (manifest["schema"] != manifest_schema) {
+    const std::string schema = manifest["schema"].get<std::string>();
+    if (schema.starts_with("hpar-checkpoint/")) {  // written by another version of hpar
+      throw UsageError("'" + path + "' is a checkpoint of another format (" + schema +
+                       "; this hpar reads " + manifest_schema +
+                       "): run it again with a new checkpoint directory");
+    }
     throw UsageError("'" + path + "' is not an " + manifest_schema + " manifest");
   }
   for (const auto& [name, value] : manifest["identity"].items()) {
@@ -365,8 +372,9 @@ void Checkpoint::keep(std::size_t file, std::uint64_t offset, const RecordHead& 
   // (memcpy's pointers must not be null even for no bytes: an empty vector's data() may be.)
   if (head.reals > 0) std::memcpy(reals.data(), payload, 8ULL * head.reals);
   if (head.counts > 0) std::memcpy(counts.data(), payload + 8ULL * head.reals, 8ULL * head.counts);
-  partials_.append(head.block, reals, counts);
-  const std::uint64_t bytes_at = offset + sizeof head + 8ULL * (head.reals + head.counts);
+  const std::uint64_t record_at = 8ULL * (head.reals + head.counts);
+  partials_.append(head.block, reals, counts, {payload + record_at, head.record});
+  const std::uint64_t bytes_at = offset + sizeof head + record_at + head.record;
   where_.push_back({head.block, {file, bytes_at, head.bytes}});
 }
 
@@ -436,6 +444,7 @@ std::uint32_t checkpoint_format::crc_of(const char* data, std::size_t n) {
 std::string checkpoint_format::encode_record(std::uint64_t run, std::uint64_t block,
                                              std::span<const double> reals,
                                              std::span<const std::uint64_t> counts,
+                                             std::string_view record_bytes,
                                              std::string_view bytes) {
   RecordHead head{};
   std::memcpy(head.magic, magic, sizeof magic);
@@ -445,12 +454,15 @@ std::string checkpoint_format::encode_record(std::uint64_t run, std::uint64_t bl
   head.reals = static_cast<std::uint32_t>(reals.size());
   head.counts = static_cast<std::uint32_t>(counts.size());
   head.bytes = bytes.size();
+  head.record = static_cast<std::uint32_t>(record_bytes.size());
   head.head_crc = crc_of(reinterpret_cast<const char*>(&head), head_checked);
   std::string record;
-  record.reserve(sizeof head + reals.size_bytes() + counts.size_bytes() + bytes.size() + 4);
+  record.reserve(sizeof head + reals.size_bytes() + counts.size_bytes() + record_bytes.size() +
+                 bytes.size() + 4);
   append_raw(record, &head, 1);
   append_raw(record, reals.data(), reals.size());
   append_raw(record, counts.data(), counts.size());
+  record += record_bytes;
   record += bytes;
   const std::uint32_t crc = crc_of(record.data(), record.size());
   append_raw(record, &crc, 1);
@@ -470,7 +482,7 @@ checkpoint_format::RecordsEnd checkpoint_format::read_records(std::istream& in, 
     if (!in.read(reinterpret_cast<char*>(&head), sizeof head)) return RecordsEnd::damaged;
     if (std::memcmp(head.magic, magic, sizeof magic) != 0 || head.format != record_format ||
         head.head_crc != crc_of(reinterpret_cast<const char*>(&head), head_checked) ||
-        head.unused != 0) {  // written as 0: anything else is not a record of ours
+        head.record > max_block_record) {  // never written larger: not a record of ours
       return RecordsEnd::damaged;
     }
     if (head.run != shape.run) return RecordsEnd::foreign;
@@ -479,7 +491,8 @@ checkpoint_format::RecordsEnd checkpoint_format::read_records(std::istream& in, 
         head.bytes > left) {
       return RecordsEnd::damaged;
     }
-    const std::uint64_t payload = 8ULL * (std::uint64_t{head.reals} + head.counts) + head.bytes;
+    const std::uint64_t payload =
+        8ULL * (std::uint64_t{head.reals} + head.counts) + head.record + head.bytes;
     if (payload > left || left - payload < 4) return RecordsEnd::damaged;
     record.resize(sizeof head + payload + 4);
     std::memcpy(record.data(), &head, sizeof head);

@@ -6,12 +6,12 @@
 // back exactly where the uninterrupted run would have had them.
 //
 // Directory layout (a file system every rank sees):
-//   manifest.json             schema hpar-checkpoint/1: the job, what must match on resume
+//   manifest.json             schema hpar-checkpoint/3: the job, what must match on resume
 //                             (its options, hpar's version), the work plan, the attempts so far
 //   blocks-A-R.log            records of attempt A (0 = the first run), rank R
-// Record: "HPCK" | u32 format | u64 run | u64 block | u32 reals | u32 counts | u64 bytes |
-//         u32 CRC-32 (zlib) of the head so far | u32 0 | payload | u32 CRC-32 of everything
-//         before it. A record that is truncated or fails a checksum ends the reading of its file:
+// Record: "HPCK" | u32 format (3) | u64 run | u64 block | u32 reals | u32 counts | u64 bytes |
+//         u32 record | u32 CRC-32 (zlib) of the head so far | payload (reals, counts, the job's
+//         record, the ordered bytes) | u32 CRC-32 of everything before it. A record that is truncated or fails a checksum ends the reading of its file:
 //         that block (and any after it there) is recomputed, never trusted; no length is used
 //         before the head's checksum holds, nor past the file's end. `run` is the checkpoint's
 //         own number (the manifest's "run"): a record file of another checkpoint is refused.

@@ -24,15 +24,15 @@ struct RecordHead {
   std::uint32_t reals;
   std::uint32_t counts;
   std::uint64_t bytes;
+  std::uint32_t record;    ///< the job's record of the block (WorkPlan::block_records), bytes
   std::uint32_t head_crc;  ///< CRC-32 of the fields above
-  std::uint32_t unused;
 };
 static_assert(sizeof(RecordHead) == 48);
 
 namespace checkpoint_format {
 
 /// The manifest's schema name.
-inline constexpr const char* manifest_schema = "hpar-checkpoint/2";
+inline constexpr const char* manifest_schema = "hpar-checkpoint/3";
 /// Attempts a checkpoint may have (its record files are numbered by attempt).
 inline constexpr std::uint64_t max_attempts = 1'000'000;
 
@@ -44,11 +44,12 @@ inline constexpr std::uint64_t max_attempts = 1'000'000;
 /// CRC-32 (zlib's) of `n` bytes.
 [[nodiscard]] std::uint32_t crc_of(const char* data, std::size_t n);
 
-/// One record: head, the block's real and count partials, its ordered bytes, the CRC.
+/// One record: head, the block's real and count partials, the job's record of the block, its
+/// ordered bytes, the CRC.
 [[nodiscard]] std::string encode_record(std::uint64_t run, std::uint64_t block,
                                         std::span<const double> reals,
                                         std::span<const std::uint64_t> counts,
-                                        std::string_view bytes);
+                                        std::string_view record, std::string_view bytes);
 
 /// What the records of one checkpoint must look like.
 struct RecordShape {
@@ -66,7 +67,8 @@ enum class RecordsEnd {
 };
 
 /// A valid record: its offset in the file, its head, its payload (head.reals doubles, then
-/// head.counts u64s, then head.bytes bytes; valid during the call only).
+/// head.counts u64s, head.record bytes of the job's record, then head.bytes ordered bytes;
+/// valid during the call only).
 using RecordVisitor =
     std::function<void(std::uint64_t offset, const RecordHead& head, const char* payload)>;
 

@@ -252,6 +252,8 @@ class JobRun {
     all.blocks = gather_values<std::uint64_t>(comm_, walk_.partials.blocks);
     all.reals = gather_values<double>(comm_, walk_.partials.reals);
     all.counts = gather_values<std::uint64_t>(comm_, walk_.partials.counts);
+    all.record_sizes = gather_values<std::uint64_t>(comm_, walk_.partials.record_sizes);
+    all.records = gather_bytes(comm_, walk_.partials.records);
     walk_.partials = PartialLog();
     if (checkpoint_ && comm_.rank() == 0) all.append(checkpoint_->restored_partials());
     std::exception_ptr failure;

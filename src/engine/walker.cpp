@@ -440,13 +440,14 @@ class Walker {
       const TimePoint begin = observers_.empty() ? TimePoint{} : RunClock::now();
       BlockOutput out = scratch.prepare(last_pass_, results_.states[thread].get());
       job_.compute(block, out);
+      const std::string& record = scratch.record();  // checked before anything keeps it
       pass_done_.fetch_add(1, std::memory_order_relaxed);
       if (!observers_.empty()) {  // before the bytes move on: a checkpoint records them too
         observers_.block_done(
             {static_cast<int>(thread), pass, &block, &out, begin, RunClock::now()});
       }
       if (last_pass_) {
-        logs_[thread].append(b, scratch.reals(), scratch.counts());
+        logs_[thread].append(b, scratch.reals(), scratch.counts(), record);
         if (ordered_ != nullptr) ordered_->put(b, std::move(scratch.bytes()));
         items_done_.fetch_add(block.items.size(), std::memory_order_relaxed);
         blocks_done_.fetch_add(1, std::memory_order_relaxed);

@@ -11,13 +11,6 @@
 
 namespace hpar {
 
-std::string host_name() {
-  char name[MPI_MAX_PROCESSOR_NAME] = {};
-  int len = 0;
-  MPI_Get_processor_name(name, &len);
-  return {name, static_cast<std::size_t>(len)};
-}
-
 std::string thread_level_name() {
   int level = 0;
   MPI_Query_thread(&level);

@@ -56,17 +56,6 @@ void Schedule::apply() const {
   omp_set_schedule(k, chunk);
 }
 
-std::vector<int> affinity_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  }
-  return cpus;
-}
-
 std::vector<int> rank_cpus() {
   const int places = omp_get_num_places();
   if (places <= 0) return affinity_cpus();

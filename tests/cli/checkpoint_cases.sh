@@ -129,7 +129,7 @@ PY
 # library's words or a negative attempt number.
 case_damaged_manifest_is_refused() {
   mkdir ck
-  local good='"schema": "hpar-checkpoint/2", "job": "pi", "run": "7", "identity": {}, "plan": {}'
+  local good='"schema": "hpar-checkpoint/3", "job": "pi", "run": "7", "identity": {}, "plan": {}'
   echo "{$good, \"attempts\": \"two\", \"complete\": false}" >ck/manifest.json
   hpar_np 2 run pi --samples 1e6 --checkpoint ck --resume
   expect_usage_error "'ck/manifest.json' is not a checkpoint manifest (attempts has the wrong type)"
@@ -139,7 +139,7 @@ case_damaged_manifest_is_refused() {
   echo "{$good, \"attempts\": 1, \"complete\": 0}" >ck/manifest.json
   hpar_np 2 run pi --samples 1e6 --checkpoint ck --resume
   expect_usage_error "(complete has the wrong type)"
-  echo '{"schema": "hpar-checkpoint/2", "job": "pi", "run": "7", "identity": {"--samples": 5},
+  echo '{"schema": "hpar-checkpoint/3", "job": "pi", "run": "7", "identity": {"--samples": 5},
     "plan": {}, "attempts": 1, "complete": false}' >ck/manifest.json
   hpar_np 2 run pi --samples 1e6 --checkpoint ck --resume
   expect_usage_error "(identity --samples is not a string)"

@@ -174,10 +174,14 @@ case_stop_and_resume_run_every_task_once() {
   local first
   first=$(wc -l <ran.txt)
   [ "$first" -lt 60 ] || fail "the stop came after every task ran"
-  hpar_np 3 run farm --range 1:60 --no-report --checkpoint ck --resume -- \
+  hpar_np 3 run farm --range 1:60 --no-report --checkpoint ck --resume --joblog log.tsv -- \
     sh -c 'echo $0 >>ran.txt; sleep 0.1; echo $0'
   expect_rc 0
   cmp -s out.txt expected.txt || fail "resumed output differs: $(diff out.txt expected.txt | head)"
+  # The joblog names the host of every task, the restored ones too (their block records come
+  # back from the checkpoint).
+  awk -F '\t' -v host="$(hostname)" 'NR > 1 && $2 == host { n++ } END { exit n != 60 }' log.tsv ||
+    fail "joblog hosts: $(cut -f 1,2 log.tsv | head)"
   # Every task ran; none twice but those the stop cut short (at most one per slot: 4).
   [ "$(sort -un ran.txt | wc -l)" = 60 ] || fail "not every task ran"
   local twice

@@ -50,7 +50,8 @@ std::string with_checksums(std::string bytes) {
     std::memcpy(bytes.data() + at, &head, sizeof head);
     const std::uint64_t left = bytes.size() - at - sizeof head;
     if (head.bytes > left) break;
-    const std::uint64_t payload = 8ULL * (std::uint64_t{head.reals} + head.counts) + head.bytes;
+    const std::uint64_t payload =
+        8ULL * (std::uint64_t{head.reals} + head.counts) + head.record + head.bytes;
     if (payload > left || left - payload < 4) break;
     const std::uint32_t crc = format::crc_of(bytes.data() + at, sizeof head + payload);
     std::memcpy(bytes.data() + at + sizeof head + payload, &crc, sizeof crc);
@@ -79,8 +80,10 @@ void check_records(const std::string& bytes) {
         if (head.reals > 0) std::memcpy(reals.data(), payload, 8ULL * head.reals);
         if (head.counts > 0)
           std::memcpy(counts.data(), payload + 8ULL * head.reals, 8ULL * head.counts);
-        const std::string_view text(payload + 8ULL * (head.reals + head.counts), head.bytes);
-        const std::string record = format::encode_record(head.run, head.block, reals, counts, text);
+        const char* job_record = payload + 8ULL * (head.reals + head.counts);
+        const std::string_view text(job_record + head.record, head.bytes);
+        const std::string record = format::encode_record(head.run, head.block, reals, counts,
+                                                         {job_record, head.record}, text);
         require(offset + record.size() <= bytes.size(), "record inside the file");
         require(bytes.compare(offset, record.size(), record) == 0, "record encodes back");
         next = offset + record.size();

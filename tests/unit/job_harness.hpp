@@ -38,7 +38,7 @@ inline Gathered run_serially(Job& job) {
       BlockOutput out = scratch.prepare(last, state.get());
       job.compute(Block{b, plan.block(b), pass}, out);
       if (!last) continue;
-      log.append(b, scratch.reals(), scratch.counts());
+      log.append(b, scratch.reals(), scratch.counts(), scratch.record());
       g.ordered += scratch.bytes();
     }
   }

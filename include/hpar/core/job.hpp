@@ -40,7 +40,11 @@ struct WorkPlan {
   int passes = 1;                  ///< times the engine walks all blocks, each pass timed
   std::size_t real_partials = 0;   ///< doubles each block returns (folded in block order)
   std::size_t count_partials = 0;  ///< 64-bit counters each block returns
-  bool ordered_output = false;     ///< blocks append bytes, joined in item order on rank 0
+  /// Each block (of the last pass) may write a record of the job's own bytes (BlockOutput::record,
+  /// e.g. where and when a farm task ran): carried to rank 0 (Gathered::records, in block order)
+  /// and kept in a checkpoint beside the block's partials. For what no fixed set of counters holds.
+  bool block_records = false;
+  bool ordered_output = false;  ///< blocks append bytes, joined in item order on rank 0
   /// The ordered bytes are for finish() (Gathered::ordered, e.g. an image's pixels), not for
   /// standard output or --output.
   bool ordered_to_finish = false;
@@ -97,7 +101,10 @@ struct BlockOutput {
   std::span<double> reals;          ///< WorkPlan::real_partials values (only on the last pass)
   std::span<std::uint64_t> counts;  ///< WorkPlan::count_partials values (only on the last pass)
   std::string* bytes = nullptr;     ///< ordered output for this block (only on the last pass)
-  ThreadState* state = nullptr;     ///< this thread's state, if the job asked for one
+  /// The job's own record of this block (WorkPlan::block_records; only on the last pass): up to
+  /// max_block_record bytes, never part of the ordered output.
+  std::string* record = nullptr;
+  ThreadState* state = nullptr;  ///< this thread's state, if the job asked for one
 };
 
 /// What rank 0 holds after the gather, in global order.
@@ -105,10 +112,15 @@ struct Gathered {
   std::uint64_t blocks = 0;
   std::vector<double> reals;             ///< blocks x real_partials, block-major
   std::vector<std::uint64_t> counts;     ///< blocks x count_partials, block-major
+  std::vector<std::string> records;      ///< per block its record (WorkPlan::block_records)
   std::string ordered;                   ///< all blocks' bytes in item order (ordered_to_finish)
   std::vector<std::string> rank_states;  ///< Job::serialize of each rank, rank order
   std::vector<double> pass_seconds;      ///< per pass: slowest rank's time for the pass
 };
+
+/// The largest record a block may write (BlockOutput::record): records are metadata that rank 0
+/// holds for every block, not a second output.
+inline constexpr std::size_t max_block_record = 64 * 1024;
 
 /// Outcome of a job's own check of its answer.
 struct Verification {

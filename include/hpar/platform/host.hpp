@@ -6,12 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "hpar/core/machine.hpp"  // host_name()
 #include "hpar/platform/layout.hpp"
 
 namespace hpar {
-
-/// This process's host name (MPI processor name).
-[[nodiscard]] std::string host_name();
 
 /// Thread level MPI provides, by name ("single", "funneled", "serialized", "multiple").
 [[nodiscard]] std::string thread_level_name();

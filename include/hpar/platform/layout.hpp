@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hpar/core/machine.hpp"  // affinity_cpus()
+
 namespace hpar {
 
 /// An OpenMP loop schedule over blocks, as `--schedule static|dynamic|guided[,chunk]` names it.
@@ -23,9 +25,6 @@ struct Schedule {
   /// Makes this the schedule of `schedule(runtime)` loops on the calling thread.
   void apply() const;
 };
-
-/// The CPUs this process may run on (its affinity mask), ascending.
-[[nodiscard]] std::vector<int> affinity_cpus();
 
 /// The CPUs this rank may use: the union of the OpenMP places when places are defined
 /// (OMP_PLACES / OMP_PROC_BIND pin the main thread to one place at start-up, so its own mask
