@@ -120,7 +120,7 @@ struct Gathered {
 
 /// The largest record a block may write (BlockOutput::record): records are metadata that rank 0
 /// holds for every block, not a second output.
-inline constexpr std::size_t max_block_record = 64 * 1024;
+inline constexpr std::size_t max_block_record = std::size_t{64} * 1024;
 
 /// Outcome of a job's own check of its answer.
 struct Verification {
