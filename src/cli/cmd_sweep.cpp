@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -41,6 +42,7 @@
 #include "hpar/study/study.hpp"
 #include "machine_watch.hpp"
 #include "study_output.hpp"
+#include "sweep_rerun.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -113,7 +115,13 @@ po::options_description sweep_options() {
       "workdir-per-run", po::bool_switch(),
       "start each launch in a directory of its own, RxT-runK/ in --logs DIR (else in "
       "hpar-sweep-runs/ beside the --json file, or here), kept: for programs that write a "
-      "fixed file name; relative paths in the arguments then start there");
+      "fixed file name; relative paths in the arguments then start there")(
+      "rerun", po::value<std::string>()->value_name("STUDY.json"),
+      "launch again only the points of the sweep's study STUDY.json whose launches failed, "
+      "that a stop left out, or whose times are not trusted, with the study's own command line "
+      "(run it where the sweep ran; --repeat K may change the runs per point), and merge them "
+      "into the study: each replaces its old point, the analysis is made anew, and STUDY.json "
+      "(and the CSV and plot the sweep wrote) are written again");
   add_study_file_options(d);
   d.add_options()("help", "show this help");
   return d;
@@ -134,6 +142,9 @@ std::string sweep_help() {
        "Exit codes: 0 ok; 1 a launch failed; 2 bad usage; 3 a --check or the hpar report\n"
        "failed verification, or the --same-output values differ; 4 stopped by SIGTERM/SIGINT\n"
        "(the points done are written, \"complete\": false).\n\n"
+       "hpar sweep --rerun STUDY.json launches again only the points of that study whose\n"
+       "launches failed or whose times are not trusted (the table's \"rerun\" line says which),\n"
+       "and merges them into it.\n\n"
     << sweep_options();
   return o.str();
 }
@@ -317,7 +328,7 @@ SweepRequest parse_sweep(std::span<const std::string> args) {
       static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
   SweepRequest req;
   req.vm = parse_options(args.first(dashes), sweep_options()).vm;
-  if (req.vm.count("help") != 0U) return req;
+  if (req.vm.count("help") != 0U || req.vm.count("rerun") != 0U) return req;
   req.program = program_of(args, dashes);
   req.name = fs::path(req.program[0]).filename().string();
   req.mode = parse_scaling_mode(req.vm["mode"].as<std::string>());
@@ -844,6 +855,11 @@ nlohmann::json launch_json(const Launch& l, const SweepRequest& req, const Works
       {"seconds", l.run ? nlohmann::json(l.run->seconds) : nlohmann::json(nullptr)},
       {"failure", l.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.failure)}};
   if (!l.workdir.empty()) j["workdir"] = l.workdir;
+  if (l.run) {  // what a rerun reads back of the runs it keeps
+    j["result"] = l.run->result;
+    j["verification"] = l.run->verification;
+    j["verification_detail"] = l.run->verification_detail;
+  }
   if (req.metric_is_rate && l.run) j["rate"] = l.rate;
   for (const auto& [name, value] : l.figures) j["figures"][name] = value;
   if (!l.shown.empty()) j["output_tail"] = all_lines(l.shown);
@@ -865,6 +881,7 @@ struct SweepState {
   bool interrupted = false;
   bool metric_seen = false;   ///< --metric has matched in some launch
   bool same_matched = false;  ///< --same-output has matched in some run
+  nlohmann::json reruns;      ///< --rerun: the study's reruns so far, this one last; else null
 };
 
 /// Prints `lines` under `title`, each as "  | LINE".
@@ -1149,6 +1166,40 @@ void write_failed_study(const SweepRequest& req, const SweepPlan& plan, const Sw
   });
 }
 
+/// The names of the planned points ("RxT SCHEDULE"), in order.
+std::vector<std::string> planned_names(const SweepPlan& plan) {
+  std::vector<std::string> names;
+  for (const auto& p : plan.points) {
+    names.push_back(layout_name(p.layout.ranks, p.layout.threads, p.schedule));
+  }
+  return names;
+}
+
+/// The points a rerun would launch again (failed, left out by a stop, not trusted) and the
+/// command that does it: the table's "rerun" line and the JSON's "rerun" (null when none).
+void add_rerun_advice(const SweepRequest& req, const SweepPlan& plan, StudyRecord& study,
+                      const ScalingAnalysis& analysis, TableWords& words) {
+  study.extra["rerun"] = nullptr;
+  const auto choices = rerun_choices(study_json(study, analysis), planned_names(plan));
+  if (choices.empty()) return;
+  std::string names;
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& c : choices) {
+    names += (names.empty() ? "" : "; ") + c.layout + " (" + c.why + ")";
+    points.push_back({{"layout", c.layout}, {"why", c.why}});
+  }
+  const std::string json = text_of(req.vm, "json");
+  const std::string command = "hpar sweep --rerun " + shell_quote(json);
+  study.extra["rerun"] = {
+      {"command", json.empty() ? nlohmann::json(nullptr) : nlohmann::json(command)},
+      {"points", points}};
+  words.notes.push_back("rerun        " +
+                        (json.empty()
+                             ? "with --json FILE, hpar sweep --rerun FILE would launch again only "
+                             : command + " launches again only ") +
+                        names);
+}
+
 /// Prints the table and writes the files; returns the exit code: 4 when a signal stopped the
 /// sweep, 3 when a run failed verification or the compared values differ, 1 when a launch
 /// failed, else 0.
@@ -1176,7 +1227,10 @@ int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& sta
   if (state.interrupted) clear_stop_request();
   const ScalingAnalysis analysis = analyze_study(study);
   study.extra = document_fields(req, plan, state, launcher_version, args, ws);
-  show_study(study, analysis, table_words(req, plan, state, launcher_version), req.vm);
+  if (!state.reruns.is_null()) study.extra["reruns"] = state.reruns;
+  TableWords words = table_words(req, plan, state, launcher_version);
+  add_rerun_advice(req, plan, study, analysis, words);
+  show_study(study, analysis, words, req.vm);
   if (state.interrupted) {
     std::cerr << program_name() + ": error: stopped early by a signal; the study is incomplete ("
               << study.points.size() << " of " << plan.points.size() << " points done)\n";
@@ -1237,6 +1291,117 @@ void refuse_under_mpi() {
   }
 }
 
+/// Runs the planned points and reports; a --metric that never matches is bad input (exit 2).
+int run_and_report(const SweepRequest& req, const SweepPlan& plan, const SweepPlan& to_run,
+                   const Workspace& ws, const std::string& launcher_version,
+                   std::span<const std::string> args,
+                   const std::function<void(SweepState&)>& merge) {
+  try {
+    SweepState state = run_sweep(req, to_run, ws);
+    if (merge) merge(state);
+    return report_sweep(req, plan, state, launcher_version, args, ws);
+  } catch (const MetricRefusal& refusal) {
+    std::cout.flush();
+    std::cerr << program_name() + ": error: " << one_line_message(refusal.message) << "\n";
+    for (const auto& line : refusal.lines) std::cerr << "  | " << line << "\n";
+    return static_cast<int>(ExitCode::usage);
+  }
+}
+
+/// --rerun takes no program and, of the other options, only --repeat: the rest is the study's.
+void check_rerun_options(const po::variables_map& vm, std::span<const std::string> args) {
+  if (std::find(args.begin(), args.end(), "--") != args.end()) {
+    throw UsageError(
+        "--rerun launches the study's own program again: give no '-- PROGRAM' with it");
+  }
+  for (const auto& [name, value] : vm) {
+    if (!value.defaulted() && name != "rerun" && name != "repeat") {
+      throw UsageError("--rerun takes only --repeat K besides: --" + name +
+                       " is the study's own (its command line), which a rerun keeps");
+    }
+  }
+}
+
+/// The cores the study's sweep planned its layouts for (so that the rerun plans the same),
+/// else this host's.
+SweepCapacity capacity_of(const nlohmann::json& doc, const po::variables_map& vm) {
+  const auto& c = doc.value("capacity", nlohmann::json());
+  if (!c.is_object() || !c.contains("nodes") || !c.contains("cores_per_node")) {
+    return sweep_capacity(vm);
+  }
+  return {c["nodes"].get<int>(), c["cores_per_node"].get<int>(),
+          c.value("source", std::string("the study"))};
+}
+
+/// Merges the rerun's points into the study `old`: each point rerun (done, or failed) replaces
+/// the old one and says what it replaced; the others are kept as they were; the study's
+/// failures at the points not rerun are kept; the rerun joins the study's "reruns".
+void merge_rerun(const nlohmann::json& old, const std::string& path,
+                 const std::vector<RerunChoice>& choices, int repeat, SweepState& state) {
+  std::set<std::string> replaced;
+  for (const auto& f : state.failed) replaced.insert(f.value("layout", std::string()));
+  for (auto& p : state.study.points) {
+    replaced.insert(layout_name(p));
+    for (const auto& c : choices) {
+      if (c.layout == layout_name(p)) p.extra["rerun"] = replaced_record(old, c);
+    }
+  }
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& f : old.value("failed", nlohmann::json::array())) {
+    if (replaced.count(f.value("layout", std::string())) == 0U) failed.push_back(f);
+  }
+  for (auto& f : state.failed) failed.push_back(std::move(f));
+  state.failed = std::move(failed);
+  for (auto& p : kept_points(old, replaced, path)) state.study.points.push_back(std::move(p));
+  sort_points(state.study);
+  state.reruns = old.value("reruns", nlohmann::json::array());
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& c : choices) {
+    if (replaced.count(c.layout) != 0U) points.push_back({{"layout", c.layout}, {"why", c.why}});
+  }
+  state.reruns.push_back({{"points", points}, {"repeat", repeat}});
+}
+
+/// `hpar sweep --rerun STUDY.json [--repeat K]`: the study's own sweep, launched again at its
+/// failed, missing and untrusted points only, merged into the study (written to STUDY.json).
+int rerun_sweep(const po::variables_map& vm, std::span<const std::string> args) {
+  check_rerun_options(vm, args);
+  const std::string path = text_of(vm, "rerun");
+  const nlohmann::json old = read_json_file(path, "study ");
+  const std::vector<std::string> original = sweep_arguments_of(old, path);
+  (void)kept_points(old, {}, path);  // every point's fields, checked before anything runs
+  SweepRequest req = parse_sweep(original);
+  if (!vm["repeat"].defaulted()) req.repeat = static_cast<int>(count_option(vm, "repeat", 1, 1000));
+  req.vm.erase("json");
+  req.vm.emplace("json", po::variable_value(boost::any(path), false));
+  const SweepPlan plan = plan_sweep(req, capacity_of(old, req.vm));
+  const auto choices = rerun_choices(old, planned_names(plan));
+  if (choices.empty()) {
+    std::cerr << program_name() + ": note: nothing to rerun in " << path
+              << ": every point ran, no launch failed and every point's times are trusted\n";
+    return 0;
+  }
+  SweepPlan to_run = plan;
+  to_run.points.clear();
+  std::string names;
+  for (const auto& p : plan.points) {
+    const std::string name = layout_name(p.layout.ranks, p.layout.threads, p.schedule);
+    for (const auto& c : choices) {
+      if (c.layout != name) continue;
+      to_run.points.push_back(p);
+      names += (names.empty() ? "" : "; ") + name + " (" + c.why + ")";
+    }
+  }
+  std::cerr << program_name() + ": rerun of " << to_run.points.size() << " of "
+            << plan.points.size() << " point(s) of " << path << ", " << req.repeat
+            << " run(s) each: " << names << "\n";
+  const Workspace ws(text_of(req.vm, "logs"));
+  const std::string launcher_version = check_launcher(req.launcher, ws.dir());
+  return run_and_report(req, plan, to_run, ws, launcher_version, original, [&](SweepState& state) {
+    merge_rerun(old, path, choices, req.repeat, state);
+  });
+}
+
 }  // namespace
 
 int sweep_main(std::span<const std::string> args) {
@@ -1247,6 +1412,7 @@ int sweep_main(std::span<const std::string> args) {
     std::cout << in_program_words(sweep_help());
     return 0;
   }
+  if (req.vm.count("rerun") != 0U) return rerun_sweep(req.vm, args);
   warn_of_unread_stdin(req);
   const Workspace ws(text_of(req.vm, "logs"));
   const std::string launcher_version = check_launcher(req.launcher, ws.dir());
@@ -1265,15 +1431,7 @@ int sweep_main(std::span<const std::string> args) {
                                   plan.points.front().oversubscribed,
                                   program_for(req, ws, plan.points.front().layout, 1)))
             << "\n";
-  try {
-    SweepState state = run_sweep(req, plan, ws);
-    return report_sweep(req, plan, state, launcher_version, args, ws);
-  } catch (const MetricRefusal& refusal) {
-    std::cout.flush();
-    std::cerr << program_name() + ": error: " << one_line_message(refusal.message) << "\n";
-    for (const auto& line : refusal.lines) std::cerr << "  | " << line << "\n";
-    return static_cast<int>(ExitCode::usage);
-  }
+  return run_and_report(req, plan, plan, ws, launcher_version, args, {});
 }
 
 SweepCheck check_sweep(std::span<const std::string> args, int nodes, int cores_per_node) {
