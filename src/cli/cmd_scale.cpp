@@ -35,7 +35,7 @@
 #include "hpar/platform/cpu_load.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
-#include "machine_watch.hpp"
+#include "hpar/launch/machine_watch.hpp"
 #include "standard_input.hpp"
 #include "study_output.hpp"
 

@@ -29,7 +29,7 @@
 
 #include "commands.hpp"
 #include "hpar/cli/options.hpp"
-#include "hpar/cli/sweep.hpp"
+#include "hpar/launch/sweep.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"
@@ -40,7 +40,7 @@
 #include "hpar/platform/affinity.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
-#include "machine_watch.hpp"
+#include "hpar/launch/machine_watch.hpp"
 #include "study_output.hpp"
 #include "sweep_rerun.hpp"
 

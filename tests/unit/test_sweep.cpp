@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hpar/cli/sweep.hpp"
+#include "hpar/launch/sweep.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/process.hpp"
