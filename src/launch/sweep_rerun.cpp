@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "sweep_rerun.hpp"
+#include "hpar/launch/sweep_rerun.hpp"
 
 #include <algorithm>
 
