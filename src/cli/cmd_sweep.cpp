@@ -533,15 +533,6 @@ void write_failed_study(const SweepCommandLine& req, const SweepPlan& plan, cons
   });
 }
 
-/// The names of the planned points ("RxT SCHEDULE"), in order.
-std::vector<std::string> planned_names(const SweepPlan& plan) {
-  std::vector<std::string> names;
-  for (const auto& p : plan.points) {
-    names.push_back(layout_name(p.layout.ranks, p.layout.threads, p.schedule));
-  }
-  return names;
-}
-
 /// The points a rerun would launch again (failed, left out by a stop, not trusted) and the
 /// command that does it: the table's "rerun" line and the JSON's "rerun" (null when none).
 void add_rerun_advice(const SweepRequest& req, const SweepPlan& plan, StudyRecord& study,
@@ -694,46 +685,6 @@ void check_rerun_options(const po::variables_map& vm, std::span<const std::strin
   }
 }
 
-/// The cores the study's sweep planned its layouts for (so that the rerun plans the same),
-/// else this host's.
-SweepCapacity capacity_of(const nlohmann::json& doc, const po::variables_map& vm) {
-  const auto& c = doc.value("capacity", nlohmann::json());
-  if (!c.is_object() || !c.contains("nodes") || !c.contains("cores_per_node")) {
-    return cli_capacity(vm);
-  }
-  return {c["nodes"].get<int>(), c["cores_per_node"].get<int>(),
-          c.value("source", std::string("the study"))};
-}
-
-/// Merges the rerun's points into the study `old`: each point rerun (done, or failed) replaces
-/// the old one and says what it replaced; the others are kept as they were; the study's
-/// failures at the points not rerun are kept; the rerun joins the study's "reruns".
-void merge_rerun(const nlohmann::json& old, const std::string& path,
-                 const std::vector<RerunChoice>& choices, int repeat, SweepState& state) {
-  std::set<std::string> replaced;
-  for (const auto& f : state.failed) replaced.insert(f.value("layout", std::string()));
-  for (auto& p : state.study.points) {
-    replaced.insert(layout_name(p));
-    for (const auto& c : choices) {
-      if (c.layout == layout_name(p)) p.extra["rerun"] = replaced_record(old, c);
-    }
-  }
-  nlohmann::json failed = nlohmann::json::array();
-  for (const auto& f : old.value("failed", nlohmann::json::array())) {
-    if (replaced.count(f.value("layout", std::string())) == 0U) failed.push_back(f);
-  }
-  for (auto& f : state.failed) failed.push_back(std::move(f));
-  state.failed = std::move(failed);
-  for (auto& p : kept_points(old, replaced, path)) state.study.points.push_back(std::move(p));
-  sort_points(state.study);
-  state.reruns = old.value("reruns", nlohmann::json::array());
-  nlohmann::json points = nlohmann::json::array();
-  for (const auto& c : choices) {
-    if (replaced.count(c.layout) != 0U) points.push_back({{"layout", c.layout}, {"why", c.why}});
-  }
-  state.reruns.push_back({{"points", points}, {"repeat", repeat}});
-}
-
 /// `hpar sweep --rerun STUDY.json [--repeat K]`: the study's own sweep, launched again at its
 /// failed, missing and untrusted points only, merged into the study (written to STUDY.json).
 int rerun_sweep(const po::variables_map& vm, std::span<const std::string> args) {
@@ -747,7 +698,7 @@ int rerun_sweep(const po::variables_map& vm, std::span<const std::string> args) 
   req.vm.erase("json");
   req.vm.emplace("json", po::variable_value(boost::any(path), false));
   req.json = path;
-  const SweepPlan plan = plan_sweep(req, capacity_of(old, req.vm));
+  const SweepPlan plan = plan_sweep(req, capacity_of(old, cli_capacity(req.vm)));
   const auto choices = rerun_choices(old, planned_names(plan));
   if (choices.empty()) {
     std::cerr << program_name() + ": note: nothing to rerun in " << path

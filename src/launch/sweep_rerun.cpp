@@ -2,6 +2,7 @@
 #include "hpar/launch/sweep_rerun.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "hpar/core/errors.hpp"
 #include "hpar/study/scaling.hpp"
@@ -136,6 +137,49 @@ nlohmann::json replaced_record(const nlohmann::json& doc, const RerunChoice& cho
                                 ? (*p)["busy"].value("findings", nlohmann::json::array())
                                 : nlohmann::json::array()},
           {"failures", failures}};
+}
+
+std::vector<std::string> planned_names(const SweepPlan& plan) {
+  std::vector<std::string> names;
+  for (const auto& p : plan.points) {
+    names.push_back(layout_name(p.layout.ranks, p.layout.threads, p.schedule));
+  }
+  return names;
+}
+
+SweepCapacity capacity_of(const nlohmann::json& doc, const SweepCapacity& otherwise) {
+  const auto& c = doc.value("capacity", nlohmann::json());
+  if (!c.is_object() || !c.contains("nodes") || !c.contains("cores_per_node")) {
+    return otherwise;
+  }
+  return {c["nodes"].get<int>(), c["cores_per_node"].get<int>(),
+          c.value("source", std::string("the study"))};
+}
+
+void merge_rerun(const nlohmann::json& old, const std::string& path,
+                 const std::vector<RerunChoice>& choices, int repeat, SweepState& state) {
+  std::set<std::string> replaced;
+  for (const auto& f : state.failed) replaced.insert(f.value("layout", std::string()));
+  for (auto& p : state.study.points) {
+    replaced.insert(layout_name(p));
+    for (const auto& c : choices) {
+      if (c.layout == layout_name(p)) p.extra["rerun"] = replaced_record(old, c);
+    }
+  }
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& f : old.value("failed", nlohmann::json::array())) {
+    if (replaced.count(f.value("layout", std::string())) == 0U) failed.push_back(f);
+  }
+  for (auto& f : state.failed) failed.push_back(std::move(f));
+  state.failed = std::move(failed);
+  for (auto& p : kept_points(old, replaced, path)) state.study.points.push_back(std::move(p));
+  sort_points(state.study);
+  state.reruns = old.value("reruns", nlohmann::json::array());
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& c : choices) {
+    if (replaced.count(c.layout) != 0U) points.push_back({{"layout", c.layout}, {"why", c.why}});
+  }
+  state.reruns.push_back({{"points", points}, {"repeat", repeat}});
 }
 
 }  // namespace hpar

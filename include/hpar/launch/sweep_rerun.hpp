@@ -3,13 +3,14 @@
 // `hpar sweep --rerun STUDY.json`: which points of a sweep's study to launch again (those whose
 // launches failed, those not reached before a stop, those whose times are not to be trusted),
 // and the points it keeps, read back from the document as the study holds them. Pure functions
-// of the study document; cmd_sweep.cpp launches and merges.
+// of the study document, and the merge of the rerun's points into it (cmd_sweep.cpp launches).
 
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "hpar/launch/sweep_run.hpp"
 #include "hpar/study/study.hpp"
 
 namespace hpar {
@@ -43,5 +44,18 @@ struct RerunChoice {
 /// What a rerun point replaced: the old point's times, its busy findings and its failed
 /// launches, for the new point's "rerun" field.
 [[nodiscard]] nlohmann::json replaced_record(const nlohmann::json& doc, const RerunChoice& choice);
+
+/// The names of the planned points ("RxT SCHEDULE"), in order.
+[[nodiscard]] std::vector<std::string> planned_names(const SweepPlan& plan);
+
+/// The cores the study's sweep planned its layouts for (so that the rerun plans the same),
+/// else `otherwise` (this host's).
+[[nodiscard]] SweepCapacity capacity_of(const nlohmann::json& doc, const SweepCapacity& otherwise);
+
+/// Merges the rerun's points into the study `old`: each point rerun (done, or failed) replaces
+/// the old one and says what it replaced; the others are kept as they were; the study's
+/// failures at the points not rerun are kept; the rerun joins the study's "reruns".
+void merge_rerun(const nlohmann::json& old, const std::string& path,
+                 const std::vector<RerunChoice>& choices, int repeat, SweepState& state);
 
 }  // namespace hpar
