@@ -605,7 +605,7 @@ case_tag_stdout_as_gnu_parallel() {
 # order: the same lines as the ordered run, in another order, at 1x2, 2x1 and 2x1 with the
 # dealer of ranks across hosts.
 case_unordered_prints_each_task_whole_as_it_ends() {
-  local run=(--inputs 0.9,0.5,0,0.2,0 --no-report -- sh -c
+  local run=(--inputs '0.9,0.5,0,0.2,0' --no-report -- sh -c
     'sleep $0; echo "$0 a"; head -c 5000 /dev/zero | tr "\0" x; echo; echo "$0 c"')
   hpar_np 2 run farm --threads 1 "${run[@]}"
   expect_rc 0
@@ -629,6 +629,9 @@ case_unordered_prints_each_task_whole_as_it_ends() {
   done
 }
 
+# The entries of the results folder res, by number, on one line.
+result_folders() { find res -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | paste -sd' '; }
+
 # --results DIR: DIR/SEQ/{stdout,stderr,exitval,seq,input,command} for every task, as the
 # serial loop gives them; no temporary folder left; at 1 and 2 ranks.
 case_results_keep_each_tasks_outputs() {
@@ -638,7 +641,7 @@ case_results_keep_each_tasks_outputs() {
     hpar_np "$np" run farm --results res --threads 2 --range 1:6 --no-report -- \
       sh -c 'echo "out $0"; echo "err $0" >&2; exit $(($0 % 2))'
     expect_rc 3
-    [ "$(ls -A res | sort -n | paste -sd' ')" = "1 2 3 4 5 6" ] || fail "np $np: $(ls -A res)"
+    [ "$(result_folders)" = "1 2 3 4 5 6" ] || fail "np $np: $(result_folders)"
     for x in 1 2 3 4 5 6; do
       [ "$(cat res/"$x"/stdout)" = "out $x" ] || fail "np $np, $x: stdout"
       [ "$(cat res/"$x"/stderr)" = "err $x" ] || fail "np $np, $x: stderr"
@@ -666,8 +669,7 @@ case_results_survive_a_resume() {
   hpar_np 2 run farm --range 1:30 --threads 1 --results res --checkpoint ck --resume \
     --no-report -- sh -c 'sleep 0.1; echo $0'
   expect_rc 0
-  [ "$(ls -A res | sort -n | paste -sd' ')" = "$(seq 1 30 | paste -sd' ')" ] ||
-    fail "folders: $(ls -A res)"
+  [ "$(result_folders)" = "$(seq 1 30 | paste -sd' ')" ] || fail "folders: $(result_folders)"
   local x
   for x in $(seq 1 30); do
     [ "$(cat res/"$x"/stdout)" = "$x" ] || fail "task $x: $(cat res/"$x"/stdout)"
