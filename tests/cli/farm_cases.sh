@@ -652,8 +652,8 @@ case_results_keep_each_tasks_outputs() {
   done
 }
 
-# A farm stopped mid-way and resumed with --results: every task's folder is there, once, whole
-# (the finished ones kept from the first run).
+# A farm stopped mid-way and resumed with --results (and --unordered): every task's folder is
+# there, once, whole (the finished ones kept from the first run); every task's output printed.
 case_results_survive_a_resume() {
   start_bg 2 run farm --range 1:30 --threads 1 --results res --checkpoint ck --no-report -- \
     sh -c 'sleep 0.1; echo $0'
@@ -667,8 +667,9 @@ case_results_survive_a_resume() {
   before=$(find res -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l)
   [ "$before" -lt 30 ] || fail "the stop came after every task ran"
   hpar_np 2 run farm --range 1:30 --threads 1 --results res --checkpoint ck --resume \
-    --no-report -- sh -c 'sleep 0.1; echo $0'
+    --unordered --no-report -- sh -c 'sleep 0.1; echo $0'
   expect_rc 0
+  [ "$(sort -n out.txt)" = "$(seq 1 30)" ] || fail "resumed --unordered output: $OUT"
   [ "$(result_folders)" = "$(seq 1 30 | paste -sd' ')" ] || fail "folders: $(result_folders)"
   local x
   for x in $(seq 1 30); do
