@@ -1236,7 +1236,8 @@ void add_options(po::options_description& d) {
       "give each task K of its rank's CPUs (pinned) and OMP_NUM_THREADS=K")(
       "oversubscribe-tasks", "let --threads x --task-threads exceed the rank's CPUs (shared)")(
       "chunk", po::value<std::string>()->value_name("N")->default_value("1"),
-      "deal each slot N tasks at a time (more for tiny tasks: fewer requests)")(
+      "deal each slot N tasks at a time (more for tiny tasks: fewer requests); with --worker "
+      "N inputs sent at once (default: adaptive batches, docs/workers.md)")(
       "worker",
       "start the command once per slot and feed it the inputs over a pipe, one answer each "
       "(docs/workers.md)")(
