@@ -940,10 +940,8 @@ void Worker::send(std::string_view input) {
   }
   ++st.asked;
   if (st.pid < 0 || st.to < 0) return;
+  // Written by receive(), which waits with SIGPIPE held: one write for a batch.
   st.outbox.append(std::to_string(input.size())).append(1, '\n').append(input);
-  const NoSigpipe no_sigpipe;
-  if (!send_some(st.to, st.outbox, st.sent)) close_fd(st.to);
-  st.trim_outbox();
 }
 
 std::size_t Worker::waiting() const noexcept {

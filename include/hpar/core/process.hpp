@@ -169,9 +169,9 @@ class Worker {
   /// send(input), then receive(...): one input, one answer.
   WorkerReply ask(std::string_view input, double timeout_seconds, double poll_seconds,
                   const std::function<bool()>& should_stop);
-  /// Queues `input`'s frame for the worker without waiting: written now as far as the pipe
-  /// takes it, the rest while receive() waits (which reads the answers meanwhile, so that
-  /// neither side blocks on a full pipe). Several inputs may be sent before their answers.
+  /// Queues `input`'s frame for the worker without waiting: receive() writes it while it
+  /// waits, reading the answers meanwhile, so that neither side blocks on a full pipe.
+  /// Several inputs may be sent before their answers.
   void send(std::string_view input);
   /// Waits for the answer to the oldest input sent and not yet answered, at most
   /// `timeout_seconds` (0: no limit) from now, asking `should_stop` every `poll_seconds` at
