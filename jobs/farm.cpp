@@ -31,13 +31,16 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -47,6 +50,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <span>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -164,6 +168,51 @@ std::string replacement(std::string_view placeholder, const TaskFields& f) {
 }
 
 }  // namespace
+
+std::string parallel_quote(const std::string& text) {
+  if (text.empty()) return "''";
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("-_.+/").find(c) != std::string_view::npos;
+  };
+  if (std::all_of(text.begin(), text.end(), plain)) return text;
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\"'\"'") : std::string(1, c);
+  out += "'";
+  if (out.starts_with("''")) out.erase(0, 2);  // as parallel: no '' at the ends
+  if (out.ends_with("''")) out.erase(out.size() - 2);
+  return out;
+}
+
+std::string dry_run_word(std::string_view word, const TaskFields& fields, bool shell) {
+  // The command's own text as it stands with --shell (a shell line, as GNU parallel takes it);
+  // without, a text the shell would change is quoted, so that the line runs what hpar runs.
+  const auto literal = [shell](const std::string& text) {
+    const bool plain = text.find_first_of(" \t\n'\"\\$`*?[]#~|&;<>(){}!") == std::string::npos;
+    return shell || plain ? text : parallel_quote(text);
+  };
+  if (word.empty()) return shell ? "" : "''";
+  const std::size_t columns = fields.columns == nullptr ? 1 : SIZE_MAX;
+  std::string out;
+  std::string text;  // literal text not yet added
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const std::size_t length = placeholder_at(word, i, columns);
+    if (length == 0) {
+      text += word[i];
+      continue;
+    }
+    // A column past the task's last is nothing at all (GNU parallel's {2} of a short line).
+    const std::string_view placeholder = word.substr(i, length);
+    const bool missing = fields.columns != nullptr && placeholder[1] >= '1' &&
+                         placeholder[1] <= '9' &&
+                         std::stoul(std::string(placeholder.substr(1))) > fields.columns->size();
+    out += literal(text) + (missing ? "" : parallel_quote(replacement(placeholder, fields)));
+    text.clear();
+    i += length - 1;
+  }
+  if (!text.empty()) out += literal(text);
+  return out;
+}
 
 bool has_placeholder(std::string_view word, std::size_t columns) {
   bool found = false;
@@ -426,9 +475,13 @@ struct Settings {
   double timeout = 0.0;
   std::uint64_t task_threads = 0;    ///< 0: not set
   std::uint64_t chunk = 1;           ///< tasks dealt per slot at a time
+  bool chunk_given = false;          ///< --chunk N given (--worker: a fixed batch, not adaptive)
   bool oversubscribe_tasks = false;  ///< slots x task_threads may exceed the CPUs
   std::string joblog;
-  bool worker = false;  ///< --worker: the command runs once per slot, fed the inputs
+  bool worker = false;     ///< --worker: the command runs once per slot, fed the inputs
+  bool dry_run = false;    ///< --dry-run: each task's command is its output; nothing runs
+  bool unordered = false;  ///< --unordered: each task's output as it finishes
+  std::string results;     ///< --results DIR: a folder of each task's outputs
 };
 
 /// The joblog's End of an attempt (field::end): a task's, then a worker's answers.
@@ -443,11 +496,19 @@ constexpr std::uint64_t protocol = 4;  // the worker's answer was no frame
 constexpr std::uint64_t died = 5;      // the worker ended before it answered
 }  // namespace ended
 
+/// --worker without --chunk: a slot's batch (the inputs sent to its worker at once) is as many
+/// as its worker answered in batch_seconds at the rate of its last batch, at least 1, at most
+/// twice the last batch and most_batch (docs/workers.md).
+constexpr double batch_seconds = 0.01;
+constexpr std::uint64_t most_batch = 512;
+
 /// How many fresh workers of a slot in a row may end or break the protocol before they
 /// answered anything, before the farm gives up (a worker that cannot work at all).
 constexpr int most_fresh_failures = 3;
 
 class Farm final : public Job {
+  struct Slot;  // --worker: a slot's worker and its batch (below)
+
  public:
   Farm(Settings settings, Inputs inputs, const JobContext& context)
       : s_(std::move(settings)),
@@ -471,8 +532,10 @@ class Farm final : public Job {
     p.count_partials = field::per_task + field::per_attempt * (s_.retries + 1);
     p.block_records = true;
     p.ordered_output = true;
+    p.output_as_finished = s_.unordered;
     p.item_unit = "tasks";
     p.deal_per_thread = s_.chunk;
+    p.batches = s_.worker;
     std::uint64_t input_bytes = 0;
     for (const auto& input : in_.list) input_bytes += 2 * input.size() + 64;
     p.memory_per_rank = input_bytes;
@@ -480,6 +543,10 @@ class Farm final : public Job {
   }
 
   void prepare(Slice /*items*/) override {
+    if (!s_.results.empty()) {  // checked in make(); every rank, where it does not exist yet
+      std::error_code ignored;
+      std::filesystem::create_directories(s_.results, ignored);
+    }
     if (rank_ == 0 && !s_.joblog.empty()) {  // the live joblog, before the first block
       live_fd_ =
           ::open(s_.joblog.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
@@ -535,15 +602,19 @@ class Farm final : public Job {
     TaskFields fields{in_.list[task], task + 1,
                       static_cast<std::uint64_t>(rank_ * threads_ + thread + 1),
                       in_.positional ? &in_.args[task] : nullptr};
-    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
     counts[field::slot] = fields.slot;
     if (out.record != nullptr) *out.record = host_;
+    if (s_.dry_run) {
+      *out.bytes = dry_run_line(task) + "\n";  // nothing runs
+      return;
+    }
     if (s_.worker) {
       compute_by_worker(thread, fields, out);
       return;
     }
+    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
     ProcessSpec spec = task_spec(thread, fields, args);
     // The task's output through pipes (memory, past 64 MiB an unlinked file in TMPDIR): a
     // process it leaves behind cannot write into the next task's output.
@@ -577,6 +648,8 @@ class Farm final : public Job {
       if (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome)) {
         throw BlockStopped();
       }
+      const bool last = outcome.ok() || attempt == s_.retries;
+      if (last && !s_.results.empty()) save_results(task, outcome, task_out, task_err);
       pass_on_stderr(task_err, fields.number);
       if (outcome.left_processes) {
         write_stderr("hpar: task " + std::to_string(fields.number) + " (input " +
@@ -593,9 +666,8 @@ class Farm final : public Job {
       a[field::cpu_us] = micros(outcome.cpu_seconds);
       a[field::leftovers] = outcome.left_processes ? 1 : 0;
       counts[field::attempts] = attempt + 1;
-      const bool last = outcome.ok() || attempt == s_.retries;
       if (last) {
-        *out.bytes = task_out.take();  // the last attempt's output
+        *out.bytes = tagged_stdout(task, task_out.take());  // the last attempt's output
         a[field::out_bytes] = out.bytes->size();
       } else {
         a[field::out_bytes] = task_out.size();
@@ -625,38 +697,122 @@ class Farm final : public Job {
     return spec;
   }
 
-  /// Sends task `fields` to the worker of slot `thread`, started first when it has none (or
-  /// its last one ended). Throws RuntimeError when it cannot be started, or when fresh workers
-  /// of the slot ended or broke the protocol before any answer most_fresh_failures times in
-  /// a row.
-  WorkerReply ask_worker(int thread, const TaskFields& fields, int& pid) {
+  [[nodiscard]] std::uint64_t batch(int thread) const override {
+    if (!s_.worker || s_.chunk_given) return s_.chunk;
+    return slots_[static_cast<std::size_t>(thread)]->size.load(std::memory_order_relaxed);
+  }
+
+  /// --worker: the tasks slot `thread` computes next; their inputs go to its worker at once
+  /// (on the first one's compute). Without --chunk, the batch size follows from the last one.
+  void batch_begins(int thread, std::span<const std::uint64_t> tasks) override {
     Slot& slot = *slots_[static_cast<std::size_t>(thread)];
     const std::lock_guard<std::mutex> lock(slot.mutex);
-    if (!slot.worker || !slot.worker->running()) {
-      slot.worker.reset();
-      slot.worker = std::make_unique<Worker>(worker_spec(thread, fields.slot));
-      slot.answered = false;
+    const auto now = std::chrono::steady_clock::now();
+    if (!s_.chunk_given && !slot.ahead.empty()) {  // the rate of the last batch
+      const double each = std::chrono::duration<double>(now - slot.begun).count() /
+                          static_cast<double>(slot.ahead.size());
+      const std::uint64_t last = slot.ahead.size();
+      const double fit = each > 0.0 ? batch_seconds / each : static_cast<double>(most_batch);
+      const auto next = static_cast<std::uint64_t>(std::clamp(
+          fit, 1.0,
+          static_cast<double>(std::min(2 * std::max(last, slot.size.load()), most_batch))));
+      slot.size.store(next, std::memory_order_relaxed);
     }
-    pid = slot.worker->pid();
+    slot.begun = now;
+    slot.ahead.assign(tasks.begin(), tasks.end());
+    slot.stash.clear();
+    slot.solo.clear();
+  }
+
+  /// Starts slot `slot`'s worker afresh when it has none (or its last one ended), for task
+  /// `fields`. Throws RuntimeError when it cannot be started.
+  void start_worker(Slot& slot, int thread, const TaskFields& fields) {
+    if (slot.worker && slot.worker->running()) return;
+    slot.worker.reset();
+    slot.sent.clear();
+    slot.worker = std::make_unique<Worker>(worker_spec(thread, fields.slot));
+    slot.answered = false;
+  }
+
+  /// Sends task `task` to the slot's worker, and when nothing else waits there the tasks of
+  /// its batch after it (those not answered yet): the batch in one go.
+  void send_from(Slot& slot, std::uint64_t task) {
+    const bool alone = !slot.sent.empty() || slot.alone(task);
+    slot.worker->send(in_.list[task]);
+    slot.sent.push_back(task);
+    if (alone) return;
+    auto it = std::find(slot.ahead.begin(), slot.ahead.end(), task);
+    if (it == slot.ahead.end()) return;
+    for (++it; it != slot.ahead.end(); ++it) {
+      if (slot.stashed(*it) != slot.stash.end() || slot.alone(*it)) continue;
+      slot.worker->send(in_.list[*it]);
+      slot.sent.push_back(*it);
+    }
+  }
+
+  /// The answer to task `fields` (attempt > 0: asked again) from the worker of slot `thread`:
+  /// one taken earlier with another's, or sent now (with the rest of its batch) and waited
+  /// for, the answers to the inputs sent before it kept for theirs. Throws RuntimeError when the
+  /// worker cannot be started, or when fresh workers of the slot ended or broke the protocol
+  /// before any answer most_fresh_failures times in a row.
+  WorkerReply ask_worker(int thread, const TaskFields& fields, bool again, int& pid) {
+    Slot& slot = *slots_[static_cast<std::size_t>(thread)];
+    const std::lock_guard<std::mutex> lock(slot.mutex);
+    const std::uint64_t task = fields.number - 1;
+    if (auto kept = slot.stashed(task); !again && kept != slot.stash.end()) {
+      WorkerReply reply = std::move(kept->second);
+      pid = kept->first.second;
+      slot.stash.erase(kept);
+      return reply;
+    }
     const double poll = main_thread_has_chores() ? 0.002 : 0.1;
-    WorkerReply reply = slot.worker->ask(fields.input, s_.timeout, poll, [] {
-      main_thread_chores();
-      return stop_requested();
-    });
-    using Kind = WorkerReply::Kind;
-    if (reply.kind == Kind::ok || reply.kind == Kind::error) {
-      slot.answered = true;
-      slot.fresh_failures = 0;
-    } else if (!slot.answered && (reply.kind == Kind::died || reply.kind == Kind::protocol) &&
-               ++slot.fresh_failures >= most_fresh_failures) {
-      throw RuntimeError("the worker " + quote_for_message(command_line(0, fields.slot)) +
-                         " of slot " + std::to_string(fields.slot) + " ended or broke the " +
-                         "protocol before its first answer " + std::to_string(most_fresh_failures) +
-                         " times in a row (last: input " + std::to_string(fields.number) + " " +
-                         quote_for_message(fields.input) + ": " + failure_of(reply) +
-                         "); see docs/workers.md");
+    for (;;) {
+      start_worker(slot, thread, fields);
+      pid = slot.worker->pid();
+      if (again || std::find(slot.sent.begin(), slot.sent.end(), task) == slot.sent.end()) {
+        send_from(slot, task);
+        again = false;
+      }
+      WorkerReply reply = slot.worker->receive(s_.timeout, poll, [] {
+        main_thread_chores();
+        return stop_requested();
+      });
+      const std::uint64_t answered = slot.sent.front();
+      slot.sent.pop_front();
+      using Kind = WorkerReply::Kind;
+      if (reply.kind == Kind::ok || reply.kind == Kind::error) {
+        slot.answered = true;
+        slot.fresh_failures = 0;
+        std::erase(slot.solo, answered);
+      } else {
+        if (reply.kind == Kind::stopped) return reply;
+        if (!slot.sent.empty()) {
+          // It ended with several inputs in flight (their answers maybe unwritten): which one
+          // ended it is not known. Each is asked again alone, of a fresh worker.
+          slot.solo.push_back(answered);
+          slot.solo.insert(slot.solo.end(), slot.sent.begin(), slot.sent.end());
+          write_stderr("hpar: the worker (slot " + std::to_string(fields.slot) + ", pid " +
+                       std::to_string(pid) + ") " + failure_of(reply) + " with inputs " +
+                       std::to_string(answered + 1) + " to " +
+                       std::to_string(slot.sent.back() + 1) + " of a batch sent; a new one " +
+                       "answers them one at a time\n");
+          slot.sent.clear();
+          continue;
+        }
+        std::erase(slot.solo, answered);
+        if (!slot.answered && (reply.kind == Kind::died || reply.kind == Kind::protocol) &&
+            ++slot.fresh_failures >= most_fresh_failures) {
+          throw RuntimeError(
+              "the worker " + quote_for_message(command_line(0, fields.slot)) + " of slot " +
+              std::to_string(fields.slot) + " ended or broke the protocol before its first " +
+              "answer " + std::to_string(most_fresh_failures) + " times in a row (last: input " +
+              std::to_string(answered + 1) + " " + quote_for_message(in_.list[answered]) + ": " +
+              failure_of(reply) + "); see docs/workers.md");
+        }
+      }
+      if (answered == task) return reply;
+      slot.stash.emplace_back(std::make_pair(answered, pid), std::move(reply));  // another's
     }
-    return reply;
   }
 
   /// What went wrong with a reply other than ok, in words.
@@ -687,7 +843,7 @@ class Farm final : public Job {
       int pid = 0;
       WorkerReply reply;
       try {
-        reply = ask_worker(thread, fields, pid);
+        reply = ask_worker(thread, fields, attempt > 0, pid);
       } catch (const Error& e) {
         throw RuntimeError("task " + std::to_string(fields.number) + " (input " +
                            quote_for_message(fields.input) + "): " + e.what());
@@ -730,7 +886,7 @@ class Farm final : public Job {
       const bool last = reply.kind == Kind::ok || attempt == s_.retries;
       if (reply.kind == Kind::ok) {
         a[field::out_bytes] = reply.bytes.size();
-        *out.bytes = std::move(reply.bytes);
+        *out.bytes = tagged_stdout(task, std::move(reply.bytes));
       }
       live_log(task, attempt, &counts[0], a);
       if (last) break;
@@ -744,6 +900,10 @@ class Farm final : public Job {
     result.metrics = metrics(tally, makespan, static_cast<double>(ranks_ * threads_));
     if (!s_.joblog.empty()) result.metrics.emplace_back("joblog", s_.joblog);
     result.verification = verdict(tally);
+    if (s_.dry_run) {
+      result.verification = {Verification::Status::pass, "dry run: " + std::to_string(tally.tasks) +
+                                                             " commands printed, none run"};
+    }
     return result;
   }
 
@@ -843,6 +1003,103 @@ class Farm final : public Job {
     }
     std::sort(tally.runtimes.begin(), tally.runtimes.end());
     return tally;
+  }
+
+  /// Task t's command as GNU parallel's --dry-run prints it (slot 1): the command's words,
+  /// the placeholders' values quoted as parallel quotes them; with no placeholder the task's
+  /// arguments at the end.
+  [[nodiscard]] std::string dry_run_line(std::uint64_t t) const {
+    const TaskFields fields{in_.list[t], t + 1, 1, in_.positional ? &in_.args[t] : nullptr};
+    const std::size_t columns = in_.positional ? SIZE_MAX : 1;
+    bool placeholders = false;
+    std::string line;
+    for (const auto& word : s_.command) {
+      placeholders = placeholders || farm::has_placeholder(word, columns);
+      line += (line.empty() ? "" : " ") + farm::dry_run_word(word, fields, s_.shell);
+    }
+    if (placeholders) return line;
+    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
+    for (const auto& argument : args) line += " " + farm::parallel_quote(argument);
+    return line;
+  }
+
+  /// What --tag puts before each line of task t's stdout: its input (its columns joined by a
+  /// space) and a TAB, as GNU parallel.
+  [[nodiscard]] std::string tag_of(std::uint64_t t) const {
+    if (!in_.positional) return in_.list[t] + "\t";
+    std::string tag;
+    for (const auto& column : in_.args[t]) tag += (tag.empty() ? "" : " ") + column;
+    return tag + "\t";
+  }
+
+  /// Task t's stdout as the farm prints it: with --tag each line (a last one without a newline
+  /// too) after tag_of(t).
+  [[nodiscard]] std::string tagged_stdout(std::uint64_t t, std::string bytes) const {
+    if (!s_.tag || bytes.empty()) return bytes;
+    const std::string tag = tag_of(t);
+    std::string tagged;
+    tagged.reserve(bytes.size() + tag.size() * 4);
+    for (std::size_t from = 0; from < bytes.size();) {
+      const std::size_t end = std::min(bytes.find('\n', from), bytes.size() - 1);
+      tagged += tag;
+      tagged.append(bytes, from, end - from + 1);
+      from = end + 1;
+    }
+    return tagged;
+  }
+
+  /// --results DIR: task t's folder DIR/<t+1> with the files stdout, stderr, exitval (the
+  /// joblog's Exitval: -1 for a signal or the time limit), seq, input and command, written in
+  /// a temporary folder beside it and renamed into place (a folder there before, from an
+  /// earlier run, is replaced whole): a script never sees one half-written.
+  void save_results(std::uint64_t t, const ProcessOutcome& outcome, const CapturedOutput& out,
+                    const CapturedOutput& err) const {
+    namespace fs = std::filesystem;
+    const fs::path dir(s_.results);
+    const std::string seq = std::to_string(t + 1);
+    const std::string unique =
+        "." + seq + "." + std::to_string(::getpid()) + "." + std::to_string(rank_) + "." +
+        std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    const fs::path staging = dir / (unique + ".tmp");
+    const fs::path old = dir / (unique + ".old");
+    try {
+      fs::create_directories(staging);
+      const auto write = [&staging](const char* name, const CapturedOutput* bytes,
+                                    const std::string& text) {
+        const std::string path = (staging / name).string();
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) throw RuntimeError("cannot write " + quote_for_message(path));
+        try {
+          if (bytes != nullptr) bytes->write_to(fd);
+          if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+            throw RuntimeError("cannot write " + quote_for_message(path));
+        } catch (...) {
+          ::close(fd);
+          throw;
+        }
+        if (::close(fd) != 0) throw RuntimeError("cannot write " + quote_for_message(path));
+      };
+      const bool exited = outcome.end == ProcessOutcome::End::exited;
+      write("stdout", &out, "");
+      write("stderr", &err, "");
+      write("exitval", nullptr, std::to_string(exited ? outcome.exit_code : -1) + "\n");
+      write("seq", nullptr, seq + "\n");
+      write("input", nullptr, in_.list[t] + "\n");
+      write("command", nullptr, command_line(t, 1) + "\n");
+      const fs::path final_path = dir / seq;
+      std::error_code none;
+      if (fs::exists(final_path, none)) fs::rename(final_path, old);
+      fs::rename(staging, final_path);
+      fs::remove_all(old, none);
+    } catch (const fs::filesystem_error& e) {
+      std::error_code none;
+      fs::remove_all(staging, none);
+      throw RuntimeError("--results: task " + seq + ": " + e.what());
+    } catch (...) {
+      std::error_code none;
+      fs::remove_all(staging, none);
+      throw;
+    }
   }
 
   /// Task t's command as the slot `slot` ran it, as a shell command line (words quoted).
@@ -1072,6 +1329,22 @@ class Farm final : public Job {
     std::unique_ptr<Worker> worker;
     bool answered = false;   ///< the present worker answered an input
     int fresh_failures = 0;  ///< fresh workers in a row that failed before their first answer
+    std::atomic<std::uint64_t> size{1};           ///< the next batch's size (adaptive)
+    std::vector<std::uint64_t> ahead;             ///< the present batch's tasks
+    std::chrono::steady_clock::time_point begun;  ///< when the present batch began
+    std::deque<std::uint64_t> sent;               ///< tasks sent to the worker, not yet answered
+    /// Tasks in flight when a worker ended: each is sent alone until it is answered.
+    std::vector<std::uint64_t> solo;
+    [[nodiscard]] bool alone(std::uint64_t task) const {
+      return std::find(solo.begin(), solo.end(), task) != solo.end();
+    }
+    /// Answers (task, the worker's pid) taken while waiting for an earlier task's (a retry).
+    using Kept = std::vector<std::pair<std::pair<std::uint64_t, int>, WorkerReply>>;
+    Kept stash;
+    Kept::iterator stashed(std::uint64_t task) {
+      return std::find_if(stash.begin(), stash.end(),
+                          [task](const auto& kept) { return kept.first.first == task; });
+    }
   };
   std::vector<std::unique_ptr<Slot>> slots_;
 };
@@ -1093,7 +1366,8 @@ void add_options(po::options_description& d) {
       "give each task K of its rank's CPUs (pinned) and OMP_NUM_THREADS=K")(
       "oversubscribe-tasks", "let --threads x --task-threads exceed the rank's CPUs (shared)")(
       "chunk", po::value<std::string>()->value_name("N")->default_value("1"),
-      "deal each slot N tasks at a time (more for tiny tasks: fewer requests)")(
+      "deal each slot N tasks at a time (more for tiny tasks: fewer requests); with --worker "
+      "N inputs sent at once (default: adaptive batches, docs/workers.md)")(
       "worker",
       "start the command once per slot and feed it the inputs over a pipe, one answer each "
       "(docs/workers.md)")(
@@ -1108,9 +1382,65 @@ void add_options(po::options_description& d) {
       "arguments")(
       "joblog", po::value<std::string>()->value_name("FILE"),
       "one line per task attempt: TSV with GNU parallel's columns first, JSON Lines if FILE "
-      "ends in .jsonl")("tag", "prefix each line of a task's stderr with [task N]")(
+      "ends in .jsonl")("tag",
+                        "prefix each line of a task's stdout with its input and a TAB (as GNU "
+                        "parallel), and each line of its stderr with [task N]")(
+      "dry-run",
+      "print each task's command, as GNU parallel's --dry-run prints it, in input order; "
+      "run nothing")("unordered",
+                     "print each task's output whole as it finishes, not in input order")(
+      "results", po::value<std::string>()->value_name("DIR"),
+      "keep each task's stdout, stderr, exitval, seq, input and command in DIR/SEQ/ (made "
+      "whole, then renamed into place)")(
       "command", po::value<std::vector<std::string>>()->multitoken()->value_name("WORDS"),
       "the command and its arguments (give them after --)");
+}
+
+/// --results DIR: a directory (or a path one can be made at) that this user can write into,
+/// checked by making and removing a folder in it (or in the nearest folder above it that
+/// exists); throws UsageError otherwise.
+void check_results_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) throw UsageError("--results needs a directory (it was given '')");
+  std::error_code ec;
+  fs::path probe_in = fs::absolute(dir, ec);
+  if (fs::exists(probe_in, ec) && !fs::is_directory(probe_in, ec)) {
+    throw UsageError("--results " + quote_for_message(dir) + " is not a directory");
+  }
+  while (!fs::exists(probe_in, ec) && probe_in.has_parent_path() &&
+         probe_in != probe_in.parent_path()) {
+    probe_in = probe_in.parent_path();
+  }
+  if (!fs::is_directory(probe_in, ec)) {
+    throw UsageError("--results " + quote_for_message(dir) + ": " +
+                     quote_for_message(probe_in.string()) + " is not a directory");
+  }
+  std::string probe = (probe_in / ".hpar-results-XXXXXX").string();
+  if (::mkdtemp(probe.data()) == nullptr) {
+    throw UsageError("--results " + quote_for_message(dir) + ": cannot write into " +
+                     quote_for_message(probe_in.string()) + ": " + std::strerror(errno));
+  }
+  ::rmdir(probe.c_str());
+}
+
+/// --dry-run, --unordered, --results and --tag: GNU parallel's output modes.
+void output_modes(const po::variables_map& vm, Settings& s) {
+  s.tag = vm.count("tag") != 0U;
+  s.dry_run = vm.count("dry-run") != 0U;
+  s.unordered = vm.count("unordered") != 0U;
+  if (vm.count("results") != 0U) s.results = vm["results"].as<std::string>();
+  if (s.dry_run && s.worker) throw UsageError("--dry-run prints commands: not with --worker");
+  if (s.dry_run && vm.count("checkpoint") != 0U) {
+    throw UsageError(
+        "--dry-run runs nothing: not with --checkpoint (it would record the tasks "
+        "as done)");
+  }
+  if (!s.results.empty() && s.worker) throw UsageError("--results is not (yet) for --worker");
+  if (!s.results.empty() && !s.dry_run) check_results_dir(s.results);
+  if (s.dry_run) {  // writes nothing but the commands
+    s.results.clear();
+    s.joblog.clear();
+  }
 }
 
 /// The inputs from GNU parallel's sources after the command (::: and ::::), combined.
@@ -1209,7 +1539,6 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
     throw UsageError("no command: give it after '--', e.g. hpar run farm --inputs a,b -- echo {}");
   }
   s.shell = vm.count("shell") != 0U;
-  s.tag = vm.count("tag") != 0U;
   s.worker = vm.count("worker") != 0U;
   for (const auto& word : s.command) {
     if (farm::has_placeholder(word, inputs.columns) && s.worker) {  // unknown ones throw
@@ -1236,8 +1565,10 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   }
   s.oversubscribe_tasks = vm.count("oversubscribe-tasks") != 0U;
   s.chunk = parse_count(vm["chunk"].as<std::string>(), "--chunk");
+  s.chunk_given = !vm["chunk"].defaulted();
   if (s.chunk == 0 || s.chunk > 1024) throw UsageError("--chunk must be 1 to 1024");
   if (vm.count("joblog") != 0U) s.joblog = vm["joblog"].as<std::string>();
+  output_modes(vm, s);
   if (!s.shell && !farm::has_placeholder(s.command[0], inputs.columns) &&
       find_program(s.command[0]).empty()) {
     throw UsageError("program " + quote_for_message(s.command[0]) +
@@ -1262,13 +1593,17 @@ JobInfo farm_job() {
       "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
       "--resume run only the tasks a stopped farm did not finish. --worker: COMMAND starts once\n"
       "per slot and answers each input over a pipe (docs/workers.md; Python: hpar_worker,\n"
-      "folder printed by 'hpar worker-path').";
+      "folder printed by 'hpar worker-path').\n"
+      "Output modes (GNU parallel's): --tag, --dry-run, --unordered (with --resume: the\n"
+      "restored tasks' output first, in input order), --results DIR (DIR/SEQ/{stdout,stderr,\n"
+      "exitval,seq,input,command}); see docs/farm.md.";
   info.trailing_words = "command";
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";
   // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,
-  // the inputs: a file's content, not its path). --timeout, --tag, --task-threads, --chunk and
-  // the joblog change no task's records, so a resume may change them. --retries is kept: the
+  // the inputs: a file's content, not its path; --tag, which is in a task's stdout). --timeout,
+  // --task-threads, --chunk, --unordered, --results and the joblog change no task's records,
+  // so a resume may change them. --retries is kept: the
   // records hold one group of counters per attempt it allows (WorkPlan::count_partials), and a
   // task that failed under fewer retries would not be run again under more, so a changed
   // --retries is refused ("--retries was 0, now 2") rather than mixed.
@@ -1281,7 +1616,8 @@ JobInfo farm_job() {
                          {"oversubscribe-tasks", IdentityRule::ignored},
                          {"chunk", IdentityRule::ignored},
                          {"joblog", IdentityRule::ignored},
-                         {"tag", IdentityRule::ignored}};
+                         {"unordered", IdentityRule::ignored},
+                         {"results", IdentityRule::ignored}};
   return info;
 }
 
