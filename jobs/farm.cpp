@@ -47,6 +47,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <span>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -1435,6 +1436,18 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
 
 }  // namespace
 
+namespace farm {
+
+bool task_failed(std::span<const std::uint64_t> counts) {
+  const std::uint64_t attempts = counts.empty() ? 0 : counts[field::attempts];
+  if (attempts == 0) return true;  // --halt left it unrun
+  const std::size_t last = field::per_task + field::per_attempt * (attempts - 1);
+  if (counts.size() < last + field::per_attempt) return true;
+  return counts[last + field::end] != ended::exited || counts[last + field::exit_code] != 0;
+}
+
+}  // namespace farm
+
 JobInfo farm_job() {
   JobInfo info{"farm", "your own command once per input, output joined in input order", add_options,
                make};
@@ -1446,10 +1459,13 @@ JobInfo farm_job() {
       "HPAR_RANK, HPAR_SLOT,\n"
       "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
       "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
-      "--resume run only the tasks a stopped farm did not finish. --worker: COMMAND starts once\n"
-      "per slot and answers each input over a pipe (docs/workers.md; Python: hpar_worker,\n"
-      "folder printed by 'hpar worker-path').";
+      "--resume run only the tasks a stopped farm did not finish (--resume-failed: and the\n"
+      "failed ones; 'hpar farm-status DIR' tells what is done). --halt soon,fail=1: no new\n"
+      "task after a failure. --worker: COMMAND starts once per slot and answers each input\n"
+      "over a pipe (docs/workers.md; Python: hpar_worker, folder printed by\n"
+      "'hpar worker-path').";
   info.trailing_words = "command";
+  info.block_failed = farm::task_failed;
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";
   // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,
