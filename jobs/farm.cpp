@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -164,6 +165,51 @@ std::string replacement(std::string_view placeholder, const TaskFields& f) {
 }
 
 }  // namespace
+
+std::string parallel_quote(const std::string& text) {
+  if (text.empty()) return "''";
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("-_.+/").find(c) != std::string_view::npos;
+  };
+  if (std::all_of(text.begin(), text.end(), plain)) return text;
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\"'\"'") : std::string(1, c);
+  out += "'";
+  if (out.starts_with("''")) out.erase(0, 2);  // as parallel: no '' at the ends
+  if (out.ends_with("''")) out.erase(out.size() - 2);
+  return out;
+}
+
+std::string dry_run_word(std::string_view word, const TaskFields& fields, bool shell) {
+  // The command's own text as it stands with --shell (a shell line, as GNU parallel takes it);
+  // without, a text the shell would change is quoted, so that the line runs what hpar runs.
+  const auto literal = [shell](const std::string& text) {
+    const bool plain = text.find_first_of(" \t\n'\"\\$`*?[]#~|&;<>(){}!") == std::string::npos;
+    return shell || plain ? text : parallel_quote(text);
+  };
+  if (word.empty()) return shell ? "" : "''";
+  const std::size_t columns = fields.columns == nullptr ? 1 : SIZE_MAX;
+  std::string out;
+  std::string text;  // literal text not yet added
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const std::size_t length = placeholder_at(word, i, columns);
+    if (length == 0) {
+      text += word[i];
+      continue;
+    }
+    // A column past the task's last is nothing at all (GNU parallel's {2} of a short line).
+    const std::string_view placeholder = word.substr(i, length);
+    const bool missing = fields.columns != nullptr && placeholder[1] >= '1' &&
+                         placeholder[1] <= '9' &&
+                         std::stoul(std::string(placeholder.substr(1))) > fields.columns->size();
+    out += literal(text) + (missing ? "" : parallel_quote(replacement(placeholder, fields)));
+    text.clear();
+    i += length - 1;
+  }
+  if (!text.empty()) out += literal(text);
+  return out;
+}
 
 bool has_placeholder(std::string_view word, std::size_t columns) {
   bool found = false;
@@ -500,7 +546,10 @@ struct Settings {
   std::uint64_t chunk = 1;           ///< tasks dealt per slot at a time
   bool oversubscribe_tasks = false;  ///< slots x task_threads may exceed the CPUs
   std::string joblog;
-  bool worker = false;  ///< --worker: the command runs once per slot, fed the inputs
+  bool worker = false;     ///< --worker: the command runs once per slot, fed the inputs
+  bool dry_run = false;    ///< --dry-run: each task's command is its output; nothing runs
+  bool unordered = false;  ///< --unordered: each task's output as it finishes
+  std::string results;     ///< --results DIR: a folder of each task's outputs
   HaltPolicy halt;
 };
 
@@ -553,6 +602,7 @@ class Farm final : public Job {
     p.block_items = 1;
     p.count_partials = field::per_task + field::per_attempt * (s_.retries + 1);
     p.ordered_output = true;
+    p.output_as_finished = s_.unordered;
     p.item_unit = "tasks";
     p.deal_per_thread = s_.chunk;
     std::uint64_t input_bytes = 0;
@@ -562,6 +612,10 @@ class Farm final : public Job {
   }
 
   void prepare(Slice /*items*/) override {
+    if (!s_.results.empty()) {  // checked in make(); every rank, where it does not exist yet
+      std::error_code ignored;
+      std::filesystem::create_directories(s_.results, ignored);
+    }
     if (rank_ == 0 && !s_.joblog.empty()) {  // the live joblog, before the first block
       live_fd_ =
           ::open(s_.joblog.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
@@ -625,6 +679,10 @@ class Farm final : public Job {
       counts[field::host + i / 8] |=
           static_cast<std::uint64_t>(static_cast<unsigned char>(host_[i])) << (8 * (i % 8));
     }
+    if (s_.dry_run) {
+      *out.bytes = dry_run_line(task) + "\n";  // nothing runs
+      return;
+    }
     if (halt_requested()) return;  // --halt: not run (no attempt), no output
     if (s_.worker) {
       compute_by_worker(thread, fields, out);
@@ -659,12 +717,14 @@ class Farm final : public Job {
       }
       // Stopped by us, or by the signal that asks us to stop (Slurm's stop of a step and a
       // terminal's Ctrl-C signal the task too, maybe a moment before this rank): not done, run
-      // again on resume. Ended by --halt now: done, its attempt recorded as such.
+      // again on resume. Ended by --halt now: done, recorded as such, its cut output dropped.
       const bool halted = outcome.end == ProcessOutcome::End::stopped && !stop_requested();
       if (!halted && (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome))) {
         throw BlockStopped();
       }
-      if (!halted) pass_on_stderr(task_err, fields.number);  // a halted task's output is cut
+      const bool last = outcome.ok() || attempt == s_.retries || halted;
+      if (last && !halted && !s_.results.empty()) save_results(task, outcome, task_out, task_err);
+      if (!halted) pass_on_stderr(task_err, fields.number);
       if (outcome.left_processes) {
         write_stderr("hpar: task " + std::to_string(fields.number) + " (input " +
                      quote_for_message(fields.input) + ") left processes behind; ended\n");
@@ -672,9 +732,8 @@ class Farm final : public Job {
       auto* a = &counts[field::per_task + field::per_attempt * attempt];
       record_attempt(a, outcome, halted, start);
       counts[field::attempts] = attempt + 1;
-      const bool last = outcome.ok() || attempt == s_.retries || halted;
-      if (last && !halted) {  // the last attempt's output (one ended by --halt now: none)
-        *out.bytes = task_out.take();
+      if (last && !halted) {
+        *out.bytes = tagged_stdout(task, task_out.take());  // the last attempt's output
         a[field::out_bytes] = out.bytes->size();
       } else {
         a[field::out_bytes] = task_out.size();
@@ -830,7 +889,7 @@ class Farm final : public Job {
       const bool last = reply.kind == Kind::ok || attempt == s_.retries || halted;
       if (reply.kind == Kind::ok) {
         a[field::out_bytes] = reply.bytes.size();
-        *out.bytes = std::move(reply.bytes);
+        *out.bytes = tagged_stdout(task, std::move(reply.bytes));
       }
       live_log(task, attempt, &counts[0], a);
       if (last) {
@@ -847,6 +906,10 @@ class Farm final : public Job {
     result.metrics = metrics(tally, makespan, static_cast<double>(ranks_ * threads_));
     if (!s_.joblog.empty()) result.metrics.emplace_back("joblog", s_.joblog);
     result.verification = verdict(tally);
+    if (s_.dry_run) {
+      result.verification = {Verification::Status::pass, "dry run: " + std::to_string(tally.tasks) +
+                                                             " commands printed, none run"};
+    }
     return result;
   }
 
@@ -985,6 +1048,103 @@ class Farm final : public Job {
     }
     std::sort(tally.runtimes.begin(), tally.runtimes.end());
     return tally;
+  }
+
+  /// Task t's command as GNU parallel's --dry-run prints it (slot 1): the command's words,
+  /// the placeholders' values quoted as parallel quotes them; with no placeholder the task's
+  /// arguments at the end.
+  [[nodiscard]] std::string dry_run_line(std::uint64_t t) const {
+    const TaskFields fields{in_.list[t], t + 1, 1, in_.positional ? &in_.args[t] : nullptr};
+    const std::size_t columns = in_.positional ? SIZE_MAX : 1;
+    bool placeholders = false;
+    std::string line;
+    for (const auto& word : s_.command) {
+      placeholders = placeholders || farm::has_placeholder(word, columns);
+      line += (line.empty() ? "" : " ") + farm::dry_run_word(word, fields, s_.shell);
+    }
+    if (placeholders) return line;
+    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
+    for (const auto& argument : args) line += " " + farm::parallel_quote(argument);
+    return line;
+  }
+
+  /// What --tag puts before each line of task t's stdout: its input (its columns joined by a
+  /// space) and a TAB, as GNU parallel.
+  [[nodiscard]] std::string tag_of(std::uint64_t t) const {
+    if (!in_.positional) return in_.list[t] + "\t";
+    std::string tag;
+    for (const auto& column : in_.args[t]) tag += (tag.empty() ? "" : " ") + column;
+    return tag + "\t";
+  }
+
+  /// Task t's stdout as the farm prints it: with --tag each line (a last one without a newline
+  /// too) after tag_of(t).
+  [[nodiscard]] std::string tagged_stdout(std::uint64_t t, std::string bytes) const {
+    if (!s_.tag || bytes.empty()) return bytes;
+    const std::string tag = tag_of(t);
+    std::string tagged;
+    tagged.reserve(bytes.size() + tag.size() * 4);
+    for (std::size_t from = 0; from < bytes.size();) {
+      const std::size_t end = std::min(bytes.find('\n', from), bytes.size() - 1);
+      tagged += tag;
+      tagged.append(bytes, from, end - from + 1);
+      from = end + 1;
+    }
+    return tagged;
+  }
+
+  /// --results DIR: task t's folder DIR/<t+1> with the files stdout, stderr, exitval (the
+  /// joblog's Exitval: -1 for a signal or the time limit), seq, input and command, written in
+  /// a temporary folder beside it and renamed into place (a folder there before, from an
+  /// earlier run, is replaced whole): a script never sees one half-written.
+  void save_results(std::uint64_t t, const ProcessOutcome& outcome, const CapturedOutput& out,
+                    const CapturedOutput& err) const {
+    namespace fs = std::filesystem;
+    const fs::path dir(s_.results);
+    const std::string seq = std::to_string(t + 1);
+    const std::string unique =
+        "." + seq + "." + std::to_string(::getpid()) + "." + std::to_string(rank_) + "." +
+        std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    const fs::path staging = dir / (unique + ".tmp");
+    const fs::path old = dir / (unique + ".old");
+    try {
+      fs::create_directories(staging);
+      const auto write = [&staging](const char* name, const CapturedOutput* bytes,
+                                    const std::string& text) {
+        const std::string path = (staging / name).string();
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) throw RuntimeError("cannot write " + quote_for_message(path));
+        try {
+          if (bytes != nullptr) bytes->write_to(fd);
+          if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+            throw RuntimeError("cannot write " + quote_for_message(path));
+        } catch (...) {
+          ::close(fd);
+          throw;
+        }
+        if (::close(fd) != 0) throw RuntimeError("cannot write " + quote_for_message(path));
+      };
+      const bool exited = outcome.end == ProcessOutcome::End::exited;
+      write("stdout", &out, "");
+      write("stderr", &err, "");
+      write("exitval", nullptr, std::to_string(exited ? outcome.exit_code : -1) + "\n");
+      write("seq", nullptr, seq + "\n");
+      write("input", nullptr, in_.list[t] + "\n");
+      write("command", nullptr, command_line(t, 1) + "\n");
+      const fs::path final_path = dir / seq;
+      std::error_code none;
+      if (fs::exists(final_path, none)) fs::rename(final_path, old);
+      fs::rename(staging, final_path);
+      fs::remove_all(old, none);
+    } catch (const fs::filesystem_error& e) {
+      std::error_code none;
+      fs::remove_all(staging, none);
+      throw RuntimeError("--results: task " + seq + ": " + e.what());
+    } catch (...) {
+      std::error_code none;
+      fs::remove_all(staging, none);
+      throw;
+    }
   }
 
   /// Task t's command as the slot `slot` ran it, as a shell command line (words quoted).
@@ -1294,9 +1454,65 @@ void add_options(po::options_description& d) {
       "ended). E.g. soon,fail=1")(
       "joblog", po::value<std::string>()->value_name("FILE"),
       "one line per task attempt: TSV with GNU parallel's columns first, JSON Lines if FILE "
-      "ends in .jsonl")("tag", "prefix each line of a task's stderr with [task N]")(
+      "ends in .jsonl")("tag",
+                        "prefix each line of a task's stdout with its input and a TAB (as GNU "
+                        "parallel), and each line of its stderr with [task N]")(
+      "dry-run",
+      "print each task's command, as GNU parallel's --dry-run prints it, in input order; "
+      "run nothing")("unordered",
+                     "print each task's output whole as it finishes, not in input order")(
+      "results", po::value<std::string>()->value_name("DIR"),
+      "keep each task's stdout, stderr, exitval, seq, input and command in DIR/SEQ/ (made "
+      "whole, then renamed into place)")(
       "command", po::value<std::vector<std::string>>()->multitoken()->value_name("WORDS"),
       "the command and its arguments (give them after --)");
+}
+
+/// --results DIR: a directory (or a path one can be made at) that this user can write into,
+/// checked by making and removing a folder in it (or in the nearest folder above it that
+/// exists); throws UsageError otherwise.
+void check_results_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) throw UsageError("--results needs a directory (it was given '')");
+  std::error_code ec;
+  fs::path probe_in = fs::absolute(dir, ec);
+  if (fs::exists(probe_in, ec) && !fs::is_directory(probe_in, ec)) {
+    throw UsageError("--results " + quote_for_message(dir) + " is not a directory");
+  }
+  while (!fs::exists(probe_in, ec) && probe_in.has_parent_path() &&
+         probe_in != probe_in.parent_path()) {
+    probe_in = probe_in.parent_path();
+  }
+  if (!fs::is_directory(probe_in, ec)) {
+    throw UsageError("--results " + quote_for_message(dir) + ": " +
+                     quote_for_message(probe_in.string()) + " is not a directory");
+  }
+  std::string probe = (probe_in / ".hpar-results-XXXXXX").string();
+  if (::mkdtemp(probe.data()) == nullptr) {
+    throw UsageError("--results " + quote_for_message(dir) + ": cannot write into " +
+                     quote_for_message(probe_in.string()) + ": " + std::strerror(errno));
+  }
+  ::rmdir(probe.c_str());
+}
+
+/// --dry-run, --unordered, --results and --tag: GNU parallel's output modes.
+void output_modes(const po::variables_map& vm, Settings& s) {
+  s.tag = vm.count("tag") != 0U;
+  s.dry_run = vm.count("dry-run") != 0U;
+  s.unordered = vm.count("unordered") != 0U;
+  if (vm.count("results") != 0U) s.results = vm["results"].as<std::string>();
+  if (s.dry_run && s.worker) throw UsageError("--dry-run prints commands: not with --worker");
+  if (s.dry_run && vm.count("checkpoint") != 0U) {
+    throw UsageError(
+        "--dry-run runs nothing: not with --checkpoint (it would record the tasks "
+        "as done)");
+  }
+  if (!s.results.empty() && s.worker) throw UsageError("--results is not (yet) for --worker");
+  if (!s.results.empty() && !s.dry_run) check_results_dir(s.results);
+  if (s.dry_run) {  // writes nothing but the commands
+    s.results.clear();
+    s.joblog.clear();
+  }
 }
 
 /// The inputs from GNU parallel's sources after the command (::: and ::::), combined.
@@ -1395,7 +1611,6 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
     throw UsageError("no command: give it after '--', e.g. hpar run farm --inputs a,b -- echo {}");
   }
   s.shell = vm.count("shell") != 0U;
-  s.tag = vm.count("tag") != 0U;
   s.worker = vm.count("worker") != 0U;
   for (const auto& word : s.command) {
     if (farm::has_placeholder(word, inputs.columns) && s.worker) {  // unknown ones throw
@@ -1425,6 +1640,7 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   if (s.chunk == 0 || s.chunk > 1024) throw UsageError("--chunk must be 1 to 1024");
   if (vm.count("joblog") != 0U) s.joblog = vm["joblog"].as<std::string>();
   s.halt = parse_halt(vm["halt"].as<std::string>());
+  output_modes(vm, s);
   if (!s.shell && !farm::has_placeholder(s.command[0], inputs.columns) &&
       find_program(s.command[0]).empty()) {
     throw UsageError("program " + quote_for_message(s.command[0]) +
@@ -1463,14 +1679,18 @@ JobInfo farm_job() {
       "failed ones; 'hpar farm-status DIR' tells what is done). --halt soon,fail=1: no new\n"
       "task after a failure. --worker: COMMAND starts once per slot and answers each input\n"
       "over a pipe (docs/workers.md; Python: hpar_worker, folder printed by\n"
-      "'hpar worker-path').";
+      "'hpar worker-path').\n"
+      "Output modes (GNU parallel's): --tag, --dry-run, --unordered (with --resume: the\n"
+      "restored tasks' output first, in input order), --results DIR (DIR/SEQ/{stdout,stderr,\n"
+      "exitval,seq,input,command}); see docs/farm.md.";
   info.trailing_words = "command";
   info.block_failed = farm::task_failed;
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";
   // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,
-  // the inputs: a file's content, not its path). --timeout, --tag, --task-threads, --chunk and
-  // the joblog change no task's records, so a resume may change them. --retries is kept: the
+  // the inputs: a file's content, not its path; --tag, which is in a task's stdout). --timeout,
+  // --task-threads, --chunk, --unordered, --results and the joblog change no task's records,
+  // so a resume may change them. --retries is kept: the
   // records hold one group of counters per attempt it allows (WorkPlan::count_partials), and a
   // task that failed under fewer retries would not be run again under more, so a changed
   // --retries is refused ("--retries was 0, now 2") rather than mixed.
@@ -1484,7 +1704,8 @@ JobInfo farm_job() {
                          {"chunk", IdentityRule::ignored},
                          {"joblog", IdentityRule::ignored},
                          {"halt", IdentityRule::ignored},
-                         {"tag", IdentityRule::ignored}};
+                         {"unordered", IdentityRule::ignored},
+                         {"results", IdentityRule::ignored}};
   return info;
 }
 

@@ -48,6 +48,15 @@ struct TaskFields {
                                                  const std::vector<std::string>& arguments,
                                                  const TaskFields& fields, bool shell);
 
+/// `text` quoted for a POSIX shell as GNU parallel quotes a value (its --dry-run lines): as
+/// it is when made of letters, digits and - _ . + / only, else in '...' ('' for empty).
+[[nodiscard]] std::string parallel_quote(const std::string& text);
+
+/// One word of a task's command as `hpar farm --dry-run` prints it: the placeholders' values
+/// quoted as GNU parallel quotes them; the word's own text as it is with `shell`, else quoted
+/// where a shell would change it.
+[[nodiscard]] std::string dry_run_word(std::string_view word, const TaskFields& fields, bool shell);
+
 /// A line split into words as a POSIX shell splits it, without running one: blanks separate,
 /// '...' keeps everything, "..." keeps everything but \" \\ \$ \`, a backslash quotes the next
 /// character. Throws UsageError on an unterminated quote.

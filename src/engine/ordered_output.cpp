@@ -90,6 +90,7 @@ OrderedStream::OrderedStream(const boost::mpi::communicator& comm, const WorkPla
       path_(destination.path),
       blocks_(plan.blocks()),
       kind_(plan.ordered_to_finish ? OrderedDestination::Kind::memory : destination.kind),
+      as_finished_(plan.output_as_finished),
       store_(destination.buffer_bytes, spill_directory(destination)),
       message_bytes_(
           std::clamp<std::uint64_t>(destination.message_bytes, 1, std::uint64_t{1} << 30)),
@@ -120,7 +121,7 @@ void OrderedStream::open_file(const OrderedDestination& destination) {
     }
   }
   agree(comm_, failure);
-  if (comm_.size() == 1) return;
+  if (comm_.size() == 1 || as_finished_) return;  // as finished: rank 0 alone writes, in turn
   boost::mpi::broadcast(comm_, staging, 0);
   boost::mpi::broadcast(comm_, inode, 0);
   struct stat st = {};
@@ -180,6 +181,10 @@ void OrderedStream::pump_through_root() {
     send_blocks_to_root();
     return;
   }
+  if (as_finished_) {
+    pump_as_finished();
+    return;
+  }
   receive_data();
   bool wrote = false;
   while (frontier_ < blocks_ && !interrupted()) {  // a stop: the rest waits (or is dropped)
@@ -191,6 +196,34 @@ void OrderedStream::pump_through_root() {
     } else {
       break;
     }
+    emit(bytes);
+    bytes_ += bytes.size();
+    ++frontier_;
+    wrote = true;
+  }
+  if (wrote && kind_ == OrderedDestination::Kind::standard_output) std::cout.flush();
+}
+
+/// Rank 0, blocks as they finish: the restored blocks first (in item order), then every block
+/// held, whole, lowest first. `frontier_` counts the blocks emitted.
+void OrderedStream::pump_as_finished() {
+  receive_data();
+  bool wrote = false;
+  if (restored_ != nullptr && !restored_emitted_) {
+    restored_emitted_ = true;
+    for (std::uint64_t block = 0; block < blocks_; ++block) {
+      if (!restored_->restored(block)) continue;
+      const std::string bytes = restored_->restored_bytes(block);
+      emit(bytes);
+      bytes_ += bytes.size();
+      ++frontier_;
+      wrote = true;
+    }
+  }
+  while (frontier_ < blocks_ && !interrupted()) {
+    const auto block = store_.first();
+    if (!block) break;
+    const std::string bytes = store_.take(*block);
     emit(bytes);
     bytes_ += bytes.size();
     ++frontier_;

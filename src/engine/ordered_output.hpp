@@ -82,6 +82,7 @@ class OrderedStream {
   enum Tag : int { data_tag = 1, sizes_tag = 2, offsets_tag = 3 };
 
   void pump_through_root();
+  void pump_as_finished();
   void pump_parallel();
   void receive_data();
   void receive_sizes();
@@ -106,6 +107,9 @@ class OrderedStream {
   std::uint64_t blocks_ = 0;
   OrderedDestination::Kind kind_;
   bool parallel_ = false;  ///< every rank writes its own blocks into the shared file
+  /// Rank 0 emits blocks as they finish (WorkPlan::output_as_finished), never in parallel.
+  bool as_finished_ = false;
+  bool restored_emitted_ = false;  ///< as_finished_: the restored blocks went out first
   BlockStore store_;
   std::list<Send> sends_;
   std::uint64_t message_bytes_;  ///< largest piece of a block's bytes in one message

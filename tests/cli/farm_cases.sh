@@ -196,16 +196,17 @@ case_resume_refuses_a_changed_command_or_input_file() {
   expect_usage_error "content of --input-file"
 }
 
-# What changes no task may change on resume (--timeout, --tag, --task-threads, --chunk, the
-# joblog, the input file's path); the command and --retries may not.
+# What changes no task may change on resume (--timeout, --task-threads, --chunk, the joblog,
+# --unordered, --results, the input file's path); the command, --retries and --tag (in the
+# tasks' stdout) may not.
 case_resume_takes_harmless_changes() {
   seq 1 5 >in.txt
   hpar_np 1 run farm --input-file in.txt --checkpoint ck --no-report -- echo
   expect_rc 0
   cp out.txt expected.txt
   cp in.txt moved.txt
-  hpar_np 1 run farm --input-file moved.txt --timeout 30 --tag --task-threads 1 --chunk 2 \
-    --joblog log.tsv --checkpoint ck --resume --no-report -- echo
+  hpar_np 1 run farm --input-file moved.txt --timeout 30 --unordered --task-threads 1 \
+    --chunk 2 --joblog log.tsv --results res --checkpoint ck --resume --no-report -- echo
   expect_rc 0
   cmp -s out.txt expected.txt || fail "resumed: $OUT"
   hpar_np 1 run farm --input-file moved.txt --checkpoint ck --resume -- echo {} x
@@ -214,6 +215,8 @@ case_resume_takes_harmless_changes() {
   expect_usage_error "--shell is new"
   hpar_np 1 run farm --input-file moved.txt --retries 2 --checkpoint ck --resume -- echo
   expect_usage_error "--retries was 0, now 2"
+  hpar_np 1 run farm --input-file moved.txt --tag --checkpoint ck --resume -- echo
+  expect_usage_error "--tag is new"
 }
 
 case_help_shows_the_farm_defaults() {
@@ -554,4 +557,133 @@ case_input_sources_as_gnu_parallel() {
   as_parallel "-N 3 echo ::: 1 2 3 4 5 6 7" -N 3 --range 1:7 -- echo
   as_parallel "-N 3 echo {3}/{1} ::: 1 2 3 4 5 6 7" -N 3 --range 1:7 -- echo {3}/{1}
   as_parallel "-N 2 echo {} ::: 1 2 3 4 5" -N 2 --range 1:5 -- echo {}
+}
+
+# --dry-run prints each task's command as GNU parallel's --dry-run does (values quoted as it
+# quotes them), byte for byte, printed once at 1 and 2 ranks; nothing runs.
+# as_dry_run "PARALLEL'S ARGS" HPAR'S FARM ARGS...
+as_dry_run() {
+  local reference=$1 np
+  shift
+  read -ra words <<<"$reference"
+  parallel --dry-run "${words[@]}" >expected.txt
+  for np in 1 2; do
+    hpar_np "$np" run farm --dry-run --no-report "$@"
+    expect_rc 0
+    cmp -s out.txt expected.txt || fail "$*: $(head -3 out.txt) against $(head -3 expected.txt)"
+  done
+}
+
+case_dry_run_as_gnu_parallel() {
+  printf '%s\n' plain 'b c' "d'e" 'f$g' 'x:y' '' "*" >vals.txt
+  printf 'a,1\nb,2\nc\n' >c.txt
+  as_dry_run "echo ::: a b ::: 1 2" -- echo ::: a b ::: 1 2
+  as_dry_run "echo {2}-{1} :::: vals.txt ::: z" -- echo {2}-{1} :::: vals.txt ::: z
+  as_dry_run "printf %s/ :::: vals.txt" -- printf %s/ :::: vals.txt
+  as_dry_run "--colsep , echo {2}:{1} :::: c.txt" --colsep , --input-file c.txt -- echo {2}:{1}
+  as_dry_run "-N 2 echo ::: 1 2 3 4 5" -N 2 --range 1:5 -- echo
+  as_dry_run "mkdir ran/{#}.{/.} ::: a.txt b.txt" -- mkdir ran/{#}.{/.} ::: a.txt b.txt
+  [ ! -e ran ] || fail "--dry-run ran a task"
+  hpar_np 1 run farm --dry-run --inputs a --checkpoint ck -- echo
+  expect_usage_error "--dry-run runs nothing: not with --checkpoint"
+}
+
+# --tag prefixes each line of a task's stdout (a last line without a newline too) with its
+# input and a TAB: byte for byte GNU parallel's -k --tag, at 1 and 2 ranks.
+case_tag_stdout_as_gnu_parallel() {
+  printf 'a,1\nb,2\nc\n' >c.txt
+  printf '#!/bin/sh\n[ "$1" = n ] || printf "one %%s\\ntwo %%s" "$1" "$1"\n' >t.sh
+  chmod +x t.sh
+  as_parallel "--tag echo ::: a b ::: 1 2" --tag -- echo ::: a b ::: 1 2
+  as_parallel "--tag ./t.sh ::: a n b" --tag -- ./t.sh ::: a n b
+  as_parallel "--tag --colsep , echo {2} :::: c.txt" --tag --colsep , --input-file c.txt -- \
+    echo {2}
+  as_parallel "--tag -N 2 echo ::: 1 2 3" --tag -N 2 --range 1:3 -- echo
+}
+
+# --unordered: each task's output whole (its three lines together) as it ends, not in input
+# order: the same lines as the ordered run, in another order, at 1x2, 2x1 and 2x1 with the
+# dealer of ranks across hosts.
+case_unordered_prints_each_task_whole_as_it_ends() {
+  local run=(--inputs '0.9,0.5,0,0.2,0' --no-report -- sh -c
+    'sleep $0; echo "$0 a"; head -c 5000 /dev/zero | tr "\0" x; echo; echo "$0 c"')
+  hpar_np 2 run farm --threads 1 "${run[@]}"
+  expect_rc 0
+  sort out.txt >ordered.txt
+  local layout np t
+  for layout in 1x2 2x1 messages; do
+    np=${layout%x*}
+    t=${layout#*x}
+    if [ "$layout" = messages ]; then
+      HPAR_DYNAMIC_DEALER=messages hpar_np 2 run farm --unordered --threads 1 "${run[@]}"
+    else
+      hpar_np "$np" run farm --unordered --threads "$t" "${run[@]}"
+    fi
+    expect_rc 0
+    [ "$(sort out.txt)" = "$(cat ordered.txt)" ] || fail "$layout: lines differ: $OUT"
+    [ "$(head -1 out.txt)" != "0.9 a" ] || fail "$layout: in input order: $OUT"
+    # Every task's lines are together: a, the x line, c.
+    awk '{ n = NR % 3 } n == 1 && $2 != "a" { bad = 1 } n == 1 { t = $1 }
+         n == 0 && ($1 != t || $2 != "c") { bad = 1 } END { exit bad }' out.txt ||
+      fail "$layout: a task's output split: $OUT"
+  done
+}
+
+# The entries of the results folder res, by number, on one line.
+result_folders() { find res -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | paste -sd' '; }
+
+# --results DIR: DIR/SEQ/{stdout,stderr,exitval,seq,input,command} for every task, as the
+# serial loop gives them; no temporary folder left; at 1 and 2 ranks.
+case_results_keep_each_tasks_outputs() {
+  local np x
+  for np in 1 2; do
+    rm -rf res
+    hpar_np "$np" run farm --results res --threads 2 --range 1:6 --no-report -- \
+      sh -c 'echo "out $0"; echo "err $0" >&2; exit $(($0 % 2))'
+    expect_rc 3
+    [ "$(result_folders)" = "1 2 3 4 5 6" ] || fail "np $np: $(result_folders)"
+    for x in 1 2 3 4 5 6; do
+      [ "$(cat res/"$x"/stdout)" = "out $x" ] || fail "np $np, $x: stdout"
+      [ "$(cat res/"$x"/stderr)" = "err $x" ] || fail "np $np, $x: stderr"
+      [ "$(cat res/"$x"/exitval)" = $((x % 2)) ] || fail "np $np, $x: exitval"
+      [ "$(cat res/"$x"/seq)/$(cat res/"$x"/input)" = "$x/$x" ] || fail "np $np, $x: seq/input"
+      grep -q "^sh -c .* $x\$" res/"$x"/command || fail "np $np, $x: $(cat res/"$x"/command)"
+    done
+  done
+}
+
+# A farm stopped mid-way and resumed with --results (and --unordered): every task's folder is
+# there, once, whole (the finished ones kept from the first run); every task's output printed.
+case_results_survive_a_resume() {
+  start_bg 2 run farm --range 1:30 --threads 1 --results res --checkpoint ck --no-report -- \
+    sh -c 'sleep 0.1; echo $0'
+  for _ in $(seq 1 200); do
+    [ "$(find res -mindepth 1 -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l)" -ge 6 ] && break
+    sleep 0.05
+  done
+  stop_bg
+  expect_rc 4
+  local before
+  before=$(find res -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l)
+  [ "$before" -lt 30 ] || fail "the stop came after every task ran"
+  hpar_np 2 run farm --range 1:30 --threads 1 --results res --checkpoint ck --resume \
+    --unordered --no-report -- sh -c 'sleep 0.1; echo $0'
+  expect_rc 0
+  [ "$(sort -n out.txt)" = "$(seq 1 30)" ] || fail "resumed --unordered output: $OUT"
+  [ "$(result_folders)" = "$(seq 1 30 | paste -sd' ')" ] || fail "folders: $(result_folders)"
+  local x
+  for x in $(seq 1 30); do
+    [ "$(cat res/"$x"/stdout)" = "$x" ] || fail "task $x: $(cat res/"$x"/stdout)"
+  done
+}
+
+case_results_bad_input() {
+  : >file.txt
+  hpar_np 2 run farm --results file.txt --inputs 1 -- touch ran
+  expect_usage_error "--results 'file.txt' is not a directory"
+  hpar_np 2 run farm --results file.txt/sub --inputs 1 -- touch ran
+  expect_usage_error "--results 'file.txt/sub'"
+  hpar_np 2 run farm --results /proc/hpar-results --inputs 1 -- touch ran
+  expect_usage_error "cannot write into '/proc'"
+  [ ! -e ran ] || fail "a task ran"
 }

@@ -89,3 +89,21 @@ TEST(Farm, InputSourcesCombineAsGnuParallel) {
   EXPECT_THROW((void)hpar::jobs::farm::has_placeholder("{3}", 2), hpar::UsageError);
   EXPECT_THROW((void)hpar::jobs::farm::has_placeholder("{0}", 2), hpar::UsageError);
 }
+
+// GNU parallel 20221122's shell_quote_scalar_default, the quoting of its --dry-run lines.
+TEST(Farm, DryRunQuotesAsGnuParallel) {
+  EXPECT_EQ(parallel_quote("a-b_c.d+e/f9"), "a-b_c.d+e/f9");
+  EXPECT_EQ(parallel_quote(""), "''");
+  EXPECT_EQ(parallel_quote("b c"), "'b c'");
+  EXPECT_EQ(parallel_quote("x:y"), "'x:y'");
+  EXPECT_EQ(parallel_quote("d'e"), "'d'\"'\"'e'");
+  EXPECT_EQ(parallel_quote("'e"), "\"'\"'e'");  // no '' at the ends
+  EXPECT_EQ(parallel_quote("e'"), "'e'\"'\"");
+  const std::vector<std::string> columns{"a b"};
+  const TaskFields f{"a b", 2, 1, &columns};
+  EXPECT_EQ(dry_run_word("{1}-{#}", f, false), "'a b'-2");
+  EXPECT_EQ(dry_run_word("<{1}>", f, true), "<'a b'>");       // a shell line's own text as it is
+  EXPECT_EQ(dry_run_word("<{1}>", f, false), "'<''a b''>'");  // quoted as hpar passes it
+  EXPECT_EQ(dry_run_word("{2}:{1}", f, false), ":'a b'");     // a missing column is nothing
+  EXPECT_EQ(dry_run_word("", f, false), "''");
+}

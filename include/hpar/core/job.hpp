@@ -44,6 +44,9 @@ struct WorkPlan {
   /// The ordered bytes are for finish() (Gathered::ordered, e.g. an image's pixels), not for
   /// standard output or --output.
   bool ordered_to_finish = false;
+  /// The blocks' bytes go out whole as they finish, not in item order (a farm's --unordered):
+  /// rank 0 emits each block as it arrives, blocks restored from a checkpoint first.
+  bool output_as_finished = false;
   /// The ordered output's exact size in bytes, where the job knows it before the run (the engine
   /// then refuses an --output whose file system has no room for it); nullopt when unknown.
   std::optional<std::uint64_t> ordered_size = std::nullopt;
