@@ -467,6 +467,59 @@ void write_stderr(const std::string& text) {
   }
 }
 
+/// --halt WHEN,WHY=N[%] (GNU parallel's): when the tasks that failed (succeeded, or ended
+/// either way) reach N, or P % of all the tasks, no new task starts on any rank; `now` also
+/// ends the running ones (TERM to their process groups, then KILL), `soon` lets them finish.
+struct HaltPolicy {
+  enum class Why { never, fail, success, done };
+  Why why = Why::never;
+  bool now = false;
+  std::uint64_t count = 0;  ///< N (0 with a percentage)
+  double percent = 0.0;     ///< P, 0 < P <= 100 (0: a count)
+  std::string text;         ///< as given, for messages
+};
+
+/// Parses --halt: never | now|soon,fail=N|fail=P%|success=N|success=P%|done=N|done=P%, and
+/// GNU parallel's old forms 0, 1 (soon,fail=1), 2 (now,fail=1), -1, -2 (success).
+HaltPolicy parse_halt(const std::string& given) {
+  const std::string hint = "bad --halt " + quote_for_message(given) +
+                           ": expected never or now|soon,fail=N|fail=P%|success=N|success=P%|"
+                           "done=N|done=P% (e.g. soon,fail=1)";
+  const std::map<std::string, std::string> old_forms = {
+      {"1", "soon,fail=1"}, {"2", "now,fail=1"}, {"-1", "soon,success=1"}, {"-2", "now,success=1"}};
+  HaltPolicy h;
+  h.text = given;
+  if (given == "never" || given == "0") return h;
+  const auto old_form = old_forms.find(given);
+  const std::string text = old_form == old_forms.end() ? given : old_form->second;
+  const auto comma = text.find(',');
+  const auto equals = text.find('=', comma == std::string::npos ? 0 : comma);
+  if (comma == std::string::npos || equals == std::string::npos) throw UsageError(hint);
+  const std::string when = text.substr(0, comma);
+  const std::string why = text.substr(comma + 1, equals - comma - 1);
+  std::string value = text.substr(equals + 1);
+  if (when != "now" && when != "soon") throw UsageError(hint);
+  h.now = when == "now";
+  const std::map<std::string, HaltPolicy::Why> whys = {{"fail", HaltPolicy::Why::fail},
+                                                       {"success", HaltPolicy::Why::success},
+                                                       {"done", HaltPolicy::Why::done}};
+  if (whys.count(why) == 0) throw UsageError(hint);
+  h.why = whys.at(why);
+  try {
+    if (value.ends_with('%')) {
+      value.pop_back();
+      h.percent = parse_real(value, "--halt");
+      if (!(h.percent > 0.0 && h.percent <= 100.0)) throw UsageError(hint);
+    } else {
+      h.count = parse_count(value, "--halt");
+      if (h.count == 0) throw UsageError(hint);
+    }
+  } catch (const UsageError&) {
+    throw UsageError(hint);
+  }
+  return h;
+}
+
 struct Settings {
   std::vector<std::string> command;
   bool shell = false;
@@ -482,11 +535,13 @@ struct Settings {
   bool dry_run = false;    ///< --dry-run: each task's command is its output; nothing runs
   bool unordered = false;  ///< --unordered: each task's output as it finishes
   std::string results;     ///< --results DIR: a folder of each task's outputs
+  HaltPolicy halt;
 };
 
 /// The joblog's End of an attempt (field::end): a task's, then a worker's answers.
-constexpr const char* end_names[] = {"exited", "signalled",      "timed out",
-                                     "error",  "protocol error", "worker died"};
+constexpr const char* end_names[] = {"exited",          "signalled",       "timed out",
+                                     "error",           "protocol error",  "worker died",
+                                     "ended by --halt", "not run (--halt)"};
 namespace ended {
 constexpr std::uint64_t exited = 0;
 constexpr std::uint64_t signalled = 1;
@@ -494,6 +549,8 @@ constexpr std::uint64_t timed_out = 2;
 constexpr std::uint64_t error = 3;     // the worker answered `err`
 constexpr std::uint64_t protocol = 4;  // the worker's answer was no frame
 constexpr std::uint64_t died = 5;      // the worker ended before it answered
+constexpr std::uint64_t halted = 6;    // --halt now ended it while it ran
+constexpr std::uint64_t not_run = 7;   // --halt: never started (no attempt; the joblog's line)
 }  // namespace ended
 
 /// --worker without --chunk: a slot's batch (the inputs sent to its worker at once) is as many
@@ -518,6 +575,13 @@ class Farm final : public Job {
         ranks_(context.ranks),
         host_(host_name()) {
     if (s_.task_threads != 0) share_cpus(context);
+    clear_halt_request();  // a halt ends with the run that asked for it
+    halt_at_ = s_.halt.count;
+    if (s_.halt.percent > 0.0) {  // of all the tasks, as GNU parallel
+      halt_at_ = std::max<std::uint64_t>(
+          1, static_cast<std::uint64_t>(
+                 std::ceil(s_.halt.percent * static_cast<double>(in_.list.size()) / 100.0)));
+    }
     for (int t = 0; s_.worker && t < std::max(threads_, 1); ++t) {
       slots_.push_back(std::make_unique<Slot>());
     }
@@ -610,6 +674,7 @@ class Farm final : public Job {
       *out.bytes = dry_run_line(task) + "\n";  // nothing runs
       return;
     }
+    if (halt_requested()) return;  // --halt: not run (no attempt), no output
     if (s_.worker) {
       compute_by_worker(thread, fields, out);
       return;
@@ -634,9 +699,9 @@ class Farm final : public Job {
         spec.poll_seconds = main_thread_has_chores() ? 0.002 : 0.1;
         // A free slot of this rank wakes it at once for its next task.
         spec.wake_fd = main_thread_has_chores() ? main_thread_wake_fd() : -1;
-        outcome = run_process(spec, [] {
+        outcome = run_process(spec, [this] {
           main_thread_chores();
-          return stop_requested();
+          return stop_requested() || halts_now();
         });
       } catch (const Error& e) {
         throw RuntimeError("task " + std::to_string(fields.number) + " (input " +
@@ -644,37 +709,49 @@ class Farm final : public Job {
       }
       // Stopped by us, or by the signal that asks us to stop (Slurm's stop of a step and a
       // terminal's Ctrl-C signal the task too, maybe a moment before this rank): not done, run
-      // again on resume.
-      if (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome)) {
+      // again on resume. Ended by --halt now: done, recorded as such, its cut output dropped.
+      const bool halted = outcome.end == ProcessOutcome::End::stopped && !stop_requested();
+      if (!halted && (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome))) {
         throw BlockStopped();
       }
-      const bool last = outcome.ok() || attempt == s_.retries;
-      if (last && !s_.results.empty()) save_results(task, outcome, task_out, task_err);
-      pass_on_stderr(task_err, fields.number);
+      const bool last = outcome.ok() || attempt == s_.retries || halted;
+      if (last && !halted && !s_.results.empty()) save_results(task, outcome, task_out, task_err);
+      if (!halted) pass_on_stderr(task_err, fields.number);
       if (outcome.left_processes) {
         write_stderr("hpar: task " + std::to_string(fields.number) + " (input " +
                      quote_for_message(fields.input) + ") left processes behind; ended\n");
       }
       auto* a = &counts[field::per_task + field::per_attempt * attempt];
-      a[field::exit_code] = static_cast<std::uint64_t>(outcome.exit_code);
-      a[field::signal] = static_cast<std::uint64_t>(outcome.signal);
-      a[field::end] = outcome.end == ProcessOutcome::End::exited      ? 0
-                      : outcome.end == ProcessOutcome::End::signalled ? 1
-                                                                      : 2;
-      a[field::start_us] = micros(start);
-      a[field::runtime_us] = micros(outcome.seconds);
-      a[field::cpu_us] = micros(outcome.cpu_seconds);
-      a[field::leftovers] = outcome.left_processes ? 1 : 0;
+      record_attempt(a, outcome, halted, start);
       counts[field::attempts] = attempt + 1;
-      if (last) {
+      if (last && !halted) {
         *out.bytes = tagged_stdout(task, task_out.take());  // the last attempt's output
         a[field::out_bytes] = out.bytes->size();
       } else {
         a[field::out_bytes] = task_out.size();
       }
       live_log(task, attempt, &counts[0], a);
-      if (last) break;
+      if (last) {
+        if (!halted) count_for_halt(outcome.ok(), fields);
+        break;
+      }
     }
+  }
+
+  /// An attempt's counters from how its process ended (`halted`: --halt now ended it) and when
+  /// it started (seconds since the epoch).
+  static void record_attempt(std::uint64_t* a, const ProcessOutcome& outcome, bool halted,
+                             double start) {
+    a[field::exit_code] = static_cast<std::uint64_t>(outcome.exit_code);
+    a[field::signal] = static_cast<std::uint64_t>(outcome.signal);
+    a[field::end] = halted                                          ? ended::halted
+                    : outcome.end == ProcessOutcome::End::exited    ? ended::exited
+                    : outcome.end == ProcessOutcome::End::signalled ? ended::signalled
+                                                                    : ended::timed_out;
+    a[field::start_us] = micros(start);
+    a[field::runtime_us] = micros(outcome.seconds);
+    a[field::cpu_us] = micros(outcome.cpu_seconds);
+    a[field::leftovers] = outcome.left_processes ? 1 : 0;
   }
 
   /// How slot `thread` (1-based `slot`) starts its worker (--worker): the command once, with
@@ -773,9 +850,9 @@ class Farm final : public Job {
         send_from(slot, task);
         again = false;
       }
-      WorkerReply reply = slot.worker->receive(s_.timeout, poll, [] {
+      WorkerReply reply = slot.worker->receive(s_.timeout, poll, [this] {
         main_thread_chores();
-        return stop_requested();
+        return stop_requested() || halts_now();
       });
       const std::uint64_t answered = slot.sent.front();
       slot.sent.pop_front();
@@ -851,13 +928,15 @@ class Farm final : public Job {
       using Kind = WorkerReply::Kind;
       // Stopped: by us, or (a worker that died) by the signal that asks this rank to stop.
       const bool answered = reply.kind == Kind::ok || reply.kind == Kind::error;
-      if (reply.kind == Kind::stopped ||
+      const bool halted = reply.kind == Kind::stopped && !stop_requested();  // --halt now
+      if ((reply.kind == Kind::stopped && !halted) ||
           (reply.kind == Kind::died ? stopped_with_us(reply.exit)
                                     : !answered && stop_requested())) {
         throw BlockStopped();
       }
       auto* a = &counts[field::per_task + field::per_attempt * attempt];
-      a[field::end] = reply.kind == Kind::ok          ? ended::exited
+      a[field::end] = halted                          ? ended::halted
+                      : reply.kind == Kind::ok        ? ended::exited
                       : reply.kind == Kind::error     ? ended::error
                       : reply.kind == Kind::protocol  ? ended::protocol
                       : reply.kind == Kind::timed_out ? ended::timed_out
@@ -873,7 +952,7 @@ class Farm final : public Job {
       counts[field::attempts] = attempt + 1;
       if (reply.kind == Kind::error) {
         pass_on_text(reply.bytes, fields.number);
-      } else if (reply.kind != Kind::ok) {
+      } else if (reply.kind != Kind::ok && !halted) {
         const std::string worker = "the worker (slot " + std::to_string(fields.slot) + ", pid " +
                                    std::to_string(pid) + ")";
         write_stderr("hpar: input " + std::to_string(fields.number) + " " +
@@ -883,13 +962,16 @@ class Farm final : public Job {
                           : worker + " " + failure_of(reply)) +
                      "; a new one starts for the next input\n");
       }
-      const bool last = reply.kind == Kind::ok || attempt == s_.retries;
+      const bool last = reply.kind == Kind::ok || attempt == s_.retries || halted;
       if (reply.kind == Kind::ok) {
         a[field::out_bytes] = reply.bytes.size();
         *out.bytes = tagged_stdout(task, std::move(reply.bytes));
       }
       live_log(task, attempt, &counts[0], a);
-      if (last) break;
+      if (last) {
+        if (!halted) count_for_halt(reply.kind == Kind::ok, fields);
+        break;
+      }
     }
   }
 
@@ -908,10 +990,40 @@ class Farm final : public Job {
   }
 
  private:
+  /// --halt now asked for on some rank: the running tasks end.
+  [[nodiscard]] bool halts_now() const { return s_.halt.now && halt_requested(); }
+
+  /// --halt: counts a task that ended (its last attempt: `ok` or failed) and, when that
+  /// reaches the policy's mark, halts every rank (request_halt) and says so once.
+  void count_for_halt(bool ok, const TaskFields& fields) {
+    using Why = HaltPolicy::Why;
+    const Why why = s_.halt.why;
+    if (why == Why::never) return;
+    const std::uint64_t failed = ok ? failed_now_.load() : failed_now_.fetch_add(1) + 1;
+    const std::uint64_t succeeded = ok ? succeeded_now_.fetch_add(1) + 1 : succeeded_now_.load();
+    const std::uint64_t n = why == Why::fail      ? failed
+                            : why == Why::success ? succeeded
+                                                  : failed + succeeded;
+    if ((why == Why::fail && ok) || (why == Why::success && !ok) || n < halt_at_) return;
+    if (halt_told_.exchange(true)) return;
+    request_halt();
+    write_stderr("hpar: --halt " + s_.halt.text + ": task " + std::to_string(fields.number) +
+                 " (input " + quote_for_message(fields.input) + ") " +
+                 (ok ? "succeeded" : "failed") + ", the " + std::to_string(n) +
+                 (why == Why::fail      ? " failed"
+                  : why == Why::success ? " succeeded"
+                                        : " done") +
+                 (n == 1 ? " task" : " tasks") + " of rank " + std::to_string(rank_) +
+                 (s_.halt.now ? ": ending the running tasks, starting no more\n"
+                              : ": starting no more tasks, the running ones finish\n"));
+  }
+
   /// What the tasks' last attempts came to.
   struct Tally {
     std::uint64_t tasks = 0;
     std::uint64_t failed = 0;
+    std::uint64_t halted = 0;   ///< ended by --halt now
+    std::uint64_t not_run = 0;  ///< never started (--halt)
     std::uint64_t retried = 0;
     std::uint64_t timed_out = 0;
     double busy = 0.0;      ///< seconds of every attempt this run made (not a checkpoint's)
@@ -962,6 +1074,13 @@ class Farm final : public Job {
       if (attempts > 1) ++tally.retried;
       const std::string& host = g.records[t];
       const std::string command = command_line(t, c[field::slot]);
+      if (attempts == 0) {  // --halt: never started; the joblog says so
+        ++tally.not_run;
+        std::array<std::uint64_t, field::per_attempt> none{};
+        none[field::end] = ended::not_run;
+        if (!s_.joblog.empty()) log_attempt(log, jsonl, t, 0, host, command, c, none.data());
+        continue;
+      }
       for (std::uint64_t a = 0; a < attempts; ++a) {
         const std::uint64_t* r = c + field::per_task + field::per_attempt * a;
         // A task restored from a checkpoint ran before this run began: its time is not this
@@ -981,7 +1100,9 @@ class Farm final : public Job {
         }
         if (a + 1 == attempts) {
           tally.runtimes.push_back(1e-6 * static_cast<double>(r[field::runtime_us]));
-          if (r[field::end] != 0 || r[field::exit_code] != 0) {
+          if (r[field::end] == ended::halted) {
+            ++tally.halted;
+          } else if (r[field::end] != 0 || r[field::exit_code] != 0) {
             ++tally.failed;
             ++tally.failures[failure_kind(r)];
           }
@@ -1155,6 +1276,7 @@ class Farm final : public Job {
   }
 
   [[nodiscard]] Verification verdict(const Tally& t) const {
+    if (halt_requested() || t.halted + t.not_run != 0) return halt_verdict(t);
     if (t.failed == 0) {
       return {Verification::Status::pass,
               "all " + std::to_string(t.tasks) +
@@ -1167,6 +1289,26 @@ class Farm final : public Job {
     return {Verification::Status::fail,
             std::to_string(t.failed) + " of " + std::to_string(t.tasks) +
                 (s_.worker ? " inputs" : " tasks") + " failed (" + codes + ")"};
+  }
+
+  /// The verdict of a halted farm (--halt): GNU parallel's exit status, 0 for a halt on
+  /// success (or done without a failure), else a failure (exit code 3); the detail says what
+  /// ran, failed, was ended and did not run.
+  [[nodiscard]] Verification halt_verdict(const Tally& t) const {
+    std::string detail = "halted by --halt " + s_.halt.text + ": " +
+                         std::to_string(t.tasks - t.failed - t.halted - t.not_run) + " of " +
+                         std::to_string(t.tasks) + " tasks succeeded, " + std::to_string(t.failed) +
+                         " failed";
+    for (const auto& [kind, n] : t.failures) {
+      detail +=
+          (kind == t.failures.begin()->first ? " (" : ", ") + std::to_string(n) + " x " + kind;
+    }
+    if (!t.failures.empty()) detail += ")";
+    detail += ", " + std::to_string(t.halted) + " ended by the halt, " + std::to_string(t.not_run) +
+              " not run (see --joblog)";
+    const bool pass = s_.halt.why == HaltPolicy::Why::success ||
+                      (s_.halt.why == HaltPolicy::Why::done && t.failed == 0);
+    return {pass ? Verification::Status::pass : Verification::Status::fail, detail};
   }
 
   /// The CPUs of this rank's tasks (--task-threads): the engine's share of the node's CPUs for
@@ -1264,6 +1406,8 @@ class Farm final : public Job {
         return "worker died";
       case ended::timed_out:
         return "time limit";
+      case ended::halted:
+        return "ended by --halt";
       default:
         return "signal";
     }
@@ -1274,7 +1418,8 @@ class Farm final : public Job {
                    const std::uint64_t* r) const {
     const double start = 1e-6 * static_cast<double>(r[field::start_us]);
     const double runtime = 1e-6 * static_cast<double>(r[field::runtime_us]);
-    const char* end = end_names[std::min<std::uint64_t>(r[field::end], ended::died)];
+    const char* end = end_names[std::min<std::uint64_t>(r[field::end], ended::not_run)];
+    const std::uint64_t attempt = r[field::end] == ended::not_run ? 0 : a + 1;
     const std::int64_t exit_value = exit_value_of(r);
     const bool leftovers = r[field::leftovers] != 0;
     if (jsonl) {
@@ -1288,7 +1433,7 @@ class Farm final : public Job {
                                    {"command", command},
                                    {"rank", c[field::rank]},
                                    {"slot", c[field::slot]},
-                                   {"attempt", a + 1},
+                                   {"attempt", attempt},
                                    {"end", end},
                                    {"leftovers", leftovers},
                                    {"input", in_.list[t]}};
@@ -1303,7 +1448,7 @@ class Farm final : public Job {
     log << t + 1 << '\t' << clean(host) << '\t' << format_fixed(start, 3) << '\t'
         << format_fixed(runtime, 3) << "\t0\t" << r[field::out_bytes] << '\t' << exit_value << '\t'
         << r[field::signal] << '\t' << clean(command) << '\t' << c[field::rank] << '\t'
-        << c[field::slot] << '\t' << a + 1 << '\t' << end
+        << c[field::slot] << '\t' << attempt << '\t' << end
         << (leftovers ? " (left processes behind; ended)" : "") << '\t' << clean(in_.list[t])
         << '\n';
   }
@@ -1347,6 +1492,12 @@ class Farm final : public Job {
     }
   };
   std::vector<std::unique_ptr<Slot>> slots_;
+  /// --halt: this rank's tasks that ended failed and succeeded, the mark, and whether this
+  /// rank has halted the farm.
+  std::atomic<std::uint64_t> failed_now_{0};
+  std::atomic<std::uint64_t> succeeded_now_{0};
+  std::uint64_t halt_at_ = 0;
+  std::atomic<bool> halt_told_{false};
 };
 
 void add_options(po::options_description& d) {
@@ -1380,6 +1531,10 @@ void add_options(po::options_description& d) {
       "max-args,N", po::value<std::string>()->value_name("K"),
       "K inputs per task: {} all of them, {1} .. {K} each; with no placeholder they are the "
       "arguments")(
+      "halt", po::value<std::string>()->value_name("WHEN,WHY")->default_value("never"),
+      "GNU parallel's: stop starting tasks on every rank once fail=N, success=N or done=N "
+      "tasks (or N% of all) ended; WHEN: soon (the running ones finish) or now (they are "
+      "ended). E.g. soon,fail=1")(
       "joblog", po::value<std::string>()->value_name("FILE"),
       "one line per task attempt: TSV with GNU parallel's columns first, JSON Lines if FILE "
       "ends in .jsonl")("tag",
@@ -1568,6 +1723,7 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   s.chunk_given = !vm["chunk"].defaulted();
   if (s.chunk == 0 || s.chunk > 1024) throw UsageError("--chunk must be 1 to 1024");
   if (vm.count("joblog") != 0U) s.joblog = vm["joblog"].as<std::string>();
+  s.halt = parse_halt(vm["halt"].as<std::string>());
   output_modes(vm, s);
   if (!s.shell && !farm::has_placeholder(s.command[0], inputs.columns) &&
       find_program(s.command[0]).empty()) {
@@ -1580,6 +1736,18 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
 
 }  // namespace
 
+namespace farm {
+
+bool task_failed(std::span<const std::uint64_t> counts) {
+  const std::uint64_t attempts = counts.empty() ? 0 : counts[field::attempts];
+  if (attempts == 0) return true;  // --halt left it unrun
+  const std::size_t last = field::per_task + field::per_attempt * (attempts - 1);
+  if (counts.size() < last + field::per_attempt) return true;
+  return counts[last + field::end] != ended::exited || counts[last + field::exit_code] != 0;
+}
+
+}  // namespace farm
+
 JobInfo farm_job() {
   JobInfo info{"farm", "your own command once per input, output joined in input order", add_options,
                make};
@@ -1591,13 +1759,16 @@ JobInfo farm_job() {
       "HPAR_RANK, HPAR_SLOT,\n"
       "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
       "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
-      "--resume run only the tasks a stopped farm did not finish. --worker: COMMAND starts once\n"
-      "per slot and answers each input over a pipe (docs/workers.md; Python: hpar_worker,\n"
-      "folder printed by 'hpar worker-path').\n"
+      "--resume run only the tasks a stopped farm did not finish (--resume-failed: and the\n"
+      "failed ones; 'hpar farm-status DIR' tells what is done). --halt soon,fail=1: no new\n"
+      "task after a failure. --worker: COMMAND starts once per slot and answers each input\n"
+      "over a pipe (docs/workers.md; Python: hpar_worker, folder printed by\n"
+      "'hpar worker-path').\n"
       "Output modes (GNU parallel's): --tag, --dry-run, --unordered (with --resume: the\n"
       "restored tasks' output first, in input order), --results DIR (DIR/SEQ/{stdout,stderr,\n"
       "exitval,seq,input,command}); see docs/farm.md.";
   info.trailing_words = "command";
+  info.block_failed = farm::task_failed;
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";
   // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,
@@ -1616,6 +1787,7 @@ JobInfo farm_job() {
                          {"oversubscribe-tasks", IdentityRule::ignored},
                          {"chunk", IdentityRule::ignored},
                          {"joblog", IdentityRule::ignored},
+                         {"halt", IdentityRule::ignored},
                          {"unordered", IdentityRule::ignored},
                          {"results", IdentityRule::ignored}};
   return info;

@@ -4,6 +4,7 @@
 // line (jobs/farm.cpp). Declared here for the unit tests.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,5 +61,9 @@ struct TaskFields {
 /// '...' keeps everything, "..." keeps everything but \" \\ \$ \`, a backslash quotes the next
 /// character. Throws UsageError on an unterminated quote.
 [[nodiscard]] std::vector<std::string> split_arguments(std::string_view line);
+
+/// Whether a task's record (its count partials) says it failed: its last attempt did not exit
+/// 0, or it never ran (--halt). The farm's JobInfo::block_failed.
+[[nodiscard]] bool task_failed(std::span<const std::uint64_t> counts);
 
 }  // namespace hpar::jobs::farm

@@ -58,6 +58,8 @@ constexpr Command commands[] = {
      sweep_command},
     {"farm", "farm [opts] -- COMMAND", "short for 'run farm': your command once per input",
      farm_command},
+    {"farm-status", "farm-status DIR", "tasks done, failed and left in a farm's checkpoint",
+     farm_status_command},
     {"worker-path", "worker-path", "the folder of the Python helper for 'farm --worker'",
      worker_path_command},
     {"list", "list", "list the jobs with a one-line description", list_command},
@@ -66,7 +68,8 @@ constexpr Command commands[] = {
 
 /// Whether the program has command `c`: `farm` (short for 'run farm') only with a farm job.
 bool has_command(const Command& c) {
-  return (c.name != "farm" && c.name != "worker-path") || find_job("farm") != nullptr;
+  return (c.name != "farm" && c.name != "worker-path" && c.name != "farm-status") ||
+         find_job("farm") != nullptr;
 }
 
 std::string general_help() {
@@ -358,10 +361,18 @@ int cli_main(const boost::mpi::communicator& world, const std::vector<std::strin
   }
 }
 
-std::optional<int> cli_main_without_mpi(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] != "sweep") return std::nullopt;
+std::optional<int> cli_main_without_mpi(const std::vector<std::string>& args,
+                                        std::span<const JobInfo> jobs) {
+  if (args.empty()) return std::nullopt;
+  const bool farm =
+      std::any_of(jobs.begin(), jobs.end(), [](const JobInfo& job) { return job.name == "farm"; });
+  if (args[0] != "sweep" && (args[0] != "farm-status" || !farm)) return std::nullopt;
   const std::span<const std::string> rest(args);
   try {
+    if (args[0] == "farm-status") {
+      std::cout << farm_status(rest.subspan(1), jobs);
+      return 0;
+    }
     return sweep_main(rest.subspan(1));
   } catch (const Error& e) {
     return print_error(e, rest);

@@ -70,7 +70,10 @@ po::options_description run_output_options() {
       "by a signal or a time limit can be resumed")(
       "resume",
       "continue the checkpoint in --checkpoint DIR: finished blocks are not computed "
-      "again, and the results are the same bits as an uninterrupted run's");
+      "again, and the results are the same bits as an uninterrupted run's")(
+      "resume-failed",
+      "as --resume, and run again what the checkpoint holds as failed (the farm: the failed "
+      "tasks, and those a --halt left unrun); the succeeded keep their output");
   return d;
 }
 
@@ -96,13 +99,17 @@ void set_destinations(ParsedRun& parsed) {
   } else {  // streamed to standard output while the blocks finish
     parsed.run.ordered.kind = OrderedDestination::Kind::standard_output;
   }
-  if (vm.count("resume") != 0U && vm.count("checkpoint") == 0U) {
-    throw UsageError("--resume needs --checkpoint DIR (the checkpoint to continue)");
+  for (const char* resume : {"resume", "resume-failed"}) {
+    if (vm.count(resume) != 0U && vm.count("checkpoint") == 0U) {
+      throw UsageError(std::string("--") + resume +
+                       " needs --checkpoint DIR (the checkpoint to continue)");
+    }
   }
   if (vm.count("checkpoint") != 0U) {
     parsed.run.checkpoint.dir = vm["checkpoint"].as<std::string>();
     refuse_outputs_in_checkpoint(vm, parsed.run.checkpoint.dir);
-    parsed.run.checkpoint.resume = vm.count("resume") != 0U;
+    parsed.run.checkpoint.resume_failed = vm.count("resume-failed") != 0U;
+    parsed.run.checkpoint.resume = vm.count("resume") != 0U || parsed.run.checkpoint.resume_failed;
     set_checkpoint_identity(parsed, parsed.run.checkpoint);
   }
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "hpar/core/job.hpp"
+
 namespace hpar {
 
 /// `hpar run JOB [options]`: one run of a job, results and report on rank 0.
@@ -20,6 +22,13 @@ void refuse_outputs_in_checkpoint(const boost::program_options::variables_map& v
                                   const std::string& dir);
 /// `hpar farm ARGS`: `hpar run farm ARGS`.
 int farm_command(const boost::mpi::communicator& world, std::span<const std::string> args);
+
+/// `hpar farm-status DIR`: the tasks done, failed and left in a farm's checkpoint, as
+/// `key: value` lines; reads files only (no MPI). `jobs`: the program's jobs (empty: the
+/// registry in scope). Throws UsageError when DIR is not a farm's checkpoint.
+[[nodiscard]] std::string farm_status(std::span<const std::string> args,
+                                      std::span<const JobInfo> jobs);
+int farm_status_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
 /// `hpar scale JOB --mode strong|weak [...]`: a scaling study in one launch (src/cmd_scale.cpp).
 int scale_command(const boost::mpi::communicator& world, std::span<const std::string> args);

@@ -33,7 +33,7 @@ int main(int argc, char** argv, const std::vector<JobInfo>& jobs, Program progra
   install_stop_handlers();
   const std::vector<std::string> args(argv + 1, argv + argc);
   // `hpar sweep` launches MPI programs itself: it must not be one (no MPI_Init).
-  if (const auto code = cli_main_without_mpi(args)) return *code;
+  if (const auto code = cli_main_without_mpi(args, jobs)) return *code;
   const boost::mpi::environment env(argc, argv, boost::mpi::threading::serialized, true);
   const boost::mpi::communicator world;
   return cli_main(world, args, jobs);

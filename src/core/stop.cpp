@@ -9,6 +9,7 @@ namespace {
 
 volatile std::sig_atomic_t stop_flag = 0;
 std::atomic<bool> passed_on{false};
+std::atomic<bool> halt_flag{false};
 
 }  // namespace
 
@@ -30,6 +31,18 @@ void pass_on_stop() noexcept {
 
 void clear_passed_on_stop() noexcept {
   passed_on.store(false, std::memory_order_relaxed);
+}
+
+void request_halt() noexcept {
+  halt_flag.store(true, std::memory_order_relaxed);
+}
+
+bool halt_requested() noexcept {
+  return halt_flag.load(std::memory_order_relaxed);
+}
+
+void clear_halt_request() noexcept {
+  halt_flag.store(false, std::memory_order_relaxed);
 }
 
 }  // namespace hpar

@@ -12,6 +12,7 @@
 #include <boost/mpi/collectives.hpp>
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -172,8 +173,9 @@ void CheckpointWriter::flush(bool sync) {
 // ---- the checkpoint ----------------------------------------------------------------------
 
 Checkpoint::Checkpoint(const boost::mpi::communicator& comm, const CheckpointOptions& options,
-                       const std::string& job, const WorkPlan& plan)
-    : dir_(options.dir) {
+                       const std::string& job, const WorkPlan& plan,
+                       std::function<bool(std::span<const std::uint64_t>)> failed)
+    : dir_(options.dir), failed_(options.resume_failed ? std::move(failed) : nullptr) {
   std::exception_ptr failure;
   if (comm.rank() == 0) {
     try {
@@ -324,15 +326,87 @@ void Checkpoint::resume(const CheckpointOptions& options, const std::string& job
   write_file_atomically(manifest_path(dir_), manifest.dump(2) + "\n");
 }
 
-void Checkpoint::read_records(const WorkPlan& plan) {
+namespace {
+
+/// The record files of the checkpoint in `dir`, the latest attempt's first: a block's first
+/// valid record is the one kept, and a block appears in a later attempt only when it was not
+/// done before or --resume-failed ran it again.
+std::vector<std::string> record_files(const std::string& dir) {
+  std::vector<std::string> files;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("blocks-", 0) == 0 && entry.path().extension() == ".log") {
-      files_.push_back(entry.path().string());
+      files.push_back(entry.path().string());
     }
   }
-  std::sort(files_.begin(), files_.end());
+  const auto attempt_of = [](const std::string& path) {
+    const std::string name = fs::path(path).filename().string();  // blocks-A-R.log
+    return std::strtoull(name.c_str() + 7, nullptr, 10);
+  };
+  std::sort(files.begin(), files.end(), [&](const std::string& a, const std::string& b) {
+    const auto x = attempt_of(a);
+    const auto y = attempt_of(b);
+    return x != y ? x > y : a < b;
+  });
+  return files;
+}
+
+/// The work plan's shape as a checkpoint's manifest records it.
+checkpoint_format::RecordShape manifest_shape(const nlohmann::json& manifest,
+                                              const std::string& dir) {
+  try {
+    const auto& plan = manifest.at("plan");
+    const auto items = plan.at("items").get<std::uint64_t>();
+    const auto block_items = plan.at("block_items").get<std::uint64_t>();
+    if (block_items == 0) throw std::invalid_argument("block_items 0");
+    return {.run = std::stoull(manifest.at("run").get<std::string>()),
+            .reals = plan.at("real_partials").get<std::uint64_t>(),
+            .counts = plan.at("count_partials").get<std::uint64_t>(),
+            .blocks = (items + block_items - 1) / block_items};
+  } catch (const std::exception&) {
+    throw UsageError("'" + manifest_path(dir) + "' is not a checkpoint manifest (plan)");
+  }
+}
+
+}  // namespace
+
+CheckpointSummary summarize_checkpoint(const std::string& dir,
+                                       bool (*failed)(std::span<const std::uint64_t>)) {
+  if (!fs::exists(manifest_path(dir))) {
+    throw UsageError("'" + dir + "' is not a checkpoint (no manifest.json; --checkpoint DIR " +
+                     "makes one)");
+  }
+  const nlohmann::json manifest = read_manifest(dir);
+  const auto shape = manifest_shape(manifest, dir);
+  CheckpointSummary summary{.job = manifest["job"].get<std::string>(),
+                            .attempts = manifest["attempts"].get<std::uint64_t>(),
+                            .complete = manifest["complete"].get<bool>(),
+                            .blocks = shape.blocks};
+  std::vector<bool> seen(shape.blocks, false);
+  for (const auto& file : record_files(dir)) {
+    std::error_code ec;
+    const std::uint64_t size = fs::file_size(file, ec);
+    if (ec) continue;
+    std::ifstream in(file, std::ios::binary);
+    (void)checkpoint_format::read_records(
+        in, size, shape,
+        [&](std::uint64_t /*offset*/, const RecordHead& head, const char* payload) {
+          if (seen[head.block]) return;
+          seen[head.block] = true;
+          ++summary.done;
+          std::vector<std::uint64_t> counts(head.counts);
+          if (head.counts > 0) {
+            std::memcpy(counts.data(), payload + 8ULL * head.reals, 8ULL * head.counts);
+          }
+          if (failed != nullptr && failed(counts)) ++summary.failed;
+        });
+  }
+  return summary;
+}
+
+void Checkpoint::read_records(const WorkPlan& plan) {
+  files_ = record_files(dir_);
   done_.assign(plan.blocks(), false);
   for (std::size_t f = 0; f < files_.size(); ++f) read_file(f, plan);
   std::sort(where_.begin(), where_.end(),
@@ -353,12 +427,21 @@ void Checkpoint::read_file(std::size_t file, const WorkPlan& plan) {
                                              .blocks = plan.blocks()};
   const auto end = checkpoint_format::read_records(
       in, file_size, shape, [&](std::uint64_t offset, const RecordHead& head, const char* payload) {
-        if (!done_[head.block]) keep(file, offset, head, payload, plan);
+        if (!done_[head.block] && !redo(head, payload)) keep(file, offset, head, payload, plan);
       });
   if (end == checkpoint_format::RecordsEnd::foreign) {
     throw UsageError("cannot resume the checkpoint in '" + dir_ + "': '" + files_[file] +
                      "' holds records of another checkpoint (remove it)");
   }
+}
+
+/// --resume-failed: true when the record says its block failed (the job's Job::failed), so
+/// that it is computed again (a later record of it, from a run that did, is kept instead).
+bool Checkpoint::redo(const RecordHead& head, const char* payload) const {
+  if (!failed_) return false;
+  std::vector<std::uint64_t> counts(head.counts);
+  if (head.counts > 0) std::memcpy(counts.data(), payload + 8ULL * head.reals, 8ULL * head.counts);
+  return failed_(counts);
 }
 
 /// Takes one valid record: its block is done; its partials and where its bytes lie are kept.

@@ -18,9 +18,11 @@
 
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -70,8 +72,11 @@ class Checkpoint {
   /// Collective: starts a checkpoint in `options.dir` (refusing one that exists), or, with
   /// `options.resume`, reads the one there and refuses it unless job, identity and plan match.
   /// Throws UsageError (agreed on every rank) with what is wrong.
+  /// `failed` (with options.resume_failed): whether a block's count partials say it failed,
+  /// so that it is computed again rather than restored.
   Checkpoint(const boost::mpi::communicator& comm, const CheckpointOptions& options,
-             const std::string& job, const WorkPlan& plan);
+             const std::string& job, const WorkPlan& plan,
+             std::function<bool(std::span<const std::uint64_t>)> failed = {});
 
   /// True when block `block` was finished by an earlier attempt (any rank).
   [[nodiscard]] bool restored(std::uint64_t block) const noexcept {
@@ -105,11 +110,14 @@ class Checkpoint {
   void resume(const CheckpointOptions& options, const std::string& job, const WorkPlan& plan);
   void read_records(const WorkPlan& plan);
   void read_file(std::size_t file, const WorkPlan& plan);
+  [[nodiscard]] bool redo(const RecordHead& head, const char* payload) const;
   void keep(std::size_t file, std::uint64_t offset, const RecordHead& head, const char* payload,
             const WorkPlan& plan);
   void share_done(const boost::mpi::communicator& comm, const WorkPlan& plan);
 
   std::string dir_;
+  /// --resume-failed: a block whose record says it failed is computed again.
+  std::function<bool(std::span<const std::uint64_t>)> failed_;
   std::uint64_t run_ = 0;  ///< this checkpoint's number, in every record
   int attempt_ = 0;
   std::vector<bool> done_;

@@ -164,8 +164,11 @@ class JobRun {
 
   /// Starts this run's checkpoint, or reads the one it resumes; its writer observes the run.
   void open_checkpoint() {
-    checkpoint_ =
-        std::make_unique<Checkpoint>(comm_, options_.checkpoint, record_.job, record_.plan);
+    checkpoint_ = std::make_unique<Checkpoint>(
+        comm_, options_.checkpoint, record_.job, record_.plan,
+        [this](std::span<const std::uint64_t> counts) {
+          return info_.block_failed != nullptr && info_.block_failed(counts);
+        });
     observers_.add(&checkpoint_->writer());
     record_.checkpoint.enabled = true;
     record_.checkpoint.dir = options_.checkpoint.dir;

@@ -42,7 +42,7 @@ void FaultNotice::wait_for_all(const std::function<void()>& meanwhile) {
   }
 }
 
-void FaultNotice::settle() {
+bool FaultNotice::settle() {
   check_mpi(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE),
             "MPI_Waitall");
   requests_.clear();
@@ -56,6 +56,7 @@ void FaultNotice::settle() {
         "MPI_Recv");
   }
   told_ = false;
+  return senders > 0;
 }
 
 }  // namespace hpar

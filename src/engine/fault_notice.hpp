@@ -27,7 +27,8 @@ class FaultNotice {
   /// hears its own signals and passes them on while the others compute.
   void wait_for_all(const std::function<void()>& meanwhile);
   /// Collective: completes the sends and receives every notice addressed to this rank.
-  void settle();
+  /// Returns whether some rank sent one.
+  bool settle();
 
  private:
   static constexpr int tag = 7302;

@@ -49,7 +49,7 @@ struct PassedOnStopEnds {
 
 class PassControl {
  public:
-  explicit PassControl(const boost::mpi::communicator& comm) : notice_(comm) {}
+  explicit PassControl(const boost::mpi::communicator& comm) : notice_(comm), halt_(comm) {}
 
   /// Keeps the first failure of this rank and abandons the pass (any thread).
   void fail(std::exception_ptr e) {
@@ -72,6 +72,12 @@ class PassControl {
   void keep_in_touch() {
     try {
       if (local_cause_) notice_.tell_all();
+      // A job's halt (the farm's --halt) here goes to the others; theirs becomes this rank's.
+      if (halt_requested()) {
+        halt_.tell_all();
+      } else if (halt_.heard()) {
+        request_halt();
+      }
       if (!abandon_ && notice_.heard()) {
         // Another rank failed or was stopped: this rank stops as if the signal had come here
         // too, so that a block that waits (a farm's task) is ended, not waited for.
@@ -99,6 +105,7 @@ class PassControl {
   [[nodiscard]] bool settle(const boost::mpi::communicator& comm) {
     if (local_cause_) notice_.tell_all();
     notice_.settle();
+    if (halt_.settle()) request_halt();  // told too late to be heard during the pass
     agree(comm, failure_);
     int stopped = 0;
     boost::mpi::all_reduce(comm, abandon_ ? 1 : 0, stopped, boost::mpi::maximum<int>());
@@ -107,6 +114,7 @@ class PassControl {
 
  private:
   FaultNotice notice_;
+  FaultNotice halt_;  // a job's halt, on a communicator of its own (request_halt)
   std::mutex mutex_;
   std::exception_ptr failure_;
   std::atomic<bool> abandon_{false};      // skip the remaining blocks of this pass

@@ -22,11 +22,13 @@ namespace hpar {
 int cli_main(const boost::mpi::communicator& world, const std::vector<std::string>& args,
              std::span<const JobInfo> jobs);
 
-/// Entry point of the commands that are not MPI processes because they start MPI programs
-/// themselves (`hpar sweep`): runs the command named by `args` and returns its exit code
-/// (errors printed as cli_main prints them), or nothing when `args` name another command (then
-/// the caller starts MPI and calls cli_main).
-[[nodiscard]] std::optional<int> cli_main_without_mpi(const std::vector<std::string>& args);
+/// Entry point of the commands that are not MPI processes: those that start MPI programs
+/// themselves (`hpar sweep`) and those that only read files (`hpar farm-status`, with a farm
+/// among `jobs`): runs the command named by `args` and returns its exit code (errors printed
+/// as cli_main prints them), or nothing when `args` name another command (then the caller
+/// starts MPI and calls cli_main).
+[[nodiscard]] std::optional<int> cli_main_without_mpi(const std::vector<std::string>& args,
+                                                      std::span<const JobInfo> jobs = {});
 
 /// A parsed `run`-style command line: a job, its options and the engine's options.
 struct ParsedRun {

@@ -244,6 +244,10 @@ struct JobInfo {
   /// How the job's options count in a checkpoint's identity (what a resumed run must match):
   /// {option name without "--", rule}. An option not listed counts by its text as given.
   std::vector<std::pair<std::string, IdentityRule>> identity_rules = {};
+  /// True when a finished block with these count partials failed in the job's own sense (the
+  /// farm: a task whose last attempt did not succeed, or that --halt left unrun): `hpar run
+  /// --resume-failed` computes it again, `hpar farm-status` counts it. None: no block fails.
+  bool (*block_failed)(std::span<const std::uint64_t> counts) = nullptr;
 };
 
 /// A program's jobs: names unique, each job complete. What `cli_main` runs jobs from.

@@ -18,4 +18,12 @@ void clear_stop_request() noexcept;
 void pass_on_stop() noexcept;
 void clear_passed_on_stop() noexcept;
 
+/// A job's halt (the farm's --halt): the job starts no new work but the run goes on to its end
+/// (unlike a stop, nothing is left undone). The engine passes it to the other ranks of the
+/// pass, so that halt_requested() becomes true on every rank soon after one asked.
+void request_halt() noexcept;
+[[nodiscard]] bool halt_requested() noexcept;
+/// Forgets a halt (a job's start: a halt ends with the run that asked for it).
+void clear_halt_request() noexcept;
+
 }  // namespace hpar

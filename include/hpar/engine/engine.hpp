@@ -8,6 +8,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
 #include <exception>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +56,8 @@ struct OrderedStats {
 struct CheckpointOptions {
   std::string dir;      ///< where records go; empty = no checkpoint
   bool resume = false;  ///< continue the checkpoint in `dir`, skipping the blocks it holds
+  /// With `resume`: compute again the blocks the job counts as failed (Job::failed).
+  bool resume_failed = false;
   /// What must match on resume besides the job and its work plan (name -> value): the job's
   /// options as they count (hpar/cli/identity.hpp), hpar's version. Filled by the command line.
   std::vector<std::pair<std::string, std::string>> identity;
@@ -62,6 +65,21 @@ struct CheckpointOptions {
   /// words, e.g. "the content of --input-file 'in.txt'"); not kept in the checkpoint.
   std::vector<std::pair<std::string, std::string>> identity_labels;
 };
+
+/// What a checkpoint directory holds, read without MPI (`hpar farm-status DIR`).
+struct CheckpointSummary {
+  std::string job;
+  std::uint64_t attempts = 0;  ///< runs that wrote into it (the first and its resumes)
+  bool complete = false;       ///< a run finished every block
+  std::uint64_t blocks = 0;    ///< blocks of the plan (the farm: tasks)
+  std::uint64_t done = 0;      ///< blocks with a valid record
+  std::uint64_t failed = 0;    ///< of those, failed by `failed` (JobInfo::block_failed)
+};
+
+/// Reads the checkpoint in `dir`: its manifest and every valid record (the latest attempt's
+/// record of a block counts). Throws UsageError when `dir` is not a checkpoint.
+[[nodiscard]] CheckpointSummary summarize_checkpoint(
+    const std::string& dir, bool (*failed)(std::span<const std::uint64_t>));
 
 /// What a checkpointed run did.
 struct CheckpointRecord {

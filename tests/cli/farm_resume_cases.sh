@@ -1,0 +1,92 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2034,SC2153,SC2016,SC1083 # RC, OUT, ERR and LAUNCH belong to the runner (tests/lib); the tasks' $ and {} are theirs
+# CLI tests of the farm's --resume-failed: a checkpoint's failed tasks run again, the
+# succeeded ones are not (every run leaves a file in runs/), and the joined output is the
+# clean run's (the serial loop's).
+
+# task.sh X: records the run; inputs 3 and 5 fail the first time (a marker file in marks/),
+# every other run prints "out X".
+make_flaky_task() {
+  mkdir -p runs marks
+  cat >task.sh <<'SCRIPT'
+#!/bin/sh
+mktemp "runs/$1.XXXXXX" >/dev/null
+case $1 in
+  3 | 5) if [ ! -e "marks/$1" ]; then touch "marks/$1"; exit 1; fi ;;
+esac
+echo "out $1"
+SCRIPT
+  chmod +x task.sh
+  for x in $(seq 1 8); do echo "out $x"; done >expected.txt
+}
+
+# runs_of X: how many times task X ran.
+runs_of() { find runs -name "$1.*" | wc -l; }
+
+case_resume_failed_reruns_only_the_failed_tasks() {
+  make_flaky_task
+  local np x want
+  for np in 1 2; do
+    rm -rf ck runs marks
+    make_flaky_task
+    hpar_np "$np" run farm --checkpoint ck --range 1:8 --no-report -- ./task.sh
+    expect_rc 3
+    hpar_np "$np" run farm --checkpoint ck --resume-failed --range 1:8 --no-report -- ./task.sh
+    expect_rc 0
+    cmp -s out.txt expected.txt || fail "np $np: $(cat out.txt)"
+    for x in $(seq 1 8); do
+      want=1
+      case $x in 3 | 5) want=2 ;; esac
+      [ "$(runs_of "$x")" = "$want" ] || fail "np $np: task $x ran $(runs_of "$x") times"
+    done
+    # A plain resume of it now runs nothing and gives the same bytes (the later records win).
+    hpar_np "$np" run farm --checkpoint ck --resume --range 1:8 --no-report -- ./task.sh
+    expect_rc 0
+    cmp -s out.txt expected.txt || fail "np $np, --resume after: $(cat out.txt)"
+    [ "$(find runs -type f | wc -l)" = 10 ] || fail "np $np: --resume ran tasks again"
+  done
+}
+
+# The tasks a --halt left unrun count as failed: --resume-failed runs them.
+case_resume_failed_after_a_halt() {
+  make_flaky_task
+  hpar_np 1 run farm --threads 1 --halt soon,fail=1 --checkpoint ck --range 1:8 --no-report \
+    -- ./task.sh
+  expect_rc 3
+  [ "$(find runs -type f | wc -l)" = 3 ] || fail "the halt let $(find runs -type f | wc -l) run"
+  hpar_np 2 run farm --checkpoint ck --resume-failed --range 1:8 --no-report -- ./task.sh
+  expect_rc 3  # 5 fails the first time it runs
+  hpar_np 2 run farm --checkpoint ck --resume-failed --range 1:8 --no-report -- ./task.sh
+  expect_rc 0
+  cmp -s out.txt expected.txt || fail "$(cat out.txt)"
+  [ "$(runs_of 1)$(runs_of 3)$(runs_of 5)$(runs_of 8)" = 1221 ] || fail "runs: $(ls runs)"
+}
+
+case_resume_failed_needs_a_checkpoint() {
+  hpar_np 1 run farm --resume-failed --range 1:2 -- true
+  expect_usage_error "--resume-failed needs --checkpoint DIR"
+}
+
+# hpar farm-status DIR: the tasks done, failed and left of a farm's checkpoint, read without
+# MPI (no launcher); what is not a farm's checkpoint is refused.
+case_farm_status_reads_a_checkpoint() {
+  make_flaky_task
+  hpar_np 1 run farm --threads 1 --halt soon,fail=1 --checkpoint ck --range 1:8 --no-report \
+    -- ./task.sh
+  expect_rc 3
+  capture "$HPAR" farm-status ck
+  expect_rc 0
+  local want
+  want=$(printf 'runs: 1\ncomplete: yes\ntasks: 8\ndone: 8\nsucceeded: 2\nfailed: 6\nleft: 0')
+  [ "$(sed 1d <<<"$OUT")" = "$want" ] || fail "farm-status: $OUT"
+  hpar_np 2 run farm --checkpoint ck --resume-failed --range 1:8 --no-report -- ./task.sh
+  capture "$HPAR" farm-status ck
+  grep -qx 'failed: 1' <<<"$OUT" || fail "after --resume-failed: $OUT"
+  grep -qx 'runs: 2' <<<"$OUT" || fail "after --resume-failed: $OUT"
+  mkdir empty
+  capture "$HPAR" farm-status empty
+  expect_usage_error "is not a checkpoint"
+  capture "$HPAR" farm-status
+  expect_usage_error "farm-status takes one checkpoint directory"
+}
