@@ -30,7 +30,7 @@ set(HPAR_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/hpar CACHE STRING
     "Where the CMake package files go, relative to the prefix")
 set(HPAR_INSTALL_DATADIR ${CMAKE_INSTALL_DATADIR}/hpar)
 
-set(hpar_layers core api platform engine observe report study cli jobs)
+set(hpar_layers core api platform engine observe report study launch cli jobs)
 foreach(layer ${hpar_layers})
   set_target_properties(hpar_${layer} PROPERTIES EXPORT_NAME ${layer})
 endforeach()

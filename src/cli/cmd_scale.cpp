@@ -30,12 +30,12 @@
 #include "hpar/core/parse.hpp"
 #include "hpar/core/program.hpp"
 #include "hpar/engine/gather.hpp"
+#include "hpar/launch/machine_watch.hpp"
 #include "hpar/observe/progress.hpp"
 #include "hpar/observe/trace.hpp"
 #include "hpar/platform/cpu_load.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
-#include "machine_watch.hpp"
 #include "standard_input.hpp"
 #include "study_output.hpp"
 

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -28,7 +29,6 @@
 
 #include "commands.hpp"
 #include "hpar/cli/options.hpp"
-#include "hpar/cli/sweep.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"
@@ -36,10 +36,12 @@
 #include "hpar/core/process.hpp"
 #include "hpar/core/program.hpp"
 #include "hpar/engine/signals.hpp"
+#include "hpar/launch/sweep.hpp"
+#include "hpar/launch/sweep_rerun.hpp"
+#include "hpar/launch/sweep_run.hpp"
 #include "hpar/platform/affinity.hpp"
 #include "hpar/report/report.hpp"
 #include "hpar/study/study.hpp"
-#include "machine_watch.hpp"
 #include "study_output.hpp"
 
 namespace po = boost::program_options;
@@ -113,7 +115,13 @@ po::options_description sweep_options() {
       "workdir-per-run", po::bool_switch(),
       "start each launch in a directory of its own, RxT-runK/ in --logs DIR (else in "
       "hpar-sweep-runs/ beside the --json file, or here), kept: for programs that write a "
-      "fixed file name; relative paths in the arguments then start there");
+      "fixed file name; relative paths in the arguments then start there")(
+      "rerun", po::value<std::string>()->value_name("STUDY.json"),
+      "launch again only the points of the sweep's study STUDY.json whose launches failed, "
+      "that a stop left out, or whose times are not trusted, with the study's own command line "
+      "(run it where the sweep ran; --repeat K may change the runs per point), and merge them "
+      "into the study: each replaces its old point, the analysis is made anew, and STUDY.json "
+      "(and the CSV and plot the sweep wrote) are written again");
   add_study_file_options(d);
   d.add_options()("help", "show this help");
   return d;
@@ -134,37 +142,17 @@ std::string sweep_help() {
        "Exit codes: 0 ok; 1 a launch failed; 2 bad usage; 3 a --check or the hpar report\n"
        "failed verification, or the --same-output values differ; 4 stopped by SIGTERM/SIGINT\n"
        "(the points done are written, \"complete\": false).\n\n"
+       "hpar sweep --rerun STUDY.json launches again only the points of that study whose\n"
+       "launches failed or whose times are not trusted (the table's \"rerun\" line says which),\n"
+       "and merges them into it.\n\n"
     << sweep_options();
   return o.str();
 }
 
-/// This host's name (no MPI here).
-std::string host_name_here() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "?";
-  return name;
-}
-
-/// How a run's time is taken.
-enum class Measure { wall, metric, report };
-
-/// What the command line asks for.
-struct SweepRequest {
+/// The command line as the sweep took it: the request and the options' words (for the files
+/// the study writes, the refusals that name an option).
+struct SweepCommandLine : SweepRequest {
   po::variables_map vm;
-  std::vector<std::string> program;  ///< PROGRAM [ARG...], placeholders not yet filled in
-  std::string name;                  ///< what the study calls the program
-  ScalingMode mode = ScalingMode::strong;
-  std::vector<SweepLayout> layouts;  ///< as asked, before the cores check
-  int repeat = 3;
-  SweepLauncher launcher;
-  double timeout = 0.0;
-  Measure measure = Measure::wall;
-  OutputRules rules;
-  double same_tolerance = 0.0;   ///< --same-output-tolerance
-  std::string stdin_path;        ///< --stdin FILE, absolute; empty: /dev/null
-  bool workdir_per_run = false;  ///< --workdir-per-run
-  bool metric_is_rate = false;   ///< --metric-kind rate: the figure is a rate (1 / it is timed)
-  std::string metric_name;       ///< the NAME= of the first --metric, if any
 };
 
 /// An option's value as text ("" when not given).
@@ -200,7 +188,7 @@ std::vector<std::string> program_of(std::span<const std::string> args, std::size
 
 /// The --metric options: the first is the measured figure ([NAME=]REGEX), the others
 /// NAME=REGEX figures each run records; --metric-kind, --metric-pick, --metric-unit.
-void parse_metrics(SweepRequest& req) {
+void parse_metrics(SweepCommandLine& req) {
   const auto& vm = req.vm;
   const auto texts = vm["metric"].as<std::vector<std::string>>();
   const std::string kind = vm["metric-kind"].as<std::string>();
@@ -239,7 +227,7 @@ void parse_metrics(SweepRequest& req) {
 }
 
 /// How the runs are measured and checked: --measure, --metric, --check, --same-output.
-void parse_measure(SweepRequest& req) {
+void parse_measure(SweepCommandLine& req) {
   const auto& vm = req.vm;
   const std::string measure = vm["measure"].as<std::string>();
   if (measure != "auto" && measure != "wall" && measure != "report") {
@@ -292,8 +280,8 @@ SweepLauncher parse_launcher_options(const po::variables_map& vm) {
   return launcher;
 }
 
-/// The layouts asked for; `default_cores` stands for an unsized --cores.
-std::vector<SweepLayout> asked_layouts(const po::variables_map& vm, int default_cores) {
+/// The layouts asked for: --ranks, --threads, and --core-counts or the counts of --cores N.
+void parse_layouts(const po::variables_map& vm, SweepRequest& req) {
   const auto list = [&](const char* name) {
     return vm.count(name) != 0U
                ? count_list({vm[name].as<std::string>()}, std::string("--") + name, 1 << 20)
@@ -309,20 +297,27 @@ std::vector<SweepLayout> asked_layouts(const po::variables_map& vm, int default_
     for (int c = 1; c <= n && c > 0; c *= 2) counts.push_back(c);
     if (counts.back() != n) counts.push_back(n);
   }
-  return sweep_layouts(list("ranks"), list("threads"), counts, default_cores);
+  req.ranks = list("ranks");
+  req.threads = list("threads");
+  req.core_counts = counts;
+  req.oversubscribe = vm["oversubscribe"].as<bool>();
 }
 
-SweepRequest parse_sweep(std::span<const std::string> args) {
+SweepCommandLine parse_sweep(std::span<const std::string> args) {
   const auto dashes =
       static_cast<std::size_t>(std::find(args.begin(), args.end(), "--") - args.begin());
-  SweepRequest req;
+  SweepCommandLine req;
   req.vm = parse_options(args.first(dashes), sweep_options()).vm;
-  if (req.vm.count("help") != 0U) return req;
+  if (req.vm.count("help") != 0U || req.vm.count("rerun") != 0U) return req;
   req.program = program_of(args, dashes);
   req.name = fs::path(req.program[0]).filename().string();
   req.mode = parse_scaling_mode(req.vm["mode"].as<std::string>());
   req.repeat = static_cast<int>(count_option(req.vm, "repeat", 1, 1000));
   req.launcher = parse_launcher_options(req.vm);
+  parse_layouts(req.vm, req);
+  req.logs = text_of(req.vm, "logs");
+  req.json = text_of(req.vm, "json");
+  req.metric_unit = req.vm["metric-unit"].as<std::string>();
   if (req.vm.count("timeout") != 0U) {
     req.timeout = parse_real(req.vm["timeout"].as<std::string>(), "--timeout");
     if (!(req.timeout > 0.0) || req.timeout > max_timeout) {
@@ -354,625 +349,15 @@ SweepRequest parse_sweep(std::span<const std::string> args) {
   return req;
 }
 
-/// The first line `command` prints (its version), or "" when it cannot run.
-std::string first_line_of(const std::vector<std::string>& command, const fs::path& dir) {
-  ProcessSpec spec;
-  spec.argv = command;
-  spec.stdout_path = (dir / "version.out").string();
-  spec.stderr_path = (dir / "version.err").string();
-  spec.timeout_seconds = 20.0;
-  try {
-    if (!run_process(spec, {}).ok()) return "";
-  } catch (const Error&) {
-    return "";
+/// The cores the layouts may use: --nodes and --cores-per-node where given, else the Slurm
+/// allocation's, else this host's.
+SweepCapacity cli_capacity(const po::variables_map& vm) {
+  std::optional<int> nodes, per_node;
+  if (vm.count("nodes") != 0U) nodes = static_cast<int>(count_option(vm, "nodes", 1, 100000));
+  if (vm.count("cores-per-node") != 0U) {
+    per_node = static_cast<int>(count_option(vm, "cores-per-node", 1, 1 << 20));
   }
-  std::ifstream in(spec.stdout_path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-/// Checks that the launcher can start the program here; returns its version line.
-std::string check_launcher(const SweepLauncher& launcher, const fs::path& dir) {
-  using Kind = SweepLauncher::Kind;
-  if (launcher.kind == Kind::none) return "";
-  const std::string tool = launcher.kind == Kind::mpirun ? "mpirun"
-                           : launcher.kind == Kind::srun ? "srun"
-                                                         : launcher.words.front();
-  if (find_program(tool).empty()) {
-    throw UsageError(
-        "the launcher '" + tool + "' is not installed here (" +
-        (launcher.kind == Kind::srun ? "Slurm: slurm-client" : "Open MPI: openmpi-bin") +
-        "), or choose another with --launcher");
-  }
-  if (launcher.kind == Kind::srun && std::getenv("SLURM_JOB_ID") == nullptr) {
-    throw UsageError(
-        "--launcher srun works inside a Slurm allocation (sbatch, salloc): "
-        "SLURM_JOB_ID is not set");
-  }
-  if (launcher.kind == Kind::custom) return "";
-  std::string version = first_line_of({tool, "--version"}, dir);
-  if (launcher.kind == Kind::mpirun && version.find("Open MPI") == std::string::npos &&
-      version.find("OpenRTE") == std::string::npos) {
-    throw UsageError("this mpirun is not Open MPI's ('" + version +
-                     "'): name the launcher with a template, e.g. --launcher 'mpiexec -n {ranks}'");
-  }
-  return version;
-}
-
-/// The cores the layouts may use: --nodes and --cores-per-node, else the Slurm allocation's,
-/// else this host's (cores of the CPUs this process may use, from hwloc).
-SweepCapacity sweep_capacity(const po::variables_map& vm) {
-  SweepCapacity capacity;
-  const char* slurm = std::getenv("SLURM_JOB_CPUS_PER_NODE");
-  if (std::getenv("SLURM_JOB_ID") != nullptr && slurm != nullptr) {
-    if (auto c = slurm_capacity(slurm)) capacity = *c;
-  }
-  if (capacity.source.empty()) {
-    const auto mine = affinity_cpus();
-    std::set<int> cores;
-    try {
-      const HostTopology topology = host_topology();
-      for (const int cpu : mine) {
-        const auto it = topology.core_of.find(cpu);
-        cores.insert(it != topology.core_of.end() ? it->second : -1 - cpu);
-      }
-    } catch (const Error&) {
-      cores.insert(mine.begin(), mine.end());
-    }
-    capacity.per_node = std::max(1, static_cast<int>(cores.size()));
-    capacity.source = "this host (the cores of the CPUs hpar may use)";
-  }
-  if (vm.count("nodes") != 0U || vm.count("cores-per-node") != 0U) {
-    if (vm.count("nodes") != 0U)
-      capacity.nodes = static_cast<int>(count_option(vm, "nodes", 1, 100000));
-    if (vm.count("cores-per-node") != 0U) {
-      capacity.per_node = static_cast<int>(count_option(vm, "cores-per-node", 1, 1 << 20));
-    }
-    capacity.source = "--nodes/--cores-per-node";
-  }
-  return capacity;
-}
-
-/// A layout to launch, and how.
-struct PlannedPoint {
-  SweepLayout layout;
-  bool oversubscribed = false;  ///< needs more cores than there are (--oversubscribe)
-  std::string schedule;         ///< the table's "schedule" column: the launcher, or "oversub"
-};
-
-/// The layouts to launch and those left out.
-struct SweepPlan {
-  SweepCapacity capacity;
-  std::vector<PlannedPoint> points;
-  std::vector<std::string> skipped;  ///< why each layout left out was left out
-};
-
-std::string launcher_name(const SweepLauncher& launcher) {
-  switch (launcher.kind) {
-    case SweepLauncher::Kind::mpirun:
-      return "mpirun";
-    case SweepLauncher::Kind::srun:
-      return "srun";
-    case SweepLauncher::Kind::none:
-      return "none";
-    case SweepLauncher::Kind::custom:
-      break;
-  }
-  return "custom";
-}
-
-/// The layouts asked for, checked against the cores: those that fit, those run anyway
-/// (--oversubscribe), those left out. Throws UsageError when none can run.
-SweepPlan plan_sweep(const SweepRequest& req, const SweepCapacity& capacity) {
-  SweepPlan plan;
-  plan.capacity = capacity;
-  const bool oversubscribe = req.vm["oversubscribe"].as<bool>();
-  for (const auto& layout : asked_layouts(req.vm, plan.capacity.total())) {
-    if (req.launcher.kind == SweepLauncher::Kind::none && layout.ranks > 1) {
-      plan.skipped.push_back(layout_text(layout) + ": --launcher none starts one rank");
-      continue;
-    }
-    const std::string problem = fit_problem(layout, plan.capacity);
-    if (problem.empty() || oversubscribe) {
-      plan.points.push_back(
-          {layout, !problem.empty(), problem.empty() ? launcher_name(req.launcher) : "oversub"});
-    } else {
-      plan.skipped.push_back(problem);
-    }
-  }
-  if (plan.points.empty()) {
-    throw UsageError("no layout can run: " + plan.skipped.front() +
-                     (oversubscribe ? ""
-                                    : " (--oversubscribe runs such layouts anyway, for "
-                                      "correctness only)"));
-  }
-  return plan;
-}
-
-/// Where the launches write: --logs DIR (kept) or a temporary directory (removed at the end).
-class Workspace {
- public:
-  explicit Workspace(const std::string& logs) : kept_(!logs.empty()) {
-    if (kept_) {
-      dir_ = logs;
-      std::error_code error;
-      fs::create_directories(dir_, error);
-      if (error || !fs::is_directory(dir_)) {
-        throw UsageError("cannot use --logs '" + logs + "': " + error.message());
-      }
-      return;
-    }
-    std::string pattern = (fs::temp_directory_path() / "hpar-sweep-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw RuntimeError("cannot create a temporary directory in " +
-                         fs::temp_directory_path().string());
-    }
-    dir_ = pattern;
-  }
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  ~Workspace() {
-    std::error_code ignored;
-    if (!kept_) fs::remove_all(dir_, ignored);
-  }
-  /// DIR/RxT-runK.EXT
-  [[nodiscard]] std::string file(const SweepLayout& layout, int run, const char* ext) const {
-    return (dir_ / (layout_text(layout) + "-run" + std::to_string(run) + ext)).string();
-  }
-  [[nodiscard]] const fs::path& dir() const { return dir_; }
-  [[nodiscard]] bool kept() const { return kept_; }
-
- private:
-  fs::path dir_;
-  bool kept_;
-};
-
-/// What a failed launch's output says, shown on stderr and kept in the JSON.
-struct FailureOutput {
-  std::vector<std::string> errors;       ///< its error-looking lines, first
-  std::vector<std::string> stdout_tail;  ///< the last lines of its stdout
-  std::vector<std::string> stderr_tail;  ///< the last lines of its stderr (launcher notices out)
-  std::string stdout_path, stderr_path;  ///< where its whole output is kept
-  [[nodiscard]] bool empty() const {
-    return errors.empty() && stdout_tail.empty() && stderr_tail.empty();
-  }
-};
-
-/// One launch, as the study and the JSON keep it.
-struct Launch {
-  int number = 1;  ///< run k of its point, from 1
-  std::vector<std::string> command;
-  std::vector<std::pair<std::string, std::string>> environment;
-  ProcessOutcome outcome;
-  std::optional<StudyRun> run;  ///< none when it failed
-  std::string failure;          ///< why it failed
-  FailureOutput shown;          ///< what its output says, when it failed
-  std::string workdir;          ///< where it started (--workdir-per-run); empty: here
-  double rate = 0.0;            ///< --metric-kind rate: the rate it printed
-  std::vector<std::pair<std::string, double>> figures;  ///< --metric NAME=REGEX's values
-  BusySample busy;
-};
-
-/// Whether `line` is a line of 40 or more dashes (how Open MPI frames its notices).
-bool dash_line(const std::string& line) {
-  return line.size() >= 40 && line.find_first_not_of('-') == std::string::npos;
-}
-
-/// The last `n` lines of `path`. With `drop_notices`, without the notices a launcher frames
-/// between two lines of dashes (Open MPI's "mpirun detected that one or more processes exited
-/// ..." on stderr), which would hide the program's own last words: only a block closed by a
-/// second line of dashes is a notice, so a program's own line of dashes cuts nothing.
-std::vector<std::string> program_lines(const std::string& path, std::size_t n, bool drop_notices) {
-  const auto lines = last_lines(path, 80);
-  std::vector<std::string> kept;
-  constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
-  std::size_t open = none;  // where an unclosed block of dashes began in `kept`
-  for (const auto& line : lines) {
-    if (drop_notices && dash_line(line)) {
-      if (open != none) {
-        kept.resize(open);
-        open = none;
-        continue;
-      }
-      open = kept.size();
-    }
-    kept.push_back(line);
-  }
-  const auto& chosen = kept.empty() ? lines : kept;
-  return {chosen.end() - static_cast<std::ptrdiff_t>(std::min(n, chosen.size())), chosen.end()};
-}
-
-/// The program's error-looking lines (ERROR, Error, error:, Traceback, Abort) of `out` then
-/// `err`, the first `n` different ones: the first error is usually the cause.
-std::vector<std::string> error_lines(const std::string& out, const std::string& err,
-                                     std::size_t n) {
-  static const std::regex looks_wrong("ERROR|Error|error:|Traceback|Abort");
-  std::vector<std::string> found;
-  for (const auto& path : {out, err}) {
-    std::ifstream in(path, std::ios::binary);
-    for (std::string line; found.size() < n && std::getline(in, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.size() > 300) line = line.substr(0, 300) + "...";
-      if (std::regex_search(line, looks_wrong) &&
-          std::find(found.begin(), found.end(), line) == found.end()) {
-        found.push_back(line);
-      }
-    }
-  }
-  return found;
-}
-
-/// What a failed launch said: its error-looking lines, the end of its stdout and of its stderr.
-FailureOutput failure_output(const std::string& out, const std::string& err) {
-  FailureOutput f;
-  f.errors = error_lines(out, err, 5);
-  f.stdout_tail = program_lines(out, 5, false);
-  f.stderr_tail = program_lines(err, 5, true);
-  return f;
-}
-
-/// All of a failure's lines, the error lines first (the JSON's "output_tail").
-std::vector<std::string> all_lines(const FailureOutput& f) {
-  std::vector<std::string> lines = f.errors;
-  lines.insert(lines.end(), f.stdout_tail.begin(), f.stdout_tail.end());
-  lines.insert(lines.end(), f.stderr_tail.begin(), f.stderr_tail.end());
-  return lines;
-}
-
-/// A --metric that matches nothing where it should: bad input, printed by sweep_main as one
-/// error line and then the output's last lines (real lines, not one escaped line).
-struct MetricRefusal {
-  std::string message;
-  std::vector<std::string> lines;
-};
-
-/// The folder that keeps failed launches' output when --logs does not keep every launch's:
-/// logs/ beside the --json file, else hpar-sweep-logs/ here.
-fs::path failed_logs_dir(const SweepRequest& req) {
-  const std::string json = text_of(req.vm, "json");
-  if (json.empty()) return "hpar-sweep-logs";
-  return fs::path(json).parent_path() / "logs";
-}
-
-/// Keeps the output of the failed launch `l` (copied out of the temporary workspace unless
-/// --logs keeps it already) and records where in `l.shown`.
-void keep_failed_output(const SweepRequest& req, const Workspace& ws, const SweepLayout& layout,
-                        Launch& l) {
-  l.shown.stdout_path = ws.file(layout, l.number, ".out");
-  l.shown.stderr_path = ws.file(layout, l.number, ".err");
-  if (ws.kept()) return;
-  const fs::path dir = failed_logs_dir(req);
-  std::error_code error;
-  fs::create_directories(dir, error);
-  for (auto* path : {&l.shown.stdout_path, &l.shown.stderr_path}) {
-    const fs::path to = dir / fs::path(*path).filename();
-    if (!error) fs::copy_file(*path, to, fs::copy_options::overwrite_existing, error);
-    if (error) {
-      std::cerr << program_name() + ": warning: cannot keep the failed launch's output in "
-                << dir.string() << ": " << error.message() << "\n";
-      *path = "";
-    } else {
-      *path = to.string();
-    }
-  }
-}
-
-/// The run of a launch that measured itself with an hpar report (--measure report).
-std::optional<StudyRun> run_from_report(const std::string& path, std::string& failure) {
-  try {
-    const nlohmann::json report = read_json_file(path, "report ");
-    if (report.value("schema", std::string()) != report_schema) {
-      failure = "its report " + path + " is not an hpar report";
-    } else if (!report.value("complete", false)) {
-      failure = "its report says it did not complete";
-    } else {
-      return study_run_of_report(report);
-    }
-  } catch (const std::exception& e) {
-    failure = std::string("no usable hpar report: ") + e.what();
-  }
-  return std::nullopt;
-}
-
-/// Takes the run's time and verdict from its output (or report); sets `l.run`, or
-/// `l.failure`. A --metric that has matched in no launch yet and matches nothing in one that
-/// succeeded is bad input: throws UsageError naming the point and showing the output's end.
-void evaluate(const SweepRequest& req, const Workspace& ws, const PlannedPoint& point, Launch& l,
-              bool& metric_seen) {
-  const std::string out = ws.file(point.layout, l.number, ".out");
-  const std::string err = ws.file(point.layout, l.number, ".err");
-  // An hpar run that fails its verification exits 3 with a complete report: a FAIL, not a
-  // failed launch.
-  const bool verification_failed = req.measure == Measure::report &&
-                                   l.outcome.end == ProcessOutcome::End::exited &&
-                                   l.outcome.exit_code == static_cast<int>(ExitCode::verification);
-  if (!l.outcome.ok() && !verification_failed) {
-    l.failure = l.outcome.describe(req.timeout);
-    l.shown = failure_output(out, err);
-    return;
-  }
-  const OutputFindings found = scan_output_files(out, err, req.rules);
-  l.figures = found.figures;
-  StudyRun run;
-  run.seconds = l.outcome.seconds;
-  if (req.measure == Measure::metric) {
-    if (!found.metric_seconds) {
-      const std::string why = found.metric_problem.empty()
-                                  ? "--metric '" + req.rules.metric->text + "' matches nothing"
-                                  : found.metric_problem;
-      if (!metric_seen) {
-        const FailureOutput shown = failure_output(out, err);
-        throw MetricRefusal{why + " in the output of point " + layout_text(point.layout) +
-                                " (run " + std::to_string(l.number) + ": " +
-                                command_line_text(l.environment, l.command) + "); its last lines:",
-                            all_lines(shown)};
-      }
-      l.failure = why;
-      l.shown = failure_output(out, err);
-      return;
-    }
-    metric_seen = true;
-    run.seconds = *found.metric_seconds;
-    if (req.metric_is_rate) {
-      l.rate = run.seconds;
-      if (!(l.rate > 0.0)) {
-        l.failure = "the rate --metric took is " + format_fixed(l.rate, 6) +
-                    " (rates must be "
-                    "positive)";
-        return;
-      }
-      run.seconds = 1.0 / l.rate;  // the study compares times: the time of one unit
-    }
-  } else if (req.measure == Measure::report) {
-    auto from_report = run_from_report(ws.file(point.layout, l.number, ".json"), l.failure);
-    if (!from_report) return;
-    run = std::move(*from_report);
-  }
-  if (!(run.seconds > 0.0) || !std::isfinite(run.seconds)) {
-    l.failure =
-        "the measured time is " + format_fixed(run.seconds, 6) + " s (times must be positive)";
-    return;
-  }
-  if (req.rules.check) {
-    if (!found.check_found) {
-      run.verification = "FAIL";
-      run.verification_detail =
-          "no line of the output matches --check '" + req.rules.check->text + "'";
-    } else if (run.verification != "FAIL") {
-      run.verification = "PASS";
-      run.verification_detail = "--check matched: " + found.check_line;
-    }
-  }
-  if (req.rules.same) {
-    for (const auto& v : found.values) run.result.push_back("same-output: " + v);
-    if (found.values.empty()) run.result.emplace_back("same-output: (no match)");
-  }
-  l.run = std::move(run);
-}
-
-/// The directory launch `run` of `layout` starts in (--workdir-per-run), created: RxT-runK/ in
-/// --logs DIR, else in hpar-sweep-runs/ beside the --json file, else here. Throws
-/// RuntimeError when it cannot be made.
-std::string run_directory(const SweepRequest& req, const SweepLayout& layout, int run) {
-  const std::string logs = text_of(req.vm, "logs");
-  const std::string json = text_of(req.vm, "json");
-  const fs::path base = !logs.empty()   ? fs::path(logs)
-                        : !json.empty() ? fs::path(json).parent_path() / "hpar-sweep-runs"
-                                        : fs::path("hpar-sweep-runs");
-  const fs::path dir = base / (layout_text(layout) + "-run" + std::to_string(run));
-  std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) {
-    throw RuntimeError("cannot make the run directory " + dir.string() + ": " + error.message());
-  }
-  return dir.string();
-}
-
-/// The program for a layout: placeholders filled in, and --report-json FILE when measured by
-/// its report.
-std::vector<std::string> program_for(const SweepRequest& req, const Workspace& ws,
-                                     const SweepLayout& layout, int run) {
-  std::vector<std::string> program = substitute_layout(req.program, layout, run);
-  program.front() = req.program.front();  // the program's own name is never substituted
-  if (req.workdir_per_run && program.front().find('/') != std::string::npos) {
-    program.front() = fs::absolute(program.front()).string();  // it starts elsewhere
-  }
-  if (req.measure == Measure::report) {
-    program.insert(program.end(),
-                   {"--report-json", fs::absolute(ws.file(layout, run, ".json")).string()});
-  }
-  return program;
-}
-
-/// The environment of a launch at `layout`; OMP_PLACES and OMP_PROC_BIND the user set are kept.
-std::vector<std::pair<std::string, std::string>> environment_for(const SweepLayout& layout) {
-  return launch_environment(layout, std::getenv("OMP_PLACES") != nullptr,
-                            std::getenv("OMP_PROC_BIND") != nullptr);
-}
-
-/// Launches the point's program once (run `number`) and measures it, watching the CPUs.
-Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPoint& point,
-                   int number, const std::vector<int>& cpus, bool& metric_seen) {
-  Launch l;
-  l.number = number;
-  l.command = launch_command(req.launcher, point.layout, point.oversubscribed,
-                             program_for(req, ws, point.layout, number));
-  l.environment = environment_for(point.layout);
-  ProcessSpec spec;
-  spec.argv = l.command;
-  spec.environment = l.environment;
-  spec.stdout_path = ws.file(point.layout, number, ".out");
-  spec.stderr_path = ws.file(point.layout, number, ".err");
-  spec.timeout_seconds = req.timeout;
-  spec.stdin_path = req.stdin_path;
-  if (req.workdir_per_run) {
-    l.workdir = run_directory(req, point.layout, number);
-    spec.working_directory = l.workdir;
-  }
-  // srun's ranks are not this process's descendants: their CPU time cannot be told from other
-  // processes', so others are measured in a quiet moment just before instead.
-  const bool own_known = req.launcher.kind != SweepLauncher::Kind::srun;
-  std::optional<double> others_before;
-  if (!own_known) others_before = quiet_window_cpus(cpus, 0.25);
-  const MachineSnapshot before = take_snapshot(cpus);
-  const double own_before = process_cpu_seconds();
-  l.outcome = run_process(spec, [] { return stop_requested(); });
-  const MachineSnapshot after = take_snapshot(cpus);
-  const double own = l.outcome.cpu_seconds + process_cpu_seconds() - own_before;
-  const int watched = static_cast<int>(cpus.size());
-  l.busy = busy_between(before, after, own_known ? std::optional<double>(own) : std::nullopt,
-                        watched, std::min(watched, point.layout.cores()), host_name_here(),
-                        "run " + std::to_string(number));
-  l.busy.others_before_cpus = others_before;
-  if (own_known) l.busy.program_cpu_seconds = l.outcome.cpu_seconds;
-  l.busy.threads = point.layout.threads;
-  if (l.outcome.end != ProcessOutcome::End::stopped) evaluate(req, ws, point, l, metric_seen);
-  if (!l.failure.empty()) keep_failed_output(req, ws, point.layout, l);
-  return l;
-}
-
-/// A launch in the point's JSON.
-nlohmann::json launch_json(const Launch& l, const SweepRequest& req, const Workspace& ws,
-                           const SweepLayout& layout) {
-  nlohmann::json j = {
-      {"run", l.number},
-      {"command_line", command_line_text(l.environment, l.command)},
-      {"wall_seconds", l.outcome.seconds},
-      {"cpu_seconds", l.outcome.cpu_seconds},
-      {"ended", l.outcome.describe(req.timeout)},
-      {"seconds", l.run ? nlohmann::json(l.run->seconds) : nlohmann::json(nullptr)},
-      {"failure", l.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.failure)}};
-  if (!l.workdir.empty()) j["workdir"] = l.workdir;
-  if (req.metric_is_rate && l.run) j["rate"] = l.rate;
-  for (const auto& [name, value] : l.figures) j["figures"][name] = value;
-  if (!l.shown.empty()) j["output_tail"] = all_lines(l.shown);
-  if (!l.failure.empty()) {
-    j["stdout"] = l.shown.stdout_path;
-    j["stderr"] = l.shown.stderr_path;
-  } else if (ws.kept()) {
-    j["stdout"] = ws.file(layout, l.number, ".out");
-    j["stderr"] = ws.file(layout, l.number, ".err");
-  }
-  return j;
-}
-
-/// Everything the sweep has done so far.
-struct SweepState {
-  StudyRecord study;
-  nlohmann::json failed = nlohmann::json::array();  ///< every failed launch
-  std::vector<std::string> failure_notes;           ///< the table's "failed" lines
-  bool interrupted = false;
-  bool metric_seen = false;   ///< --metric has matched in some launch
-  bool same_matched = false;  ///< --same-output has matched in some run
-};
-
-/// Prints `lines` under `title`, each as "  | LINE".
-void print_lines(const std::string& title, const std::vector<std::string>& lines) {
-  if (lines.empty()) return;
-  std::cerr << "  " << title << ":\n";
-  for (const auto& line : lines) std::cerr << "  | " << line << "\n";
-}
-
-/// Says on stderr that run `l` of `point` failed: the program's error lines first, then the end
-/// of its stdout and of its stderr, and where its whole output is kept; keeps it in the state.
-void note_failure(const PlannedPoint& point, const Launch& l, int repeat, SweepState& state) {
-  const std::string name = layout_text(point.layout) + " " + point.schedule;
-  const FailureOutput& f = l.shown;
-  std::cerr << program_name() + ": warning: point " << name << ", run " << l.number << " of "
-            << repeat << " failed: " << l.failure << "; the sweep goes on\n";
-  print_lines("its error lines", f.errors);
-  print_lines("end of its stdout", f.stdout_tail);
-  print_lines("end of its stderr", f.stderr_tail);
-  if (!f.stdout_path.empty()) {
-    std::cerr << "  its whole output: " << f.stdout_path << ", " << f.stderr_path << "\n";
-  }
-  state.failed.push_back({{"layout", name},
-                          {"run", l.number},
-                          {"failure", l.failure},
-                          {"command_line", command_line_text(l.environment, l.command)},
-                          {"error_lines", f.errors},
-                          {"stdout_tail", f.stdout_tail},
-                          {"stderr_tail", f.stderr_tail},
-                          {"stdout", f.stdout_path},
-                          {"stderr", f.stderr_path},
-                          {"output_tail", all_lines(f)}});
-  const std::string& said = !f.errors.empty()        ? f.errors.front()
-                            : !f.stderr_tail.empty() ? f.stderr_tail.back()
-                            : !f.stdout_tail.empty() ? f.stdout_tail.back()
-                                                     : std::string();
-  state.failure_notes.push_back(name + " run " + std::to_string(l.number) + ": " + l.failure +
-                                (said.empty() ? "" : ": " + said));
-}
-
-/// Runs the `repeat` launches of one point (fewer when one fails: the rest would too) and keeps
-/// the point in the study when a run succeeded. Returns the point (also when it failed).
-StudyPoint run_point(const SweepRequest& req, const Workspace& ws, const PlannedPoint& planned,
-                     const std::vector<int>& cpus, SweepState& state) {
-  StudyPoint point;
-  point.ranks = planned.layout.ranks;
-  point.threads = planned.layout.threads;
-  point.schedule = planned.schedule;
-  nlohmann::json launches = nlohmann::json::array();
-  std::vector<double> cpu_seconds, wall_seconds;
-  for (int k = 1; k <= req.repeat; ++k) {
-    const Launch l = launch_once(req, ws, planned, k, cpus, state.metric_seen);
-    if (l.outcome.end == ProcessOutcome::End::stopped) {
-      state.interrupted = true;
-      break;
-    }
-    if (k == 1) {
-      point.extra["command"] = l.command;
-      point.extra["command_line"] = command_line_text(l.environment, l.command);
-      nlohmann::json env = nlohmann::json::object();
-      for (const auto& [name, value] : l.environment) env[name] = value;
-      point.extra["environment"] = env;
-      point.extra["oversubscribed"] = planned.oversubscribed;
-    }
-    launches.push_back(launch_json(l, req, ws, planned.layout));
-    cpu_seconds.push_back(l.outcome.cpu_seconds);
-    if (req.metric_is_rate && l.run) point.extra["rate"].push_back(l.rate);
-    for (const auto& [name, value] : l.figures) point.extra["figures"][name].push_back(value);
-    wall_seconds.push_back(l.outcome.seconds);
-    point.busy.push_back(l.busy);
-    if (!l.run) {
-      note_failure(planned, l, req.repeat, state);
-      break;
-    }
-    point.runs.push_back(*l.run);
-  }
-  point.extra["launches"] = launches;
-  // The CPU time of each launch (its processes, as waited for: not srun's ranks) and its wall
-  // time: cpu / (wall x cores) is how much of its cores the program used.
-  point.extra["cpu_seconds"] = cpu_seconds;
-  point.extra["wall_seconds"] = wall_seconds;
-  return point;
-}
-
-/// Launches every planned point in order, with a progress line per point; keeps those done in
-/// the state's study (a point cut short by a stop signal is left out).
-SweepState run_sweep(const SweepRequest& req, const SweepPlan& plan, const Workspace& ws) {
-  SweepState state;
-  const auto cpus = affinity_cpus();
-  double cost_total = 0.0, cost_done = 0.0;
-  for (const auto& p : plan.points) cost_total += point_cost(req.mode, p.layout.cores());
-  const auto start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < plan.points.size() && !state.interrupted; ++i) {
-    StudyPoint point = run_point(req, ws, plan.points[i], cpus, state);
-    if (state.interrupted) break;
-    cost_done += point_cost(req.mode, point.cores());
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (point.runs.empty()) {
-      std::cerr << program_name() + ": point " << i + 1 << "/" << plan.points.size()
-                << " FAILED: " << layout_name(point) << "\n";
-      continue;
-    }
-    print_point_progress(i, plan.points.size(), point, elapsed, cost_done / cost_total,
-                         req.metric_is_rate);
-    state.study.points.push_back(std::move(point));
-  }
-  return state;
+  return sweep_capacity(nodes, per_node);
 }
 
 /// What the study calls the way its runs were measured.
@@ -986,8 +371,7 @@ std::string measure_text(const SweepRequest& req) {
                "CSV and JSON times are 1 / rate)";
       }
       return "the figure --metric '" + req.rules.metric->text + "' takes from the output (" +
-             req.rules.metric_pick + " match, unit " + req.vm["metric-unit"].as<std::string>() +
-             ")";
+             req.rules.metric_pick + " match, unit " + req.metric_unit + ")";
     case Measure::report:
       return "the time in each run's own hpar report (the engine's total phase, slowest rank; "
              "not the launch)";
@@ -1132,7 +516,7 @@ void forget_unmatched_same_output(const SweepRequest& req, SweepState& state) {
 
 /// When every launch failed, the --json file still says what was tried and how each failed
 /// (no points, no analysis).
-void write_failed_study(const SweepRequest& req, const SweepPlan& plan, const SweepState& state,
+void write_failed_study(const SweepCommandLine& req, const SweepPlan& plan, const SweepState& state,
                         const std::string& launcher_version, std::span<const std::string> args,
                         const Workspace& ws) {
   write_if_asked(req.vm, "json", [&] {
@@ -1149,10 +533,35 @@ void write_failed_study(const SweepRequest& req, const SweepPlan& plan, const Sw
   });
 }
 
+/// The points a rerun would launch again (failed, left out by a stop, not trusted) and the
+/// command that does it: the table's "rerun" line and the JSON's "rerun" (null when none).
+void add_rerun_advice(const SweepRequest& req, const SweepPlan& plan, StudyRecord& study,
+                      const ScalingAnalysis& analysis, TableWords& words) {
+  study.extra["rerun"] = nullptr;
+  const auto choices = rerun_choices(study_json(study, analysis), planned_names(plan));
+  if (choices.empty()) return;
+  std::string names;
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& c : choices) {
+    names += (names.empty() ? "" : "; ") + c.layout + " (" + c.why + ")";
+    points.push_back({{"layout", c.layout}, {"why", c.why}});
+  }
+  const std::string& json = req.json;
+  const std::string command = "hpar sweep --rerun " + shell_quote(json);
+  study.extra["rerun"] = {
+      {"command", json.empty() ? nlohmann::json(nullptr) : nlohmann::json(command)},
+      {"points", points}};
+  words.notes.push_back("rerun        " +
+                        (json.empty()
+                             ? "with --json FILE, hpar sweep --rerun FILE would launch again only "
+                             : command + " launches again only ") +
+                        names);
+}
+
 /// Prints the table and writes the files; returns the exit code: 4 when a signal stopped the
 /// sweep, 3 when a run failed verification or the compared values differ, 1 when a launch
 /// failed, else 0.
-int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& state,
+int report_sweep(const SweepCommandLine& req, const SweepPlan& plan, SweepState& state,
                  const std::string& launcher_version, std::span<const std::string> args,
                  const Workspace& ws) {
   auto& study = state.study;
@@ -1176,7 +585,10 @@ int report_sweep(const SweepRequest& req, const SweepPlan& plan, SweepState& sta
   if (state.interrupted) clear_stop_request();
   const ScalingAnalysis analysis = analyze_study(study);
   study.extra = document_fields(req, plan, state, launcher_version, args, ws);
-  show_study(study, analysis, table_words(req, plan, state, launcher_version), req.vm);
+  if (!state.reruns.is_null()) study.extra["reruns"] = state.reruns;
+  TableWords words = table_words(req, plan, state, launcher_version);
+  add_rerun_advice(req, plan, study, analysis, words);
+  show_study(study, analysis, words, req.vm);
   if (state.interrupted) {
     std::cerr << program_name() + ": error: stopped early by a signal; the study is incomplete ("
               << study.points.size() << " of " << plan.points.size() << " points done)\n";
@@ -1237,20 +649,98 @@ void refuse_under_mpi() {
   }
 }
 
+/// Runs the planned points and reports; a --metric that never matches is bad input (exit 2).
+int run_and_report(const SweepCommandLine& req, const SweepPlan& plan, const SweepPlan& to_run,
+                   const Workspace& ws, const std::string& launcher_version,
+                   std::span<const std::string> args,
+                   const std::function<void(SweepState&)>& merge) {
+  try {
+    SweepState state =
+        run_sweep(req, to_run, ws,
+                  [&](std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
+                      double fraction_done) {
+                    print_point_progress(i, n, point, elapsed, fraction_done, req.metric_is_rate);
+                  });
+    if (merge) merge(state);
+    return report_sweep(req, plan, state, launcher_version, args, ws);
+  } catch (const MetricRefusal& refusal) {
+    std::cout.flush();
+    std::cerr << program_name() + ": error: " << one_line_message(refusal.message) << "\n";
+    for (const auto& line : refusal.lines) std::cerr << "  | " << line << "\n";
+    return static_cast<int>(ExitCode::usage);
+  }
+}
+
+/// --rerun takes no program and, of the other options, only --repeat: the rest is the study's.
+void check_rerun_options(const po::variables_map& vm, std::span<const std::string> args) {
+  if (std::find(args.begin(), args.end(), "--") != args.end()) {
+    throw UsageError(
+        "--rerun launches the study's own program again: give no '-- PROGRAM' with it");
+  }
+  for (const auto& [name, value] : vm) {
+    if (!value.defaulted() && name != "rerun" && name != "repeat") {
+      throw UsageError("--rerun takes only --repeat K besides: --" + name +
+                       " is the study's own (its command line), which a rerun keeps");
+    }
+  }
+}
+
+/// `hpar sweep --rerun STUDY.json [--repeat K]`: the study's own sweep, launched again at its
+/// failed, missing and untrusted points only, merged into the study (written to STUDY.json).
+int rerun_sweep(const po::variables_map& vm, std::span<const std::string> args) {
+  check_rerun_options(vm, args);
+  const std::string path = text_of(vm, "rerun");
+  const nlohmann::json old = read_json_file(path, "study ");
+  const std::vector<std::string> original = sweep_arguments_of(old, path);
+  (void)kept_points(old, {}, path);  // every point's fields, checked before anything runs
+  SweepCommandLine req = parse_sweep(original);
+  if (!vm["repeat"].defaulted()) req.repeat = static_cast<int>(count_option(vm, "repeat", 1, 1000));
+  req.vm.erase("json");
+  req.vm.emplace("json", po::variable_value(boost::any(path), false));
+  req.json = path;
+  const SweepPlan plan = plan_sweep(req, capacity_of(old, cli_capacity(req.vm)));
+  const auto choices = rerun_choices(old, planned_names(plan));
+  if (choices.empty()) {
+    std::cerr << program_name() + ": note: nothing to rerun in " << path
+              << ": every point ran, no launch failed and every point's times are trusted\n";
+    return 0;
+  }
+  SweepPlan to_run = plan;
+  to_run.points.clear();
+  std::string names;
+  for (const auto& p : plan.points) {
+    const std::string name = layout_name(p.layout.ranks, p.layout.threads, p.schedule);
+    for (const auto& c : choices) {
+      if (c.layout != name) continue;
+      to_run.points.push_back(p);
+      names += (names.empty() ? "" : "; ") + name + " (" + c.why + ")";
+    }
+  }
+  std::cerr << program_name() + ": rerun of " << to_run.points.size() << " of "
+            << plan.points.size() << " point(s) of " << path << ", " << req.repeat
+            << " run(s) each: " << names << "\n";
+  const Workspace ws(text_of(req.vm, "logs"));
+  const std::string launcher_version = check_launcher(req.launcher, ws.dir());
+  return run_and_report(req, plan, to_run, ws, launcher_version, original, [&](SweepState& state) {
+    merge_rerun(old, path, choices, req.repeat, state);
+  });
+}
+
 }  // namespace
 
 int sweep_main(std::span<const std::string> args) {
   refuse_under_mpi();
   (void)unpin_from_openmp_place();
-  const SweepRequest req = parse_sweep(args);
+  const SweepCommandLine req = parse_sweep(args);
   if (req.vm.count("help") != 0U) {
     std::cout << in_program_words(sweep_help());
     return 0;
   }
+  if (req.vm.count("rerun") != 0U) return rerun_sweep(req.vm, args);
   warn_of_unread_stdin(req);
   const Workspace ws(text_of(req.vm, "logs"));
   const std::string launcher_version = check_launcher(req.launcher, ws.dir());
-  const SweepPlan plan = plan_sweep(req, sweep_capacity(req.vm));
+  const SweepPlan plan = plan_sweep(req, cli_capacity(req.vm));
   for (const auto& s : plan.skipped) {
     std::cerr << program_name() + ": note: left out " << s
               << (req.vm["oversubscribe"].as<bool>() ? "" : " (--oversubscribe runs it anyway)")
@@ -1265,15 +755,7 @@ int sweep_main(std::span<const std::string> args) {
                                   plan.points.front().oversubscribed,
                                   program_for(req, ws, plan.points.front().layout, 1)))
             << "\n";
-  try {
-    SweepState state = run_sweep(req, plan, ws);
-    return report_sweep(req, plan, state, launcher_version, args, ws);
-  } catch (const MetricRefusal& refusal) {
-    std::cout.flush();
-    std::cerr << program_name() + ": error: " << one_line_message(refusal.message) << "\n";
-    for (const auto& line : refusal.lines) std::cerr << "  | " << line << "\n";
-    return static_cast<int>(ExitCode::usage);
-  }
+  return run_and_report(req, plan, plan, ws, launcher_version, args, {});
 }
 
 SweepCheck check_sweep(std::span<const std::string> args, int nodes, int cores_per_node) {
@@ -1293,7 +775,7 @@ SweepCheck check_sweep(std::span<const std::string> args, int nodes, int cores_p
       }
     }
   }
-  const SweepRequest req = parse_sweep(args);
+  const SweepCommandLine req = parse_sweep(args);
   const SweepPlan plan = plan_sweep(req, {nodes, cores_per_node, "the nodes asked for"});
   SweepCheck check;
   for (const auto& p : plan.points) check.layouts.push_back(layout_text(p.layout));

@@ -43,10 +43,6 @@ void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const
   }
 }
 
-double point_cost(ScalingMode mode, int cores) {
-  return mode == ScalingMode::strong ? 1.0 / cores : 1.0;
-}
-
 void print_point_progress(std::size_t i, std::size_t n, const StudyPoint& point, double elapsed,
                           double fraction_done, bool rate) {
   const ScalingPoint times = point.scaling();

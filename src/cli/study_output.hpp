@@ -19,10 +19,6 @@ void add_study_file_options(boost::program_options::options_description& options
 void show_study(const StudyRecord& study, const ScalingAnalysis& analysis, const TableWords& words,
                 const boost::program_options::variables_map& vm);
 
-/// The expected time of a point of `cores` cores relative to others, for the estimate of the
-/// time left: 1 / cores in a strong study, 1 in a weak one.
-[[nodiscard]] double point_cost(ScalingMode mode, int cores);
-
 /// "hpar: point i/n done: R ranks x T threads (SCHEDULE), median M s of K, VERDICT; E elapsed,
 /// about L left" on stderr, for the i-th (from 0) of n points, `fraction_done` of the expected
 /// time of the whole study being behind; with `rate`, "median rate R" (R = 1 / the time).

@@ -232,6 +232,10 @@ std::size_t StudyPoint::median_run() const {
   return best;
 }
 
+double point_cost(ScalingMode mode, int cores) {
+  return mode == ScalingMode::strong ? 1.0 / cores : 1.0;
+}
+
 std::string layout_name(int ranks, int threads, const std::string& schedule) {
   return std::to_string(ranks) + "x" + std::to_string(threads) + " " + schedule;
 }

@@ -633,3 +633,81 @@ assert abs(p2['speedup'] - expected) < 1e-6 * expected, (p2['speedup'], expected
   sweep --metric 'a: (\d+)' --metric-kind rate --metric-unit ms -- "$STUDY_PROGRAM"
   expect_usage_error "--metric-unit is the unit of a time: a rate is taken as printed"
 }
+
+# untrust_only FILE CONDITION: the study's points marked trusted, their busy samples
+# dropped (a loaded machine must not choose what is rerun), except those where the condition on
+# `p` holds, marked untrusted on purpose.
+untrust_only() {
+  python3 - "$1" "$2" <<'PY' || fail "cannot edit $1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d['points']:
+    p['busy'] = {'trusted': not eval(sys.argv[2]), 'findings': [], 'samples': []}
+json.dump(d, open(sys.argv[1], 'w'))
+PY
+}
+
+# A study with a failed point (2x1 fails while the file 'broken' exists) and a point made
+# untrusted on purpose (1x2): the table prints the command that reruns them; `--rerun` launches
+# exactly those two points (counted by the program itself) and merges them into the study: each
+# replaces its old point and says what it replaced, the failure is gone, the 1x1 point is kept
+# as it was, the speedups are made anew against it; CSV and plot written again. A study with
+# nothing to rerun says so (exit 0). Bad input: exit 2, nothing run.
+case_rerun_launches_only_failed_and_untrusted_points() {
+  touch broken
+  sweep --core-counts 1,2 --repeat 2 --json s.json --csv s.csv -- "$STUDY_PROGRAM" --steps 20000 \
+    --error-at 2x1 --error-while broken --count-launches launches.txt
+  expect_rc 1
+  expect_out "rerun        hpar sweep --rerun s.json launches again only "
+  expect_out "2x1 mpirun (every launch failed)"
+  json_check s.json "assert d['rerun']['command'] == 'hpar sweep --rerun s.json', d['rerun']"
+  [ "$(sort launches.txt | uniq -c | tr -s ' ' | tr '\n' ,)" = " 2 1x1, 2 1x2, 1 2x1," ] ||
+    fail "first sweep's launches: $(cat launches.txt)"
+  untrust_only s.json "(p['ranks'], p['threads']) == (1, 2)"
+  cp s.json before.json
+  rm broken launches.txt
+  sweep --rerun s.json
+  expect_rc 0
+  expect_err "hpar: rerun of 2 of 3 point(s) of s.json, 2 run(s) each: 1x2 mpirun (its times are not to be trusted); 2x1 mpirun (every launch failed)"
+  [ "$(sort launches.txt | uniq -c | tr -s ' ' | tr '\n' ,)" = " 2 1x2, 2 2x1," ] ||
+    fail "rerun's launches: $(cat launches.txt)"
+  json_check s.json "
+import json, statistics
+b = json.load(open('before.json'))
+old = {(p['ranks'], p['threads']): p for p in b['points']}
+new = {(p['ranks'], p['threads']): p for p in d['points']}
+assert sorted(new) == [(1, 1), (1, 2), (2, 1)] and d['failed'] == [], d['failed']
+assert new[(1, 1)]['seconds'] == old[(1, 1)]['seconds'] and 'rerun' not in new[(1, 1)]
+assert new[(1, 2)]['rerun']['seconds'] == old[(1, 2)]['seconds'], new[(1, 2)]['rerun']
+assert new[(1, 2)]['seconds'] != old[(1, 2)]['seconds'] and len(new[(1, 2)]['seconds']) == 2
+assert new[(2, 1)]['rerun']['failures'] == [{'run': 1, 'failure': 'exit code 1'}]
+base = statistics.median(new[(1, 1)]['seconds'])
+for p in new.values():
+    assert abs(p['speedup'] - base / statistics.median(p['seconds'])) < 1e-9 * p['speedup']
+assert d['analysis']['baseline'] is not None and d['command_line'] == b['command_line']
+assert [r['layout'] for r in d['reruns'][0]['points']] == ['1x2 mpirun', '2x1 mpirun']"
+  [ "$(wc -l <s.csv)" = 4 ] || fail "s.csv not merged: $(cat s.csv)"
+  grep -q '^   2      2        1  mpirun' out.txt || grep -q '^!   2      2        1  mpirun' out.txt ||
+    fail "no 2x1 row: $OUT"
+  untrust_only s.json "False"
+  rm launches.txt
+  sweep --rerun s.json --repeat 3
+  expect_rc 0
+  expect_err "hpar: note: nothing to rerun in s.json: every point ran, no launch failed"
+  [ ! -e launches.txt ] || fail "launched: $(cat launches.txt)"
+  # Bad input.
+  sweep --rerun s.json -- "$STUDY_PROGRAM"
+  expect_usage_error "--rerun launches the study's own program again: give no '-- PROGRAM'"
+  sweep --rerun s.json --ranks 2
+  expect_usage_error "--rerun takes only --repeat K besides: --ranks is the study's own"
+  echo '{"schema": "hpar-report/1"}' >r.json
+  sweep --rerun r.json
+  expect_usage_error "'r.json' is not a study (hpar-study/1): --rerun takes the --json file of an 'hpar sweep'"
+  hpar_np 1 scale pi --samples 1e5 --mode strong --threads 1 --repeat 1 --json sc.json
+  expect_rc 0
+  sweep --rerun sc.json
+  expect_usage_error "'sc.json' is not the study of an 'hpar sweep'"
+  sweep --rerun no-such.json
+  expect_usage_error "no-such.json"
+  [ ! -e launches.txt ] || fail "launched: $(cat launches.txt)"
+}

@@ -8,10 +8,14 @@
  *   time: 0.123456 s              (slowest rank, between barriers)
  *   rate: 3240000.5 steps/s       (a rate metric: higher is better)
  *
- * Usage: study_program [--steps N] [--error-at RxT] [--dashes] [--serial] [--log NAME]
- *                      [--refuse-existing-log] [--read-stdin] [--energy-jitter REL]
+ * Usage: study_program [--steps N] [--error-at RxT] [--error-while FILE] [--dashes] [--serial]
+ *                      [--log NAME] [--refuse-existing-log] [--read-stdin] [--energy-jitter REL]
+ *                      [--count-launches FILE]
  *   --error-at RxT         at R ranks x T threads: print "ERROR: ..." on stdout (rank 0) and
  *                          exit 1 on every rank, as a code that refuses its input does
+ *   --error-while FILE     with --error-at: fail there only while FILE exists (a failure that a
+ *                          rerun does not meet)
+ *   --count-launches FILE  rank 0 appends a line "RxT" to FILE: how often each layout ran
  *   --dashes               print a line of 60 dashes before the ERROR line (and one after)
  *   --serial               ignore the OpenMP threads: compute on one thread whatever
  *                          OMP_NUM_THREADS says (a build whose threading is off)
@@ -36,6 +40,8 @@ struct options {
   int error_ranks, error_threads;
   int dashes, serial, refuse_existing_log, read_stdin;
   const char* log;
+  const char* error_while;
+  const char* count_launches;
   double jitter;
 };
 
@@ -43,7 +49,7 @@ static int parse(int argc, char** argv, struct options* o) {
   o->steps = 400000;
   o->error_ranks = o->error_threads = 0;
   o->dashes = o->serial = o->refuse_existing_log = o->read_stdin = 0;
-  o->log = NULL;
+  o->log = o->error_while = o->count_launches = NULL;
   o->jitter = 0.0;
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
@@ -52,6 +58,10 @@ static int parse(int argc, char** argv, struct options* o) {
       o->steps = atol(argv[++i]);
     } else if (strcmp(a, "--error-at") == 0 && next) {
       if (sscanf(argv[++i], "%dx%d", &o->error_ranks, &o->error_threads) != 2) return 0;
+    } else if (strcmp(a, "--error-while") == 0 && next) {
+      o->error_while = argv[++i];
+    } else if (strcmp(a, "--count-launches") == 0 && next) {
+      o->count_launches = argv[++i];
     } else if (strcmp(a, "--dashes") == 0) {
       o->dashes = 1;
     } else if (strcmp(a, "--serial") == 0) {
@@ -88,7 +98,14 @@ static double compute(long begin, long end, int serial) {
 
 /* Rank 0's checks that can refuse the run; returns an error message or NULL. */
 static const char* refusal(const struct options* o, int ranks, int threads, char* buf, size_t n) {
-  if (ranks == o->error_ranks && threads == o->error_threads) {
+  if (o->count_launches) {
+    FILE* f = fopen(o->count_launches, "a");
+    if (!f) return "ERROR: cannot append to the launch count file";
+    fprintf(f, "%dx%d\n", ranks, threads);
+    fclose(f);
+  }
+  if (ranks == o->error_ranks && threads == o->error_threads &&
+      (!o->error_while || access(o->error_while, F_OK) == 0)) {
     snprintf(buf, n, "ERROR: the input deck is not valid at %dx%d (on purpose)", ranks, threads);
     return buf;
   }

@@ -13,10 +13,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hpar/cli/sweep.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/process.hpp"
+#include "hpar/launch/sweep.hpp"
 #include "hpar/platform/cpu_load.hpp"
 
 using namespace hpar;

@@ -72,6 +72,10 @@ struct StudyRecord {
   double result_tolerance = 0.0;
 };
 
+/// The expected time of a point of `cores` cores relative to others, for the estimate of the
+/// time left: 1 / cores in a strong study, 1 in a weak one.
+[[nodiscard]] double point_cost(ScalingMode mode, int cores);
+
 /// "RxT SCHEDULE", e.g. "2x1 static": how tables and messages name a layout.
 [[nodiscard]] std::string layout_name(int ranks, int threads, const std::string& schedule);
 /// layout_name of a point.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "machine_watch.hpp"
+#include "hpar/launch/machine_watch.hpp"
 
 #include <mpi.h>
 

@@ -3,7 +3,7 @@
 /// The pieces of `hpar sweep` (a scaling study of any MPI + OpenMP program, one launch per
 /// layout) that are pure functions of the request: which layouts, whether they fit the cores,
 /// the launcher's command line and environment for a layout, the placeholders of weak scaling,
-/// and what a launch's output says (metric, check, compared value). src/cli/cmd_sweep.cpp runs
+/// and what a launch's output says (metric, check, compared value). sweep_run.hpp runs
 /// the launches; these are unit-tested without any.
 
 #include <optional>

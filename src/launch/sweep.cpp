@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "hpar/cli/sweep.hpp"
+#include "hpar/launch/sweep.hpp"
 
 #include <algorithm>
 #include <charconv>
