@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <chrono>
@@ -39,6 +40,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -48,6 +50,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <span>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -490,6 +493,7 @@ struct Settings {
   double timeout = 0.0;
   std::uint64_t task_threads = 0;    ///< 0: not set
   std::uint64_t chunk = 1;           ///< tasks dealt per slot at a time
+  bool chunk_given = false;          ///< --chunk N given (--worker: a fixed batch, not adaptive)
   bool oversubscribe_tasks = false;  ///< slots x task_threads may exceed the CPUs
   std::string joblog;
   bool worker = false;     ///< --worker: the command runs once per slot, fed the inputs
@@ -510,11 +514,19 @@ constexpr std::uint64_t protocol = 4;  // the worker's answer was no frame
 constexpr std::uint64_t died = 5;      // the worker ended before it answered
 }  // namespace ended
 
+/// --worker without --chunk: a slot's batch (the inputs sent to its worker at once) is as many
+/// as its worker answered in batch_seconds at the rate of its last batch, at least 1, at most
+/// twice the last batch and most_batch (docs/workers.md).
+constexpr double batch_seconds = 0.01;
+constexpr std::uint64_t most_batch = 512;
+
 /// How many fresh workers of a slot in a row may end or break the protocol before they
 /// answered anything, before the farm gives up (a worker that cannot work at all).
 constexpr int most_fresh_failures = 3;
 
 class Farm final : public Job {
+  struct Slot;  // --worker: a slot's worker and its batch (below)
+
  public:
   Farm(Settings settings, Inputs inputs, const JobContext& context)
       : s_(std::move(settings)),
@@ -540,6 +552,7 @@ class Farm final : public Job {
     p.output_as_finished = s_.unordered;
     p.item_unit = "tasks";
     p.deal_per_thread = s_.chunk;
+    p.batches = s_.worker;
     std::uint64_t input_bytes = 0;
     for (const auto& input : in_.list) input_bytes += 2 * input.size() + 64;
     p.memory_per_rank = input_bytes;
@@ -606,7 +619,6 @@ class Farm final : public Job {
     TaskFields fields{in_.list[task], task + 1,
                       static_cast<std::uint64_t>(rank_ * threads_ + thread + 1),
                       in_.positional ? &in_.args[task] : nullptr};
-    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
     counts[field::slot] = fields.slot;
@@ -622,6 +634,7 @@ class Farm final : public Job {
       compute_by_worker(thread, fields, out);
       return;
     }
+    const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[task]} : in_.args[task];
     ProcessSpec spec = task_spec(thread, fields, args);
     // The task's output through pipes (memory, past 64 MiB an unlinked file in TMPDIR): a
     // process it leaves behind cannot write into the next task's output.
@@ -704,38 +717,122 @@ class Farm final : public Job {
     return spec;
   }
 
-  /// Sends task `fields` to the worker of slot `thread`, started first when it has none (or
-  /// its last one ended). Throws RuntimeError when it cannot be started, or when fresh workers
-  /// of the slot ended or broke the protocol before any answer most_fresh_failures times in
-  /// a row.
-  WorkerReply ask_worker(int thread, const TaskFields& fields, int& pid) {
+  [[nodiscard]] std::uint64_t batch(int thread) const override {
+    if (!s_.worker || s_.chunk_given) return s_.chunk;
+    return slots_[static_cast<std::size_t>(thread)]->size.load(std::memory_order_relaxed);
+  }
+
+  /// --worker: the tasks slot `thread` computes next; their inputs go to its worker at once
+  /// (on the first one's compute). Without --chunk, the batch size follows from the last one.
+  void batch_begins(int thread, std::span<const std::uint64_t> tasks) override {
     Slot& slot = *slots_[static_cast<std::size_t>(thread)];
     const std::lock_guard<std::mutex> lock(slot.mutex);
-    if (!slot.worker || !slot.worker->running()) {
-      slot.worker.reset();
-      slot.worker = std::make_unique<Worker>(worker_spec(thread, fields.slot));
-      slot.answered = false;
+    const auto now = std::chrono::steady_clock::now();
+    if (!s_.chunk_given && !slot.ahead.empty()) {  // the rate of the last batch
+      const double each = std::chrono::duration<double>(now - slot.begun).count() /
+                          static_cast<double>(slot.ahead.size());
+      const std::uint64_t last = slot.ahead.size();
+      const double fit = each > 0.0 ? batch_seconds / each : static_cast<double>(most_batch);
+      const auto next = static_cast<std::uint64_t>(std::clamp(
+          fit, 1.0,
+          static_cast<double>(std::min(2 * std::max(last, slot.size.load()), most_batch))));
+      slot.size.store(next, std::memory_order_relaxed);
     }
-    pid = slot.worker->pid();
+    slot.begun = now;
+    slot.ahead.assign(tasks.begin(), tasks.end());
+    slot.stash.clear();
+    slot.solo.clear();
+  }
+
+  /// Starts slot `slot`'s worker afresh when it has none (or its last one ended), for task
+  /// `fields`. Throws RuntimeError when it cannot be started.
+  void start_worker(Slot& slot, int thread, const TaskFields& fields) {
+    if (slot.worker && slot.worker->running()) return;
+    slot.worker.reset();
+    slot.sent.clear();
+    slot.worker = std::make_unique<Worker>(worker_spec(thread, fields.slot));
+    slot.answered = false;
+  }
+
+  /// Sends task `task` to the slot's worker, and when nothing else waits there the tasks of
+  /// its batch after it (those not answered yet): the batch in one go.
+  void send_from(Slot& slot, std::uint64_t task) {
+    const bool alone = !slot.sent.empty() || slot.alone(task);
+    slot.worker->send(in_.list[task]);
+    slot.sent.push_back(task);
+    if (alone) return;
+    auto it = std::find(slot.ahead.begin(), slot.ahead.end(), task);
+    if (it == slot.ahead.end()) return;
+    for (++it; it != slot.ahead.end(); ++it) {
+      if (slot.stashed(*it) != slot.stash.end() || slot.alone(*it)) continue;
+      slot.worker->send(in_.list[*it]);
+      slot.sent.push_back(*it);
+    }
+  }
+
+  /// The answer to task `fields` (attempt > 0: asked again) from the worker of slot `thread`:
+  /// one taken earlier with another's, or sent now (with the rest of its batch) and waited
+  /// for, the answers to the inputs sent before it kept for theirs. Throws RuntimeError when the
+  /// worker cannot be started, or when fresh workers of the slot ended or broke the protocol
+  /// before any answer most_fresh_failures times in a row.
+  WorkerReply ask_worker(int thread, const TaskFields& fields, bool again, int& pid) {
+    Slot& slot = *slots_[static_cast<std::size_t>(thread)];
+    const std::lock_guard<std::mutex> lock(slot.mutex);
+    const std::uint64_t task = fields.number - 1;
+    if (auto kept = slot.stashed(task); !again && kept != slot.stash.end()) {
+      WorkerReply reply = std::move(kept->second);
+      pid = kept->first.second;
+      slot.stash.erase(kept);
+      return reply;
+    }
     const double poll = main_thread_has_chores() ? 0.002 : 0.1;
-    WorkerReply reply = slot.worker->ask(fields.input, s_.timeout, poll, [] {
-      main_thread_chores();
-      return stop_requested();
-    });
-    using Kind = WorkerReply::Kind;
-    if (reply.kind == Kind::ok || reply.kind == Kind::error) {
-      slot.answered = true;
-      slot.fresh_failures = 0;
-    } else if (!slot.answered && (reply.kind == Kind::died || reply.kind == Kind::protocol) &&
-               ++slot.fresh_failures >= most_fresh_failures) {
-      throw RuntimeError("the worker " + quote_for_message(command_line(0, fields.slot)) +
-                         " of slot " + std::to_string(fields.slot) + " ended or broke the " +
-                         "protocol before its first answer " + std::to_string(most_fresh_failures) +
-                         " times in a row (last: input " + std::to_string(fields.number) + " " +
-                         quote_for_message(fields.input) + ": " + failure_of(reply) +
-                         "); see docs/workers.md");
+    for (;;) {
+      start_worker(slot, thread, fields);
+      pid = slot.worker->pid();
+      if (again || std::find(slot.sent.begin(), slot.sent.end(), task) == slot.sent.end()) {
+        send_from(slot, task);
+        again = false;
+      }
+      WorkerReply reply = slot.worker->receive(s_.timeout, poll, [] {
+        main_thread_chores();
+        return stop_requested();
+      });
+      const std::uint64_t answered = slot.sent.front();
+      slot.sent.pop_front();
+      using Kind = WorkerReply::Kind;
+      if (reply.kind == Kind::ok || reply.kind == Kind::error) {
+        slot.answered = true;
+        slot.fresh_failures = 0;
+        std::erase(slot.solo, answered);
+      } else {
+        if (reply.kind == Kind::stopped) return reply;
+        if (!slot.sent.empty()) {
+          // It ended with several inputs in flight (their answers maybe unwritten): which one
+          // ended it is not known. Each is asked again alone, of a fresh worker.
+          slot.solo.push_back(answered);
+          slot.solo.insert(slot.solo.end(), slot.sent.begin(), slot.sent.end());
+          write_stderr("hpar: the worker (slot " + std::to_string(fields.slot) + ", pid " +
+                       std::to_string(pid) + ") " + failure_of(reply) + " with inputs " +
+                       std::to_string(answered + 1) + " to " +
+                       std::to_string(slot.sent.back() + 1) + " of a batch sent; a new one " +
+                       "answers them one at a time\n");
+          slot.sent.clear();
+          continue;
+        }
+        std::erase(slot.solo, answered);
+        if (!slot.answered && (reply.kind == Kind::died || reply.kind == Kind::protocol) &&
+            ++slot.fresh_failures >= most_fresh_failures) {
+          throw RuntimeError(
+              "the worker " + quote_for_message(command_line(0, fields.slot)) + " of slot " +
+              std::to_string(fields.slot) + " ended or broke the protocol before its first " +
+              "answer " + std::to_string(most_fresh_failures) + " times in a row (last: input " +
+              std::to_string(answered + 1) + " " + quote_for_message(in_.list[answered]) + ": " +
+              failure_of(reply) + "); see docs/workers.md");
+        }
+      }
+      if (answered == task) return reply;
+      slot.stash.emplace_back(std::make_pair(answered, pid), std::move(reply));  // another's
     }
-    return reply;
   }
 
   /// What went wrong with a reply other than ok, in words.
@@ -766,7 +863,7 @@ class Farm final : public Job {
       int pid = 0;
       WorkerReply reply;
       try {
-        reply = ask_worker(thread, fields, pid);
+        reply = ask_worker(thread, fields, attempt > 0, pid);
       } catch (const Error& e) {
         throw RuntimeError("task " + std::to_string(fields.number) + " (input " +
                            quote_for_message(fields.input) + "): " + e.what());
@@ -1262,6 +1359,22 @@ class Farm final : public Job {
     std::unique_ptr<Worker> worker;
     bool answered = false;   ///< the present worker answered an input
     int fresh_failures = 0;  ///< fresh workers in a row that failed before their first answer
+    std::atomic<std::uint64_t> size{1};           ///< the next batch's size (adaptive)
+    std::vector<std::uint64_t> ahead;             ///< the present batch's tasks
+    std::chrono::steady_clock::time_point begun;  ///< when the present batch began
+    std::deque<std::uint64_t> sent;               ///< tasks sent to the worker, not yet answered
+    /// Tasks in flight when a worker ended: each is sent alone until it is answered.
+    std::vector<std::uint64_t> solo;
+    [[nodiscard]] bool alone(std::uint64_t task) const {
+      return std::find(solo.begin(), solo.end(), task) != solo.end();
+    }
+    /// Answers (task, the worker's pid) taken while waiting for an earlier task's (a retry).
+    using Kept = std::vector<std::pair<std::pair<std::uint64_t, int>, WorkerReply>>;
+    Kept stash;
+    Kept::iterator stashed(std::uint64_t task) {
+      return std::find_if(stash.begin(), stash.end(),
+                          [task](const auto& kept) { return kept.first.first == task; });
+    }
   };
   std::vector<std::unique_ptr<Slot>> slots_;
 };
@@ -1283,7 +1396,8 @@ void add_options(po::options_description& d) {
       "give each task K of its rank's CPUs (pinned) and OMP_NUM_THREADS=K")(
       "oversubscribe-tasks", "let --threads x --task-threads exceed the rank's CPUs (shared)")(
       "chunk", po::value<std::string>()->value_name("N")->default_value("1"),
-      "deal each slot N tasks at a time (more for tiny tasks: fewer requests)")(
+      "deal each slot N tasks at a time (more for tiny tasks: fewer requests); with --worker "
+      "N inputs sent at once (default: adaptive batches, docs/workers.md)")(
       "worker",
       "start the command once per slot and feed it the inputs over a pipe, one answer each "
       "(docs/workers.md)")(
@@ -1481,6 +1595,7 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   }
   s.oversubscribe_tasks = vm.count("oversubscribe-tasks") != 0U;
   s.chunk = parse_count(vm["chunk"].as<std::string>(), "--chunk");
+  s.chunk_given = !vm["chunk"].defaulted();
   if (s.chunk == 0 || s.chunk > 1024) throw UsageError("--chunk must be 1 to 1024");
   if (vm.count("joblog") != 0U) s.joblog = vm["joblog"].as<std::string>();
   output_modes(vm, s);

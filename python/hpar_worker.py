@@ -30,6 +30,7 @@ import io
 import json
 import os
 import sys
+import time
 import traceback
 
 __all__ = ["serve", "CONVERTERS"]
@@ -44,47 +45,78 @@ CONVERTERS = {
 }
 
 
-def _read_frame(stream):
-    """The next input's bytes (`<len>\\n<bytes>`), or None at the end of the inputs."""
-    header = stream.readline()
-    if not header:
-        return None
-    length = int(header)
-    data = stream.read(length)
-    if len(data) != length:
-        return None
-    return data
+def _frames(fd, answers):
+    """Each input's bytes (`<len>\\n<bytes>` frames read from `fd`) until the end of the inputs.
+
+    hpar sends a batch of inputs at once: the answers are flushed when no whole input is left
+    to answer, or 10 ms after the last flush, so that a batch of tiny inputs costs one write,
+    not one per input, and a long input's answer does not wait for the next one's.
+    """
+    last = time.monotonic()
+    buf = bytearray()
+    pos = 0
+    while True:
+        newline = buf.find(b"\n", pos)
+        if newline >= 0:
+            end = newline + 1 + int(buf[pos:newline])
+            if end <= len(buf):
+                data = bytes(buf[newline + 1:end])
+                pos = end
+                yield data
+                now = time.monotonic()
+                if now - last > 0.01:
+                    answers.flush()
+                    last = now
+                continue
+        answers.flush()  # nothing whole left: what is answered goes, then wait for more
+        last = time.monotonic()
+        del buf[:pos]
+        pos = 0
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return  # the end of the inputs (a frame cut short included)
+        buf += chunk
 
 
-def _write_frame(stream, kind, data):
-    stream.write(b"%s %d\n" % (kind, len(data)))
-    stream.write(data)
-    stream.flush()
-
-
-def _answer(function, convert, data):
+class _Answerer:
     """(kind, bytes) of one input: b"ok" and its output, or b"err" and the traceback."""
-    captured = io.BytesIO()
-    text_out = io.TextIOWrapper(captured, encoding="utf-8", errors="surrogateescape",
-                                newline="\n", write_through=True)
-    saved = sys.stdout
-    sys.stdout = text_out
-    try:
-        value = function(convert(data.decode("utf-8", "surrogateescape")))
-        if isinstance(value, (bytes, bytearray, memoryview)):
-            text_out.flush()
-            captured.write(bytes(value))
-        elif value is not None:
-            print(value, file=text_out)
-        text_out.flush()
-        return b"ok", captured.getvalue()
-    except Exception as error:  # the input fails; the worker goes on (SystemExit ends it)
-        frames = error.__traceback__.tb_next  # from the user's function on
-        text = "".join(traceback.format_exception(type(error), error, frames))
-        return b"err", text.encode("utf-8", "replace")
-    finally:
-        sys.stdout = saved
-        text_out.detach()
+
+    def __init__(self, function, convert):
+        self.function = function
+        self.convert = convert
+        self.captured = io.BytesIO()
+        self.text_out = io.TextIOWrapper(self.captured, encoding="utf-8",
+                                         errors="surrogateescape", newline="\n",
+                                         write_through=True)
+
+    def __call__(self, data):
+        saved = sys.stdout
+        sys.stdout = self.text_out
+        try:
+            value = self.function(self.convert(data.decode("utf-8", "surrogateescape")))
+            printed = self._printed()
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                return b"ok", printed + bytes(value)
+            if value is None:
+                return b"ok", printed
+            return b"ok", printed + (str(value) + "\n").encode("utf-8", "surrogateescape")
+        except Exception as error:  # the input fails; the worker goes on (SystemExit ends it)
+            self._printed()
+            frames = error.__traceback__.tb_next  # from the user's function on
+            text = "".join(traceback.format_exception(type(error), error, frames))
+            return b"err", text.encode("utf-8", "replace")
+        finally:
+            sys.stdout = saved
+
+    def _printed(self):
+        """What the function printed (sys.stdout), taken."""
+        self.text_out.flush()
+        if not self.captured.tell():
+            return b""
+        printed = self.captured.getvalue()
+        self.captured.seek(0)
+        self.captured.truncate()
+        return printed
 
 
 def serve(function, convert=str):
@@ -98,20 +130,21 @@ def serve(function, convert=str):
     """
     if isinstance(convert, str):
         convert = CONVERTERS[convert]
-    inputs = os.fdopen(os.dup(0), "rb")
-    answers = os.fdopen(os.dup(1), "wb")
+    inputs = os.dup(0)
+    answers = os.fdopen(os.dup(1), "wb", buffering=1 << 16)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # the function (or a subprocess) reading stdin cannot take the frames
     os.close(null)
     sys.stdin = open(os.devnull, encoding="utf-8")
     os.dup2(2, 1)  # stray writes to fd 1 go to stderr, not into the frames
-    while True:
-        data = _read_frame(inputs)
-        if data is None:
-            break
-        kind, result = _answer(function, convert, data)
-        _write_frame(answers, kind, result)
+    answer = _Answerer(function, convert)
+    write = answers.write
+    for data in _frames(inputs, answers):
+        kind, result = answer(data)
+        write(b"%s %d\n" % (kind, len(result)))
+        write(result)
     answers.close()
+    os.close(inputs)
 
 
 def _load(spec):

@@ -722,9 +722,9 @@ bool header_so_far(std::string_view text, bool complete) {
 
 /// Reads one frame from the start of `buffer` into `reply` (kind and bytes; `used`: the bytes
 /// it took), or says that more bytes are needed, or what is wrong (reply.problem).
-Parse parse_frame(const std::string& buffer, WorkerReply& reply, std::size_t& used) {
+Parse parse_frame(std::string_view buffer, WorkerReply& reply, std::size_t& used) {
   const auto newline = buffer.find('\n');
-  const std::string_view head = std::string_view(buffer).substr(0, newline);
+  const std::string_view head = buffer.substr(0, newline);
   if (newline > most_header_bytes) {  // npos too: no newline yet
     if (buffer.size() <= most_header_bytes && header_so_far(head, false)) return Parse::partial;
     reply.problem = "an answer without a frame: " + shown(buffer) + " (expected 'ok LEN' or " +
@@ -745,7 +745,7 @@ Parse parse_frame(const std::string& buffer, WorkerReply& reply, std::size_t& us
   }
   if (buffer.size() - newline - 1 < length) return Parse::partial;
   reply.kind = ok ? WorkerReply::Kind::ok : WorkerReply::Kind::error;
-  reply.bytes = buffer.substr(newline + 1, length);
+  reply.bytes = std::string(buffer.substr(newline + 1, length));
   used = newline + 1 + length;
   return Parse::complete;
 }
@@ -763,8 +763,41 @@ struct Worker::State {
   int to = -1;         ///< the worker's stdin, our end (non-blocking)
   int from = -1;       ///< the worker's stdout, our end (non-blocking)
   double grace = 5.0;  ///< after a TERM, KILL this much later
-  std::string buffer;  ///< bytes read and not yet taken by an answer
+  std::string buffer;  ///< bytes read; from `head` on not yet taken by an answer
+  std::size_t head = 0;
+  std::string outbox;  ///< frames not yet written whole (from `sent` on)
+  std::size_t sent = 0;
+  std::size_t asked = 0;  ///< inputs sent and not yet answered
+  std::string stray;      ///< bytes that came when nothing was asked (a protocol error)
   ProcessOutcome outcome;
+
+  /// Drops the written part of the outbox once it is large or all written.
+  void trim_outbox() {
+    if (sent == outbox.size()) {
+      outbox.clear();
+      sent = 0;
+    } else if (sent > 65536) {
+      outbox.erase(0, sent);
+      sent = 0;
+    }
+  }
+
+  /// The bytes read and not yet taken.
+  [[nodiscard]] std::string_view unread() const { return std::string_view(buffer).substr(head); }
+
+  /// The answer parsed into `reply` (its frame the next `used` bytes read), taken.
+  void take(WorkerReply& reply, std::size_t used, Clock::time_point start) {
+    head += used;
+    if (head == buffer.size()) {
+      buffer.clear();
+      head = 0;
+    } else if (head > 65536) {
+      buffer.erase(0, head);
+      head = 0;
+    }
+    --asked;
+    reply.seconds = seconds_between(start, Clock::now());
+  }
 
   /// Waits (asking `wait` between naps) until the worker has ended or `seconds` pass; true
   /// when it has ended.
@@ -886,7 +919,7 @@ bool send_some(int fd, const std::string& out, std::size_t& sent) {
 /// Reads what is there from the non-blocking `fd` onto `buffer`; false at the end of the file
 /// (or an error: the same, nothing more will come).
 bool receive_some(int fd, std::string& buffer) {
-  std::array<char, 65536> chunk{};
+  thread_local std::vector<char> chunk(65536);  // not zeroed on every call
   for (;;) {
     const ssize_t n = ::read(fd, chunk.data(), chunk.size());
     if (n > 0) {
@@ -900,46 +933,77 @@ bool receive_some(int fd, std::string& buffer) {
 
 }  // namespace
 
+void Worker::send(std::string_view input) {
+  State& st = *state_;
+  if (st.asked == 0 && !st.unread().empty() && st.stray.empty()) {
+    st.stray = "bytes after its previous answer: " + shown(st.unread());
+  }
+  ++st.asked;
+  if (st.pid < 0 || st.to < 0) return;
+  // Written by receive(), which waits with SIGPIPE held: one write for a batch.
+  st.outbox.append(std::to_string(input.size())).append(1, '\n').append(input);
+}
+
+std::size_t Worker::waiting() const noexcept {
+  return state_->asked;
+}
+
 WorkerReply Worker::ask(std::string_view input, double timeout_seconds, double poll_seconds,
                         const std::function<bool()>& should_stop) {
+  send(input);
+  return receive(timeout_seconds, poll_seconds, should_stop);
+}
+
+WorkerReply Worker::receive(double timeout_seconds, double poll_seconds,
+                            const std::function<bool()>& should_stop) {
   State& st = *state_;
   WorkerReply reply;
   const Clock::time_point start = Clock::now();
   const auto done = [&](WorkerReply::Kind kind, ProcessOutcome::End how, double patience) {
     reply.kind = kind;
     st.end(patience, how, should_stop);
+    st.asked = 0;
     reply.exit = st.outcome;
     reply.seconds = seconds_between(start, Clock::now());
     return reply;
   };
-  if (st.pid < 0) return done(WorkerReply::Kind::died, ProcessOutcome::End::exited, 0.0);
-  if (!st.buffer.empty()) {
-    reply.problem = "bytes after its previous answer: " + shown(st.buffer);
+  if (st.pid < 0 || st.asked == 0) {
+    return done(WorkerReply::Kind::died, ProcessOutcome::End::exited, 0.0);
+  }
+  if (!st.stray.empty()) {
+    reply.problem = st.stray;
     return done(WorkerReply::Kind::protocol, ProcessOutcome::End::exited, 0.0);
   }
-  const std::string out = std::to_string(input.size()) + "\n" + std::string(input);
-  std::size_t sent = 0;
   std::size_t used = 0;  ///< the length of the answer's frame, once it is whole
+  if (!st.unread().empty() && parse_frame(st.unread(), reply, used) == Parse::complete &&
+      (st.sent == st.outbox.size() || st.asked > 1)) {  // answered already: no system call
+    st.take(reply, used, start);
+    return reply;
+  }
+  used = 0;
   const NoSigpipe no_sigpipe;
   const int most_ms = std::clamp(static_cast<int>(poll_seconds * 1000.0), 1, 100);
   for (;;) {
-    if (st.to >= 0 && sent < out.size() && !send_some(st.to, out, sent)) close_fd(st.to);
+    if (st.to >= 0 && st.sent < st.outbox.size() && !send_some(st.to, st.outbox, st.sent)) {
+      close_fd(st.to);
+    }
+    st.trim_outbox();
     const bool ended = has_ended(st.pid);  // before the read: what it wrote is in the pipe
     const bool open = receive_some(st.from, st.buffer);
-    if (used == 0 && !st.buffer.empty() && parse_frame(st.buffer, reply, used) == Parse::bad) {
+    if (used == 0 && !st.unread().empty() && parse_frame(st.unread(), reply, used) == Parse::bad) {
       return done(WorkerReply::Kind::protocol, ProcessOutcome::End::exited, 0.0);
     }
-    // An answer counts once the input is sent whole (a worker may answer before it has read
+    // An answer counts once its input is sent whole (a worker may answer before it has read
     // all of it), or the worker will read no more.
-    if (used != 0 && (sent == out.size() || st.to < 0 || ended || !open)) {
-      st.buffer.erase(0, used);
-      reply.seconds = seconds_between(start, Clock::now());
+    if (used != 0 && (st.asked > 1 || st.sent == st.outbox.size() || st.to < 0 || ended || !open)) {
+      st.take(reply, used, start);
       return reply;
     }
     // Its stdout closed, or it ended (drained above): it will not answer.
     if (!open || ended) {
-      if (!st.buffer.empty()) reply.problem = "an answer cut short: " + shown(st.buffer);
+      if (!st.unread().empty()) reply.problem = "an answer cut short: " + shown(st.unread());
       st.buffer.clear();
+      st.head = 0;
       return done(WorkerReply::Kind::died, ProcessOutcome::End::exited, 1.0);
     }
     const double elapsed = seconds_between(start, Clock::now());
@@ -954,10 +1018,10 @@ WorkerReply Worker::ask(std::string_view input, double timeout_seconds, double p
       ms = static_cast<int>(std::clamp((timeout_seconds - elapsed) * 1000.0 + 1.0, 1.0,
                                        static_cast<double>(most_ms)));
     }
+    const bool sending = st.to >= 0 && st.sent < st.outbox.size();
     std::array<pollfd, 3> fds{pollfd{st.from, POLLIN, 0}, pollfd{st.pidfd, POLLIN, 0},
                               pollfd{st.to, POLLOUT, 0}};
-    const nfds_t count = st.to >= 0 && sent < out.size() ? 3 : 2;
-    (void)poll(fds.data(), st.pidfd >= 0 ? count : 1, ms);
+    (void)poll(fds.data(), st.pidfd >= 0 ? (sending ? 3 : 2) : 1, ms);
   }
 }
 

@@ -103,6 +103,7 @@ class DynamicDealer final : public BlockDealer {
   Progress progress(int pass, std::uint64_t /*done*/) const noexcept override {
     return {std::min(seen_, blocks_), blocks_, pass, passes_, ProgressCount::dealt};
   }
+  void cap_deals(std::uint64_t blocks) override { cap_ = std::max<std::uint64_t>(blocks, 1); }
   Slice items() const noexcept override { return items_; }
 
  private:
@@ -212,6 +213,7 @@ class MessageDealer final : public BlockDealer {
         comm_.rank() == 0 ? next_[static_cast<std::size_t>(pass)] : std::min(seen_, blocks_);
     return {std::min(dealt, blocks_), blocks_, pass, passes_, ProgressCount::dealt};
   }
+  void cap_deals(std::uint64_t blocks) override { cap_ = std::max<std::uint64_t>(blocks, 1); }
   Slice items() const noexcept override { return items_; }
 
  private:

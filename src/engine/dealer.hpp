@@ -35,6 +35,9 @@ class BlockDealer {
   virtual void serve() {}
   /// Collective, after each pass (also a pass cut short): no request or chunk is left in flight.
   virtual void settle() {}
+  /// WorkPlan::batches: at most `blocks` per deal from now on (the dynamic distributions; on
+  /// rank 0 of the message-passing one, for every rank's deals).
+  virtual void cap_deals(std::uint64_t /*blocks*/) {}
   /// The items this rank may touch, for Job::prepare: its slice (static) or all items.
   [[nodiscard]] virtual Slice items() const noexcept = 0;
 };

@@ -122,6 +122,11 @@ class SlotQueue {
     const std::lock_guard<std::mutex> lock(mutex_);
     return pop();
   }
+  /// Up to `most` more blocks after a first one taken, onto `into` (none when none is queued).
+  void take_more(std::uint64_t most, std::vector<std::uint64_t>& into) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    for (; most > 0 && !blocks_.empty(); --most) into.push_back(*pop());
+  }
   /// A thread other than the main one: the next block, waiting up to `ms` for one.
   std::optional<std::uint64_t> wait_take(int ms) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -192,8 +197,9 @@ class Walker {
         ordered_(setup.ordered),
         checkpoint_(setup.checkpoint),
         threads_(static_cast<std::size_t>(setup.options.threads)),
-        slots_(setup.plan.deal_per_thread > 0 && setup.options.threads > 1),
+        slots_(setup.plan.deal_per_thread > 0 && (setup.options.threads > 1 || setup.plan.batches)),
         scratch_(threads_, BlockScratch(setup.plan)),
+        batches_(threads_),
         logs_(threads_) {
     results_.states.resize(threads_);
   }
@@ -357,8 +363,47 @@ class Walker {
         serve(control);
         feed_hungry_slots(pass, control);
       }
+      if (plan_.batches) {
+        run_batch(*b, thread, pass, control);
+        continue;
+      }
       if (checkpoint_ != nullptr && checkpoint_->restored(*b)) continue;  // done before
       compute_block(*b, pass, thread, control);
+      if (thread == 0) tick(pass, control);
+    }
+  }
+
+  /// WorkPlan::batches: block `first` and up to Job::batch - 1 more queued ones on `thread`,
+  /// the job told first which (those a checkpoint restored left out).
+  void run_batch(std::uint64_t first, std::size_t thread, int pass, PassControl& control) {
+    std::vector<std::uint64_t>& batch = batches_[thread];
+    batch.assign(1, first);
+    const int slot = static_cast<int>(thread);
+    std::uint64_t size = 1;
+    try {
+      size = std::max<std::uint64_t>(job_.batch(slot), 1);
+    } catch (...) {
+      control.fail(std::current_exception());
+    }
+    queue_.take_more(size - 1, batch);
+    if (checkpoint_ != nullptr) {
+      std::erase_if(batch, [&](std::uint64_t b) { return checkpoint_->restored(b); });
+    }
+    if (batch.empty()) return;
+    try {
+      job_.batch_begins(slot, batch);
+    } catch (...) {
+      control.fail(std::current_exception());
+    }
+    for (const std::uint64_t b : batch) {
+      if (control.abandoned()) return;
+      if (thread == 0 && b != batch.front()) {
+        control.keep_in_touch();
+        pump(control);
+        serve(control);
+        feed_hungry_slots(pass, control);
+      }
+      compute_block(b, pass, thread, control);
       if (thread == 0) tick(pass, control);
     }
   }
@@ -370,6 +415,13 @@ class Walker {
     BlockSet chunk;
     bool more = false;
     try {
+      if (plan_.batches) {  // a deal of at most the largest batch a slot takes now
+        std::uint64_t most = 1;
+        for (std::size_t t = 0; t < threads_; ++t) {
+          most = std::max(most, job_.batch(static_cast<int>(t)));
+        }
+        dealer_.cap_deals(most);
+      }
       const auto next = dealer_.next(pass, [&] {
         control.keep_in_touch();
         pump(control);
@@ -473,8 +525,9 @@ class Walker {
   std::size_t threads_;
   bool slots_;       // WorkPlan::deal_per_thread with threads: each takes blocks as it frees
   SlotQueue queue_;  // slots mode: the rank's blocks not yet taken
-  std::vector<BlockScratch> scratch_;  // one per thread
-  std::vector<PartialLog> logs_;       // one per thread
+  std::vector<BlockScratch> scratch_;                // one per thread
+  std::vector<std::vector<std::uint64_t>> batches_;  // WorkPlan::batches: one per thread
+  std::vector<PartialLog> logs_;                     // one per thread
   WalkResults results_;
   bool last_pass_ = false;
   std::atomic<std::uint64_t> items_done_{0};

@@ -114,9 +114,13 @@ case_retries_rescue_transient_failures() {
     --no-report -- python3 flaky.py
   expect_rc 0
   [ "$OUT" = "$(for x in $(seq 1 14); do echo $((2 * x)); done)" ] || fail "results: $OUT"
-  # Inputs 3, 7, 9 and 13 took two attempts (column 12), the others one.
-  [ "$(awk -F'\t' '$12 == 2 { printf "%s ", $1 }' log.tsv)" = "3 7 9 13 " ] ||
-    fail "retried: $(cat log.tsv)"
+  # Inputs 3, 7, 9 and 13 took two attempts (column 12), the others one; a worker that ends
+  # with a batch in flight has its inputs asked again one at a time, not counted: 7 and 9 may
+  # pass so.
+  case "$(awk -F'\t' '$12 == 2 { printf "%s ", $1 }' log.tsv)" in
+    "3 7 9 13 " | "3 9 13 " | "3 7 13 " | "3 13 ") ;;
+    *) fail "retried: $(cat log.tsv)" ;;
+  esac
 }
 
 # A bash worker that writes a plain line for input 4: a protocol error naming the input; the
@@ -254,4 +258,88 @@ EOF2
   local compute
   compute=$(awk '$1 == "compute" { print $4 }' out.txt)
   awk -v c="$compute" 'BEGIN { exit !(c < 2.5) }' || fail "compute took $compute s"
+}
+
+# The tutorial's 10^5 inputs, sent in batches: at 4 ranks, and across hosts (the dealer by
+# messages, as between hosts): byte-identical to the serial loop.
+case_tutorial_function_in_batches_at_4_ranks_and_across_hosts() {
+  serial_numbers 100000 >expected.txt
+  hpar_np 4 farm --worker --range 1:100000 --threads 1 --no-report -- \
+    python3 "$examples/numbers_worker.py"
+  expect_rc 0
+  cmp -s out.txt expected.txt || fail "output at 4x1 differs: $(diff out.txt expected.txt | head -5)"
+  HPAR_DYNAMIC_DEALER=messages hpar_np 2 farm --worker --range 1:100000 --threads 1 \
+    --no-report -- python3 "$examples/numbers_worker.py"
+  expect_rc 0
+  cmp -s out.txt expected.txt ||
+    fail "output across hosts differs: $(diff out.txt expected.txt | head -5)"
+}
+
+# A worker that raises on 11, exits on 19 and never answers 28, each in the middle of a batch
+# (--chunk 8: inputs 9-16, 17-24 and 25-32 are sent at once); with a file 'once' present each
+# happens once. Every other input answers x*2; each answer also goes to answered.txt.
+make_batch_worker() {
+  cat >batch.py <<'EOF2'
+import os, time
+from hpar_worker import serve
+
+def first_time(x):
+    mark = "failed-%d" % x
+    if not os.path.exists("once"):
+        return True
+    if os.path.exists(mark):
+        return False
+    open(mark, "w").close()
+    return True
+
+def f(x):
+    if x == 11 and first_time(x):
+        raise ValueError("bad input %d" % x)
+    if x == 19 and first_time(x):
+        os._exit(5)
+    if x == 28 and first_time(x):
+        time.sleep(1000)
+    with open("answered.txt", "a") as answered:
+        answered.write("%d\n" % x)
+    return x * 2
+
+serve(f, convert=int)
+EOF2
+}
+
+case_failures_in_the_middle_of_a_batch() {
+  make_batch_worker
+  hpar_np 1 farm --worker --range 1:40 --threads 1 --chunk 8 --timeout 2 --joblog log.tsv \
+    --no-report -- python3 batch.py
+  expect_rc 3
+  # The others' results, each once, in order; a joblog line per input, each input once.
+  [ "$(result_lines)" = "$(for x in $(seq 1 40); do
+    case $x in 11 | 19 | 28) ;; *) echo $((2 * x)) ;; esac
+  done)" ] || fail "results: $(result_lines)"
+  [ "$(tail -n +2 log.tsv | cut -f1 | sort -n | tr '\n' ' ')" = "$(seq 1 40 | tr '\n' ' ')" ] ||
+    fail "joblog: $(cat log.tsv)"
+  [ "$(end_of 11)" = error ] || fail "input 11: $(cat log.tsv)"
+  [ "$(end_of 19)" = "worker died" ] || fail "input 19: $(cat log.tsv)"
+  [ "$(end_of 28)" = "timed out" ] || fail "input 28: $(cat log.tsv)"
+  [ "$(awk -F'\t' 'NR > 1 && $7 != 0 { printf "%s:%s ", $1, $7 }' log.tsv)" = "11:1 19:5 28:-1 " ] ||
+    fail "Exitval: $(cat log.tsv)"
+  expect_err "ValueError: bad input 11"
+  expect_err "hpar: input 28 '28' failed: timed out after 2 s"
+  expect_err "of a batch sent; a new one answers them one at a time"
+  # --retries rescues them, in batches that grow by themselves (no --chunk), at 2 ranks: every
+  # input once in the output and in order.
+  rm -f answered.txt
+  touch once
+  hpar_np 2 farm --worker --range 1:300 --threads 1 --retries 1 --timeout 2 --joblog log.tsv \
+    --no-report -- python3 batch.py
+  expect_rc 0
+  [ "$OUT" = "$(for x in $(seq 1 300); do echo $((2 * x)); done)" ] || fail "results: ${OUT:0:300}"
+  # 11 answered err: asked again. 19 and 28 may have ended a worker with a batch in flight:
+  # then asked again one at a time (not counted as attempts).
+  case "$(awk -F'\t' '$12 == 2 { printf "%s ", $1 }' log.tsv)" in
+    "11 19 28 " | "11 19 " | "11 28 " | "11 ") ;;
+    *) fail "retried: $(cat log.tsv)" ;;
+  esac
+  [ "$(tail -n +2 log.tsv | awk -F'\t' '$12 == 1' | wc -l)" = 300 ] ||
+    fail "joblog: $(cat log.tsv)"
 }

@@ -69,6 +69,42 @@ TEST(Worker, AnswersBeforeReadingDoNotDeadlock) {
   }
 }
 
+// A batch: 400 inputs of 4 KiB sent before any answer is read (far more than both pipes
+// hold together); the worker answers each as it reads it, so hpar must read while it writes.
+// The answers come in order; then a single ask works as before.
+TEST(Worker, ABatchLargerThanThePipesNeitherSideBlocks) {
+  Worker w(python_worker("while (d := read()) is not None: answer(b'ok', d[:1] * 4096)\n"));
+  constexpr int inputs = 400;
+  for (int i = 0; i < inputs; ++i)
+    w.send(std::string(1, static_cast<char>('A' + i % 26)) + std::string(4095, '.'));
+  EXPECT_EQ(w.waiting(), std::size_t{inputs});
+  for (int i = 0; i < inputs; ++i) {
+    const auto r = w.receive(10.0, 0.01, [] { return false; });
+    ASSERT_EQ(r.kind, Kind::ok) << "answer " << i << ": " << r.problem;
+    EXPECT_EQ(r.bytes, std::string(4096, static_cast<char>('A' + i % 26))) << "answer " << i;
+  }
+  EXPECT_EQ(w.waiting(), std::size_t{0});
+  EXPECT_EQ(ask(w, "z").bytes, std::string(4096, 'z'));
+  EXPECT_TRUE(w.finish(5.0).ok());
+}
+
+// A worker that dies in the middle of a batch: the answer it wrote comes, then the death, and
+// no input waits any more.
+TEST(Worker, ADeathInABatchLosesTheRest) {
+  Worker w(
+      python_worker("while (d := read()) is not None:\n"
+                    "    if d == b'3': os._exit(4)\n"
+                    "    answer(b'ok', d)\n"));
+  for (const char* input : {"1", "2", "3", "4"}) w.send(input);
+  EXPECT_EQ(w.receive(10.0, 0.01, [] { return false; }).bytes, "1");
+  EXPECT_EQ(w.receive(10.0, 0.01, [] { return false; }).bytes, "2");
+  const auto r = w.receive(10.0, 0.01, [] { return false; });
+  EXPECT_EQ(r.kind, Kind::died);
+  EXPECT_EQ(r.exit.exit_code, 4);
+  EXPECT_FALSE(w.running());
+  EXPECT_EQ(w.waiting(), std::size_t{0});
+}
+
 TEST(Worker, ErrAnswerAndAFrameInPieces) {
   Worker w(python_worker(
       "d = read(); answer(b'err', b'no good\\n')\n"

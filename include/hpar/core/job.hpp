@@ -57,6 +57,10 @@ struct WorkPlan {
   /// At most this many blocks per thread of a rank in one deal of the dynamic distribution
   /// (0: guided chunks that shrink towards the end). A farm deals one task per free slot.
   std::uint64_t deal_per_thread = 0;
+  /// With deal_per_thread: each slot takes Job::batch(slot) blocks of its rank at a time (told
+  /// by Job::batch_begins), also with one thread per rank, and the dynamic distribution deals
+  /// at most the largest batch per deal (a farm's --worker sends a batch's inputs at once).
+  bool batches = false;
   std::string item_unit = "items";  ///< what an item is, for throughput ("inputs", "samples")
   /// The job needs one contiguous slice per rank (prepare's items are all its items), so it
   /// refuses `--distribution cyclic`.
@@ -157,6 +161,13 @@ class Job {
   [[nodiscard]] virtual std::unique_ptr<ThreadState> make_thread_state() const { return nullptr; }
   /// Computes one block. Called concurrently for different blocks: must be thread-safe.
   virtual void compute(const Block& block, BlockOutput& out) = 0;
+  /// WorkPlan::batches: how many blocks slot `slot` takes at a time now (at least 1). Any
+  /// thread may ask for any slot.
+  [[nodiscard]] virtual std::uint64_t batch(int /*slot*/) const { return 1; }
+  /// WorkPlan::batches: the blocks slot `slot` computes next, in this order, each in its own
+  /// compute call on that slot's thread (unless the pass is abandoned first). Called on that
+  /// thread before the first of them.
+  virtual void batch_begins(int /*slot*/, std::span<const std::uint64_t> /*blocks*/) {}
   /// Merges this rank's thread states (in thread order) into bytes for rank 0.
   [[nodiscard]] virtual std::string serialize(std::span<ThreadState* const> /*states*/) const {
     return {};

@@ -166,11 +166,21 @@ class Worker {
   /// finish(kill_grace_seconds) unless done.
   ~Worker();
 
-  /// Sends `input` and waits for the answer, at most `timeout_seconds` (0: no limit), asking
-  /// `should_stop` every `poll_seconds` at most. A reply other than ok or error ends the worker
-  /// (TERM to its group, KILL after the grace): running() is then false.
+  /// send(input), then receive(...): one input, one answer.
   WorkerReply ask(std::string_view input, double timeout_seconds, double poll_seconds,
                   const std::function<bool()>& should_stop);
+  /// Queues `input`'s frame for the worker without waiting: receive() writes it while it
+  /// waits, reading the answers meanwhile, so that neither side blocks on a full pipe.
+  /// Several inputs may be sent before their answers.
+  void send(std::string_view input);
+  /// Waits for the answer to the oldest input sent and not yet answered, at most
+  /// `timeout_seconds` (0: no limit) from now, asking `should_stop` every `poll_seconds` at
+  /// most. A reply other than ok or error ends the worker (TERM to its group, KILL after the
+  /// grace): running() is then false and the inputs still waiting are lost (waiting() is 0).
+  WorkerReply receive(double timeout_seconds, double poll_seconds,
+                      const std::function<bool()>& should_stop);
+  /// Inputs sent and not yet answered.
+  [[nodiscard]] std::size_t waiting() const noexcept;
   /// Whether the worker is still there to ask.
   [[nodiscard]] bool running() const noexcept;
   [[nodiscard]] int pid() const noexcept;
