@@ -404,12 +404,6 @@ class Mandelbrot final : public Job {
     result.metrics.emplace_back("checksum", std::to_string(t.checksum));
   }
 
-  static std::string format_rate(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-    return buf;
-  }
-
   /// Up to 16 rows spread evenly over the image, first and last included.
   [[nodiscard]] std::vector<std::uint64_t> sample_rows() const {
     const std::uint64_t h = view_.height;

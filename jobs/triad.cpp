@@ -171,12 +171,6 @@ class Triad final : public Job {
   }
 
  private:
-  static std::string format_rate(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-    return buf;
-  }
-
   /// Pass 0: b0(i) = i % 1009, c(i) = 1 + i % 13, a = 0 for the global indices first..first+n.
   static void initialise(double* a, double* b, double* c, std::uint64_t first, std::uint64_t n) {
     std::uint64_t rb = first % b_period;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #pragma once
-// The subcommands of the hpar program, one function each (src/cmd_*.cpp). Each runs on every
+// The subcommands of the hpar program, one function each (src/cli/cmd_*.cpp). Each runs on every
 // rank, throws hpar::Error on failure and returns the exit code; cli_main lists them in one
 // table and handles errors.
 
@@ -30,7 +30,8 @@ int farm_command(const boost::mpi::communicator& world, std::span<const std::str
                                       std::span<const JobInfo> jobs);
 int farm_status_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
-/// `hpar scale JOB --mode strong|weak [...]`: a scaling study in one launch (src/cmd_scale.cpp).
+/// `hpar scale JOB --mode strong|weak [...]`: a scaling study in one launch
+/// (src/cli/cmd_scale.cpp).
 int scale_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
 /// `hpar affinity [--threads T] [--json FILE]`: thread placement table and verdicts.
@@ -48,7 +49,7 @@ int slurm_command(const boost::mpi::communicator& world, std::span<const std::st
 int collect_command(const boost::mpi::communicator& world, std::span<const std::string> args);
 
 /// `hpar sweep [options] -- PROGRAM [ARG...]`: a scaling study of any program, one launch per
-/// layout and run (src/cmd_sweep.cpp). Not an MPI process: main() runs it before MPI starts.
+/// layout and run (src/cli/cmd_sweep.cpp). Not an MPI process: main() runs it before MPI starts.
 int sweep_main(std::span<const std::string> args);
 
 /// What `hpar sweep ARGS` would run on `nodes` nodes of `cores_per_node` cores.

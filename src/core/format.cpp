@@ -2,6 +2,7 @@
 #include "hpar/core/format.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <iomanip>
 #include <sstream>
 #include <string_view>
@@ -18,6 +19,12 @@ std::string format_fixed(double value, int digits) {
   std::ostringstream o;
   o << std::fixed << std::setprecision(digits) << value;
   return o.str();
+}
+
+std::string format_rate(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
 }
 
 std::string shell_quote(const std::string& text) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/format.hpp"
 #include "hpar/report/report.hpp"
 
 using namespace hpar;
@@ -71,6 +72,12 @@ TEST(Report, IncompleteRunIsMarked) {
 TEST(Report, FormatExactRoundTrips) {
   EXPECT_EQ(format_exact(0.1), "0.10000000000000001");
   EXPECT_EQ(std::stod(format_exact(3.141592653589793)), 3.141592653589793);
+}
+
+TEST(Report, FormatRateKeepsFourSignificantDigits) {
+  EXPECT_EQ(format_rate(12.3456), "12.35");
+  EXPECT_EQ(format_rate(1234567890.0), "1.235e+09");
+  EXPECT_EQ(format_rate(0.0), "0");
 }
 
 TEST(WriteFile, AtomicWriteAndNoLeftoversOnFailure) {

@@ -13,6 +13,10 @@ namespace hpar {
 /// Formats a double with `digits` digits after the point ("12.346" for 12.3456 and 3).
 [[nodiscard]] std::string format_fixed(double value, int digits);
 
+/// Formats a rate or other measured figure with 4 significant digits, printf's %g form
+/// ("1.235e+09" for 1234567890, "12.35" for 12.3456): the metrics jobs report.
+[[nodiscard]] std::string format_rate(double value);
+
 /// `text` as one word for a POSIX shell: as it is when it holds only letters, digits and
 /// _ . / : = , + @ % -, otherwise in single quotes (a quote inside as '\'').
 [[nodiscard]] std::string shell_quote(const std::string& text);
