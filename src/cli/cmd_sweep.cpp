@@ -525,7 +525,7 @@ void write_failed_study(const SweepCommandLine& req, const SweepPlan& plan, cons
     doc["job"] = req.name;
     doc["mode"] = to_string(req.mode);
     doc["complete"] = true;
-    doc["host"] = host_name_here();
+    doc["host"] = host_name();
     doc["results_identical"] = nullptr;
     doc["points"] = nlohmann::json::array();
     doc["analysis"] = nullptr;
@@ -577,7 +577,7 @@ int report_sweep(const SweepCommandLine& req, const SweepPlan& plan, SweepState&
   forget_unmatched_same_output(req, state);
   study.job = req.name;
   study.mode = req.mode;
-  study.host = host_name_here();
+  study.host = host_name();
   study.complete = !state.interrupted;
   study.result_tolerance = req.same_tolerance;
   // The stop that ended the sweep has been honoured: the points done are written (marked

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/machine.hpp"
 #include "hpar/core/stop.hpp"
 
 namespace hpar {
@@ -52,10 +53,8 @@ fs::path directory_of(const std::string& target) {
 }
 
 /// This host's name, as hidden names carry it.
-std::string host_name() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) return "unknown";
-  std::string h(host);
+std::string safe_host_name() {
+  std::string h = hpar::host_name();
   for (char& c : h) {
     if (c == '/' || c == '@') c = '_';
   }
@@ -70,7 +69,7 @@ std::string hidden_prefix(const std::string& target) {
 /// DIR/.NAME.hpar-PID@HOST-: a hidden name of this process beside `target`, less its suffix.
 std::string hidden_stem(const std::string& target) {
   return (directory_of(target) /
-          (hidden_prefix(target) + std::to_string(::getpid()) + "@" + host_name() + "-"))
+          (hidden_prefix(target) + std::to_string(::getpid()) + "@" + safe_host_name() + "-"))
       .string();
 }
 
@@ -301,7 +300,7 @@ std::size_t remove_stale_staging(const std::string& path) {
   if (path == "-" || path.empty()) return 0;
   const std::string target = follow_links(path);
   const std::string prefix = hidden_prefix(target);
-  const std::string host = host_name();
+  const std::string host = safe_host_name();
   std::size_t removed = 0;
   std::error_code ec;
   for (fs::directory_iterator it(directory_of(target), ec), end; !ec && it != end;

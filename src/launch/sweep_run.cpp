@@ -29,12 +29,6 @@ namespace fs = std::filesystem;
 
 namespace hpar {
 
-std::string host_name_here() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "?";
-  return name;
-}
-
 namespace {
 
 /// The first line `command` prints (its version), or "" when it cannot run.
@@ -444,7 +438,7 @@ Launch launch_once(const SweepRequest& req, const Workspace& ws, const PlannedPo
   const double own = l.outcome.cpu_seconds + process_cpu_seconds() - own_before;
   const int watched = static_cast<int>(cpus.size());
   l.busy = busy_between(before, after, own_known ? std::optional<double>(own) : std::nullopt,
-                        watched, std::min(watched, point.layout.cores()), host_name_here(),
+                        watched, std::min(watched, point.layout.cores()), host_name(),
                         "run " + std::to_string(number));
   l.busy.others_before_cpus = others_before;
   if (own_known) l.busy.program_cpu_seconds = l.outcome.cpu_seconds;

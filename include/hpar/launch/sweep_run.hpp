@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "hpar/core/errors.hpp"
+#include "hpar/core/machine.hpp"  // host_name()
 #include "hpar/launch/sweep.hpp"
 #include "hpar/study/study.hpp"
 
@@ -49,9 +50,6 @@ struct SweepRequest {
   std::string logs;  ///< --logs DIR: every launch's output kept there; empty: a temporary one
   std::string json;  ///< --json FILE: failed launches' output and run directories go beside it
 };
-
-/// This host's name (no MPI here).
-[[nodiscard]] std::string host_name_here();
 
 /// Checks that the launcher can start the program here (installed; srun inside an allocation;
 /// mpirun Open MPI's); returns its version line ("" for none and templates). Throws UsageError.
