@@ -70,10 +70,13 @@ TEST(Identity, AnInputFileCountsByItsContent) {
 }
 
 TEST(Identity, TheFarmLeavesOutWhatChangesNoTask) {
-  const auto a = identity_of({"farm", "--inputs", "a,b", "--timeout", "5", "--tag", "--chunk", "3",
-                              "--task-threads", "1", "--", "echo", "{}"});
+  const auto a = identity_of({"farm", "--inputs", "a,b", "--timeout", "5", "--chunk", "3",
+                              "--task-threads", "1", "--unordered", "--", "echo", "{}"});
   const auto b = identity_of({"farm", "--inputs", "a,b", "--", "echo", "{}"});
   EXPECT_EQ(a.values, b.values);
+  // --tag now changes every task's recorded output (its lines are tagged): a resume must match.
+  EXPECT_NE(identity_of({"farm", "--inputs", "a,b", "--tag", "--", "echo"}).values,
+            identity_of({"farm", "--inputs", "a,b", "--", "echo"}).values);
   EXPECT_EQ(value_of(a, "--command"), "echo\n{}");
   EXPECT_EQ(value_of(a, "--retries"), "0");  // kept: the records hold its attempts
   EXPECT_NE(identity_of({"farm", "--inputs", "a,b", "--shell", "--", "echo"}).values,
