@@ -11,10 +11,11 @@
 //   blocks-A-R.log            records of attempt A (0 = the first run), rank R
 // Record: "HPCK" | u32 format (3) | u64 run | u64 block | u32 reals | u32 counts | u64 bytes |
 //         u32 record | u32 CRC-32 (zlib) of the head so far | payload (reals, counts, the job's
-//         record, the ordered bytes) | u32 CRC-32 of everything before it. A record that is truncated or fails a checksum ends the reading of its file:
-//         that block (and any after it there) is recomputed, never trusted; no length is used
-//         before the head's checksum holds, nor past the file's end. `run` is the checkpoint's
-//         own number (the manifest's "run"): a record file of another checkpoint is refused.
+//         record, the ordered bytes) | u32 CRC-32 of everything before it. A record that is
+//         truncated or fails a checksum ends the reading of its file: that block (and any after it
+//         there) is recomputed, never trusted; no length is used before the head's checksum holds,
+//         nor past the file's end. `run` is the checkpoint's own number (the manifest's "run"): a
+//         record file of another checkpoint is refused.
 
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
