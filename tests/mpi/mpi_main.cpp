@@ -12,6 +12,24 @@
 
 namespace {
 
+/// Ends the whole job at the end of the first test that failed on this rank: a rank that left a
+/// test early (an ASSERT) would otherwise leave the others waiting in the test's collectives until
+/// ctest's TIMEOUT, and the failure would read as a hang.
+class AbortOnFailure : public ::testing::EmptyTestEventListener {
+ public:
+  explicit AbortOnFailure(const boost::mpi::communicator& world) : world_(world) {}
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    if (info.result() != nullptr && info.result()->Failed()) {
+      std::cerr << "[rank " << world_.rank() << "] " << info.test_suite_name() << "." << info.name()
+                << " failed: ending the job" << std::endl;
+      world_.abort(1);
+    }
+  }
+
+ private:
+  const boost::mpi::communicator& world_;
+};
+
 class RankFailurePrinter : public ::testing::EmptyTestEventListener {
  public:
   explicit RankFailurePrinter(int rank) : rank_(rank) {}
@@ -39,6 +57,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     delete listeners.Release(listeners.default_result_printer());
     listeners.Append(new RankFailurePrinter(world.rank()));
   }
+  if (world.size() > 1) listeners.Append(new AbortOnFailure(world));
   const int local = RUN_ALL_TESTS();
   int any = 0;
   boost::mpi::all_reduce(world, local, any, boost::mpi::maximum<int>());
