@@ -258,7 +258,7 @@ std::vector<std::string> task_argv(const std::vector<std::string>& command,
   }
   if (!shell) return words;
   std::string line;
-  for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
+  for (const auto& word : words) append_word(line, word);
   return {"/bin/sh", "-c", line};
 }
 
@@ -1136,11 +1136,14 @@ class Farm final : public Job {
     std::string line;
     for (const auto& word : s_.command) {
       placeholders = placeholders || farm::has_placeholder(word, columns);
-      line += (line.empty() ? "" : " ") + farm::dry_run_word(word, fields, s_.shell);
+      append_word(line, farm::dry_run_word(word, fields, s_.shell));
     }
     if (placeholders) return line;
     const auto& args = in_.args.empty() ? std::vector<std::string>{in_.list[t]} : in_.args[t];
-    for (const auto& argument : args) line += " " + farm::parallel_quote(argument);
+    for (const auto& argument : args) {
+      line += ' ';
+      line += farm::parallel_quote(argument);
+    }
     return line;
   }
 
@@ -1149,7 +1152,7 @@ class Farm final : public Job {
   [[nodiscard]] std::string tag_of(std::uint64_t t) const {
     if (!in_.positional) return in_.list[t] + "\t";
     std::string tag;
-    for (const auto& column : in_.args[t]) tag += (tag.empty() ? "" : " ") + column;
+    for (const auto& column : in_.args[t]) append_word(tag, column);
     return tag + "\t";
   }
 
@@ -1231,7 +1234,7 @@ class Farm final : public Job {
                                           : in_.args[t];
     std::string command;
     for (const auto& word : farm::task_argv(s_.command, args, fields, s_.shell)) {
-      command += (command.empty() ? "" : " ") + shell_quote(word);
+      append_word(command, shell_quote(word));
     }
     return command;
   }
@@ -1613,7 +1616,7 @@ Inputs inputs_from_sources(const po::variables_map& vm,
   in.columns = sources.size();
   for (auto& columns : farm::combine_sources(sources, vm.count("link") != 0U)) {
     std::string joined;
-    for (const auto& c : columns) joined += (joined.empty() ? "" : " ") + c;
+    for (const auto& c : columns) append_word(joined, c);
     in.list.push_back(std::move(joined));
     in.args.push_back(std::move(columns));
   }
@@ -1662,7 +1665,7 @@ void group_inputs(Inputs& in, std::uint64_t k) {
         in.list.begin() + static_cast<std::ptrdiff_t>(i),
         in.list.begin() + static_cast<std::ptrdiff_t>(std::min(in.list.size(), i + k)));
     std::string joined;
-    for (const auto& g : group) joined += (joined.empty() ? "" : " ") + g;
+    for (const auto& g : group) append_word(joined, g);
     grouped.list.push_back(std::move(joined));
     grouped.args.push_back(std::move(group));
   }

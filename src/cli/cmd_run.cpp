@@ -134,7 +134,7 @@ void print_resume_hint(const RunRecord& record, const RunContext& context) {
   if (!has_resume) words.insert(std::find(words.begin(), words.end(), "--"), "--resume");
   std::string command = launcher_prefix(record.ranks);
   for (std::size_t i = 0; i < words.size(); ++i) {
-    command += (i == 0 ? "" : " ") + shell_quote(words[i]);
+    append_word(command, shell_quote(words[i]));
   }
   std::cerr << program_name() + ": the checkpoint in " << record.checkpoint.dir
             << " holds every finished block; resume with (any ranks x threads):\n  " << command

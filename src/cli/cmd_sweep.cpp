@@ -468,7 +468,7 @@ TableWords table_words(const SweepRequest& req, const SweepPlan& plan, const Swe
   words.title = "== hpar sweep: " + req.name + ", " + to_string(req.mode) + " scaling, " +
                 std::to_string(req.repeat) + " run(s) per point ==";
   std::string program;
-  for (const auto& w : req.program) program += (program.empty() ? "" : " ") + shell_quote(w);
+  for (const auto& w : req.program) append_word(program, shell_quote(w));
   words.work = req.mode == ScalingMode::strong ? "the same command at every point: " + program
                                                : program + " ({...} filled in for each point)";
   words.not_compared = "not compared (--same-output REGEX compares a value between runs)";

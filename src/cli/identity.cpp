@@ -16,6 +16,7 @@
 #include "hpar/cli/identity.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
+#include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/core/stop.hpp"
 
@@ -142,7 +143,7 @@ RunIdentity job_identity(const JobInfo& job, const po::variables_map& vm) {
     std::string hashes;
     std::string quoted;
     for (const auto& path : paths) {
-      hashes += (hashes.empty() ? "" : " ") + identity_value(rule, name, path);
+      append_word(hashes, identity_value(rule, name, path));
       quoted += (quoted.empty() ? "" : ", ") + quote_for_message(path);
     }
     identity.values.emplace_back("content of " + name, hashes);

@@ -44,4 +44,9 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
+void append_word(std::string& line, std::string_view word) {
+  if (!line.empty()) line += ' ';
+  line += word;
+}
+
 }  // namespace hpar

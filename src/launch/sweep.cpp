@@ -361,9 +361,9 @@ std::string command_line_text(const std::vector<std::pair<std::string, std::stri
                               const std::vector<std::string>& command) {
   std::string out;
   for (const auto& [name, value] : environment) {
-    out += (out.empty() ? "" : " ") + name + "=" + shell_quote(value);
+    append_word(out, name + "=" + shell_quote(value));
   }
-  for (const auto& word : command) out += (out.empty() ? "" : " ") + shell_quote(word);
+  for (const auto& word : command) append_word(out, shell_quote(word));
   return out;
 }
 

@@ -21,4 +21,8 @@ namespace hpar {
 /// _ . / : = , + @ % -, otherwise in single quotes (a quote inside as '\'').
 [[nodiscard]] std::string shell_quote(const std::string& text);
 
+/// Appends `word` to `line`, with a space before it unless `line` is empty: a command line or a
+/// list of words built one at a time.
+void append_word(std::string& line, std::string_view word);
+
 }  // namespace hpar
