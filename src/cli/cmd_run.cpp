@@ -114,15 +114,15 @@ void set_destinations(ParsedRun& parsed) {
   }
 }
 
-/// The launcher that started this run as a user would type it ("mpirun -np 4 "), from the
+/// The launcher that started this run as a user would type it ("mpirun -np 4"), from the
 /// variables it gives its ranks; "" for a singleton.
 std::string launcher_prefix(int ranks) {
   const auto set = [](const char* name) { return std::getenv(name) != nullptr; };
   const std::string n = std::to_string(ranks);
-  if (set("SLURM_STEP_ID") && set("SLURM_PROCID")) return "srun -n " + n + " ";
-  if (set("OMPI_COMM_WORLD_SIZE")) return "mpirun -np " + n + " ";
-  if (set("PMI_RANK") || set("PMIX_RANK")) return "mpiexec -n " + n + " ";
-  return ranks > 1 ? "mpirun -np " + n + " " : "";
+  if (set("SLURM_STEP_ID") && set("SLURM_PROCID")) return "srun -n " + n;
+  if (set("OMPI_COMM_WORLD_SIZE")) return "mpirun -np " + n;
+  if (set("PMI_RANK") || set("PMIX_RANK")) return "mpiexec -n " + n;
+  return ranks > 1 ? "mpirun -np " + n : "";
 }
 
 /// Rank 0, after a stop: how to go on from the checkpoint, as a command that works as printed:
@@ -133,9 +133,7 @@ void print_resume_hint(const RunRecord& record, const RunContext& context) {
   const bool has_resume = std::find(words.begin(), words.end(), "--resume") != words.end();
   if (!has_resume) words.insert(std::find(words.begin(), words.end(), "--"), "--resume");
   std::string command = launcher_prefix(record.ranks);
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    append_word(command, shell_quote(words[i]));
-  }
+  for (const auto& word : words) append_word(command, shell_quote(word));
   std::cerr << program_name() + ": the checkpoint in " << record.checkpoint.dir
             << " holds every finished block; resume with (any ranks x threads):\n  " << command
             << "\n";
