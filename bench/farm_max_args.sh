@@ -23,30 +23,16 @@ seq 1 "$n" >"$work/inputs"
 
 # shellcheck source=bench/quiet.sh
 source bench/quiet.sh
-# best NAME CMD...: runs CMD 3 times (stdin: the inputs; stdout: $work/NAME.out) and prints the
-# least wall time, 3 decimals.
-best() {
-  local name=$1 start end t min=""
-  shift
-  for _ in 1 2 3; do
-    start=$(date +%s.%N)
-    "$@" <"$work/inputs" >"$work/$name.out"
-    end=$(date +%s.%N)
-    t=$(echo "$end - $start" | bc -l)
-    if [ -z "$min" ] || [ "$(echo "$t < $min" | bc -l)" = 1 ]; then min=$t; fi
-  done
-  printf '%.3f' "$min"
-}
 
 quiet
 echo "== farm -N $k: $n inputs, $((n / k)) tasks of echo on 2 slots (load average $(load) before)"
-t_parallel=$(best parallel parallel -j2 -k -N "$k" echo)
-t_xargs=$(best xargs xargs -P2 -n "$k" echo)
-t_alone=$(best alone "$hpar" farm --threads 2 -N "$k" --input-file - --no-report -- echo)
-t_12=$(best h12 mpirun -np 1 --bind-to none "$hpar" farm --threads 2 -N "$k" --input-file - --no-report -- echo)
-t_21=$(best h21 mpirun -np 2 --bind-to none "$hpar" farm --threads 1 -N "$k" --input-file - --no-report -- echo)
+t_parallel=$(best3 "$work/parallel.out" "$work/inputs" parallel -j2 -k -N "$k" echo)
+t_xargs=$(best3 "$work/xargs.out" "$work/inputs" xargs -P2 -n "$k" echo)
+t_alone=$(best3 "$work/alone.out" "$work/inputs" "$hpar" farm --threads 2 -N "$k" --input-file - --no-report -- echo)
+t_12=$(best3 "$work/h12.out" "$work/inputs" mpirun -np 1 --bind-to none "$hpar" farm --threads 2 -N "$k" --input-file - --no-report -- echo)
+t_21=$(best3 "$work/h21.out" "$work/inputs" mpirun -np 2 --bind-to none "$hpar" farm --threads 1 -N "$k" --input-file - --no-report -- echo)
 # What hpar costs before and after any task (MPI start, plan, report off): one task of true.
-t_start=$(best start "$hpar" farm --threads 2 --inputs 1 --no-report -- true)
+t_start=$(best3 "$work/start.out" "$work/inputs" "$hpar" farm --threads 2 --inputs 1 --no-report -- true)
 for name in alone h12 h21; do
   cmp -s "$work/$name.out" "$work/parallel.out" || { echo "hpar ($name) differs from GNU parallel" >&2; exit 1; }
 done

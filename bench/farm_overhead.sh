@@ -23,25 +23,13 @@ cc -O2 -pthread -o "$work/spawn_loop" bench/spawn_loop.c
 
 # shellcheck source=bench/quiet.sh
 source bench/quiet.sh
-# best3 CMD...: the least wall time of 3 runs of CMD (stdout and stderr to $work/out), 3 decimals.
-best3() {
-  local best="" _ start end t
-  for _ in 1 2 3; do
-    start=$(date +%s.%N)
-    "$@" >"$work/out" 2>&1
-    end=$(date +%s.%N)
-    t=$(echo "$end - $start" | bc -l)
-    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-  done
-  printf '%.3f' "$best"
-}
 
 quiet
 echo "== $n tasks of /bin/true on 2 slots (load average $(load) before)"
-t_loop=$(best3 "$work/spawn_loop" "$n" 2 /bin/true)
-t_start=$(best3 mpirun -np 2 --bind-to none "$hpar" run farm --range 1:1 --threads 1 --no-report -- /bin/true)
-t_farm=$(best3 mpirun -np 2 --bind-to none "$hpar" run farm --range "1:$n" --threads 1 -- /bin/true)
-report_overhead=$(grep -o 'overhead .*' "$work/out" | awk '{print $2}')
+t_loop=$(best3 "$work/out" /dev/null "$work/spawn_loop" "$n" 2 /bin/true)
+t_start=$(best3 "$work/out" /dev/null mpirun -np 2 --bind-to none "$hpar" run farm --range 1:1 --threads 1 --no-report -- /bin/true)
+t_farm=$(best3 "$work/out" /dev/null mpirun -np 2 --bind-to none "$hpar" run farm --range "1:$n" --threads 1 -- /bin/true)
+report_overhead=$(grep -ho 'overhead .*' "$work/out" "$work/out.err" | awk '{print $2}')
 per_task=$(echo "1000 * 2 * ($t_farm - $t_start - $t_loop) / $n" | bc -l)
 printf '%-44s %8s s\n' "posix_spawn loop, 2 threads (reference)" "$t_loop" \
   "mpirun -np 2 hpar farm, 1 task (start-up)" "$t_start" "mpirun -np 2 hpar farm, $n tasks" "$t_farm"

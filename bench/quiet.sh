@@ -15,3 +15,19 @@ quiet() {
   done
   echo "warning: the load average stays at $(load): figures below are not from a quiet machine"
 }
+
+# best3 OUT IN CMD...: the least wall time of 3 runs of CMD, 3 decimals; each run reads its
+# standard input from the file IN (/dev/null for none) and writes its standard output to the
+# file OUT and its standard error to OUT.err.
+best3() {
+  local out=$1 in=$2 best="" _ start end t
+  shift 2
+  for _ in 1 2 3; do
+    start=$(date +%s.%N)
+    "$@" <"$in" >"$out" 2>"$out.err"
+    end=$(date +%s.%N)
+    t=$(echo "$end - $start" | bc -l)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+  done
+  printf '%.3f' "$best"
+}
