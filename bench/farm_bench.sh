@@ -14,14 +14,10 @@ cd "$(dirname "$0")/.."
 build=${1:-build/release}
 n=${2:-2000}
 hpar=$build/hpar
-[ -x "$hpar" ] || { echo "no $hpar: build first" >&2; exit 1; }
-command -v parallel >/dev/null || { echo "GNU parallel missing (apt-get install parallel)" >&2; exit 1; }
-if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
 # shellcheck source=bench/quiet.sh
 source bench/quiet.sh
+bench_begin "$hpar" parallel
+
 # seconds CMD...: wall time of CMD (stdout to $work/out), 3 decimals.
 seconds() {
   local start end

@@ -14,15 +14,10 @@ build=${1:-build/release}
 n=${2:-100000}
 k=${3:-1000}
 hpar=$build/hpar
-[ -x "$hpar" ] || { echo "no $hpar: build first" >&2; exit 1; }
-command -v parallel >/dev/null || { echo "GNU parallel missing (apt-get install parallel)" >&2; exit 1; }
-if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-seq 1 "$n" >"$work/inputs"
-
 # shellcheck source=bench/quiet.sh
 source bench/quiet.sh
+bench_begin "$hpar" parallel
+seq 1 "$n" >"$work/inputs"
 
 quiet
 echo "== farm -N $k: $n inputs, $((n / k)) tasks of echo on 2 slots (load average $(load) before)"

@@ -31,3 +31,19 @@ best3() {
   done
   printf '%.3f' "$best"
 }
+
+# bench_begin HPAR [TOOL...]: stops without the built HPAR or a TOOL (its Debian package has its
+# name), lets Open MPI run as root, and makes $work, a folder removed when the script exits.
+bench_begin() {
+  local tool
+  [ -x "$1" ] || { echo "no $1: build first" >&2; exit 1; }
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install $tool)" >&2; exit 1; }
+  done
+  if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+  # shellcheck disable=SC2034 # $work is the sourcing script's
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+}
+
