@@ -360,6 +360,8 @@ TaskLauncher task_launcher() {
   const char* root = std::getenv("OMPI_ALLOW_RUN_AS_ROOT");
   const char* confirm = std::getenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM");
   l.allow_root = ::geteuid() == 0 && (root == nullptr || confirm == nullptr);
+  const char* job = std::getenv("SLURM_JOB_ID");
+  l.in_slurm = job != nullptr && *job != '\0';
   return l;
 }
 
@@ -387,10 +389,17 @@ std::vector<std::string> task_launcher_words(const TaskLauncher& launcher, std::
         user += (c != 0 ? "+" : r != 0 ? "," : "") + std::to_string(cpus.at(r * threads + c));
       }
     }
-    return {launcher.path, "-n", n, "-bind-to", user};
+    std::vector<std::string> words = {launcher.path, "-n", n, "-bind-to", user};
+    if (launcher.in_slurm) {  // Hydra would start its proxies through srun, on every node
+      words.insert(words.begin() + 1, {"-launcher", "fork", "-hosts", "localhost"});
+    }
+    return words;
   }
   std::vector<std::string> words = {
       launcher.path, "-np", n, "--rankfile", rankfile, "--mca", "rmaps_rank_file_physical", "1"};
+  if (launcher.in_slurm) {  // Slurm's allocation would hold 1 slot a task, its srun all nodes
+    words.insert(words.end(), {"--mca", "ras", "^slurm", "--mca", "plm", "^slurm"});
+  }
   if (launcher.allow_root) words.emplace_back("--allow-run-as-root");
   return words;
 }
@@ -1913,8 +1922,10 @@ JobInfo farm_job() {
       "number, {%} the slot, {.} {/} {//} {/.} parts of the input as a path; with none, the\n"
       "input is the last argument ({= =} is refused). Each task sees HPAR_TASK, HPAR_INPUT, "
       "HPAR_RANK, HPAR_SLOT,\n"
-      "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
-      "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
+      "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads or --task-ranks). Exit code 3\n"
+      "when a task failed. --task-ranks R: each task an R-rank MPI program (the local mpiexec,\n"
+      "HPAR_TASK_MPIEXEC to pick another), each rank on --task-threads K CPUs of its own.\n"
+      "Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
       "--resume run only the tasks a stopped farm did not finish (--resume-failed: and the\n"
       "failed ones; 'hpar farm-status DIR' tells what is done). --halt soon,fail=1: no new\n"
       "task after a failure. --worker: COMMAND starts once per slot and answers each input\n"

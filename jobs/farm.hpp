@@ -68,6 +68,9 @@ struct TaskLauncher {
   std::string path;            ///< mpirun / mpiexec
   Kind kind = Kind::open_mpi;  ///< Open MPI's mpirun, or MPICH's Hydra mpiexec
   bool allow_root = false;     ///< Open MPI as root without OMPI_ALLOW_RUN_AS_ROOT set
+  /// Inside a Slurm job (SLURM_JOB_ID set): the launcher is kept off Slurm (its allocation,
+  /// srun), so that it starts the ranks on this node, on the task's CPUs.
+  bool in_slurm = false;
 };
 
 /// The launcher of --task-ranks: HPAR_TASK_MPIEXEC from the environment, else the mpiexec
@@ -81,8 +84,9 @@ struct TaskLauncher {
 
 /// The words that start a task's command as `ranks` MPI ranks of `threads` CPUs each, rank i
 /// on cpus[i*threads ..] (cpus holds ranks x threads, repeats allowed): Open MPI `mpirun -np R
-/// --rankfile FILE --mca rmaps_rank_file_physical 1` (FILE holds rankfile_text), MPICH
-/// `mpiexec -n R -bind-to user:a+b,c+d`.
+/// --rankfile FILE --mca rmaps_rank_file_physical 1` (FILE holds rankfile_text; in Slurm
+/// also `--mca ras ^slurm --mca plm ^slurm`), MPICH `mpiexec -n R -bind-to user:a+b,c+d` (in
+/// Slurm also `-launcher fork -hosts localhost`).
 [[nodiscard]] std::vector<std::string> task_launcher_words(const TaskLauncher& launcher,
                                                            std::uint64_t ranks,
                                                            std::uint64_t threads,

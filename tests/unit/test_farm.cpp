@@ -124,4 +124,14 @@ TEST(Farm, TaskRanksLaunchEachRankOnItsOwnCpus) {
             (Words{"mpiexec.hydra", "-n", "2", "-bind-to", "user:4+5,6+7"}));
   EXPECT_EQ(task_launcher_words(hydra, 3, 1, {2, 0, 1}, ""),
             (Words{"mpiexec.hydra", "-n", "3", "-bind-to", "user:2,0,1"}));
+  // Inside Slurm: kept off Slurm's allocation and srun (the ranks on this node).
+  TaskLauncher in_slurm = hydra;
+  in_slurm.in_slurm = true;
+  EXPECT_EQ(task_launcher_words(in_slurm, 1, 1, {3}, ""),
+            (Words{"mpiexec.hydra", "-launcher", "fork", "-hosts", "localhost", "-n", "1",
+                   "-bind-to", "user:3"}));
+  open_mpi = {"mpirun", TaskLauncher::Kind::open_mpi, false, true};
+  EXPECT_EQ(task_launcher_words(open_mpi, 1, 1, {3}, "rf"),
+            (Words{"mpirun", "-np", "1", "--rankfile", "rf", "--mca", "rmaps_rank_file_physical",
+                   "1", "--mca", "ras", "^slurm", "--mca", "plm", "^slurm"}));
 }
