@@ -712,6 +712,11 @@ class Farm final : public Job {
     return farm::task_launcher_words(launcher_, s_.task_ranks, task_k(), task_cpus(thread),
                                      rankfile(thread));
   }
+  /// A task's record (WorkPlan::block_records): the host, and with --task-ranks a newline and
+  /// the launcher's words of slot `thread` (the joblog's Command, written by rank 0).
+  [[nodiscard]] std::string task_record(int thread) const {
+    return s_.task_ranks == 0 ? host_ : host_ + "\n" + launcher_prefix(thread);
+  }
   /// The launcher's words of slot `thread`, shell-quoted, for the joblog's Command.
   [[nodiscard]] std::string launcher_prefix(int thread) const {
     std::string prefix;
@@ -783,10 +788,7 @@ class Farm final : public Job {
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
     counts[field::slot] = fields.slot;
-    // The record: the host, and with --task-ranks the launcher's words (the joblog's Command).
-    if (out.record != nullptr) {
-      *out.record = s_.task_ranks == 0 ? host_ : host_ + "\n" + launcher_prefix(thread);
-    }
+    if (out.record != nullptr) *out.record = task_record(thread);
     if (s_.dry_run) {
       *out.bytes = dry_run_line(task, thread) + "\n";  // nothing runs
       return;
