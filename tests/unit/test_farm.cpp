@@ -113,13 +113,13 @@ TEST(Farm, TaskRanksLaunchEachRankOnItsOwnCpus) {
   const std::vector<int> cpus = {4, 5, 6, 7};
   EXPECT_EQ(rankfile_text(2, 2, cpus), "rank 0=localhost slot=4,5\nrank 1=localhost slot=6,7\n");
   EXPECT_EQ(rankfile_text(1, 1, {3}), "rank 0=localhost slot=3\n");
-  TaskLauncher open_mpi{"/usr/bin/mpirun", TaskLauncher::Kind::open_mpi, false};
+  TaskLauncher open_mpi{"/usr/bin/mpirun", TaskLauncher::Kind::open_mpi, false, false};
   EXPECT_EQ(task_launcher_words(open_mpi, 2, 2, cpus, "/tmp/rf"),
             (Words{"/usr/bin/mpirun", "-np", "2", "--rankfile", "/tmp/rf", "--mca",
                    "rmaps_rank_file_physical", "1"}));
   open_mpi.allow_root = true;  // as root without OMPI_ALLOW_RUN_AS_ROOT: the flag, then only
   EXPECT_EQ(task_launcher_words(open_mpi, 1, 1, {0}, "rf").back(), "--allow-run-as-root");
-  const TaskLauncher hydra{"mpiexec.hydra", TaskLauncher::Kind::mpich, false};
+  const TaskLauncher hydra{"mpiexec.hydra", TaskLauncher::Kind::mpich, false, false};
   EXPECT_EQ(task_launcher_words(hydra, 2, 2, cpus, ""),
             (Words{"mpiexec.hydra", "-n", "2", "-bind-to", "user:4+5,6+7"}));
   EXPECT_EQ(task_launcher_words(hydra, 3, 1, {2, 0, 1}, ""),
