@@ -352,6 +352,59 @@ std::vector<std::string> split_arguments(std::string_view line) {
   return words;
 }
 
+TaskLauncher task_launcher() {
+  TaskLauncher l;
+  const char* given = std::getenv("HPAR_TASK_MPIEXEC");
+  l.path = given != nullptr && *given != '\0' ? given : HPAR_TASK_MPIEXEC_DEFAULT;
+  l.kind = std::string_view(HPAR_TASK_MPI_FLAVOUR) == "mpich" ? TaskLauncher::Kind::mpich
+                                                              : TaskLauncher::Kind::open_mpi;
+  const char* root = std::getenv("OMPI_ALLOW_RUN_AS_ROOT");
+  const char* confirm = std::getenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM");
+  l.allow_root = ::geteuid() == 0 && (root == nullptr || confirm == nullptr);
+  const char* job = std::getenv("SLURM_JOB_ID");
+  l.in_slurm = job != nullptr && *job != '\0';
+  return l;
+}
+
+std::string rankfile_text(std::uint64_t ranks, std::uint64_t threads,
+                          const std::vector<int>& cpus) {
+  std::string text;
+  for (std::uint64_t r = 0; r < ranks; ++r) {
+    text += "rank " + std::to_string(r) + "=localhost slot=";
+    for (std::uint64_t c = 0; c < threads; ++c) {
+      text += (c == 0 ? "" : ",") + std::to_string(cpus.at(r * threads + c));
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+std::vector<std::string> task_launcher_words(const TaskLauncher& launcher, std::uint64_t ranks,
+                                             std::uint64_t threads, const std::vector<int>& cpus,
+                                             const std::string& rankfile) {
+  const std::string n = std::to_string(ranks);
+  if (launcher.kind == TaskLauncher::Kind::mpich) {
+    std::string user = "user:";
+    for (std::uint64_t r = 0; r < ranks; ++r) {
+      for (std::uint64_t c = 0; c < threads; ++c) {
+        user += (c != 0 ? "+" : r != 0 ? "," : "") + std::to_string(cpus.at(r * threads + c));
+      }
+    }
+    std::vector<std::string> words = {launcher.path, "-n", n, "-bind-to", user};
+    if (launcher.in_slurm) {  // Hydra would start its proxies through srun, on every node
+      words.insert(words.begin() + 1, {"-launcher", "fork", "-hosts", "localhost"});
+    }
+    return words;
+  }
+  std::vector<std::string> words = {
+      launcher.path, "-np", n, "--rankfile", rankfile, "--mca", "rmaps_rank_file_physical", "1"};
+  if (launcher.in_slurm) {  // Slurm's allocation would hold 1 slot a task, its srun all nodes
+    words.insert(words.end(), {"--mca", "ras", "^slurm", "--mca", "plm", "^slurm"});
+  }
+  if (launcher.allow_root) words.emplace_back("--allow-run-as-root");
+  return words;
+}
+
 }  // namespace farm
 
 namespace {
@@ -528,6 +581,7 @@ struct Settings {
   std::uint64_t retries = 0;
   double timeout = 0.0;
   std::uint64_t task_threads = 0;    ///< 0: not set
+  std::uint64_t task_ranks = 0;      ///< --task-ranks R: each task an R-rank MPI program; 0: not
   std::uint64_t chunk = 1;           ///< tasks dealt per slot at a time
   bool chunk_given = false;          ///< --chunk N given (--worker: a fixed batch, not adaptive)
   bool oversubscribe_tasks = false;  ///< slots x task_threads may exceed the CPUs
@@ -592,7 +646,8 @@ class Farm final : public Job {
         host_(host_name()),
         drain_(s_.worker || s_.dry_run ? 0.0 : drain_deadline(s_, context), s_.task_time,
                s_.timeout) {
-    if (s_.task_threads != 0) share_cpus(context);
+    if (s_.task_threads != 0 || s_.task_ranks != 0) share_cpus(context);
+    if (s_.task_ranks != 0) write_rankfiles();
     clear_halt_request();  // a halt ends with the run that asked for it
     clear_drain_request();
     if (rank_ == 0 && drain_.active() && drain_.deadline() < epoch_seconds() + 1.0) {
@@ -652,6 +707,69 @@ class Farm final : public Job {
       if (slot->worker) (void)slot->worker->finish(5.0);
     }
     if (live_fd_ >= 0) ::close(live_fd_);
+    if (!rankfile_dir_.empty() && !s_.dry_run) {
+      std::error_code ignored;
+      std::filesystem::remove_all(rankfile_dir_, ignored);
+    }
+  }
+
+  /// The CPUs of each rank of a task (--task-threads K; 1 without).
+  [[nodiscard]] std::uint64_t task_k() const { return std::max<std::uint64_t>(s_.task_threads, 1); }
+  /// The CPUs of one task: R x K with --task-ranks R, else K.
+  [[nodiscard]] std::uint64_t task_width() const {
+    return task_k() * std::max<std::uint64_t>(s_.task_ranks, 1);
+  }
+  /// The CPUs of slot `thread`'s tasks: task_width() of the rank's own, from thread x width on.
+  [[nodiscard]] std::vector<int> task_cpus(int thread) const {
+    std::vector<int> cpus;
+    const auto width = task_width();
+    for (std::uint64_t c = 0; c < width; ++c) {
+      cpus.push_back(cpus_[(static_cast<std::uint64_t>(thread) * width + c) % cpus_.size()]);
+    }
+    return cpus;
+  }
+  /// --task-ranks: Open MPI's rankfile of slot `thread` (in the farm's temporary folder).
+  [[nodiscard]] std::string rankfile(int thread) const {
+    return rankfile_dir_ + "/slot-" + std::to_string(rank_ * threads_ + thread + 1);
+  }
+  /// --task-ranks: the launcher's words before the command of slot `thread`'s tasks.
+  [[nodiscard]] std::vector<std::string> launcher_words(int thread) const {
+    return farm::task_launcher_words(launcher_, s_.task_ranks, task_k(), task_cpus(thread),
+                                     rankfile(thread));
+  }
+  /// A task's record (WorkPlan::block_records): the host, and with --task-ranks a newline and
+  /// the launcher's words of slot `thread` (the joblog's Command, written by rank 0).
+  [[nodiscard]] std::string task_record(int thread) const {
+    return s_.task_ranks == 0 ? host_ : host_ + "\n" + launcher_prefix(thread);
+  }
+  /// The launcher's words of slot `thread`, shell-quoted, for the joblog's Command.
+  [[nodiscard]] std::string launcher_prefix(int thread) const {
+    std::string prefix;
+    for (const auto& word : launcher_words(thread)) append_word(prefix, shell_quote(word));
+    return prefix;
+  }
+  /// --task-ranks with Open MPI: each slot's rankfile (its R ranks' CPUs), in a temporary
+  /// folder of this rank's that goes with the farm (--dry-run: named, not written).
+  void write_rankfiles() {
+    launcher_ = farm::task_launcher();
+    if (launcher_.kind != farm::TaskLauncher::Kind::open_mpi) return;
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/hpar-ranks-";
+    if (s_.dry_run) {
+      rankfile_dir_ = dir + "XXXXXX";
+      return;
+    }
+    dir += "XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) {
+      throw RuntimeError("--task-ranks: cannot make a folder for rankfiles (" + dir +
+                         "): " + std::strerror(errno));
+    }
+    rankfile_dir_ = dir;
+    for (int t = 0; t < std::max(threads_, 1); ++t) {
+      std::ofstream out(rankfile(t));
+      out << farm::rankfile_text(s_.task_ranks, task_k(), task_cpus(t));
+      if (!out.flush()) throw RuntimeError("--task-ranks: cannot write " + rankfile(t));
+    }
   }
 
   /// How slot `thread` runs the task of `fields` with `args`: its command line, time limit,
@@ -670,16 +788,17 @@ class Farm final : public Job {
                         {"HPAR_RANK", std::to_string(rank_)},
                         {"HPAR_SLOT", std::to_string(fields.slot)},
                         {"HPAR_HOST", host_}};
-    if (s_.task_threads != 0) {
-      const auto k = s_.task_threads;
+    if (s_.task_threads != 0 || s_.task_ranks != 0) {
+      spec.cpus = task_cpus(thread);
       std::string list;
-      for (std::uint64_t c = 0; c < k; ++c) {
-        const int cpu = cpus_[(static_cast<std::uint64_t>(thread) * k + c) % cpus_.size()];
-        spec.cpus.push_back(cpu);
-        list += (list.empty() ? "" : ",") + std::to_string(cpu);
-      }
-      spec.environment.emplace_back("OMP_NUM_THREADS", std::to_string(k));
+      for (const int cpu : spec.cpus) list += (list.empty() ? "" : ",") + std::to_string(cpu);
+      spec.environment.emplace_back("OMP_NUM_THREADS", std::to_string(task_k()));
       spec.environment.emplace_back("HPAR_CPUS", list);
+    }
+    if (s_.task_ranks != 0) {  // started by the MPI launcher as R ranks on the task's CPUs
+      auto words = launcher_words(thread);
+      words.insert(words.end(), spec.argv.begin(), spec.argv.end());
+      spec.argv = std::move(words);
     }
     spec.environment.emplace_back("HPAR_ATTEMPT", "1");
     return spec;
@@ -694,9 +813,9 @@ class Farm final : public Job {
     auto& counts = out.counts;
     counts[field::rank] = static_cast<std::uint64_t>(rank_);
     counts[field::slot] = fields.slot;
-    if (out.record != nullptr) *out.record = host_;
+    if (out.record != nullptr) *out.record = task_record(thread);
     if (s_.dry_run) {
-      *out.bytes = dry_run_line(task) + "\n";  // nothing runs
+      *out.bytes = dry_run_line(task, thread) + "\n";  // nothing runs
       return;
     }
     if (halt_requested()) return;  // --halt: not run (no attempt), no output
@@ -742,7 +861,9 @@ class Farm final : public Job {
       }
       drain_.ended(outcome.seconds);
       const bool last = outcome.ok() || attempt == s_.retries || halted;
-      if (last && !halted && !s_.results.empty()) save_results(task, outcome, task_out, task_err);
+      if (last && !halted && !s_.results.empty()) {
+        save_results(task, thread, outcome, task_out, task_err);
+      }
       if (!halted) pass_on_stderr(task_err, fields.number);
       if (outcome.left_processes) {
         write_stderr("hpar: task " + std::to_string(fields.number) + " (input " +
@@ -1098,7 +1219,10 @@ class Farm final : public Job {
     }
     if (live_fd_ < 0) return;
     std::ostringstream line;
-    log_attempt(line, s_.joblog.ends_with(".jsonl"), t, a, host_, command_line(t, c[field::slot]),
+    const auto thread = static_cast<int>(c[field::slot]) - 1 - rank_ * threads_;
+    log_attempt(line, s_.joblog.ends_with(".jsonl"), t, a, host_,
+                with_launcher(s_.task_ranks == 0 ? "" : launcher_prefix(thread),
+                              command_line(t, c[field::slot])),
                 c, r);
     const std::string text = line.str();
     (void)!::write(live_fd_, text.data(), text.size());
@@ -1116,8 +1240,12 @@ class Farm final : public Job {
       const std::uint64_t* c = &g.counts[t * width];
       const std::uint64_t attempts = c[field::attempts];
       if (attempts > 1) ++tally.retried;
-      const std::string& host = g.records[t];
-      const std::string command = command_line(t, c[field::slot]);
+      const std::string& record = g.records[t];
+      const auto newline = record.find('\n');  // --task-ranks: the host, then the launcher
+      const std::string host = record.substr(0, newline);
+      const std::string command =
+          with_launcher(newline == std::string::npos ? "" : record.substr(newline + 1),
+                        command_line(t, c[field::slot]));
       if (attempts == 0) {  // --halt: never started; the joblog says so
         ++tally.not_run;
         std::array<std::uint64_t, field::per_attempt> none{};
@@ -1173,11 +1301,14 @@ class Farm final : public Job {
   /// Task t's command as GNU parallel's --dry-run prints it (slot 1): the command's words,
   /// the placeholders' values quoted as parallel quotes them; with no placeholder the task's
   /// arguments at the end.
-  [[nodiscard]] std::string dry_run_line(std::uint64_t t) const {
+  [[nodiscard]] std::string dry_run_line(std::uint64_t t, int thread) const {
     const TaskFields fields{in_.list[t], t + 1, 1, in_.positional ? &in_.args[t] : nullptr};
     const std::size_t columns = in_.positional ? SIZE_MAX : 1;
     bool placeholders = false;
     std::string line;
+    if (s_.task_ranks != 0) {  // the launcher's words first, as the task runs
+      for (const auto& word : launcher_words(thread)) append_word(line, farm::parallel_quote(word));
+    }
     for (const auto& word : s_.command) {
       placeholders = placeholders || farm::has_placeholder(word, columns);
       append_word(line, farm::dry_run_word(word, fields, s_.shell));
@@ -1220,8 +1351,8 @@ class Farm final : public Job {
   /// joblog's Exitval: -1 for a signal or the time limit), seq, input and command, written in
   /// a temporary folder beside it and renamed into place (a folder there before, from an
   /// earlier run, is replaced whole): a script never sees one half-written.
-  void save_results(std::uint64_t t, const ProcessOutcome& outcome, const CapturedOutput& out,
-                    const CapturedOutput& err) const {
+  void save_results(std::uint64_t t, int thread, const ProcessOutcome& outcome,
+                    const CapturedOutput& out, const CapturedOutput& err) const {
     namespace fs = std::filesystem;
     const fs::path dir(s_.results);
     const std::string seq = std::to_string(t + 1);
@@ -1253,7 +1384,9 @@ class Farm final : public Job {
       write("exitval", nullptr, std::to_string(exited ? outcome.exit_code : -1) + "\n");
       write("seq", nullptr, seq + "\n");
       write("input", nullptr, in_.list[t] + "\n");
-      write("command", nullptr, command_line(t, 1) + "\n");
+      write("command", nullptr,
+            with_launcher(s_.task_ranks == 0 ? "" : launcher_prefix(thread), command_line(t, 1)) +
+                "\n");
       const fs::path final_path = dir / seq;
       std::error_code none;
       if (fs::exists(final_path, none)) fs::rename(final_path, old);
@@ -1268,6 +1401,11 @@ class Farm final : public Job {
       fs::remove_all(staging, none);
       throw;
     }
+  }
+
+  /// `command` after the launcher's words `prefix` (--task-ranks), if any.
+  static std::string with_launcher(const std::string& prefix, const std::string& command) {
+    return prefix.empty() ? command : prefix + " " + command;
   }
 
   /// Task t's command as the slot `slot` ran it, as a shell command line (words quoted).
@@ -1363,15 +1501,23 @@ class Farm final : public Job {
   /// gets K of them of its own, or the run is refused unless --oversubscribe-tasks.
   void share_cpus(const JobContext& context) {
     cpus_ = context.cpus.empty() ? affinity_cpus() : context.cpus;
-    const std::uint64_t need = static_cast<std::uint64_t>(threads_) * s_.task_threads;
+    const std::uint64_t width = task_width();  // R x K with --task-ranks R
+    const std::uint64_t need = static_cast<std::uint64_t>(threads_) * width;
     if (need <= cpus_.size() || s_.oversubscribe_tasks) {
-      if (s_.task_threads > cpus_.size()) cpus_ = affinity_cpus();
-      if (s_.task_threads <= cpus_.size()) return;
+      if (width > cpus_.size()) cpus_ = affinity_cpus();
+      if (width <= cpus_.size()) return;
+    }
+    const std::string per_task =
+        (s_.task_ranks != 0 ? " x --task-ranks " + std::to_string(s_.task_ranks) : "") +
+        (s_.task_threads != 0 ? " x --task-threads " + std::to_string(s_.task_threads) : "");
+    const std::size_t own = affinity_cpus().size();
+    if (width > own) {  // one task alone is too wide: no sharing helps
+      throw UsageError(per_task.substr(3) + " is more than the " + std::to_string(own) +
+                       " CPUs rank " + std::to_string(rank_) + " can run on (one task's CPUs)");
     }
     throw UsageError(
-        "--threads " + std::to_string(threads_) + " x --task-threads " +
-        std::to_string(s_.task_threads) + " is more than the " + std::to_string(cpus_.size()) +
-        " CPUs of rank " + std::to_string(rank_) +
+        "--threads " + std::to_string(threads_) + per_task + " is more than the " +
+        std::to_string(cpus_.size()) + " CPUs of rank " + std::to_string(rank_) +
         (context.cpus_shared
              ? " (its share of the " + std::to_string(context.node_ranks) + " ranks of its node)"
              : "") +
@@ -1545,6 +1691,9 @@ class Farm final : public Job {
   std::atomic<std::uint64_t> succeeded_now_{0};
   std::uint64_t halt_at_ = 0;
   std::atomic<bool> halt_told_{false};
+  /// --task-ranks: the MPI launcher of the tasks, and the folder of the slots' rankfiles.
+  farm::TaskLauncher launcher_;
+  std::string rankfile_dir_;
 };
 
 void add_options(po::options_description& d) {
@@ -1562,7 +1711,11 @@ void add_options(po::options_description& d) {
       "end a task that runs longer (TERM to its process group, KILL 5 s later); 0: none")(
       "task-threads", po::value<std::string>()->value_name("K"),
       "give each task K of its rank's CPUs (pinned) and OMP_NUM_THREADS=K")(
-      "oversubscribe-tasks", "let --threads x --task-threads exceed the rank's CPUs (shared)")(
+      "task-ranks", po::value<std::string>()->value_name("R"),
+      "run each task as an R-rank MPI program (the local mpiexec), each rank on --task-threads "
+      "K CPUs of the task's own")(
+      "oversubscribe-tasks",
+      "let --threads x --task-ranks x --task-threads exceed the rank's CPUs (shared)")(
       "chunk", po::value<std::string>()->value_name("N")->default_value("1"),
       "deal each slot N tasks at a time (more for tiny tasks: fewer requests); with --worker "
       "N inputs sent at once (default: adaptive batches, docs/workers.md)")(
@@ -1792,6 +1945,17 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
     s.task_threads = parse_count(vm["task-threads"].as<std::string>(), "--task-threads");
     if (s.task_threads == 0) throw UsageError("--task-threads must be at least 1");
   }
+  if (vm.count("task-ranks") != 0U) {
+    s.task_ranks = parse_count(vm["task-ranks"].as<std::string>(), "--task-ranks");
+    if (s.task_ranks == 0) throw UsageError("--task-ranks must be at least 1");
+    if (s.worker)
+      throw UsageError("--task-ranks runs each task as an MPI program: not with --worker");
+    const std::string launcher = farm::task_launcher().path;
+    if (find_program(launcher).empty()) {
+      throw UsageError("--task-ranks: the MPI launcher " + quote_for_message(launcher) +
+                       " is not found (set HPAR_TASK_MPIEXEC to the mpiexec of this MPI)");
+    }
+  }
   s.oversubscribe_tasks = vm.count("oversubscribe-tasks") != 0U;
   s.chunk = parse_count(vm["chunk"].as<std::string>(), "--chunk");
   s.chunk_given = !vm["chunk"].defaulted();
@@ -1832,8 +1996,10 @@ JobInfo farm_job() {
       "number, {%} the slot, {.} {/} {//} {/.} parts of the input as a path; with none, the\n"
       "input is the last argument ({= =} is refused). Each task sees HPAR_TASK, HPAR_INPUT, "
       "HPAR_RANK, HPAR_SLOT,\n"
-      "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads). Exit code 3 when a task\n"
-      "failed. Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
+      "HPAR_ATTEMPT, HPAR_HOST (and HPAR_CPUS with --task-threads or --task-ranks). Exit code 3\n"
+      "when a task failed. --task-ranks R: each task an R-rank MPI program (the local mpiexec,\n"
+      "HPAR_TASK_MPIEXEC to pick another), each rank on --task-threads K CPUs of its own.\n"
+      "Defaults: --distribution dynamic --schedule dynamic,1; --checkpoint DIR and\n"
       "--resume run only the tasks a stopped farm did not finish (--resume-failed: and the\n"
       "failed ones; 'hpar farm-status DIR' tells what is done). --halt soon,fail=1: no new\n"
       "task after a failure. --worker: COMMAND starts once per slot and answers each input\n"
@@ -1848,27 +2014,22 @@ JobInfo farm_job() {
   info.default_schedule = "dynamic,1";
   // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,
   // the inputs: a file's content, not its path; --tag, which is in a task's stdout). --timeout,
-  // --task-threads, --chunk, --unordered, --results, the joblog and the drain (--deadline,
+  // --task-threads, --task-ranks, --chunk, --unordered, --results, the joblog and the drain
+  // (--deadline,
   // --task-time, --drain-lead) change no task's records,
   // so a resume may change them. --retries is kept: the
   // records hold one group of counters per attempt it allows (WorkPlan::count_partials), and a
   // task that failed under fewer retries would not be run again under more, so a changed
   // --retries is refused ("--retries was 0, now 2") rather than mixed.
-  info.identity_rules = {{"range", IdentityRule::integers},
-                         {"input-file", IdentityRule::input_file},
-                         {"args-file", IdentityRule::input_file},
-                         {"retries", IdentityRule::count},
-                         {"timeout", IdentityRule::ignored},
-                         {"task-threads", IdentityRule::ignored},
-                         {"oversubscribe-tasks", IdentityRule::ignored},
-                         {"chunk", IdentityRule::ignored},
-                         {"joblog", IdentityRule::ignored},
-                         {"halt", IdentityRule::ignored},
-                         {"unordered", IdentityRule::ignored},
-                         {"results", IdentityRule::ignored},
-                         {"deadline", IdentityRule::ignored},
-                         {"task-time", IdentityRule::ignored},
-                         {"drain-lead", IdentityRule::ignored}};
+  info.identity_rules = {
+      {"range", IdentityRule::integers},       {"input-file", IdentityRule::input_file},
+      {"args-file", IdentityRule::input_file}, {"retries", IdentityRule::count},
+      {"timeout", IdentityRule::ignored},      {"task-threads", IdentityRule::ignored},
+      {"task-ranks", IdentityRule::ignored},   {"oversubscribe-tasks", IdentityRule::ignored},
+      {"chunk", IdentityRule::ignored},        {"joblog", IdentityRule::ignored},
+      {"halt", IdentityRule::ignored},         {"unordered", IdentityRule::ignored},
+      {"results", IdentityRule::ignored},      {"deadline", IdentityRule::ignored},
+      {"task-time", IdentityRule::ignored},    {"drain-lead", IdentityRule::ignored}};
   return info;
 }
 

@@ -62,6 +62,37 @@ struct TaskFields {
 /// character. Throws UsageError on an unterminated quote.
 [[nodiscard]] std::vector<std::string> split_arguments(std::string_view line);
 
+/// The MPI launcher that starts a task of --task-ranks R on one node, and how to spell it.
+struct TaskLauncher {
+  enum class Kind { open_mpi, mpich };
+  std::string path;            ///< mpirun / mpiexec
+  Kind kind = Kind::open_mpi;  ///< Open MPI's mpirun, or MPICH's Hydra mpiexec
+  bool allow_root = false;     ///< Open MPI as root without OMPI_ALLOW_RUN_AS_ROOT set
+  /// Inside a Slurm job (SLURM_JOB_ID set): the launcher is kept off Slurm (its allocation,
+  /// srun), so that it starts the ranks on this node, on the task's CPUs.
+  bool in_slurm = false;
+};
+
+/// The launcher of --task-ranks: HPAR_TASK_MPIEXEC from the environment, else the mpiexec
+/// hpar was built with (CMake's MPIEXEC_EXECUTABLE); the kind is the build's MPI.
+[[nodiscard]] TaskLauncher task_launcher();
+
+/// Open MPI's rankfile for `ranks` ranks of `threads` CPUs each, rank i on cpus[i*threads ..]
+/// (physical ids, `localhost`): `rank 0=localhost slot=0,1`, one line each.
+[[nodiscard]] std::string rankfile_text(std::uint64_t ranks, std::uint64_t threads,
+                                        const std::vector<int>& cpus);
+
+/// The words that start a task's command as `ranks` MPI ranks of `threads` CPUs each, rank i
+/// on cpus[i*threads ..] (cpus holds ranks x threads, repeats allowed): Open MPI `mpirun -np R
+/// --rankfile FILE --mca rmaps_rank_file_physical 1` (FILE holds rankfile_text; in Slurm
+/// also `--mca ras ^slurm --mca plm ^slurm`), MPICH `mpiexec -n R -bind-to user:a+b,c+d` (in
+/// Slurm also `-launcher fork -hosts localhost`).
+[[nodiscard]] std::vector<std::string> task_launcher_words(const TaskLauncher& launcher,
+                                                           std::uint64_t ranks,
+                                                           std::uint64_t threads,
+                                                           const std::vector<int>& cpus,
+                                                           const std::string& rankfile);
+
 /// Whether a task's record (its count partials) says it failed: its last attempt did not exit
 /// 0, or it never ran (--halt). The farm's JobInfo::block_failed.
 [[nodiscard]] bool task_failed(std::span<const std::uint64_t> counts);

@@ -340,3 +340,18 @@ case_farm_sbatch() {
   expect_job FAILED 2:0
   expect_out "hpar: error: no farm to run"
 }
+
+# A farm whose tasks are 2-rank MPI programs (--task-ranks 2) inside an allocation: the local
+# mpirun starts each task's ranks on the task's CPUs of this node (kept off Slurm's allocation
+# of 1 task and off srun), each rank on a CPU of its own, the tasks' outputs in input order.
+case_farm_task_ranks() {
+  submit -N1 -n1 -c2 -t 2 -o "hpar-ranks-%j.out" --wrap \
+    "srun --mpi=pmix -n1 -c2 $HPAR farm --threads 1 --inputs a,b,c --task-ranks 2 --no-report -- $MPI_TASK"
+  wait_end "$JOB"
+  expect_job COMPLETED 0:0
+  # mpi_task's lines: rank I size 2 cpus C omp 1 task LIST input X.
+  [ "$(awk '$1 == "rank" { print $12 }' <<<"$OUT" | paste -sd' ')" = "a a b b c c" ] ||
+    fail "tasks not in input order: $OUT"
+  awk '$1 == "rank" { key = $12 " " $6; if ($4 != 2 || $6 ~ /[,-]/ || key in seen) bad = 1; seen[key] = 1 }
+       END { exit bad }' <<<"$OUT" || fail "ranks not on CPUs of their own: $OUT"
+}

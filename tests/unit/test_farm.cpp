@@ -107,3 +107,31 @@ TEST(Farm, DryRunQuotesAsGnuParallel) {
   EXPECT_EQ(dry_run_word("{2}:{1}", f, false), ":'a b'");     // a missing column is nothing
   EXPECT_EQ(dry_run_word("", f, false), "''");
 }
+
+TEST(Farm, TaskRanksLaunchEachRankOnItsOwnCpus) {
+  // 2 ranks x 2 CPUs: rank 0 on 4,5, rank 1 on 6,7 (physical ids, as the kernel names them).
+  const std::vector<int> cpus = {4, 5, 6, 7};
+  EXPECT_EQ(rankfile_text(2, 2, cpus), "rank 0=localhost slot=4,5\nrank 1=localhost slot=6,7\n");
+  EXPECT_EQ(rankfile_text(1, 1, {3}), "rank 0=localhost slot=3\n");
+  TaskLauncher open_mpi{"/usr/bin/mpirun", TaskLauncher::Kind::open_mpi, false, false};
+  EXPECT_EQ(task_launcher_words(open_mpi, 2, 2, cpus, "/tmp/rf"),
+            (Words{"/usr/bin/mpirun", "-np", "2", "--rankfile", "/tmp/rf", "--mca",
+                   "rmaps_rank_file_physical", "1"}));
+  open_mpi.allow_root = true;  // as root without OMPI_ALLOW_RUN_AS_ROOT: the flag, then only
+  EXPECT_EQ(task_launcher_words(open_mpi, 1, 1, {0}, "rf").back(), "--allow-run-as-root");
+  const TaskLauncher hydra{"mpiexec.hydra", TaskLauncher::Kind::mpich, false, false};
+  EXPECT_EQ(task_launcher_words(hydra, 2, 2, cpus, ""),
+            (Words{"mpiexec.hydra", "-n", "2", "-bind-to", "user:4+5,6+7"}));
+  EXPECT_EQ(task_launcher_words(hydra, 3, 1, {2, 0, 1}, ""),
+            (Words{"mpiexec.hydra", "-n", "3", "-bind-to", "user:2,0,1"}));
+  // Inside Slurm: kept off Slurm's allocation and srun (the ranks on this node).
+  TaskLauncher in_slurm = hydra;
+  in_slurm.in_slurm = true;
+  EXPECT_EQ(task_launcher_words(in_slurm, 1, 1, {3}, ""),
+            (Words{"mpiexec.hydra", "-launcher", "fork", "-hosts", "localhost", "-n", "1",
+                   "-bind-to", "user:3"}));
+  open_mpi = {"mpirun", TaskLauncher::Kind::open_mpi, false, true};
+  EXPECT_EQ(task_launcher_words(open_mpi, 1, 1, {3}, "rf"),
+            (Words{"mpirun", "-np", "1", "--rankfile", "rf", "--mca", "rmaps_rank_file_physical",
+                   "1", "--mca", "ras", "^slurm", "--mca", "plm", "^slurm"}));
+}
