@@ -54,6 +54,11 @@ case_status_file_counts_every_ranks_tasks() {
   expect_rc 3
   expect_out "(every rank, MPI-IO)"
   expect_status state=complete total=24 done=24 failed="$want_failed"
+  # Each task's output as it ends (rank 0 takes the blocks as they come).
+  hpar_np 2 run farm --threads 1 --range 1:24 --unordered --status-file status.txt \
+    --no-report -- ./task.sh
+  expect_rc 3
+  expect_status state=complete total=24 done=24 failed="$want_failed"
 }
 
 # Read while it runs: running, some but not all tasks done; then complete.
