@@ -120,6 +120,8 @@ case_status_file_bad_inputs() {
   expect_usage_error "it is a directory"
   hpar_np 2 run numbers --range 1:10 --status-file -
   expect_usage_error "--status-file needs a file name"
+  hpar_np 2 run numbers --range 1:10 --output same.txt --status-file same.txt
+  expect_usage_error "--output and --status-file name the same file"
   hpar_np 2 run farm --range 1:3 --status-file folder -- touch ran.txt
   expect_usage_error "it is a directory"
   [ ! -e ran.txt ] || fail "a task ran"
