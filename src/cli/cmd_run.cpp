@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "commands.hpp"
 #include "hpar/cli/cli.hpp"
@@ -20,6 +21,7 @@
 #include "hpar/core/parse.hpp"
 #include "hpar/core/program.hpp"
 #include "hpar/observe/progress.hpp"
+#include "hpar/observe/status_file.hpp"
 #include "hpar/observe/trace.hpp"
 #include "hpar/report/report.hpp"
 #include "standard_input.hpp"
@@ -35,7 +37,7 @@ void refuse_outputs_in_checkpoint(const po::variables_map& vm, const std::string
   if (dir.empty()) throw UsageError("--checkpoint needs a directory (it was given '')");
   std::error_code ec;
   const fs::path home = fs::weakly_canonical(fs::absolute(dir, ec), ec);
-  for (const char* name : {"output", "report-json", "trace"}) {
+  for (const char* name : {"output", "report-json", "trace", "status-file"}) {
     if (vm.count(name) == 0U) continue;
     const std::string path = vm[name].as<std::string>();
     if (path == "-") continue;
@@ -65,6 +67,9 @@ po::options_description run_output_options() {
       "write a Chrome trace of the run: a track per rank and thread (Perfetto, chrome://tracing)")(
       "progress", po::value<std::string>()->default_value("auto")->value_name("auto|on|off"),
       "progress lines on stderr: auto = when stderr is a terminal and the run takes a while")(
+      "status-file", po::value<std::string>()->value_name("FILE"),
+      "keep FILE up to date with the run's state (key: value lines: state, done, failed, "
+      "running, left, total, eta), rewritten atomically by rank 0 every 2 s and at the end")(
       "checkpoint", po::value<std::string>()->value_name("DIR"),
       "record every finished block in DIR (a directory every rank sees), so that a run stopped "
       "by a signal or a time limit can be resumed")(
@@ -203,6 +208,18 @@ int emit_report(const RunRecord& record, const ParsedRun& parsed, const RunConte
   return static_cast<int>(outcome(record, stopped || stop_requested()));
 }
 
+/// The run itself; a run that a stop ends in an error leaves `status` (rank 0's --status-file)
+/// saying "stopped" (any other error: "failed", as the StatusFile's destructor writes).
+RunRecord run_and_tell(const boost::mpi::communicator& world, const ParsedRun& parsed,
+                       StatusFile* status) {
+  try {
+    return run_job(world, *parsed.job, parsed.vm, parsed.run);
+  } catch (const Error& e) {
+    if (status != nullptr && e.code() == ExitCode::interrupted) status->close("stopped");
+    throw;
+  }
+}
+
 }  // namespace
 
 int run_command(const boost::mpi::communicator& world, std::span<const std::string> args) {
@@ -213,6 +230,9 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
     ParsedRun p = parse_job_command(words, run_output_options());
     progress_mode = parse_progress_mode(p.vm["progress"].as<std::string>());
     if (!p.help) set_destinations(p);
+    if (!p.help && p.vm.count("status-file") != 0U && world.rank() == 0) {
+      StatusFile::check(p.vm["status-file"].as<std::string>());  // agreed: every rank exits 2
+    }
     return p;
   });
   if (parsed.help) {
@@ -236,11 +256,17 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
                             (progress_mode == ProgressMode::automatic && terminal))) {
     parsed.run.observers.add(&progress);
   }
+  std::unique_ptr<StatusFile> status;
+  if (world.rank() == 0 && parsed.vm.count("status-file") != 0U) {
+    status =
+        std::make_unique<StatusFile>(parsed.vm["status-file"].as<std::string>(), parsed.job->name);
+    parsed.run.observers.add(status.get());
+  }
   if (tracing) {
     world.barrier();
     trace.start();
   }
-  const RunRecord record = run_job(world, *parsed.job, parsed.vm, parsed.run);
+  const RunRecord record = run_and_tell(world, parsed, status.get());
   nlohmann::json trace_doc;
   if (tracing) trace_doc = gather_trace(world, trace, host_name());
 
@@ -255,6 +281,8 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
       on_root(world, [&] { return emit_report(record, parsed, context, output_seconds, stopped); });
   const bool signalled = stop_requested_anywhere(world);
   if (signalled) code = static_cast<int>(ExitCode::interrupted);
+  if (status)
+    status->close(code == static_cast<int>(ExitCode::interrupted) ? "stopped" : "complete");
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::verification)) {
     std::cerr << program_name()
               << ": error: verification failed: " << record.result.verification.detail << "\n";

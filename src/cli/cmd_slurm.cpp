@@ -114,7 +114,9 @@ po::options_description passed_on_options() {
       "no-report", "no terminal report in the job's output")(
       "trace", po::value<std::string>()->value_name("FILE.json"), "write a Chrome trace")(
       "progress", po::value<std::string>()->default_value("auto")->value_name("auto|on|off"),
-      "progress lines on stderr");
+      "progress lines on stderr")(
+      "status-file", po::value<std::string>()->value_name("FILE"),
+      "keep FILE (where the login node sees it) up to date with the run's state");
   return d;
 }
 

@@ -19,8 +19,8 @@ namespace hpar {
 namespace {
 
 /// The options, of any command or job, whose value names a file hpar writes.
-constexpr std::string_view output_options[] = {"output", "report-json", "trace", "image",
-                                               "json",   "csv",         "plot",  "joblog"};
+constexpr std::string_view output_options[] = {
+    "output", "report-json", "trace", "image", "json", "csv", "plot", "joblog", "status-file"};
 
 /// Reads the INI file named by --config into `vm` (values the command line gave stay).
 void read_config_file(const po::options_description& options, po::variables_map& vm) {

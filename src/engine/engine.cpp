@@ -5,9 +5,11 @@
 #include <sched.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <boost/program_options/variables_map.hpp>
 #include <functional>
+#include <span>
 
 #include "checkpoint.hpp"
 #include "dealer.hpp"
@@ -155,7 +157,7 @@ class JobRun {
     dealer_ = make_dealer(comm_, record_.plan, options_.distribution, dealt_threads);
     if (record_.plan.ordered_output) {
       ordered_ = std::make_unique<OrderedStream>(comm_, record_.plan, options_.ordered);
-      if (checkpoint_) ordered_->restore_from(*checkpoint_);
+      if (checkpoint_) ordered_->restore_from(*checkpoint_, restored_failed());
     }
     try {
       job_->prepare(dealer_->items());
@@ -182,6 +184,18 @@ class JobRun {
     record_.checkpoint.restored_items = checkpoint_->restored_items();
   }
 
+  /// Rank 0: the blocks a resumed checkpoint restored that the job says failed (0 elsewhere).
+  std::uint64_t restored_failed() const {
+    if (!checkpoint_ || info_.block_failed == nullptr || comm_.rank() != 0) return 0;
+    const auto width = static_cast<std::size_t>(record_.plan.count_partials);
+    const std::span<const std::uint64_t> counts = checkpoint_->restored_partials().counts;
+    std::uint64_t failed = 0;
+    for (std::size_t at = 0; width > 0 && at + width <= counts.size(); at += width) {
+      if (info_.block_failed(counts.subspan(at, width))) ++failed;
+    }
+    return failed;
+  }
+
   void check_plan(const WorkPlan& plan) const {
     if (plan.block_items < 1 || plan.passes < 1) {
       throw RuntimeError("job '" + record_.job + "' has an invalid work plan");
@@ -198,7 +212,7 @@ class JobRun {
     const TimePoint begin = RunClock::now();
     try {
       walk_ = walk_blocks(comm_, {*job_, record_.plan, *dealer_, options_, observers_,
-                                  ordered_.get(), checkpoint_.get()});
+                                  ordered_.get(), checkpoint_.get(), info_.block_failed});
     } catch (...) {  // agreed on every rank: leave nothing in flight, no partial file
       if (ordered_) ordered_->abandon();
       throw;
@@ -232,12 +246,40 @@ class JobRun {
     boost::mpi::reduce(comm_, pass_seconds.data(), static_cast<int>(pass_seconds.size()),
                        record_.pass_seconds.data(), boost::mpi::maximum<double>(), 0);
     if (ordered_) deliver_ordered();
+    count_finished();
     if (record_.complete) {
       gather_partials();
       if (record_.plan.thread_state && !record_.plan.scratch_state) gather_states();
       gathered_.pass_seconds = record_.pass_seconds;
     }
     return span.close();
+  }
+
+  /// Tells the observers every rank's finished and failed blocks of the last pass (rank 0's
+  /// count; restored blocks included): as the ordered output delivered them, else (no ordered
+  /// output, or a stop) as the ranks count them. Collective.
+  void count_finished() {
+    std::uint64_t failed = 0;
+    boost::mpi::reduce(comm_, walk_.blocks_failed, failed, std::plus<std::uint64_t>(), 0);
+    if (observers_.empty()) return;  // the same on every rank: the run's observers
+    Progress p;
+    p.total = record_.plan.blocks();
+    p.pass = record_.plan.passes - 1;
+    p.passes = record_.plan.passes;
+    p.count = ProgressCount::finished;
+    if (comm_.rank() == 0) {
+      for (const auto blocks : record_.rank_blocks) p.done += blocks;
+      p.done += checkpoint_ ? checkpoint_->restored_blocks() : 0;
+      p.failed = failed + restored_failed();
+      if (record_.complete) p.done = p.total;
+      if (ordered_ && record_.complete) {  // delivered whole: what came with every block
+        p.done = ordered_->finished_blocks();
+        p.failed = ordered_->failed_blocks();
+      }
+      p.done = std::min(p.done, p.total);
+      p.dealt = p.done;
+    }
+    observers_.final_count(p);
   }
 
   /// Completes the ordered output (every block delivered, the file committed), or drops it

@@ -25,6 +25,11 @@ namespace {
 constexpr std::size_t max_in_flight = 4;
 /// Largest piece of one MPI-IO write (MPI counts are int).
 constexpr std::uint64_t max_write = std::uint64_t{1} << 30;
+/// A data message's last word: more of the block follows; the block failed (last piece).
+constexpr std::uint64_t more_flag = 1;
+constexpr std::uint64_t failed_flag = 2;
+/// Parallel mode: a (block, size) pair's block word carries the failed flag in its top bit.
+constexpr std::uint64_t failed_block_bit = std::uint64_t{1} << 63;
 
 void append_u64(std::string& out, std::uint64_t v) {
   char raw[sizeof v];
@@ -144,10 +149,11 @@ void OrderedStream::open_file(const OrderedDestination& destination) {
 /// Owner of a restored block in rank 0's table of pending sizes (parallel mode).
 constexpr int restored_owner = -1;
 
-void OrderedStream::restore_from(const Checkpoint& checkpoint) {
+void OrderedStream::restore_from(const Checkpoint& checkpoint, std::uint64_t failed) {
   if (rank_ != 0 || checkpoint.restored_blocks() == 0) return;
   restored_ = &checkpoint;
   finished_.fetch_add(checkpoint.restored_blocks(), std::memory_order_relaxed);
+  failed_.fetch_add(failed, std::memory_order_relaxed);
   if (parallel_) {  // their sizes are known: they take their offsets in turn, rank 0 writes them
     for (const auto& [block, size] : checkpoint.restored_sizes()) {
       pending_[block] = {restored_owner, size};
@@ -155,13 +161,20 @@ void OrderedStream::restore_from(const Checkpoint& checkpoint) {
   }
 }
 
-void OrderedStream::put(std::uint64_t block, std::string&& bytes) {
+void OrderedStream::put(std::uint64_t block, std::string&& bytes, bool failed) {
   const std::uint64_t size = bytes.size();
+  if (failed && rank_ != 0 && !parallel_) {  // before the block can be sent
+    const std::lock_guard<std::mutex> lock(failed_mutex_);
+    failed_held_.insert(block);
+  }
   store_.put(block, std::move(bytes));
-  if (rank_ == 0 && !parallel_) finished_.fetch_add(1, std::memory_order_relaxed);
+  if (rank_ == 0 && !parallel_) {
+    finished_.fetch_add(1, std::memory_order_relaxed);
+    if (failed) failed_.fetch_add(1, std::memory_order_relaxed);
+  }
   if (parallel_) {
     const std::lock_guard<std::mutex> lock(sizes_mutex_);
-    new_sizes_.push_back(block);
+    new_sizes_.push_back(failed ? block | failed_block_bit : block);
     new_sizes_.push_back(size);
     ++writes_left_;
   }
@@ -246,7 +259,8 @@ void OrderedStream::pump_parallel() {
 /// Non-root, through rank 0: the lowest blocks held go to rank 0, a few messages in flight at
 /// a time; the rest wait in the store (spilling past its budget), so a rank never blocks here.
 /// A block larger than a message goes in pieces, one after the other. Each message ends with
-/// a trailer: the block's index and whether more of it follows.
+/// a trailer: the block's index and a word of flags: more of it follows; it failed (the last
+/// piece says so).
 void OrderedStream::send_blocks_to_root() {
   while (sends_.size() < max_in_flight) {
     if (!sending_open_) {
@@ -256,6 +270,8 @@ void OrderedStream::send_blocks_to_root() {
       sending_block_ = *block;
       sending_offset_ = 0;
       sending_open_ = true;
+      const std::lock_guard<std::mutex> lock(failed_mutex_);
+      sending_failed_ = failed_held_.erase(*block) != 0;
     }
     const std::uint64_t left = sending_.size() - sending_offset_;
     const std::uint64_t piece = std::min(left, message_bytes_);
@@ -265,7 +281,7 @@ void OrderedStream::send_blocks_to_root() {
                              : sending_.substr(sending_offset_, piece);
     sending_offset_ += piece;
     append_u64(buffer, sending_block_);
-    append_u64(buffer, more ? 1 : 0);
+    append_u64(buffer, more ? more_flag : (sending_failed_ ? failed_flag : 0));
     post(0, data_tag, std::move(buffer));
     if (!more) {
       sending_open_ = false;
@@ -298,7 +314,8 @@ void OrderedStream::receive_data() {
     ++received_from_[static_cast<std::size_t>(status.MPI_SOURCE)];
     const std::size_t end = bytes.size() - 2 * sizeof(std::uint64_t);
     const std::uint64_t block = read_u64(bytes.data() + end);
-    const bool more = read_u64(bytes.data() + end + sizeof(std::uint64_t)) != 0;
+    const std::uint64_t flags = read_u64(bytes.data() + end + sizeof(std::uint64_t));
+    const bool more = (flags & more_flag) != 0;
     bytes.resize(end);
     std::string& joined = partial_[status.MPI_SOURCE];
     if (more || !joined.empty()) {
@@ -309,6 +326,7 @@ void OrderedStream::receive_data() {
     }
     store_.put(block, std::move(bytes));
     finished_.fetch_add(1, std::memory_order_relaxed);
+    if ((flags & failed_flag) != 0) failed_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -325,8 +343,10 @@ void OrderedStream::send_new_sizes() {
 /// Rank 0, parallel: sizes told by the ranks (and its own) wait for their turn.
 void OrderedStream::receive_sizes() {
   const auto take = [this](const std::vector<std::uint64_t>& pairs, int owner) {
-    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2)
-      pending_[pairs[i]] = {owner, pairs[i + 1]};
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      if ((pairs[i] & failed_block_bit) != 0) failed_.fetch_add(1, std::memory_order_relaxed);
+      pending_[pairs[i] & ~failed_block_bit] = {owner, pairs[i + 1]};
+    }
     finished_.fetch_add(pairs.size() / 2, std::memory_order_relaxed);
   };
   {

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,10 +51,12 @@ class OrderedStream {
   ~OrderedStream();
 
   /// Rank 0 (or no-op elsewhere): the blocks `checkpoint` restored are delivered from it, in
-  /// their turn, as if rank 0 had computed them. Call before the first pump().
-  void restore_from(const Checkpoint& checkpoint);
-  /// Hands over block `block`'s bytes (any thread).
-  void put(std::uint64_t block, std::string&& bytes);
+  /// their turn, as if rank 0 had computed them; `failed` of them count as failed_blocks().
+  /// Call before the first pump().
+  void restore_from(const Checkpoint& checkpoint, std::uint64_t failed = 0);
+  /// Hands over block `block`'s bytes (any thread); `failed`: the job says the block failed
+  /// (JobInfo::block_failed), a flag that travels to rank 0 with the block's bytes or size.
+  void put(std::uint64_t block, std::string&& bytes, bool failed = false);
   /// Moves bytes along without waiting (main thread only).
   void pump();
   /// Collective: waits until every block is delivered, then commits the destination; returns
@@ -72,6 +75,10 @@ class OrderedStream {
   /// sizes have arrived, those restored from a checkpoint); what progress lines count.
   [[nodiscard]] std::uint64_t finished_blocks() const noexcept {
     return finished_.load(std::memory_order_relaxed);
+  }
+  /// Rank 0: of finished_blocks(), those whose job said they failed (put's `failed`).
+  [[nodiscard]] std::uint64_t failed_blocks() const noexcept {
+    return failed_.load(std::memory_order_relaxed);
   }
 
  private:
@@ -118,6 +125,9 @@ class OrderedStream {
   std::uint64_t sending_block_ = 0;
   std::uint64_t sending_offset_ = 0;
   bool sending_open_ = false;
+  bool sending_failed_ = false;               ///< the block being sent failed (its last piece says)
+  std::mutex failed_mutex_;                   ///< guards failed_held_ (put runs on any thread)
+  std::set<std::uint64_t> failed_held_;       ///< non-root: failed blocks not yet sent
   std::map<int, std::string> partial_;        ///< rank 0: pieces of a block so far, by sender
   std::vector<std::uint64_t> sent_to_;        ///< messages sent to each rank
   std::vector<std::uint64_t> received_from_;  ///< messages received from each rank
@@ -138,6 +148,7 @@ class OrderedStream {
   FaultNotice* notice_ = nullptr;
   std::mutex count_mutex_;
   std::atomic<std::uint64_t> finished_{0};  ///< rank 0: finished_blocks()
+  std::atomic<std::uint64_t> failed_{0};    ///< rank 0: failed_blocks()
   bool closed_ = false;
 };
 

@@ -207,6 +207,7 @@ class Walker {
         observers_(setup.observers),
         ordered_(setup.ordered),
         checkpoint_(setup.checkpoint),
+        block_failed_(setup.block_failed),
         threads_(static_cast<std::size_t>(setup.options.threads)),
         slots_(setup.plan.deal_per_thread > 0 && (setup.options.threads > 1 || setup.plan.batches)),
         scratch_(threads_, BlockScratch(setup.plan)),
@@ -224,6 +225,7 @@ class Walker {
     for (const auto& log : logs_) results_.partials.append(log);
     results_.items_done = items_done_.load();
     results_.blocks_done = blocks_done_.load();
+    results_.blocks_failed = blocks_failed_.load();
     return std::move(results_);
   }
 
@@ -231,7 +233,8 @@ class Walker {
   /// One pass: line up, take chunks until the dealer has none (or the pass is abandoned), then
   /// agree. Returns whether some rank stopped early.
   bool run_pass(int pass) {
-    observers_.pass_begin({pass, options_.threads, dealer_.expected(), &plan_});
+    const std::uint64_t restored = checkpoint_ != nullptr ? checkpoint_->restored_blocks() : 0;
+    observers_.pass_begin({pass, options_.threads, dealer_.expected(), &plan_, restored});
     {
       const WaitSpan wait(observers_, Wait::barrier);
       comm_.barrier();
@@ -472,12 +475,14 @@ class Walker {
   void tick(int pass, PassControl& control) {
     try {
       Progress progress = dealer_.progress(pass, pass_done_.load(std::memory_order_relaxed));
+      progress.dealt = progress.count == ProgressCount::dealt ? progress.done : plan_.blocks();
       if (last_pass_ && ordered_ != nullptr && comm_.rank() == 0) {
         // Rank 0 sees every rank's finished blocks arrive in the ordered output: count those
         // (a dynamic dealer's count is of blocks started).
         progress.total = plan_.blocks();
         progress.done = std::min(ordered_->finished_blocks(), progress.total);
         progress.count = ProgressCount::finished;
+        progress.failed = ordered_->failed_blocks();
       }
       observers_.tick(progress);
     } catch (...) {
@@ -510,8 +515,10 @@ class Walker {
             {static_cast<int>(thread), pass, &block, &out, begin, RunClock::now()});
       }
       if (last_pass_) {
+        const bool failed = block_failed_ != nullptr && block_failed_(scratch.counts());
         logs_[thread].append(b, scratch.reals(), scratch.counts(), record);
-        if (ordered_ != nullptr) ordered_->put(b, std::move(scratch.bytes()));
+        if (ordered_ != nullptr) ordered_->put(b, std::move(scratch.bytes()), failed);
+        if (failed) blocks_failed_.fetch_add(1, std::memory_order_relaxed);
         items_done_.fetch_add(block.items.size(), std::memory_order_relaxed);
         blocks_done_.fetch_add(1, std::memory_order_relaxed);
       }
@@ -537,6 +544,7 @@ class Walker {
   const Observers& observers_;
   OrderedStream* ordered_;
   const Checkpoint* checkpoint_;
+  bool (*block_failed_)(std::span<const std::uint64_t> counts);
   std::size_t threads_;
   bool slots_;       // WorkPlan::deal_per_thread with threads: each takes blocks as it frees
   SlotQueue queue_;  // slots mode: the rank's blocks not yet taken
@@ -547,6 +555,7 @@ class Walker {
   bool last_pass_ = false;
   std::atomic<std::uint64_t> items_done_{0};
   std::atomic<std::uint64_t> blocks_done_{0};
+  std::atomic<std::uint64_t> blocks_failed_{0};
   std::atomic<std::uint64_t> pass_done_{0};
 };
 

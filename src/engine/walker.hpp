@@ -6,6 +6,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "checkpoint.hpp"
@@ -22,9 +23,10 @@ struct WalkResults {
   PartialLog partials;  ///< this rank's blocks of the last pass, in no particular order
   std::vector<std::unique_ptr<ThreadState>> states;  ///< one per thread (thread_state jobs)
   std::vector<double> pass_seconds;                  ///< this rank's time for each pass run
-  std::uint64_t items_done = 0;   ///< items whose blocks finished their last pass
-  std::uint64_t blocks_done = 0;  ///< blocks this rank computed in its last pass
-  bool stopped = false;           ///< some rank stopped early (agreed on every rank)
+  std::uint64_t items_done = 0;     ///< items whose blocks finished their last pass
+  std::uint64_t blocks_done = 0;    ///< blocks this rank computed in its last pass
+  std::uint64_t blocks_failed = 0;  ///< of those, the blocks the job says failed
+  bool stopped = false;             ///< some rank stopped early (agreed on every rank)
 };
 
 /// What one rank's compute phase works with (not owned).
@@ -36,6 +38,8 @@ struct WalkSetup {
   const Observers& observers;
   OrderedStream* ordered = nullptr;        ///< where blocks' ordered bytes go, if any
   const Checkpoint* checkpoint = nullptr;  ///< blocks it restored are skipped
+  /// The job's test of a failed block (JobInfo::block_failed; none: no block fails).
+  bool (*block_failed)(std::span<const std::uint64_t> counts) = nullptr;
 };
 
 /// Runs every pass of `job` over the blocks `dealer` hands this rank (skipping the blocks a

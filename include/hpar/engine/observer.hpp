@@ -41,6 +41,7 @@ struct PassStart {
   int threads = 1;           ///< OpenMP threads of this rank
   std::uint64_t blocks = 0;  ///< blocks this rank expects to compute (0 when dealt at run time)
   const WorkPlan* plan = nullptr;
+  std::uint64_t restored = 0;  ///< blocks a resumed checkpoint holds as done (not computed)
 };
 
 /// One finished block (reported by the thread that computed it).
@@ -67,6 +68,11 @@ struct Progress {
   int pass = 0;
   int passes = 1;
   ProgressCount count = ProgressCount::rank;
+  /// Of `done` (count finished, last pass): blocks the job says failed (JobInfo::block_failed).
+  std::uint64_t failed = 0;
+  /// Blocks of this pass dealt to all ranks so far (a static distribution deals them all at
+  /// once); 0 when the rank cannot tell.
+  std::uint64_t dealt = 0;
 };
 
 /// Receives a run's events. Every method has an empty default; all but block_done are called
@@ -90,6 +96,9 @@ class RunObserver {
   /// Every rank has ended the pass and they agreed how: `complete` when no rank stopped early
   /// (a failure throws before this). The last event of a pass; what was counted is final.
   virtual void pass_agreed(int /*pass*/, bool /*complete*/) {}
+  /// After the gather (complete or stopped): every rank's finished blocks of the last pass as
+  /// rank 0 now knows them (count finished; restored blocks included). Meaningful on rank 0.
+  virtual void final_count(const Progress& /*progress*/) {}
 };
 
 /// The observers of one run (not owned), with the fan-out the engine calls.
@@ -125,6 +134,9 @@ class Observers {
   }
   void pass_agreed(int pass, bool complete) const {
     for (auto* o : list_) o->pass_agreed(pass, complete);
+  }
+  void final_count(const Progress& progress) const {
+    for (auto* o : list_) o->final_count(progress);
   }
 
  private:
