@@ -18,6 +18,7 @@
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/core/program.hpp"
+#include "hpar/launch/sweep.hpp"
 
 namespace hpar {
 namespace {
@@ -72,6 +73,10 @@ const char* stop_time(bool early_stop) {
 void write_layout(std::ostream& o, const SlurmScript& s, const char* per_rank) {
   o << "# Layout: " << s.nodes << " node(s) x " << s.ranks_per_node << " rank(s) per node x "
     << s.threads << " " << per_rank << " per rank, one core each.\n";
+  const Placement placement = script_placement(s);
+  o << "# Binding: " << command_line_text(binding_environment(placement), {})
+    << ", ranks started by\n#   "
+    << command_line_text({}, batch_launch_words(s.launcher, placement)) << "\n";
 }
 
 void write_job_header(std::ostream& o, const SlurmScript& s, bool early_stop) {
