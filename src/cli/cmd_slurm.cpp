@@ -13,7 +13,6 @@
 
 #include "commands.hpp"
 #include "hpar/cli/cli.hpp"
-#include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/program.hpp"
