@@ -24,6 +24,7 @@
 // --retries), FAIL (exit code 3) naming how many did not. --joblog FILE records every attempt.
 
 #include "farm.hpp"
+#include "farm_drain.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -536,7 +537,22 @@ struct Settings {
   bool unordered = false;  ///< --unordered: each task's output as it finishes
   std::string results;     ///< --results DIR: a folder of each task's outputs
   HaltPolicy halt;
+  double task_time = 0.0;    ///< --task-time: a task's expected run time (0: the p90)
+  double deadline = -1.0;    ///< --deadline: seconds from the start (0: none; -1: Slurm's)
+  double drain_lead = 90.0;  ///< --drain-lead: before a Slurm job's end
 };
+
+/// Now, in seconds since the epoch.
+double epoch_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// When the tasks must have ended (seconds since the epoch; 0: no drain): --deadline from now,
+/// else inside a Slurm job its end less --drain-lead.
+double drain_deadline(const Settings& s, const JobContext& context) {
+  if (s.deadline >= 0.0) return s.deadline > 0.0 ? epoch_seconds() + s.deadline : 0.0;
+  return context.allocation_end > 0.0 ? context.allocation_end - s.drain_lead : 0.0;
+}
 
 /// The joblog's End of an attempt (field::end): a task's, then a worker's answers.
 constexpr const char* end_names[] = {"exited",          "signalled",       "timed out",
@@ -573,9 +589,18 @@ class Farm final : public Job {
         rank_(context.rank),
         threads_(context.threads_per_rank),
         ranks_(context.ranks),
-        host_(host_name()) {
+        host_(host_name()),
+        drain_(s_.worker || s_.dry_run ? 0.0 : drain_deadline(s_, context), s_.task_time,
+               s_.timeout) {
     if (s_.task_threads != 0) share_cpus(context);
     clear_halt_request();  // a halt ends with the run that asked for it
+    clear_drain_request();
+    if (rank_ == 0 && drain_.active() && drain_.deadline() < epoch_seconds() + 1.0) {
+      write_stderr(
+          "hpar: note: the farm's deadline (" +
+          std::string(s_.deadline >= 0.0 ? "--deadline" : "the Slurm job's end less --drain-lead") +
+          ") has passed: each slot starts one task, then drains\n");
+    }
     halt_at_ = s_.halt.count;
     if (s_.halt.percent > 0.0) {  // of all the tasks, as GNU parallel
       halt_at_ = std::max<std::uint64_t>(
@@ -675,6 +700,7 @@ class Farm final : public Job {
       return;
     }
     if (halt_requested()) return;  // --halt: not run (no attempt), no output
+    if (!s_.worker && drain_refuses(fields)) throw BlockStopped();  // run by the next job
     if (s_.worker) {
       compute_by_worker(thread, fields, out);
       return;
@@ -714,6 +740,7 @@ class Farm final : public Job {
       if (!halted && (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome))) {
         throw BlockStopped();
       }
+      drain_.ended(outcome.seconds);
       const bool last = outcome.ok() || attempt == s_.retries || halted;
       if (last && !halted && !s_.results.empty()) save_results(task, outcome, task_out, task_err);
       if (!halted) pass_on_stderr(task_err, fields.number);
@@ -736,6 +763,23 @@ class Farm final : public Job {
         break;
       }
     }
+  }
+
+  /// The drain (--deadline, or a Slurm job's end): true when the task of `fields` is not to
+  /// start, because it would end past the deadline (said once per rank) or the rank drains.
+  bool drain_refuses(const TaskFields& fields) {
+    bool first = false;
+    const double now = epoch_seconds();
+    if (!drain_.refuses(now, first)) return false;
+    if (first) {
+      write_stderr("hpar: rank " + std::to_string(rank_) + " drains: task " +
+                   std::to_string(fields.number) + " (input " + quote_for_message(fields.input) +
+                   ") would end past the deadline (a task takes about " +
+                   format_fixed(drain_.estimate().value_or(0.0), 1) + " s" + ", " +
+                   format_fixed(std::max(drain_.deadline() - now, 0.0), 1) + " s" +
+                   " are left): no task starts on this rank any more; the running ones finish\n");
+    }
+    return true;
   }
 
   /// An attempt's counters from how its process ended (`halted`: --halt now ended it) and when
@@ -1462,10 +1506,10 @@ class Farm final : public Job {
   int threads_;
   int ranks_;
   std::string host_;
+  farm::Drain drain_;
   /// When this run made the job, seconds since the epoch (tasks that started before it were
   /// restored from a checkpoint).
-  double began_ =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  double began_ = epoch_seconds();
   std::vector<int> cpus_;
   std::unique_ptr<AtomicFile> joblog_;
   std::mutex live_mutex_;
@@ -1550,6 +1594,16 @@ void add_options(po::options_description& d) {
       "results", po::value<std::string>()->value_name("DIR"),
       "keep each task's stdout, stderr, exitval, seq, input and command in DIR/SEQ/ (made "
       "whole, then renamed into place)")(
+      "deadline", po::value<std::string>()->value_name("SECONDS"),
+      "drain: start no task that would end more than SECONDS after the farm's start (the "
+      "running ones finish; exit 4, --checkpoint keeps what ended); inside a Slurm job the "
+      "default is the job's end less --drain-lead; 0: no drain")(
+      "task-time", po::value<std::string>()->value_name("SECONDS"),
+      "a task's expected run time, for the drain (default: the p90 of the rank's finished "
+      "tasks)")(
+      "drain-lead", po::value<std::string>()->value_name("SECONDS")->default_value("90"),
+      "inside a Slurm job: tasks end this long before the job's end (hpar's batch scripts' "
+      "stop signal comes 60 to 90 s before it)")(
       "command", po::value<std::vector<std::string>>()->multitoken()->value_name("WORDS"),
       "the command and its arguments (give them after --)");
 }
@@ -1602,6 +1656,23 @@ void output_modes(const po::variables_map& vm, Settings& s) {
 }
 
 /// The inputs from GNU parallel's sources after the command (::: and ::::), combined.
+/// --deadline, --task-time and --drain-lead: seconds, at most a year; throws UsageError.
+void drain_options(const po::variables_map& vm, Settings& s) {
+  const auto seconds = [&vm](const char* option, double least) {
+    const std::string given = vm[option].as<std::string>();
+    const double value = parse_real(given, std::string("--") + option);
+    if (!(value >= least) || value > most_timeout_seconds) {
+      throw UsageError(std::string("--") + option + " " + quote_for_message(given) +
+                       ": give seconds, " + (least > 0.0 ? "more than 0" : "0 or more") +
+                       ", at most 31536000 (a year)");
+    }
+    return value;
+  };
+  if (vm.count("deadline") != 0U) s.deadline = seconds("deadline", 0.0);
+  if (vm.count("task-time") != 0U) s.task_time = seconds("task-time", 1e-9);
+  s.drain_lead = seconds("drain-lead", 0.0);
+}
+
 Inputs inputs_from_sources(const po::variables_map& vm,
                            const std::vector<std::vector<std::string>>& sources) {
   for (const char* option : {"inputs", "range", "input-file", "args-file"}) {
@@ -1727,6 +1798,7 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   if (s.chunk == 0 || s.chunk > 1024) throw UsageError("--chunk must be 1 to 1024");
   if (vm.count("joblog") != 0U) s.joblog = vm["joblog"].as<std::string>();
   s.halt = parse_halt(vm["halt"].as<std::string>());
+  drain_options(vm, s);
   output_modes(vm, s);
   if (!s.shell && !farm::has_placeholder(s.command[0], inputs.columns) &&
       find_program(s.command[0]).empty()) {
@@ -1776,7 +1848,8 @@ JobInfo farm_job() {
   info.default_schedule = "dynamic,1";
   // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,
   // the inputs: a file's content, not its path; --tag, which is in a task's stdout). --timeout,
-  // --task-threads, --chunk, --unordered, --results and the joblog change no task's records,
+  // --task-threads, --chunk, --unordered, --results, the joblog and the drain (--deadline,
+  // --task-time, --drain-lead) change no task's records,
   // so a resume may change them. --retries is kept: the
   // records hold one group of counters per attempt it allows (WorkPlan::count_partials), and a
   // task that failed under fewer retries would not be run again under more, so a changed
@@ -1792,7 +1865,10 @@ JobInfo farm_job() {
                          {"joblog", IdentityRule::ignored},
                          {"halt", IdentityRule::ignored},
                          {"unordered", IdentityRule::ignored},
-                         {"results", IdentityRule::ignored}};
+                         {"results", IdentityRule::ignored},
+                         {"deadline", IdentityRule::ignored},
+                         {"task-time", IdentityRule::ignored},
+                         {"drain-lead", IdentityRule::ignored}};
   return info;
 }
 

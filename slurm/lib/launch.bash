@@ -132,7 +132,9 @@ resubmit_after_stop() {
   fi
   limit=$(scontrol -o show job "$SLURM_JOB_ID" | grep -o 'TimeLimit=[^ ]*' | cut -d= -f2)
   script=$(scontrol -o show job "$SLURM_JOB_ID" | grep -o 'Command=[^ ]*' | cut -d= -f2)
-  local opts=(--parsable --chdir "${SLURM_SUBMIT_DIR:-$PWD}" --job-name "${SLURM_JOB_NAME:-hpar}"
+  # --chdir: where this job runs (its --chdir, else the folder it was submitted from), the
+  # folder its relative paths and its output are in: not SLURM_SUBMIT_DIR.
+  local opts=(--parsable --chdir "$PWD" --job-name "${SLURM_JOB_NAME:-hpar}"
     --nodes "${SLURM_JOB_NUM_NODES:-1}" --ntasks-per-node "${per_node:-1}"
     --cpus-per-task "${SLURM_CPUS_PER_TASK:-1}"
     --export "ALL,HPAR_RESUBMITTED=$((done + 1)),HPAR_CHECKPOINT=$HPAR_CHECKPOINT")
@@ -144,7 +146,7 @@ resubmit_after_stop() {
     echo "hpar: error: could not resubmit $script" >&2
     return 1
   fi
-  echo "hpar: stopped at the time limit: resubmitted as job $id ($((done + 1)) of" \
+  echo "hpar: stopped at the time limit (or drained before it): resubmitted as job $id ($((done + 1)) of" \
     "${HPAR_RESUBMIT} resubmissions), which resumes the checkpoint in $HPAR_CHECKPOINT"
   return 0
 }

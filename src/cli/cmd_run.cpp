@@ -253,13 +253,18 @@ int run_command(const boost::mpi::communicator& world, std::span<const std::stri
   const bool stopped = stop_requested_anywhere(world);
   int code =
       on_root(world, [&] { return emit_report(record, parsed, context, output_seconds, stopped); });
-  if (stop_requested_anywhere(world)) code = static_cast<int>(ExitCode::interrupted);
+  const bool signalled = stop_requested_anywhere(world);
+  if (signalled) code = static_cast<int>(ExitCode::interrupted);
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::verification)) {
     std::cerr << program_name()
               << ": error: verification failed: " << record.result.verification.detail << "\n";
   }
   if (world.rank() == 0 && code == static_cast<int>(ExitCode::interrupted)) {
-    std::cerr << program_name() + ": error: stopped early by a signal; the report is incomplete\n";
+    std::cerr << program_name() +
+                     (record.drained && !signalled
+                          ? ": error: drained before the deadline (tasks that could not end "
+                            "before it were not started); the report is incomplete\n"
+                          : ": error: stopped early by a signal; the report is incomplete\n");
     print_resume_hint(record, context);
   }
   return code;

@@ -10,6 +10,7 @@ namespace {
 volatile std::sig_atomic_t stop_flag = 0;
 std::atomic<bool> passed_on{false};
 std::atomic<bool> halt_flag{false};
+std::atomic<bool> drain_flag{false};
 
 }  // namespace
 
@@ -43,6 +44,18 @@ bool halt_requested() noexcept {
 
 void clear_halt_request() noexcept {
   halt_flag.store(false, std::memory_order_relaxed);
+}
+
+void request_drain() noexcept {
+  drain_flag.store(true, std::memory_order_relaxed);
+}
+
+bool drain_requested() noexcept {
+  return drain_flag.load(std::memory_order_relaxed);
+}
+
+void clear_drain_request() noexcept {
+  drain_flag.store(false, std::memory_order_relaxed);
 }
 
 }  // namespace hpar

@@ -12,7 +12,9 @@
 #include "checkpoint.hpp"
 #include "dealer.hpp"
 #include "hpar/core/errors.hpp"
+#include "hpar/core/stop.hpp"
 #include "hpar/engine/gather.hpp"
+#include "hpar/platform/allocation.hpp"
 #include "hpar/platform/memory.hpp"
 #include "ordered_output.hpp"
 #include "walker.hpp"
@@ -122,6 +124,9 @@ class JobRun {
     check_mpi(MPI_Comm_size(node, &c.node_ranks), "MPI_Comm_size");
     share_cpus(node, c);
     check_mpi(MPI_Comm_free(&node), "MPI_Comm_free");
+    // Once, on rank 0 (one query to the batch system, not one per rank).
+    if (comm_.rank() == 0) c.allocation_end = allocation_end();
+    boost::mpi::broadcast(comm_, c.allocation_end, 0);
     return c;
   }
 
@@ -209,6 +214,11 @@ class JobRun {
   double gather_results() {
     PhaseSpan span(observers_, Phase::gather);
     record_.complete = !walk_.stopped;
+    // Why it stopped: a signal on some rank wins over a drain (the farm at its deadline).
+    const int causes = (stop_requested() ? 1 : 0) | (drain_requested() ? 2 : 0);
+    int all_causes = 0;
+    boost::mpi::all_reduce(comm_, causes, all_causes, std::bit_or<int>());
+    record_.drained = !record_.complete && all_causes == 2;
     boost::mpi::reduce(comm_, walk_.items_done, record_.items_done, std::plus<std::uint64_t>(), 0);
     if (checkpoint_) {
       record_.items_done += comm_.rank() == 0 ? checkpoint_->restored_items() : 0;

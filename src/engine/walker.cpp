@@ -100,15 +100,17 @@ class PassControl {
       fail(std::current_exception());
     }
   }
+  /// A drain skipped a block (any thread): the pass ends stopped, nothing else is abandoned.
+  void skipped() noexcept { skipped_ = true; }
   /// Collective, after the pass: every rank learns of failures (throws them, agreed) and
-  /// stops. Returns true when some rank stopped early.
+  /// stops. Returns true when some rank stopped early (or a drain skipped a block).
   [[nodiscard]] bool settle(const boost::mpi::communicator& comm) {
     if (local_cause_) notice_.tell_all();
     notice_.settle();
     if (halt_.settle()) request_halt();  // told too late to be heard during the pass
     agree(comm, failure_);
     int stopped = 0;
-    boost::mpi::all_reduce(comm, abandon_ ? 1 : 0, stopped, boost::mpi::maximum<int>());
+    boost::mpi::all_reduce(comm, abandon_ || skipped_ ? 1 : 0, stopped, boost::mpi::maximum<int>());
     return stopped != 0;
   }
 
@@ -119,6 +121,7 @@ class PassControl {
   std::exception_ptr failure_;
   std::atomic<bool> abandon_{false};      // skip the remaining blocks of this pass
   std::atomic<bool> local_cause_{false};  // ... because of a failure or signal on this rank
+  std::atomic<bool> skipped_{false};      // a drain skipped a block of this rank
 };
 
 /// A rank's blocks waiting for a free slot (slots mode: a farm's threads take one block each as
@@ -513,8 +516,11 @@ class Walker {
         blocks_done_.fetch_add(1, std::memory_order_relaxed);
       }
     } catch (const BlockStopped&) {
-      // Not done and not a failure: the stop request that cut it short ends the pass.
-      if (!stop_requested()) {
+      // Not done and not a failure: the stop request that cut it short ends the pass; a drain
+      // skips it (the pass goes on, every block the rank is dealt skipped, and ends stopped).
+      if (drain_requested()) {
+        control.skipped();
+      } else if (!stop_requested()) {
         control.fail(std::make_exception_ptr(
             RuntimeError("block " + std::to_string(b) + " was stopped with no stop request")));
       }

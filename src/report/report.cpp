@@ -127,6 +127,9 @@ nlohmann::json make_report(const RunRecord& record, const RunContext& context) {
       {"schema", report_schema},
       {"job", record.job},
       {"complete", record.complete},
+      {"stopped_by", record.complete  ? nlohmann::json()
+                     : record.drained ? "drain"
+                                      : "signal"},
       {"command_line", context.command_line},
       {"layout", layout_json(record)},
       {"mpi", {{"library", context.mpi_library}, {"thread_level", context.thread_level}}},
@@ -185,7 +188,11 @@ void print_report(std::ostream& out, const nlohmann::json& r) {
                  std::to_string(h["ranks"].size()) + " ranks)";
   }
   out << "== hpar report: " << r["job"].get<std::string>()
-      << (r["complete"].get<bool>() ? "" : " (INCOMPLETE: stopped early by a signal)") << " ==\n";
+      << (r["complete"].get<bool>() ? ""
+          : r.value("stopped_by", nlohmann::json()) == "drain"
+              ? " (INCOMPLETE: drained before the deadline)"
+              : " (INCOMPLETE: stopped early by a signal)")
+      << " ==\n";
   out << "layout       " << layout["ranks"] << " ranks x " << layout["threads_per_rank"]
       << " threads, schedule " << layout["schedule"].get<std::string>() << ", distribution "
       << layout.value("distribution", std::string("block")) << "\n";

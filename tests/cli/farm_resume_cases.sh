@@ -90,3 +90,65 @@ case_farm_status_reads_a_checkpoint() {
   capture "$HPAR" farm-status
   expect_usage_error "farm-status takes one checkpoint directory"
 }
+
+# task.sh X for the drain: records the run, takes half a second, prints "out X".
+make_slow_task() {
+  mkdir -p runs
+  cat >task.sh <<'SCRIPT'
+#!/bin/sh
+mktemp "runs/$1.XXXXXX" >/dev/null
+sleep 0.5
+echo "out $1"
+SCRIPT
+  chmod +x task.sh
+  seq 1 20 | sed 's/^/out /' >expected.txt
+}
+
+# The drain (--deadline; inside Slurm the job's end): no task starts that would end past the
+# deadline, the running ones finish (no attempt is ended: every joblog line exited 0), the
+# farm leaves with exit 4 and its checkpoint, and a resume runs only the rest: the joined
+# output is the serial loop's and every task ran once. 1 rank with --task-time, then 2 ranks
+# with the estimate from the tasks that ended (the p90), each rank draining on its own.
+case_drain_before_the_deadline() {
+  local np started
+  for np in 1 2; do
+    rm -rf ck runs log.tsv
+    make_slow_task
+    local estimate=(--task-time 0.6)
+    [ "$np" = 1 ] || estimate=()
+    hpar_np "$np" run farm --threads 2 --deadline 1.8 "${estimate[@]}" --checkpoint ck \
+      --joblog log.tsv --range 1:20 -- ./task.sh
+    expect_rc 4
+    grep -q "hpar: error: drained before the deadline" <<<"$ERR" || fail "np $np: $ERR"
+    grep -q "hpar: rank [01] drains: task [0-9]* (input '[0-9]*') would end past the deadline" \
+      <<<"$ERR" || fail "np $np: no drain message: $ERR"
+    grep -q "resume with" <<<"$ERR" || fail "np $np: no resume hint: $ERR"
+    started=$(find runs -type f | wc -l)
+    if [ "$started" -lt 2 ] || [ "$started" -ge 20 ]; then fail "np $np: $started tasks ran"; fi
+    [ "$(($(wc -l <log.tsv) - 1))" = "$started" ] || fail "np $np: joblog: $(cat log.tsv)"
+    awk -F'\t' 'NR > 1 && ($7 != 0 || $13 != "exited") { bad = 1 } END { exit bad }' log.tsv ||
+      fail "np $np: a task was ended: $(cat log.tsv)"
+    hpar_np 2 run farm --checkpoint ck --resume --range 1:20 --no-report -- ./task.sh
+    expect_rc 0
+    cmp -s out.txt expected.txt || fail "np $np: resumed output: $(diff expected.txt out.txt)"
+    [ "$(find runs -type f | wc -l)" = 20 ] || fail "np $np: $(find runs -type f | wc -l) runs"
+    [ "$(find runs -type f | sed 's/[.].*//' | sort -u | wc -l)" = 20 ] ||
+      fail "np $np: a task ran twice: $(ls runs)"
+  done
+}
+
+# The drain's options: seconds within a year (0: no drain), each refusal one error line, exit 2.
+case_drain_bad_options() {
+  local bad
+  for bad in "--deadline -1" "--deadline soon" "--task-time 0" "--drain-lead 4e7"; do
+    # shellcheck disable=SC2086 # the option and its value
+    hpar_np 1 run farm $bad --inputs a -- echo
+    expect_rc 2
+    if [ "$(grep -c error <<<"$ERR")" != 1 ] || ! grep -Eq "^hpar: error: .*--(deadline|task-time|drain-lead)" <<<"$ERR"; then
+      fail "$bad: $ERR"
+    fi
+  done
+  hpar_np 1 run farm --deadline 0 --inputs a,b --no-report -- echo
+  expect_rc 0
+  [ "$OUT" = "$(printf 'a\nb')" ] || fail "--deadline 0: $OUT"
+}

@@ -151,8 +151,9 @@ struct JobResult {
 };
 
 /// Thrown by Job::compute when a stop request (hpar/core/stop.hpp) cut its block short, e.g. a
-/// child process it waited for was ended: the block does not count as done (a checkpoint does
-/// not record it, a resumed run computes it again) and the run is not a failure.
+/// child process it waited for was ended, or when a drain (request_drain) skips it: the block
+/// does not count as done (a checkpoint does not record it, a resumed run computes it again),
+/// the run ends incomplete and is not a failure.
 class BlockStopped : public std::exception {
  public:
   [[nodiscard]] const char* what() const noexcept override { return "block stopped"; }
@@ -203,6 +204,9 @@ struct JobContext {
   /// it overlaps another rank's of its node (no binding), a contiguous share of their union.
   std::vector<int> cpus = {};
   bool cpus_shared = false;  ///< `cpus` is a share of overlapping masks
+  /// When the allocation the run is in ends (seconds since the epoch, rank 0's reading, the
+  /// same on every rank): a Slurm job's end; 0 when unknown or unlimited.
+  double allocation_end = 0.0;
 };
 
 /// How one of a job's options counts in the identity a resumed checkpoint must match: by a

@@ -130,7 +130,8 @@ struct RunRecord {
   std::string ordered;           ///< ordered output bytes, item order (memory destination)
   OrderedStats ordered_stats;    ///< how the ordered output went (rank 0)
   CheckpointRecord checkpoint;   ///< what the checkpoint held and took (rank 0)
-  bool complete = true;          ///< false when stopped early by a signal
+  bool complete = true;          ///< false when stopped early by a signal (or a drain)
+  bool drained = false;          ///< incomplete because a drain skipped blocks, not a signal
   std::uint64_t items_done = 0;  ///< items whose blocks finished every pass
 };
 
