@@ -8,6 +8,9 @@
 # instead, written by slurm/lib/sync-launch.sh; `hpar slurm` prints slurm/hybrid.sbatch's copy
 # (read into the binary when it is built). tests/cli/slurm_cases.sh fails when a copy differs.
 # To change the block: edit it here, run `bash slurm/lib/sync-launch.sh`, rebuild hpar.
+# Its binding (OMP_PLACES, OMP_PROC_BIND, srun --cpu-bind, mpirun --map-by/--bind-to) is hpar's
+# own, include/hpar/launch/binding.hpp: tests/cli/slurm_cases.sh (binding_same_as_launch_bash)
+# fails when the two choose differently, so change both together.
 #
 # ---- BEGIN launch (one source: slurm/lib/launch.bash; copies: slurm/lib/sync-launch.sh) ----
 # shell_words WORD...: the words as one line a shell reads back as the same words ('...'

@@ -13,6 +13,7 @@
 #include "hpar/core/errors.hpp"
 #include "hpar/core/format.hpp"
 #include "hpar/core/parse.hpp"
+#include "hpar/launch/binding.hpp"
 
 namespace hpar {
 namespace {
@@ -205,25 +206,22 @@ SweepLauncher parse_launcher(const std::string& text, bool in_slurm) {
 std::vector<std::string> launch_command(const SweepLauncher& launcher, const SweepLayout& layout,
                                         bool oversubscribed,
                                         const std::vector<std::string>& program) {
-  const std::string r = std::to_string(layout.ranks);
-  const std::string t = std::to_string(layout.threads);
+  // The ranks as the launcher's slots come (one allocation), bound by the binding rules.
+  const Placement placement{
+      .ranks = layout.ranks, .threads = layout.threads, .oversubscribed = oversubscribed};
+  const Binding binding = binding_for(placement);
   std::vector<std::string> cmd;
   switch (launcher.kind) {
     case SweepLauncher::Kind::mpirun:
-      cmd = {"mpirun", "-np", r};
-      if (oversubscribed) {
-        cmd.insert(cmd.end(), {"--oversubscribe", "--map-by", "slot", "--bind-to", "none"});
-      } else {
-        cmd.insert(cmd.end(), {"--map-by", "slot:PE=" + t, "--bind-to", "core"});
-      }
-      cmd.insert(cmd.end(), {"-x", "OMP_NUM_THREADS", "-x", "OMP_PLACES", "-x", "OMP_PROC_BIND"});
+      cmd = batch_launch_words(BatchLauncher::mpirun, placement);
       if (launcher.add_allow_run_as_root) cmd.emplace_back("--allow-run-as-root");
       break;
     case SweepLauncher::Kind::srun:
       // Since Slurm 22.05 srun does not take --cpus-per-task from the allocation: always given.
-      cmd = {"srun", "--mpi=" + launcher.srun_mpi, "--ntasks=" + r, "--cpus-per-task=" + t,
-             oversubscribed ? "--cpu-bind=none" : "--cpu-bind=cores"};
-      if (oversubscribed) cmd.emplace_back("--overcommit");
+      cmd = {"srun", "--mpi=" + launcher.srun_mpi, "--ntasks=" + std::to_string(layout.ranks),
+             "--cpus-per-task=" + std::to_string(layout.threads),
+             "--cpu-bind=" + binding.srun_cpu_bind};
+      if (binding.srun_overcommit) cmd.emplace_back("--overcommit");
       break;
     case SweepLauncher::Kind::none:
       break;
@@ -239,11 +237,8 @@ std::vector<std::string> launch_command(const SweepLauncher& launcher, const Swe
 std::vector<std::pair<std::string, std::string>> launch_environment(const SweepLayout& layout,
                                                                     bool keep_places,
                                                                     bool keep_bind) {
-  std::vector<std::pair<std::string, std::string>> env{
-      {"OMP_NUM_THREADS", std::to_string(layout.threads)}};
-  if (!keep_places) env.emplace_back("OMP_PLACES", "cores");
-  if (!keep_bind) env.emplace_back("OMP_PROC_BIND", "close");
-  return env;
+  return binding_environment({.ranks = layout.ranks, .threads = layout.threads}, keep_places,
+                             keep_bind);
 }
 
 std::vector<std::string> substitute_layout(const std::vector<std::string>& arguments,

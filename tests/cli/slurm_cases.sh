@@ -199,6 +199,37 @@ case_launch_block_has_one_source() {
     fail "mended script differs: $(diff drifted.sbatch "$SOURCE_DIR/slurm/scaling.sbatch" | head -5)"
 }
 
+# The binding rules have one C++ source (src/launch/binding.cpp), which the script's
+# "# Binding:" lines show; slurm/lib/launch.bash, which the script runs, must choose the same:
+# its `launch` runs here with stand-ins for srun and mpirun that print the OpenMP environment
+# they get, for a table of layouts (nodes x ranks per node x threads) and both launchers.
+case_binding_same_as_launch_bash() {
+  mkdir -p bin
+  # shellcheck disable=SC2016 # the stand-in's own expansions
+  local stub='#!/bin/sh\necho "OMP_NUM_THREADS=$OMP_NUM_THREADS OMP_PLACES=$OMP_PLACES OMP_PROC_BIND=$OMP_PROC_BIND"\n'
+  # shellcheck disable=SC2059 # the stand-in's text is the format
+  printf "$stub" >bin/srun
+  cp bin/srun bin/mpirun
+  chmod +x bin/srun bin/mpirun
+  local layout nodes per_node threads l
+  for layout in 1x1x1 1x2x3 2x4x2 16x64x1; do
+    IFS=x read -r nodes per_node threads <<<"$layout"
+    for l in srun mpirun; do
+      hpar_direct slurm numbers --nodes "$nodes" --ranks-per-node "$per_node" --threads "$threads" \
+        --cores-per-node 4096 --launcher "$l"
+      expect_rc 0
+      sed -n '/^# Binding: /{s/^# Binding: //;s/, ranks started by$//;p;n;s/^#   //;p;}' out.txt >cxx.txt
+      # shellcheck disable=SC2016 # the inner script's own expansions
+      env PATH="$PWD/bin:$PATH" launcher="$l" hpar=HPAR bash -c '. "$1" && shift && launch "$@"' \
+        - "$SOURCE_DIR/slurm/lib/launch.bash" report.json $((nodes * per_node)) "$per_node" \
+        "$threads" >launch.txt 2>&1
+      { grep '^OMP_' launch.txt; sed -n 's/^command: \(.*\) HPAR$/\1/p' launch.txt; } >bash.txt
+      [ "$(wc -l <cxx.txt)" = 2 ] || fail "$layout $l: no binding lines: $OUT"
+      cmp -s cxx.txt bash.txt || fail "$layout $l: C++ and launch.bash differ: $(diff cxx.txt bash.txt)"
+    done
+  done
+}
+
 # The printed script outside Slurm (mpirun, one rank): runs the job, writes hpar-local.json.
 case_printed_script_runs_without_slurm() {
   only_with_open_mpi "the script's mpirun launcher is Open MPI's"

@@ -74,15 +74,17 @@ struct SweepLauncher {
 /// The command that runs `program` (already substituted) at `layout`: Open MPI's
 /// `mpirun -np R --map-by slot:PE=T --bind-to core -x OMP_NUM_THREADS -x OMP_PLACES
 /// -x OMP_PROC_BIND` (`--oversubscribe --map-by slot --bind-to none` when `oversubscribed`),
-/// `srun --mpi=pmix -n R -c T --cpus-per-task=T --cpu-bind=cores` (`--overcommit` and
-/// `--cpu-bind=none` when oversubscribed), the program alone, or the template filled in.
+/// `srun --mpi=pmix --ntasks=R --cpus-per-task=T --cpu-bind=cores` (`--overcommit` and
+/// `--cpu-bind=none` when oversubscribed), the program alone, or the template filled in. The
+/// binding is binding.hpp's.
 [[nodiscard]] std::vector<std::string> launch_command(const SweepLauncher& launcher,
                                                       const SweepLayout& layout,
                                                       bool oversubscribed,
                                                       const std::vector<std::string>& program);
 
 /// The environment a launch gets on top of this process's: OMP_NUM_THREADS=T, and
-/// OMP_PLACES=cores, OMP_PROC_BIND=close unless `keep_places` / `keep_bind` (the user set them).
+/// OMP_PLACES=cores, OMP_PROC_BIND=close unless `keep_places` / `keep_bind` (the user set them):
+/// binding_environment (binding.hpp).
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> launch_environment(
     const SweepLayout& layout, bool keep_places, bool keep_bind);
 
