@@ -8,9 +8,9 @@
 #   drain     the default inside Slurm, --drain-lead 45: no task starts that cannot end 45 s
 #             before the job's end (p90 of the tasks seen), the running ones finish
 #   signal    --deadline 0: tasks start until the stop signal, which ends the running ones
-# Each task logs its start, end, or cut (the TERM that ends it); the work lost is the seconds
-# of cut runs (run again by the next job), against the allocations' slot-seconds (each job's
-# RunTime x 2 slots). Not a timing benchmark (tasks sleep): load does not change the counts.
+# Each task logs its start and its end; a run with no end was cut (by the stop signal), and the
+# work lost is the seconds of cut runs (from their start to their job's end; run again later),
+# against the allocations' slot-seconds (each job's RunTime x 2 slots). Not a timing benchmark (tasks sleep): load does not change the counts.
 #   bash bench/farm_drain.sh [BUILD_DIR]        (root, Slurm and munge installed; ~6 minutes)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,9 +32,7 @@ cat >"$work/task.sh" <<'TASK'
 #!/bin/sh
 d=$((1 + $1 * 7 % 5))
 echo "start $1 $(date +%s.%N)" >>runs.log
-trap 'echo "cut $1 $(date +%s.%N)" >>runs.log; exit 143' TERM
-sleep "$d" &
-wait $!
+sleep "$d"
 echo "end $1 $(date +%s.%N)" >>runs.log
 echo "task $1"
 TASK
@@ -53,22 +51,31 @@ chain() {
     wait_job_end "$job" 200
     [ -n "$STATE" ] || { echo "job $job did not end" >&2; exit 1; }
     run=$(scontrol -o show job "$job" | grep -o 'RunTime=[0-9:-]*' | awk -F'[=:]' '{ print $2 * 3600 + $3 * 60 + $4 }')
+    for field in StartTime EndTime; do
+      date -d "$(scontrol -o show job "$job" | grep -o " $field=[^ ]*" | cut -d= -f2)" +%s
+    done | paste -sd' ' >>"$dir/jobs.txt"
     jobs=$((jobs + 1))
     slot_seconds=$((slot_seconds + 2 * run))
     next=$(grep -ho 'resubmitted as job [0-9]*' "$dir"/*-"$job".out | grep -o '[0-9]*$' || true)
     [ -n "$next" ] || grep -q 'verification PASS (all 80 tasks exited 0)' "$dir"/*-"$job".out ||
-      { echo "$name: job $job ($STATE) neither resubmitted nor complete: $(ls "$dir")" >&2; exit 1; }
+      { echo "$name: job $job ($STATE) neither resubmitted nor complete:" >&2; tail -n 15 "$dir"/*-"$job".out >&2; exit 1; }
     job=$next
   done
+  # A run with no end before the task's next start (or the log's end) was cut: it is lost
+  # from its start to the end of the job it ran in (jobs.txt: each job's start and end).
+  sort -k3 -n "$dir/runs.log" >"$dir/runs.sorted"
   awk -v name="$name" -v jobs="$jobs" -v slots="$slot_seconds" -v load="$(load)" '
-    $1 == "start" { s[$2] = $3; starts++ }
-    $1 == "cut" { lost += $3 - s[$2]; cuts++ }
-    $1 == "end" { work += $3 - s[$2] }
+    function job_end(t,   k) { for (k = 1; k <= n; k++) if (t <= e[k]) return e[k]; return e[n] }
+    function cut(i) { lost += job_end(open[i]) - open[i]; cuts++; delete open[i] }
+    FNR == NR { n++; e[n] = $2; next }
+    $1 == "start" { if ($2 in open) cut($2); open[$2] = $3; starts++ }
+    $1 == "end" { work += $3 - open[$2]; delete open[$2] }
     END {
+      for (i in open) cut(i)
       printf "%-7s %d jobs, %d slot-s allocated, %d runs (%d cut), work done %.0f s, " \
         "work lost %.1f s = %.2f %% of the allocations  (load %s)\n",
         name, jobs, slots, starts, cuts, work, lost, 100 * lost / slots, load
-    }' "$dir/runs.log"
+    }' "$dir/jobs.txt" "$dir/runs.sorted"
 }
 
 echo "== farm under a 2-minute Slurm limit, 80 tasks of 1-5 s on 2 slots, resubmitted until done =="
