@@ -11,7 +11,9 @@
  *   --fail-rank N   rank N exits with code 3 after MPI_Finalize (a task that fails on one
  *                   rank); the others exit 0 */
 
+#ifndef _GNU_SOURCE  /* g++ defines it: the tests build this file as C++ */
 #define _GNU_SOURCE
+#endif
 #include <mpi.h>
 #include <sched.h>
 #include <stdio.h>
