@@ -17,6 +17,7 @@ hpar=$build/hpar
 # shellcheck source=bench/quiet.sh
 source bench/quiet.sh
 bench_begin "$hpar" parallel
+[ -x "$build/tests/mpi_task" ] || { echo "no $build/tests/mpi_task: build the tests" >&2; exit 1; }
 seq 1 "$n" >"$work/inputs"
 
 quiet
@@ -28,6 +29,9 @@ t_12=$(best3 "$work/h12.out" "$work/inputs" mpirun -np 1 --bind-to none "$hpar" 
 t_21=$(best3 "$work/h21.out" "$work/inputs" mpirun -np 2 --bind-to none "$hpar" farm --threads 1 -N "$k" --input-file - --no-report -- echo)
 # What hpar costs before and after any task (MPI start, plan, report off): one task of true.
 t_start=$(best3 "$work/start.out" "$work/inputs" "$hpar" farm --threads 2 --inputs 1 --no-report -- true)
+# The floor under any MPI program: a bare one (MPI_Init, one line, MPI_Finalize) started the
+# same way (tests/mpi_task, built with hpar's MPI).
+t_bare=$(best3 "$work/bare.out" /dev/null "$build/tests/mpi_task" x)
 for name in alone h12 h21; do
   cmp -s "$work/$name.out" "$work/parallel.out" || { echo "hpar ($name) differs from GNU parallel" >&2; exit 1; }
 done
@@ -36,7 +40,8 @@ cmp -s <(sort "$work/xargs.out") <(sort "$work/parallel.out") ||
 printf '%-40s %9s %12s\n' tool seconds "x xargs"
 for row in "hpar farm, no launcher, 1x2:$t_alone" "mpirun -np 1 hpar farm, 1x2:$t_12" \
   "mpirun -np 2 hpar farm, 2x1:$t_21" "GNU parallel -j2 -k -N $k:$t_parallel" \
-  "xargs -P2 -n $k (unordered):$t_xargs" "hpar farm, no launcher, 1 task of true:$t_start"; do
+  "xargs -P2 -n $k (unordered):$t_xargs" "hpar farm, no launcher, 1 task of true:$t_start" \
+  "bare MPI program, no launcher:$t_bare"; do
   name=${row%:*}
   t=${row##*:}
   printf '%-40s %9s %12.2f\n' "$name" "$t" "$(echo "$t / $t_xargs" | bc -l)"

@@ -435,6 +435,8 @@ constexpr std::uint64_t most_retries = 100;
 /// The longest --timeout, in seconds (a year): beyond it a limit means nothing, and a huge one
 /// (1e300) would overflow the waits it is turned into.
 constexpr double most_timeout_seconds = 365.0 * 24 * 3600;
+/// --task-threads and --task-ranks at most (so that R x K never overflows; a node has fewer).
+constexpr std::uint64_t most_task_cpus = 1U << 20;
 
 struct Inputs {
   std::vector<std::string> list;               ///< {} of each task
@@ -647,14 +649,15 @@ class Farm final : public Job {
         drain_(s_.worker || s_.dry_run ? 0.0 : drain_deadline(s_, context), s_.task_time,
                s_.timeout) {
     if (s_.task_threads != 0 || s_.task_ranks != 0) share_cpus(context);
-    if (s_.task_ranks != 0) write_rankfiles();
     clear_halt_request();  // a halt ends with the run that asked for it
     clear_drain_request();
     if (rank_ == 0 && drain_.active() && drain_.deadline() < epoch_seconds() + 1.0) {
       write_stderr(
           "hpar: note: the farm's deadline (" +
           std::string(s_.deadline >= 0.0 ? "--deadline" : "the Slurm job's end less --drain-lead") +
-          ") has passed: each slot starts one task, then drains\n");
+          ") has passed: " +
+          (s_.task_time > 0.0 ? "no task starts" : "each slot starts one task, then drains") +
+          "\n");
     }
     halt_at_ = s_.halt.count;
     if (s_.halt.percent > 0.0) {  // of all the tasks, as GNU parallel
@@ -667,6 +670,8 @@ class Farm final : public Job {
     }
     // The joblog is checked (and its temporary file made) before any task runs.
     if (rank_ == 0 && !s_.joblog.empty()) joblog_ = std::make_unique<AtomicFile>(s_.joblog);
+    // Last: nothing after it throws, so the destructor removes the folder (written here).
+    if (s_.task_ranks != 0) write_rankfiles();
   }
 
   [[nodiscard]] WorkPlan plan() const override {
@@ -765,10 +770,16 @@ class Farm final : public Job {
                          "): " + std::strerror(errno));
     }
     rankfile_dir_ = dir;
-    for (int t = 0; t < std::max(threads_, 1); ++t) {
-      std::ofstream out(rankfile(t));
-      out << farm::rankfile_text(s_.task_ranks, task_k(), task_cpus(t));
-      if (!out.flush()) throw RuntimeError("--task-ranks: cannot write " + rankfile(t));
+    try {
+      for (int t = 0; t < std::max(threads_, 1); ++t) {
+        std::ofstream out(rankfile(t));
+        out << farm::rankfile_text(s_.task_ranks, task_k(), task_cpus(t));
+        if (!out.flush()) throw RuntimeError("--task-ranks: cannot write " + rankfile(t));
+      }
+    } catch (...) {  // the constructor throws: no destructor removes the folder
+      std::error_code ignored;
+      std::filesystem::remove_all(rankfile_dir_, ignored);
+      throw;
     }
   }
 
@@ -833,6 +844,8 @@ class Farm final : public Job {
     spec.stdout_capture = &task_out;
     spec.stderr_capture = &task_err;
     for (std::uint64_t attempt = 0; attempt <= s_.retries; ++attempt) {
+      // A retry is a task start too: past the deadline the next job runs the task afresh.
+      if (attempt > 0 && drain_refuses(fields)) throw BlockStopped();
       spec.environment.back().second = std::to_string(attempt + 1);
       const double start =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -859,7 +872,7 @@ class Farm final : public Job {
       if (!halted && (outcome.end == ProcessOutcome::End::stopped || stopped_with_us(outcome))) {
         throw BlockStopped();
       }
-      drain_.ended(outcome.seconds);
+      if (!halted) drain_.ended(outcome.seconds);  // a cut run says nothing of a task's time
       const bool last = outcome.ok() || attempt == s_.retries || halted;
       if (last && !halted && !s_.results.empty()) {
         save_results(task, thread, outcome, task_out, task_err);
@@ -1943,11 +1956,15 @@ std::unique_ptr<Job> make(const po::variables_map& vm, const JobContext& context
   }
   if (vm.count("task-threads") != 0U) {
     s.task_threads = parse_count(vm["task-threads"].as<std::string>(), "--task-threads");
-    if (s.task_threads == 0) throw UsageError("--task-threads must be at least 1");
+    if (s.task_threads == 0 || s.task_threads > most_task_cpus) {
+      throw UsageError("--task-threads must be 1 to " + std::to_string(most_task_cpus));
+    }
   }
   if (vm.count("task-ranks") != 0U) {
     s.task_ranks = parse_count(vm["task-ranks"].as<std::string>(), "--task-ranks");
-    if (s.task_ranks == 0) throw UsageError("--task-ranks must be at least 1");
+    if (s.task_ranks == 0 || s.task_ranks > most_task_cpus) {
+      throw UsageError("--task-ranks must be 1 to " + std::to_string(most_task_cpus));
+    }
     if (s.worker)
       throw UsageError("--task-ranks runs each task as an MPI program: not with --worker");
     const std::string launcher = farm::task_launcher().path;
@@ -2010,6 +2027,7 @@ JobInfo farm_job() {
       "exitval,seq,input,command}); see docs/farm.md.";
   info.trailing_words = "command";
   info.block_failed = farm::task_failed;
+  info.reads_allocation_end = true;  // the drain, inside a Slurm job
   info.default_distribution = "dynamic";
   info.default_schedule = "dynamic,1";
   // A checkpoint resumes the same tasks: what changes a task counts (the command, --shell,

@@ -127,8 +127,10 @@ class JobRun {
     share_cpus(node, c);
     check_mpi(MPI_Comm_free(&node), "MPI_Comm_free");
     // Once, on rank 0 (one query to the batch system, not one per rank).
-    if (comm_.rank() == 0) c.allocation_end = allocation_end();
-    boost::mpi::broadcast(comm_, c.allocation_end, 0);
+    if (info_.reads_allocation_end) {
+      if (comm_.rank() == 0) c.allocation_end = allocation_end();
+      boost::mpi::broadcast(comm_, c.allocation_end, 0);
+    }
     return c;
   }
 

@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "hpar/core/errors.hpp"
 #include "hpar/core/process.hpp"
 
 namespace hpar {
@@ -66,8 +65,8 @@ double allocation_end() {
   try {
     const ProcessOutcome outcome = run_process(spec, [] { return false; });
     if (!outcome.ok()) return 0.0;
-  } catch (const Error&) {
-    return 0.0;  // squeue not found
+  } catch (...) {
+    return 0.0;  // squeue not found, or not started: unknown (rank 0 must reach the broadcast)
   }
   const auto left = parse_slurm_time_left(out.take());
   return left ? now + *left : 0.0;

@@ -85,7 +85,10 @@ case_task_ranks_bad_input() {
   local too_many
   too_many=$(($(nproc) + 1))
   hpar_np 1 run farm --inputs 1 --task-ranks 0 -- touch ran
-  expect_usage_error "--task-ranks must be at least 1"
+  expect_usage_error "--task-ranks must be 1 to 1048576"
+  # Values whose product would overflow 64 bits are refused as such, not wrapped around.
+  hpar_np 1 run farm --inputs 1 --task-ranks 4294967296 --task-threads 4294967296 -- touch ran
+  expect_usage_error "must be 1 to 1048576"
   hpar_np 1 run farm --inputs 1 --task-ranks "$too_many" --oversubscribe-tasks -- touch ran
   expect_usage_error "--task-ranks $too_many is more than"
   hpar_np 1 run farm --inputs 1 --task-ranks 2 --task-threads "$(nproc)" --oversubscribe-tasks -- touch ran

@@ -152,3 +152,27 @@ case_drain_bad_options() {
   expect_rc 0
   [ "$OUT" = "$(printf 'a\nb')" ] || fail "--deadline 0: $OUT"
 }
+
+# A retry is a start too: past the deadline it is left to the next run, which runs the task
+# afresh (its first attempt failed, here once only: a marker file).
+case_drain_leaves_a_retry_to_the_resume() {
+  mkdir -p runs
+  cat >task.sh <<'SCRIPT'
+#!/bin/sh
+mktemp "runs/$1.XXXXXX" >/dev/null
+sleep 1
+if [ ! -e failed-once ]; then touch failed-once; exit 1; fi
+echo "out $1"
+SCRIPT
+  chmod +x task.sh
+  hpar_np 1 run farm --threads 1 --retries 1 --deadline 3 --task-time 2.5 --checkpoint ck \
+    --inputs 7 --no-report -- ./task.sh
+  expect_rc 4
+  [ "$(find runs -type f | wc -l)" = 1 ] || fail "the retry started past the deadline: $(ls runs)"
+  grep -q "hpar: rank 0 drains: task 1 (input '7')" <<<"$ERR" || fail "no drain message: $ERR"
+  hpar_np 1 run farm --threads 1 --retries 1 --checkpoint ck --resume --inputs 7 --no-report \
+    -- ./task.sh
+  expect_rc 0
+  [ "$OUT" = "out 7" ] || fail "resumed: $OUT"
+  [ "$(find runs -type f | wc -l)" = 2 ] || fail "runs: $(ls runs)"
+}

@@ -133,7 +133,8 @@ case_time_limit_resubmits_and_resumes() {
   # 30 tasks of 2 s on 2 slots: 30 s of work, about 15 s of it per job.
   # Submitted from another folder than its --chdir: the resubmitted jobs run where it ran.
   local jobs=() next runs lost
-  cd / || fail "no /"
+  mkdir -p "$work/elsewhere"
+  cd "$work/elsewhere" || fail "no $work/elsewhere"
   HPAR_CHECKPOINT=$work/ck HPAR_RESUBMIT=5 HPAR_RESUBMIT_ARGS="--signal=B:TERM@5" \
     submit --time=1 --signal=B:TERM@5 "$SOURCE_DIR/slurm/hybrid.sbatch" \
     farm --drain-lead 45 --range 1:30 -- sh -c "echo \$0 >>'$work/runs.txt'; sleep 2; echo task \$0"

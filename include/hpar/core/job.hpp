@@ -205,7 +205,8 @@ struct JobContext {
   std::vector<int> cpus = {};
   bool cpus_shared = false;  ///< `cpus` is a share of overlapping masks
   /// When the allocation the run is in ends (seconds since the epoch, rank 0's reading, the
-  /// same on every rank): a Slurm job's end; 0 when unknown or unlimited.
+  /// same on every rank): a Slurm job's end; 0 when unknown or unlimited, or when the job does
+  /// not ask for it (JobInfo::reads_allocation_end).
   double allocation_end = 0.0;
 };
 
@@ -252,6 +253,9 @@ struct JobInfo {
   /// farm: a task whose last attempt did not succeed, or that --halt left unrun): `hpar run
   /// --resume-failed` computes it again, `hpar farm-status` counts it. None: no block fails.
   bool (*block_failed)(std::span<const std::uint64_t> counts) = nullptr;
+  /// True when the job reads JobContext::allocation_end (the farm's drain): only then does the
+  /// engine ask the batch system (one squeue on rank 0, in the run's setup); else it stays 0.
+  bool reads_allocation_end = false;
 };
 
 /// A program's jobs: names unique, each job complete. What `cli_main` runs jobs from.

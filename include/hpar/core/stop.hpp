@@ -28,8 +28,9 @@ void clear_halt_request() noexcept;
 
 /// A job's drain (the farm at an allocation's end): this rank starts no new work, the work that
 /// runs finishes, and the run ends incomplete as a stop does (exit 4, its checkpoint holds what
-/// finished, a resume does the rest), but nothing running is ended. Each rank drains on its own
-/// (the deadline is the same for all); the blocks a drained rank skips throw BlockStopped.
+/// finished, a resume does the rest), but nothing running is ended. Each rank decides for
+/// itself (the deadline is the same for all); the blocks a drained rank is dealt throw
+/// BlockStopped, and as it asks for more at once, it skips what is left for the next run.
 void request_drain() noexcept;
 [[nodiscard]] bool drain_requested() noexcept;
 /// Forgets a drain (a job's start).
