@@ -47,7 +47,7 @@ case_completes_commands_and_jobs() {
 }
 
 case_completes_each_jobs_options() {
-  expect_completion "--samples --schedule --seed" hpar run pi --s
+  expect_completion "--samples --schedule --seed --status-file" hpar run pi --s
   local job option
   for job in $("$HPAR" list | awk '{ print $1 }'); do
     expect_completion "$(job_options "$job" | sort -u | tr '\n' ' ')" hpar run "$job" --
