@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2154 # $work is bench_begin's (bench/quiet.sh)
 # The farm against the tools users have for the same work, side by side in one run:
 #   1. N tasks of /bin/true on 2 slots: hpar (2 ranks x 1 thread, and 1 x 2) against GNU
 #      parallel (-j2 -k, Debian's package) and the tutorial's way, multiprocessing.Pool(2)

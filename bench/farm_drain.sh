@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2154 # $work is bench_begin's (bench/quiet.sh)
 # The work a farm loses at a Slurm time limit, with the drain and without it (issue 19). One
 # workload, 80 tasks of 1 to 5 s (240 task-seconds, 120 s on 2 slots), under a 2-minute limit
 # with the stop signal 5 s before it (Slurm sends it on its 30 s polls: 5 to 35 s before),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2154 # $work is bench_begin's (bench/quiet.sh)
 # Tiny inputs made cheap with -N (issue 19): 100,000 inputs, 1,000 per task (100 tasks of
 # `echo` with 1,000 arguments each) on 2 slots, side by side in one run: hpar's farm (without a
 # launcher, 1 rank x 2 threads under mpirun, 2 x 1) against GNU parallel's `-N 1000 -j2 -k` and

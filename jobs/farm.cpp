@@ -847,9 +847,7 @@ class Farm final : public Job {
       // A retry is a task start too: past the deadline the next job runs the task afresh.
       if (attempt > 0 && drain_refuses(fields)) throw BlockStopped();
       spec.environment.back().second = std::to_string(attempt + 1);
-      const double start =
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-              .count();
+      const double start = epoch_seconds();
       ProcessOutcome outcome;
       try {
         // On the main thread the wait deals other ranks their tasks and prints finished
