@@ -1251,12 +1251,15 @@ class Farm final : public Job {
       const std::uint64_t* c = &g.counts[t * width];
       const std::uint64_t attempts = c[field::attempts];
       if (attempts > 1) ++tally.retried;
-      const std::string& record = g.records[t];
-      const auto newline = record.find('\n');  // --task-ranks: the host, then the launcher
-      const std::string host = record.substr(0, newline);
-      const std::string command =
-          with_launcher(newline == std::string::npos ? "" : record.substr(newline + 1),
-                        command_line(t, c[field::slot]));
+      std::string host;  // the joblog's (only then: a million tasks' command lines take time)
+      std::string command;
+      if (!s_.joblog.empty()) {
+        const std::string& record = g.records[t];
+        const auto newline = record.find('\n');  // --task-ranks: the host, then the launcher
+        host = record.substr(0, newline);
+        command = with_launcher(newline == std::string::npos ? "" : record.substr(newline + 1),
+                                command_line(t, c[field::slot]));
+      }
       if (attempts == 0) {  // --halt: never started; the joblog says so
         ++tally.not_run;
         std::array<std::uint64_t, field::per_attempt> none{};

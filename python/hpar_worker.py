@@ -45,70 +45,22 @@ CONVERTERS = {
 }
 
 
-def _frames(fd, answers):
-    """Each input's bytes (`<len>\\n<bytes>` frames read from `fd`) until the end of the inputs.
-
-    hpar sends a batch of inputs at once: the answers are flushed when no whole input is left
-    to answer, or 10 ms after the last flush, so that a batch of tiny inputs costs one write,
-    not one per input, and a long input's answer does not wait for the next one's.
-    """
-    last = time.monotonic()
-    buf = bytearray()
-    pos = 0
-    while True:
-        newline = buf.find(b"\n", pos)
-        if newline >= 0:
-            end = newline + 1 + int(buf[pos:newline])
-            if end <= len(buf):
-                data = bytes(buf[newline + 1:end])
-                pos = end
-                yield data
-                now = time.monotonic()
-                if now - last > 0.01:
-                    answers.flush()
-                    last = now
-                continue
-        answers.flush()  # nothing whole left: what is answered goes, then wait for more
-        last = time.monotonic()
-        del buf[:pos]
-        pos = 0
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return  # the end of the inputs (a frame cut short included)
-        buf += chunk
-
-
 class _Answerer:
-    """(kind, bytes) of one input: b"ok" and its output, or b"err" and the traceback."""
+    """What the function printed, and the answer to a failed input.
 
-    def __init__(self, function, convert):
-        self.function = function
-        self.convert = convert
+    serve sets sys.stdout to `text_out` around each run of inputs, so that what the function
+    prints is captured into that input's result (_serve_frames answers each input inline: a
+    call per input costs more than numbers(x) itself).
+    """
+
+    def __init__(self):
         self.captured = io.BytesIO()
+        # write_through: every print reaches `captured` at once (nothing left to flush).
         self.text_out = io.TextIOWrapper(self.captured, encoding="utf-8",
                                          errors="surrogateescape", newline="\n",
                                          write_through=True)
 
-    def __call__(self, data):
-        saved = sys.stdout
-        sys.stdout = self.text_out
-        try:
-            value = self.function(self.convert(data.decode("utf-8", "surrogateescape")))
-            printed = self._printed()
-            if isinstance(value, (bytes, bytearray, memoryview)):
-                return b"ok", printed + bytes(value)
-            if value is None:
-                return b"ok", printed
-            return b"ok", printed + (str(value) + "\n").encode("utf-8", "surrogateescape")
-        except Exception as error:  # the input fails; the worker goes on (SystemExit ends it)
-            self._printed()
-            frames = error.__traceback__.tb_next  # from the user's function on
-            text = "".join(traceback.format_exception(type(error), error, frames))
-            return b"err", text.encode("utf-8", "replace")
-        finally:
-            sys.stdout = saved
-
-    def _printed(self):
+    def printed(self):
         """What the function printed (sys.stdout), taken."""
         self.text_out.flush()
         if not self.captured.tell():
@@ -117,6 +69,78 @@ class _Answerer:
         self.captured.seek(0)
         self.captured.truncate()
         return printed
+
+    def failed(self, error):
+        """The `err` answer's bytes: the traceback from the user's function on."""
+        self.printed()
+        frames = error.__traceback__.tb_next
+        text = "".join(traceback.format_exception(type(error), error, frames))
+        return text.encode("utf-8", "replace")
+
+
+def _serve_frames(inputs, answers, function, convert):
+    """Answers each `<len>\\n<bytes>` frame read from `inputs` until the end of the inputs.
+
+    hpar sends a batch of inputs at once: the frames read are answered in a run (sys.stdout
+    captured around it) and their answers written in one go when no whole input is left to
+    answer, or 10 ms after the last write, so that a batch of tiny inputs costs one write,
+    not one per input, and a long input's answer does not wait for the next one's.
+    """
+    answerer = _Answerer()
+    text_out, tell, printed = answerer.text_out, answerer.captured.tell, answerer.printed
+    clock = time.monotonic
+    binary = (bytes, bytearray, memoryview)
+    buf = b""
+    pending = []
+    put = pending.append
+    while True:
+        chunk = os.read(inputs, 1 << 16)
+        if not chunk:
+            return  # the end of the inputs (a frame cut short included)
+        buf = buf + chunk if buf else chunk
+        pos = 0
+        last = clock()
+        saved = sys.stdout
+        sys.stdout = text_out
+        try:
+            while True:
+                newline = buf.find(b"\n", pos)
+                if newline < 0:
+                    break
+                end = newline + 1 + int(buf[pos:newline])
+                if end > len(buf):
+                    break
+                data = buf[newline + 1:end]
+                pos = end
+                try:  # the input fails; the worker goes on (SystemExit ends it)
+                    value = function(convert(data.decode("utf-8", "surrogateescape")))
+                except Exception as error:
+                    result = answerer.failed(error)
+                    put(b"err %d\n" % len(result))
+                    put(result)
+                else:
+                    if value is None:
+                        result = b""
+                    elif isinstance(value, binary):
+                        result = bytes(value)
+                    else:
+                        result = (str(value) + "\n").encode("utf-8", "surrogateescape")
+                    if tell():
+                        result = printed() + result
+                    put(b"ok %d\n" % len(result))
+                    put(result)
+                if clock() - last > 0.01:
+                    answers.write(b"".join(pending))
+                    answers.flush()
+                    pending.clear()
+                    last = clock()
+        finally:
+            sys.stdout = saved
+        buf = buf[pos:]
+        if pending:  # nothing whole left: what is answered goes, then wait for more
+            answers.write(b"".join(pending))
+            pending.clear()
+        answers.flush()
 
 
 def serve(function, convert=str):
@@ -137,12 +161,7 @@ def serve(function, convert=str):
     os.close(null)
     sys.stdin = open(os.devnull, encoding="utf-8")
     os.dup2(2, 1)  # stray writes to fd 1 go to stderr, not into the frames
-    answer = _Answerer(function, convert)
-    write = answers.write
-    for data in _frames(inputs, answers):
-        kind, result = answer(data)
-        write(b"%s %d\n" % (kind, len(result)))
-        write(result)
+    _serve_frames(inputs, answers, function, convert)
     answers.close()
     os.close(inputs)
 

@@ -12,6 +12,20 @@ namespace hpar {
 
 std::string gather_bytes(const boost::mpi::communicator& comm, std::span<const char> local,
                          int root, std::uint64_t max_message) {
+  std::string out;
+  gather_bytes_into(
+      comm, local,
+      [&out](std::uint64_t total) {
+        out.resize(total);
+        return out.data();
+      },
+      root, max_message);
+  return out;
+}
+
+void gather_bytes_into(const boost::mpi::communicator& comm, std::span<const char> local,
+                       const std::function<char*(std::uint64_t)>& place, int root,
+                       std::uint64_t max_message) {
   const int ranks = comm.size();
   const bool is_root = comm.rank() == root;
   std::vector<std::uint64_t> sizes;
@@ -21,8 +35,7 @@ std::string gather_bytes(const boost::mpi::communicator& comm, std::span<const c
   const std::uint64_t total = offsets.back();
   max_message = std::clamp<std::uint64_t>(max_message, 1, max_mpi_message);
 
-  std::string out;
-  if (is_root) out.resize(total);
+  char* out = is_root ? place(total) : nullptr;
   if (total <= max_message) {  // the common case: one MPI_Gatherv straight into place
     std::vector<int> counts(static_cast<std::size_t>(ranks));
     std::vector<int> displs(static_cast<std::size_t>(ranks));
@@ -30,21 +43,21 @@ std::string gather_bytes(const boost::mpi::communicator& comm, std::span<const c
       counts[r] = static_cast<int>(sizes[r]);
       displs[r] = static_cast<int>(offsets[r]);
     }
-    check_mpi(MPI_Gatherv(local.data(), static_cast<int>(local.size()), MPI_BYTE, out.data(),
+    check_mpi(MPI_Gatherv(local.data(), static_cast<int>(local.size()), MPI_BYTE, out,
                           counts.data(), displs.data(), MPI_BYTE, root, MPI_Comm(comm)),
               "MPI_Gatherv");
-    return out;
+    return;
   }
   // Past the limit: each rank sends its bytes in pieces of at most max_message bytes and the
   // root receives them in rank order straight into place (bandwidth-bound either way).
   constexpr int tag = 7301;
   if (is_root) {
-    std::copy(local.begin(), local.end(), out.begin() + static_cast<std::ptrdiff_t>(offsets[root]));
+    std::copy(local.begin(), local.end(), out + offsets[root]);
     for (int r = 0; r < ranks; ++r) {
       if (r == root) continue;
       for (std::uint64_t done = 0; done < sizes[r];) {
         const auto piece = std::min(max_message, sizes[r] - done);
-        check_mpi(MPI_Recv(out.data() + offsets[r] + done, static_cast<int>(piece), MPI_BYTE, r,
+        check_mpi(MPI_Recv(out + offsets[r] + done, static_cast<int>(piece), MPI_BYTE, r,
                            tag, MPI_Comm(comm), MPI_STATUS_IGNORE),
                   "MPI_Recv");
         done += piece;
@@ -59,7 +72,6 @@ std::string gather_bytes(const boost::mpi::communicator& comm, std::span<const c
       done += piece;
     }
   }
-  return out;
 }
 
 std::string gather_pieces(const boost::mpi::communicator& comm, std::span<const std::string> pieces,

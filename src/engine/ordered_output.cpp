@@ -199,6 +199,9 @@ void OrderedStream::pump_through_root() {
     return;
   }
   receive_data();
+  // The blocks due go out joined, a write per few MiB rather than one per block.
+  constexpr std::size_t emit_run_bytes = std::size_t{4} << 20;
+  std::string run;
   bool wrote = false;
   while (frontier_ < blocks_ && !interrupted()) {  // a stop: the rest waits (or is dropped)
     std::string bytes;
@@ -209,11 +212,20 @@ void OrderedStream::pump_through_root() {
     } else {
       break;
     }
-    emit(bytes);
     bytes_ += bytes.size();
     ++frontier_;
     wrote = true;
+    if (run.empty()) {
+      run = std::move(bytes);
+    } else {
+      run += bytes;
+    }
+    if (run.size() >= emit_run_bytes) {
+      emit(run);
+      run.clear();
+    }
   }
+  if (!run.empty()) emit(run);
   if (wrote && kind_ == OrderedDestination::Kind::standard_output) std::cout.flush();
 }
 
@@ -383,7 +395,7 @@ void OrderedStream::assign_offsets() {
     const auto [owner, size] = it->second;
     pending_.erase(it);
     if (owner == restored_owner) {
-      write_bytes(restored_->restored_bytes(frontier_), bytes_);
+      queue_write(restored_->restored_bytes(frontier_), bytes_, 0);
     } else if (owner == 0) {
       write_at(frontier_, bytes_);
     } else {
@@ -394,6 +406,7 @@ void OrderedStream::assign_offsets() {
     ++frontier_;
   }
   for (const auto& [owner, pairs] : batches) post(owner, offsets_tag, message_of(pairs));
+  flush_writes();  // after the others were told: their writes go on beside this one
 }
 
 /// Non-root, parallel: offsets from rank 0; each block is written there and forgotten.
@@ -423,12 +436,37 @@ void OrderedStream::write_due() {
     due_.erase(due_.begin(), due_.begin() + 2);
     write_at(block, offset);
   }
+  flush_writes();
 }
 
 void OrderedStream::write_at(std::uint64_t block, std::uint64_t offset) {
-  write_bytes(store_.take(block), offset);
+  queue_write(store_.take(block), offset, 1);
+}
+
+/// Bytes for `offset` (of `blocks` of this rank's put blocks; 0: restored ones) join the run
+/// when they follow it in the file; else the run is written first. A run is written at
+/// flush_writes() (the end of each pump) or when it reaches write_run_bytes.
+void OrderedStream::queue_write(std::string&& bytes, std::uint64_t offset, std::uint64_t blocks) {
+  constexpr std::uint64_t write_run_bytes = std::uint64_t{4} << 20;
+  if (!run_.empty() &&
+      (offset != run_offset_ + run_.size() || run_.size() + bytes.size() > write_run_bytes)) {
+    flush_writes();
+  }
+  if (run_.empty()) {
+    run_offset_ = offset;
+    run_ = std::move(bytes);
+  } else {
+    run_ += bytes;
+  }
+  run_blocks_ += blocks;
+}
+
+void OrderedStream::flush_writes() {
+  if (!run_.empty()) write_bytes(run_, run_offset_);
+  run_.clear();
   const std::lock_guard<std::mutex> lock(sizes_mutex_);
-  --writes_left_;
+  writes_left_ -= run_blocks_;
+  run_blocks_ = 0;
 }
 
 void OrderedStream::write_bytes(const std::string& bytes, std::uint64_t offset) {

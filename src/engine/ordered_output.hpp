@@ -9,6 +9,8 @@
 //  - in parallel (a file every rank sees): ranks send only their blocks' sizes; rank 0 turns the
 //    finished prefix into offsets and sends each block's offset to its rank, which writes it with
 //    MPI-IO into the temporary file; rank 0 renames it when every block is written.
+// Either way, blocks that follow each other in the output go out in one write (up to 4 MiB),
+// not one per block: a worker farm's blocks are a few bytes each.
 // Bytes waiting for their turn are kept in a BlockStore (memory up to a budget, then a spill
 // file), so no rank's memory grows with the output.
 
@@ -99,6 +101,8 @@ class OrderedStream {
   void send_new_sizes();
   void emit(std::string_view bytes);
   void write_at(std::uint64_t block, std::uint64_t offset);
+  void queue_write(std::string&& bytes, std::uint64_t offset, std::uint64_t blocks);
+  void flush_writes();
   void write_bytes(const std::string& bytes, std::uint64_t offset);
   void post(int to, int tag, std::string&& buffer);
   void write_due();
@@ -144,6 +148,11 @@ class OrderedStream {
   const Checkpoint* restored_ = nullptr;  ///< rank 0: blocks an earlier attempt finished
   std::uint64_t writes_left_ = 0;         ///< blocks this rank put and has not written yet
   std::deque<std::uint64_t> due_;         ///< (block, offset) pairs told by rank 0, not written yet
+  /// Blocks of this rank whose places in the file follow each other, joined for one write
+  /// (not one MPI-IO call per block): their bytes, the offset of the first, how many blocks.
+  std::string run_;
+  std::uint64_t run_offset_ = 0;
+  std::uint64_t run_blocks_ = 0;
   /// During finish(): tells of a stop on another rank (interrupted()).
   FaultNotice* notice_ = nullptr;
   std::mutex count_mutex_;

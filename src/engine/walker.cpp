@@ -371,12 +371,7 @@ class Walker {
         if (!b && queue_.done()) return;
         if (!b) continue;
       }
-      if (thread == 0) {
-        control.keep_in_touch();
-        pump(control);
-        serve(control);
-        feed_hungry_slots(pass, control);
-      }
+      if (thread == 0) chores_between_blocks(pass, control);
       if (plan_.batches) {
         run_batch(*b, thread, pass, control);
         continue;
@@ -411,12 +406,7 @@ class Walker {
     }
     for (const std::uint64_t b : batch) {
       if (control.abandoned()) return;
-      if (thread == 0 && b != batch.front()) {
-        control.keep_in_touch();
-        pump(control);
-        serve(control);
-        feed_hungry_slots(pass, control);
-      }
+      if (thread == 0 && b != batch.front()) chores_between_blocks(pass, control);
       compute_block(b, pass, thread, control);
       if (thread == 0) tick(pass, control);
     }
@@ -452,6 +442,21 @@ class Walker {
     }
     queue_.add(chunk);
     return true;
+  }
+
+  /// Main thread, between two of its blocks in slots mode: the chores (news of other ranks,
+  /// output, dealing) when chores_interval has passed since the last, or at once when a slot
+  /// waits for a block. Blocks of microseconds (a worker's inputs) so do not each pay MPI's
+  /// progress; a long block's wait does them itself (main_thread_chores).
+  void chores_between_blocks(int pass, PassControl& control) {
+    constexpr auto chores_interval = std::chrono::microseconds(500);
+    const TimePoint now = RunClock::now();
+    if (now < next_chores_ && queue_.hungry() == 0) return;
+    next_chores_ = now + chores_interval;
+    control.keep_in_touch();
+    pump(control);
+    serve(control);
+    feed_hungry_slots(pass, control);
   }
 
   /// Main thread, from its chores: blocks for the slots that wait for one.
@@ -557,6 +562,7 @@ class Walker {
   std::atomic<std::uint64_t> blocks_done_{0};
   std::atomic<std::uint64_t> blocks_failed_{0};
   std::atomic<std::uint64_t> pass_done_{0};
+  TimePoint next_chores_{};  // main thread: chores_between_blocks' next due time
 };
 
 }  // namespace

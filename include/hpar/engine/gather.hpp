@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -32,15 +33,26 @@ inline constexpr std::uint64_t max_mpi_message = INT_MAX;
                                         std::span<const std::string> pieces, int root = 0,
                                         std::uint64_t max_message = max_mpi_message);
 
+/// gather_bytes into the caller's buffer: on `root`, `place(total)` makes room for the total
+/// and returns where it starts (the bytes land there, not copied again); other ranks never call
+/// it. Collective; same limits as gather_bytes.
+void gather_bytes_into(const boost::mpi::communicator& comm, std::span<const char> local,
+                       const std::function<char*(std::uint64_t)>& place, int root = 0,
+                       std::uint64_t max_message = max_mpi_message);
+
 /// gather_bytes for trivially copyable values: rank-order concatenation on `root`.
 template <class T>
 [[nodiscard]] std::vector<T> gather_values(const boost::mpi::communicator& comm,
                                            std::span<const T> local, int root = 0) {
   static_assert(std::is_trivially_copyable_v<T>);
-  const std::string bytes =
-      gather_bytes(comm, {reinterpret_cast<const char*>(local.data()), local.size_bytes()}, root);
-  std::vector<T> out(bytes.size() / sizeof(T));
-  if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  std::vector<T> out;
+  gather_bytes_into(
+      comm, {reinterpret_cast<const char*>(local.data()), local.size_bytes()},
+      [&out](std::uint64_t total) {
+        out.resize(total / sizeof(T));
+        return reinterpret_cast<char*>(out.data());
+      },
+      root);
   return out;
 }
 
