@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Gather and reduce cost over 1..4 simulated hosts (tests/cluster/cluster.sh): the figures of
+# Gather and reduce cost over 1..4 simulated hosts (tests/multihost/cluster.sh): the figures of
 # docs/scaling-model.md. Needs root (network namespaces). Not a test: timings, not verdicts.
 #
 #   bash bench/gather_hosts.sh [HPAR_BINARY] [REPEAT]
@@ -24,7 +24,7 @@ hpar=${1:-$root/build/release/hpar}
 repeat=${2:-41}
 [ -x "$hpar" ] || { echo "gather_hosts.sh: no hpar binary at $hpar (pass its path)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "gather_hosts.sh: needs root (network namespaces)" >&2; exit 2; }
-cluster=$root/tests/cluster/cluster.sh
+cluster=$root/tests/multihost/cluster.sh
 
 work=$(mktemp -d /var/tmp/hpar-gather-hosts.XXXXXX)
 trap 'bash "$cluster" down >/dev/null 2>&1; rm -rf "$work"' EXIT

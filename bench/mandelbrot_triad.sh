@@ -35,7 +35,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 results=$work/results.txt
 
-# run_hpar KEY RANKS THREADS ARGS...: one hpar run (no binding: PLATFORM.md's hybrid trap);
+# run_hpar KEY RANKS THREADS ARGS...: one hpar run (no binding: docs/usage.md's np <= 2 trap);
 # records KEY, the compute phase's max seconds, hpar's throughput and triad's median GB/s.
 run_hpar() {
   local key=$1 np=$2 threads=$3

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-LAYOUTS = [  # name, ranks, threads, binding flags (PLATFORM.md: the hybrid binding trap)
+LAYOUTS = [  # name, ranks, threads, binding flags (docs/usage.md: the np <= 2 binding trap)
     ("1x1", 1, 1, ["--bind-to", "core"]),
     ("2x1", 2, 1, ["--bind-to", "core"]),
     ("1x2", 1, 2, ["--bind-to", "none"]),

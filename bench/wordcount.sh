@@ -36,7 +36,7 @@ run_ref() {
     tail -n +2 "$work/ref_out.txt"; } >"$work/ref.txt"
 }
 
-# run_hpar KEY RANKS THREADS: one hpar run (no binding: PLATFORM.md's hybrid trap); records
+# run_hpar KEY RANKS THREADS: one hpar run (no binding: docs/usage.md's np <= 2 trap); records
 # the compute phase's max seconds and checks the answer against the reference's.
 run_hpar() {
   local key=$1 np=$2 threads=$3

@@ -483,13 +483,6 @@ void Checkpoint::share_done(const boost::mpi::communicator& comm, const WorkPlan
   for (std::uint64_t b = 0; b < plan.blocks(); ++b) done_[b] = ((bits[b / 8] >> (b % 8)) & 1U) != 0;
 }
 
-std::uint64_t Checkpoint::restored_size(std::uint64_t block) const {
-  const auto it = std::lower_bound(where_.begin(), where_.end(), block,
-                                   [](const auto& w, std::uint64_t b) { return w.first < b; });
-  if (it == where_.end() || it->first != block) throw RuntimeError("internal error: not restored");
-  return it->second.size;
-}
-
 std::string Checkpoint::restored_bytes(std::uint64_t block) const {
   const auto it = std::lower_bound(where_.begin(), where_.end(), block,
                                    [](const auto& w, std::uint64_t b) { return w.first < b; });

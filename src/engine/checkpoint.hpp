@@ -92,8 +92,6 @@ class Checkpoint {
   [[nodiscard]] const PartialLog& restored_partials() const noexcept { return partials_; }
   /// Rank 0: the ordered bytes of restored block `block` (read from its record).
   [[nodiscard]] std::string restored_bytes(std::uint64_t block) const;
-  /// Rank 0: the size of restored block `block`'s ordered bytes.
-  [[nodiscard]] std::uint64_t restored_size(std::uint64_t block) const;
   /// Rank 0: every restored block with its ordered bytes' size, ascending.
   [[nodiscard]] std::vector<std::pair<std::uint64_t, std::uint64_t>> restored_sizes() const;
   /// This rank's writer, to attach to the run's observers.

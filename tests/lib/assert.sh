@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Checks shared by the case runners (tests/cli/run_case.sh, tests/slurm/run_slurm_case.sh,
-# tests/cluster/run_multihost.sh); sourced. A check reads RC, OUT and ERR (exit code, output and
+# tests/multihost/run_multihost.sh); sourced. A check reads RC, OUT and ERR (exit code, output and
 # stderr of the last command the case ran, through `capture` or a runner's helper) and ends
 # the case through `fail`.
 

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2154 # dir: set by the script that sources this
 # SPDX-License-Identifier: BSD-3-Clause
 # A throwaway Slurm kept in one directory, and its jobs: shared by tests/slurm/cluster.sh (one
-# node), tests/cluster/slurm-multi.sh (N simulated nodes) and the Slurm case runners. Source it
+# node), tests/multihost/slurm-multi.sh (N simulated nodes) and the Slurm case runners. Source it
 # after setting `dir` (the cluster's directory, absolute) and SLURM_CONF; skip.sh first.
 
 # require_slurm: skip (HPAR_REQUIRE_SLURM) unless Slurm and munge are installed and we are root

@@ -2,7 +2,8 @@
 // Shared by the MPI tests of jobs: a job through the engine at this run's ranks x threads, with
 // every distribution of blocks to ranks and several schedules, against the same job run
 // serially in one process (the unit tests' job_harness): the result lines, the ordered bytes
-// and the verdict must be the same, and every block computed exactly once.
+// and the verdict must be the same, and every block computed exactly once. Also the numbers
+// job's text as a serial loop writes it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,6 +17,18 @@
 #include "hpar/engine/engine.hpp"
 
 namespace hpar_test {
+
+/// What `hpar run numbers --range FIRST:LAST` prints (the default --steps 5), as a serial loop
+/// writes it.
+inline std::string reference_numbers(long long first, long long last) {
+  std::string out;
+  for (long long x = first; x <= last; ++x) {
+    out += std::to_string(x) + ":";
+    for (int k = 1; k <= 5; ++k) out += " " + std::to_string(x + k);
+    out += "\n";
+  }
+  return out;
+}
 
 /// Runs `hpar run ARGS` (JOB first) through run_job once per distribution (block, cyclic,
 /// dynamic) and schedule and expects rank 0's result to be the serial run's. Returns the

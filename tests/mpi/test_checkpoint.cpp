@@ -13,11 +13,11 @@
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../support/parse_run.hpp"
+#include "../support/temp_files.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/engine/engine.hpp"
 
@@ -25,6 +25,7 @@ namespace po = boost::program_options;
 
 using namespace hpar;
 namespace fs = std::filesystem;
+using hpar_test::read_all;
 
 namespace {
 
@@ -64,13 +65,6 @@ std::vector<std::string> logs_fullest_first(const std::string& dir) {
     return fs::file_size(a) > fs::file_size(b);
   });
   return logs;
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 struct Outcome {

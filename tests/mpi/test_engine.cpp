@@ -12,22 +12,14 @@
 #include "hpar/core/errors.hpp"
 #include "hpar/engine/engine.hpp"
 #include "parse_run.hpp"
+#include "serial_reference.hpp"
 
 namespace po = boost::program_options;
 using namespace hpar;
 using hpar_test::parse;
+using hpar_test::reference_numbers;
 
 namespace {
-
-std::string reference_numbers(long long first, long long last) {
-  std::string out;
-  for (long long x = first; x <= last; ++x) {
-    out += std::to_string(x) + ":";
-    for (int k = 1; k <= 5; ++k) out += " " + std::to_string(x + k);
-    out += "\n";
-  }
-  return out;
-}
 
 // A test-only job that throws inside the OpenMP region on the last rank's first block.
 class Faulty final : public Job {

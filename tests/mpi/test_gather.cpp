@@ -98,22 +98,3 @@ TEST(Gather, DISABLED_LargeBeyondTwoToThe31) {
     }
   }
 }
-
-TEST(Gather, PiecesInPlaceMatchJoinedBytes) {
-  // Pieces of uneven sizes, some empty, some ranks with none: the same bytes as joining first,
-  // through the one-message path and the piecewise path (tiny limit).
-  const boost::mpi::communicator world;
-  std::vector<std::string> pieces;
-  std::string joined;
-  for (int k = 0; k < world.rank() * 3; ++k) {
-    pieces.push_back(bytes_of(world.rank() + k, static_cast<std::uint64_t>((k * 7) % 5)));
-    joined += pieces.back();
-  }
-  const std::string expected = gather_bytes(world, joined);
-  for (const std::uint64_t limit : {hpar::max_mpi_message, std::uint64_t{3}}) {
-    const std::string all = hpar::gather_pieces(world, pieces, 0, limit);
-    if (world.rank() == 0) {
-      EXPECT_EQ(all, expected) << "limit " << limit;
-    }
-  }
-}

@@ -10,34 +10,19 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/program_options.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "hpar/cli/cli.hpp"
 #include "hpar/core/stop.hpp"
 #include "hpar/engine/engine.hpp"
+#include "serial_reference.hpp"
+#include "temp_files.hpp"
 
 namespace po = boost::program_options;
 using namespace hpar;
+using hpar_test::read_all;
+using hpar_test::reference_numbers;
 
 namespace {
-
-std::string reference_numbers(long long first, long long last) {
-  std::string out;
-  for (long long x = first; x <= last; ++x) {
-    out += std::to_string(x) + ":";
-    for (int k = 1; k <= 5; ++k) out += " " + std::to_string(x + k);
-    out += "\n";
-  }
-  return out;
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// A file name every rank agrees on, in the test's temporary directory.
 std::string shared_path(const boost::mpi::communicator& world, const std::string& name) {

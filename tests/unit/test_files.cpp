@@ -9,52 +9,18 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
+#include "temp_files.hpp"
 
 using namespace hpar;
 namespace fs = std::filesystem;
-
-namespace {
-
-/// A fresh directory for one test, removed at the end.
-class Scratch {
- public:
-  explicit Scratch(const std::string& name)
-      : dir_(fs::path(::testing::TempDir()) /
-             ("hpar_files_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~Scratch() { fs::remove_all(dir_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  [[nodiscard]] std::string operator/(const std::string& name) const { return dir_ / name; }
-  /// The names in the directory, sorted.
-  [[nodiscard]] std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(dir_)) out.push_back(e.path().filename());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path dir_;
-};
-
-std::string contents(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream o;
-  o << in.rdbuf();
-  return o.str();
-}
-
-}  // namespace
+using hpar_test::read_all;
+using hpar_test::TempFolder;
 
 TEST(AtomicFile, NothingWithANameWhileWritingNothingLeftWhenAbandoned) {
-  const Scratch dir("unnamed");
+  const TempFolder dir("files_unnamed");
   {
     AtomicFile file(dir / "out.txt");
     file.write("partial");
@@ -65,12 +31,12 @@ TEST(AtomicFile, NothingWithANameWhileWritingNothingLeftWhenAbandoned) {
   file.write("whole\n");
   file.commit();
   EXPECT_EQ(dir.names(), std::vector<std::string>{"out.txt"});
-  EXPECT_EQ(contents(dir / "out.txt"), "whole\n");
+  EXPECT_EQ(read_all(dir / "out.txt"), "whole\n");
 }
 
 TEST(AtomicFile, AKilledWriterLeavesNothingBehind) {
   // SIGKILL while the file is written: no destructor runs, and still nothing stays.
-  const Scratch dir("killed");
+  const TempFolder dir("files_killed");
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -86,7 +52,7 @@ TEST(AtomicFile, AKilledWriterLeavesNothingBehind) {
 }
 
 TEST(AtomicFile, StagingPathGivesTheFileAHiddenNameOnlyWhenAsked) {
-  const Scratch dir("named");
+  const TempFolder dir("files_named");
   AtomicFile file(dir / "out.txt");
   const std::string staging = file.staging_path();
   EXPECT_NE(staging.find(".out.txt.hpar-"), std::string::npos) << staging;
@@ -99,7 +65,7 @@ TEST(AtomicFile, StagingPathGivesTheFileAHiddenNameOnlyWhenAsked) {
   file.write(" by descriptor\n");
   file.commit();
   EXPECT_EQ(dir.names(), std::vector<std::string>{"out.txt"});
-  EXPECT_EQ(contents(dir / "out.txt"), "by name, by descriptor\n");
+  EXPECT_EQ(read_all(dir / "out.txt"), "by name, by descriptor\n");
   AtomicFile dropped(dir / "other.txt");
   (void)dropped.staging_path();
   dropped.abandon();
@@ -107,14 +73,14 @@ TEST(AtomicFile, StagingPathGivesTheFileAHiddenNameOnlyWhenAsked) {
 }
 
 TEST(AtomicFile, KeepsTheModeAndFollowsLinks) {
-  const Scratch dir("mode");
+  const TempFolder dir("files_mode");
   const std::string target = dir / "target.txt";
   { std::ofstream(target) << "old\n"; }
   ::chmod(target.c_str(), 0600);
   fs::create_symlink("target.txt", dir / "link.txt");
   write_file_atomically(dir / "link.txt", "new\n");
   EXPECT_TRUE(fs::is_symlink(dir / "link.txt"));
-  EXPECT_EQ(contents(target), "new\n");
+  EXPECT_EQ(read_all(target), "new\n");
   struct stat st = {};
   ASSERT_EQ(::stat(target.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600U);
@@ -122,7 +88,7 @@ TEST(AtomicFile, KeepsTheModeAndFollowsLinks) {
 }
 
 TEST(AtomicFile, WritesIntoAFifoInsteadOfReplacingIt) {
-  const Scratch dir("fifo");
+  const TempFolder dir("files_fifo");
   const std::string fifo = dir / "pipe";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const pid_t child = ::fork();
@@ -131,7 +97,7 @@ TEST(AtomicFile, WritesIntoAFifoInsteadOfReplacingIt) {
     write_file_atomically(fifo, "through the pipe\n");
     ::_exit(0);
   }
-  EXPECT_EQ(contents(fifo), "through the pipe\n");
+  EXPECT_EQ(read_all(fifo), "through the pipe\n");
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   struct stat st = {};
@@ -141,7 +107,7 @@ TEST(AtomicFile, WritesIntoAFifoInsteadOfReplacingIt) {
 }
 
 TEST(AtomicFile, RefusesWhatCannotBeWritten) {
-  const Scratch dir("refuse");
+  const TempFolder dir("files_refuse");
   EXPECT_THROW(AtomicFile(dir / "missing/x.txt"), UsageError);
   fs::create_directories(dir / "sub");
   EXPECT_THROW(AtomicFile(dir / "sub"), UsageError);
@@ -167,7 +133,7 @@ static pid_t killed_writer(const std::string& path) {
 TEST(AtomicFile, StaleStagingOfDeadWritersIsRemoved) {
   // A killed writer's named staging file (.NAME.hpar-PID@HOST-XXXXXX) is removed by the next
   // writer of NAME on the host; a live writer's, another host's and other names are kept.
-  const Scratch dir("stale");
+  const TempFolder dir("files_stale");
   const pid_t child = killed_writer(dir / "out.txt");
   ASSERT_GT(child, 0);
   int status = 0;
@@ -190,7 +156,7 @@ TEST(AtomicFile, StaleStagingOfDeadWritersIsRemoved) {
 TEST(AtomicFile, StaleStagingOfAnUnreapedWriterIsRemoved) {
   // A writer killed under a launcher that exited first stays a zombie where init does not reap:
   // it holds no file, so its staging file is stale although its process number is still taken.
-  const Scratch dir("zombie");
+  const TempFolder dir("files_zombie");
   const pid_t child = killed_writer(dir / "out.txt");
   ASSERT_GT(child, 0);
   siginfo_t info = {};
@@ -203,7 +169,7 @@ TEST(AtomicFile, StaleStagingOfAnUnreapedWriterIsRemoved) {
 }
 
 TEST(AtomicFile, RefusesLinksThatLeadNowhere) {
-  const Scratch dir("links");
+  const TempFolder dir("files_links");
   fs::create_symlink("nowhere.txt", dir / "dangling.txt");
   fs::create_symlink("b", dir / "a");
   fs::create_symlink("a", dir / "b");
@@ -215,7 +181,7 @@ TEST(AtomicFile, RefusesLinksThatLeadNowhere) {
 }
 
 TEST(Files, RequireReadableFile) {
-  const Scratch dir("readable");
+  const TempFolder dir("files_readable");
   { std::ofstream(dir / "ok.txt") << "x"; }
   EXPECT_NO_THROW(require_readable_file(dir / "ok.txt", "--config"));
   const auto message = [](const std::string& path) -> std::string {
@@ -234,7 +200,7 @@ TEST(Files, RequireReadableFile) {
 }
 
 TEST(Files, OutputIdentityFollowsLinksAndLeavesStreamsAlone) {
-  const Scratch dir("identity");
+  const TempFolder dir("files_identity");
   { std::ofstream(dir / "a.txt") << "x"; }
   fs::create_symlink("a.txt", dir / "link.txt");
   EXPECT_EQ(output_identity(dir / "a.txt"), output_identity(dir / "link.txt"));

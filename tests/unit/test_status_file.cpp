@@ -3,32 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "hpar/core/errors.hpp"
 #include "hpar/observe/status_file.hpp"
+#include "temp_files.hpp"
 
 namespace hpar {
 namespace {
 
-std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-/// A fresh folder for one test's files, removed at its end.
-struct Folder {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() /
-      ("hpar-status-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  Folder() { std::filesystem::create_directories(path); }
-  ~Folder() { std::filesystem::remove_all(path); }
-};
+using hpar_test::read_all;
 
 TEST(StatusFile, TextHasEveryKey) {
   StatusSnapshot s;
@@ -52,8 +36,8 @@ TEST(StatusFile, TextHasEveryKey) {
 }
 
 TEST(StatusFile, WritesWhatTheRunTellsItAndTheFinalState) {
-  const Folder folder;
-  const auto path = folder.path / "status.txt";
+  const hpar_test::TempFolder folder("status");
+  const auto path = folder.path() / "status.txt";
   WorkPlan plan;
   plan.items = 8;
   plan.item_unit = "tasks";
@@ -71,14 +55,14 @@ TEST(StatusFile, WritesWhatTheRunTellsItAndTheFinalState) {
                            "failed: 1\n", "running: 0\n", "left: 5\n", "eta: unknown\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
   }
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(folder.path),
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(folder.path()),
                           std::filesystem::directory_iterator()),
             1);  // no temporary file left
 }
 
 TEST(StatusFile, AnUnclosedRunThatBeganEndsFailed) {
-  const Folder folder;
-  const auto path = folder.path / "status.txt";
+  const hpar_test::TempFolder folder("status");
+  const auto path = folder.path() / "status.txt";
   WorkPlan plan;
   plan.items = 4;
   {
@@ -89,12 +73,12 @@ TEST(StatusFile, AnUnclosedRunThatBeganEndsFailed) {
 }
 
 TEST(StatusFile, RefusesWhatItCannotWrite) {
-  const Folder folder;
-  EXPECT_THROW(StatusFile::check(folder.path.string()), UsageError);
-  EXPECT_THROW(StatusFile::check((folder.path / "missing" / "s.txt").string()), UsageError);
+  const hpar_test::TempFolder folder("status");
+  EXPECT_THROW(StatusFile::check(folder.path().string()), UsageError);
+  EXPECT_THROW(StatusFile::check((folder.path() / "missing" / "s.txt").string()), UsageError);
   EXPECT_THROW(StatusFile::check("-"), UsageError);
-  EXPECT_NO_THROW(StatusFile::check((folder.path / "s.txt").string()));
-  EXPECT_FALSE(std::filesystem::exists(folder.path / "s.txt"));  // checking writes nothing
+  EXPECT_NO_THROW(StatusFile::check((folder.path() / "s.txt").string()));
+  EXPECT_FALSE(std::filesystem::exists(folder.path() / "s.txt"));  // checking writes nothing
 }
 
 }  // namespace

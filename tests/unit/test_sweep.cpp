@@ -18,6 +18,7 @@
 #include "hpar/core/process.hpp"
 #include "hpar/launch/sweep.hpp"
 #include "hpar/platform/cpu_load.hpp"
+#include "temp_files.hpp"
 
 using namespace hpar;
 
@@ -204,10 +205,8 @@ namespace {
 
 /// A fresh directory for the process tests, removed at the end.
 struct Scratch {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("hpar-sweep-test-" + std::to_string(getpid()));
-  Scratch() { std::filesystem::create_directories(dir); }
-  ~Scratch() { std::filesystem::remove_all(dir); }
+  hpar_test::TempFolder folder{"sweep_test"};
+  const std::filesystem::path& dir = folder.path();
   [[nodiscard]] ProcessSpec spec(std::vector<std::string> argv) const {
     ProcessSpec s;
     s.argv = std::move(argv);
@@ -215,10 +214,7 @@ struct Scratch {
     s.stderr_path = (dir / "err").string();
     return s;
   }
-  [[nodiscard]] std::string read(const char* name) const {
-    std::ifstream in(dir / name);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  }
+  [[nodiscard]] std::string read(const char* name) const { return hpar_test::read_all(dir / name); }
 };
 
 }  // namespace
@@ -441,9 +437,7 @@ TEST(CapturedOutput, PastItsBoundItSpillsAndKeepsEveryByte) {
     c.write_to(fd);
     ::close(fd);
   }
-  std::ifstream in(path);
-  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()),
-            "hello world, past ten bytes\n");
+  EXPECT_EQ(hpar_test::read_all(path), "hello world, past ten bytes\n");
   std::filesystem::remove(path);
   EXPECT_EQ(c.take(), "hello world, past ten bytes\n");
   EXPECT_EQ(c.size(), 0U);

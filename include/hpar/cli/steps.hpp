@@ -3,8 +3,8 @@
 /// The two shapes of a command's steps, written once. A step that every rank runs (parsing,
 /// reading local files, building a job) and a step that rank 0 runs alone (printing, writing
 /// files) are each followed by the agreement that keeps ranks from hanging: when the step threw
-/// on some rank, every rank throws the same hpar::Error (agree in engine.hpp), so every rank
-/// leaves the command with the same exit code.
+/// on some rank, every rank throws the same hpar::Error (agree, in hpar/engine/agreement.hpp),
+/// so every rank leaves the command with the same exit code.
 
 #include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/broadcast.hpp>

@@ -26,13 +26,6 @@ inline constexpr std::uint64_t max_mpi_message = INT_MAX;
                                        std::span<const char> local, int root = 0,
                                        std::uint64_t max_message = max_mpi_message);
 
-/// gather_bytes of the concatenation of `pieces` (each rank's pieces in order), without joining
-/// them first: each rank sends its pieces in place through one MPI datatype. Collective; same
-/// result and limits as gather_bytes.
-[[nodiscard]] std::string gather_pieces(const boost::mpi::communicator& comm,
-                                        std::span<const std::string> pieces, int root = 0,
-                                        std::uint64_t max_message = max_mpi_message);
-
 /// gather_bytes into the caller's buffer: on `root`, `place(total)` makes room for the total
 /// and returns where it starts (the bytes land there, not copied again); other ranks never call
 /// it. Collective; same limits as gather_bytes.

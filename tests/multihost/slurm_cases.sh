@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Multi-node Slurm on simulated hosts (sourced by run_multihost.sh; each case_NAME is one ctest
 # multihost.slurm.NAME): slurmctld on the head, one slurmd per simulated host, each node with
-# its own /tmp (tests/cluster/slurm-multi.sh). Batch jobs run on h1 and h2; their ranks talk
+# its own /tmp (tests/multihost/slurm-multi.sh). Batch jobs run on h1 and h2; their ranks talk
 # TCP between the nodes.
 
 # final_state, wait_job_end
