@@ -113,18 +113,26 @@ def _serve_frames(inputs, answers, function, convert):
                 data = buf[newline + 1:end]
                 pos = end
                 try:  # the input fails; the worker goes on (SystemExit ends it)
-                    value = function(convert(data.decode("utf-8", "surrogateescape")))
-                except Exception as error:
-                    result = answerer.failed(error)
-                    put(b"err %d\n" % len(result))
-                    put(result)
-                else:
+                    try:
+                        text = data.decode()
+                    except UnicodeDecodeError:  # not UTF-8: its bytes kept as surrogates
+                        text = data.decode("utf-8", "surrogateescape")
+                    value = function(convert(text))
                     if value is None:
                         result = b""
                     elif isinstance(value, binary):
                         result = bytes(value)
                     else:
-                        result = (str(value) + "\n").encode("utf-8", "surrogateescape")
+                        result = str(value) + "\n"
+                        try:
+                            result = result.encode()
+                        except UnicodeEncodeError:  # surrogates: an input's own bytes back
+                            result = result.encode("utf-8", "surrogateescape")
+                except Exception as error:
+                    result = answerer.failed(error)
+                    put(b"err %d\n" % len(result))
+                    put(result)
+                else:
                     if tell():
                         result = printed() + result
                     put(b"ok %d\n" % len(result))

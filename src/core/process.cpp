@@ -786,7 +786,8 @@ struct Worker::State {
   [[nodiscard]] std::string_view unread() const { return std::string_view(buffer).substr(head); }
 
   /// The answer parsed into `reply` (its frame the next `used` bytes read), taken.
-  void take(WorkerReply& reply, std::size_t used, Clock::time_point start) {
+  /// `start`: when the wait for it began (none: it was there already, the wait took no time).
+  void take(WorkerReply& reply, std::size_t used, std::optional<Clock::time_point> start) {
     head += used;
     if (head == buffer.size()) {
       buffer.clear();
@@ -796,7 +797,7 @@ struct Worker::State {
       head = 0;
     }
     --asked;
-    reply.seconds = seconds_between(start, Clock::now());
+    reply.seconds = start ? seconds_between(*start, Clock::now()) : 0.0;
   }
 
   /// Waits (asking `wait` between naps) until the worker has ended or `seconds` pass; true
@@ -958,6 +959,15 @@ WorkerReply Worker::receive(double timeout_seconds, double poll_seconds,
                             const std::function<bool()>& should_stop) {
   State& st = *state_;
   WorkerReply reply;
+  std::size_t used = 0;  ///< the length of the answer's frame, once it is whole
+  if (st.pid >= 0 && st.asked != 0 && st.stray.empty() && !st.unread().empty() &&
+      parse_frame(st.unread(), reply, used) == Parse::complete &&
+      (st.sent == st.outbox.size() || st.asked > 1)) {  // answered already: no system call
+    st.take(reply, used, std::nullopt);
+    return reply;
+  }
+  reply = WorkerReply();
+  used = 0;
   const Clock::time_point start = Clock::now();
   const auto done = [&](WorkerReply::Kind kind, ProcessOutcome::End how, double patience) {
     reply.kind = kind;
@@ -974,13 +984,6 @@ WorkerReply Worker::receive(double timeout_seconds, double poll_seconds,
     reply.problem = st.stray;
     return done(WorkerReply::Kind::protocol, ProcessOutcome::End::exited, 0.0);
   }
-  std::size_t used = 0;  ///< the length of the answer's frame, once it is whole
-  if (!st.unread().empty() && parse_frame(st.unread(), reply, used) == Parse::complete &&
-      (st.sent == st.outbox.size() || st.asked > 1)) {  // answered already: no system call
-    st.take(reply, used, start);
-    return reply;
-  }
-  used = 0;
   const NoSigpipe no_sigpipe;
   const int most_ms = std::clamp(static_cast<int>(poll_seconds * 1000.0), 1, 100);
   for (;;) {

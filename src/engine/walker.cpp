@@ -8,6 +8,8 @@
 #include <boost/mpi/collectives.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <ctime>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -445,14 +447,16 @@ class Walker {
   }
 
   /// Main thread, between two of its blocks in slots mode: the chores (news of other ranks,
-  /// output, dealing) when chores_interval has passed since the last, or at once when a slot
-  /// waits for a block. Blocks of microseconds (a worker's inputs) so do not each pay MPI's
-  /// progress; a long block's wait does them itself (main_thread_chores).
+  /// output, dealing) when a tick of the coarse clock has passed since the last (1 to 4 ms),
+  /// or at once when a slot waits for a block. Blocks of microseconds (a worker's inputs) so
+  /// do not each pay MPI's progress, nor a clock read of 25 ns; a long block's wait does them
+  /// itself (main_thread_chores).
   void chores_between_blocks(int pass, PassControl& control) {
-    constexpr auto chores_interval = std::chrono::microseconds(500);
-    const TimePoint now = RunClock::now();
-    if (now < next_chores_ && queue_.hungry() == 0) return;
-    next_chores_ = now + chores_interval;
+    timespec coarse{};
+    (void)clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
+    const std::int64_t now = std::int64_t{coarse.tv_sec} * 1'000'000'000 + coarse.tv_nsec;
+    if (now < next_chores_ns_ && queue_.hungry() == 0) return;
+    next_chores_ns_ = now + 1'000'000;
     control.keep_in_touch();
     pump(control);
     serve(control);
@@ -562,7 +566,7 @@ class Walker {
   std::atomic<std::uint64_t> blocks_done_{0};
   std::atomic<std::uint64_t> blocks_failed_{0};
   std::atomic<std::uint64_t> pass_done_{0};
-  TimePoint next_chores_{};  // main thread: chores_between_blocks' next due time
+  std::int64_t next_chores_ns_ = 0;  // main thread: chores_between_blocks' next (coarse clock)
 };
 
 }  // namespace
