@@ -33,7 +33,7 @@ report_overhead=$(grep -ho 'overhead .*' "$work/out" "$work/out.err" | awk '{pri
 per_task=$(echo "1000 * 2 * ($t_farm - $t_start - $t_loop) / $n" | bc -l)
 printf '%-44s %8s s\n' "posix_spawn loop, 2 threads (reference)" "$t_loop" \
   "mpirun -np 2 hpar farm, 1 task (start-up)" "$t_start" "mpirun -np 2 hpar farm, $n tasks" "$t_farm"
-printf "hpar's cost above the loop: %.3f ms per task (slot time); the farm's report: %s ms per task; load average %s\n" \
+printf "hpar's cost above the loop: %.3f ms per task (slot time); the farm's report: %s us per task; load average %s\n" \
   "$per_task" "$report_overhead" "$(load)"
 
 quiet

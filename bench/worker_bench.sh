@@ -104,7 +104,7 @@ echo "== numbers(x) over $n inputs, 2 processes; each figure the least of 3 runs
 quiet
 t_hpar=$(best3 "$work/serial.txt" mpirun -np 2 --bind-to none "$hpar" farm --worker \
   --range "1:$n" --threads 1 --output "$work/out.txt" -- "$PYTHON" "$examples/numbers_worker.py")
-cost=$(awk '$1 == "overhead" { printf "%.1f", 1000 * $2 }' "$work/log")
+cost=$(awk '$1 == "overhead" { printf "%.2f", $2 }' "$work/log")
 printf '%-58s %9s s  (load %s)\n' "hpar farm --worker, mpirun -np 2" "$t_hpar" "$(load)"
 quiet
 t_pool=$(best3 "$work/serial.txt" "$PYTHON" "$work/pool.py" "$n" "$chunk" "$work/out.txt")

@@ -1457,21 +1457,21 @@ class Farm final : public Job {
                       format_fixed(makespan > 0 ? 100.0 * t.busy / (slots * makespan) : 0.0, 1) +
                       " % of the makespan " + format_fixed(makespan, 3) + " s (ideal " +
                       format_fixed(ideal, 3) + " s)"},
-        {"overhead", format_fixed(overhead_ms(t), 3) +
-                         " ms per task (a slot's time between its tasks, outside them)"},
+        {"overhead", format_fixed(overhead_us(t), 2) +
+                         " us per task (a slot's time between its tasks, outside them)"},
     };
   }
 
   /// hpar's own cost per attempt: each slot's time from its first start to its last end outside
   /// the attempts' runtimes (which begin before the start and end after the wait), summed over
   /// the slots, per attempt.
-  static double overhead_ms(const Tally& t) {
+  static double overhead_us(const Tally& t) {
     double between = 0.0;
     for (const auto& [slot, span] : t.per_slot) {
       const auto& [first, last, ran] = span;
       between += std::max(0.0, 1e-6 * static_cast<double>(last - first) - ran);
     }
-    return t.ran == 0 ? 0.0 : 1e3 * between / static_cast<double>(t.ran);
+    return t.ran == 0 ? 0.0 : 1e6 * between / static_cast<double>(t.ran);
   }
 
   [[nodiscard]] Verification verdict(const Tally& t) const {

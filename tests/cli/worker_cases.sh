@@ -202,13 +202,21 @@ case_worker_usage() {
 }
 
 # hpar_worker's results: what the function printed, then its value as print() writes it;
-# bytes as they are; None adds nothing; writes to fd 1 outside sys.stdout go to stderr.
+# bytes as they are; None adds nothing; writes to fd 1 outside sys.stdout go to stderr; an
+# input that is not UTF-8 comes back byte for byte; a value whose str() raises fails only
+# its input.
 case_python_helper_results_as_print_writes() {
   cat >kinds.py <<'EOF2'
 import os
 from hpar_worker import serve
 
+class Unprintable:
+    def __str__(self):
+        raise ValueError("no text for this one")
+
 def f(x):
+    if x == "f":
+        return Unprintable()
     if x == "a":
         print("printed", x)
         return None
@@ -222,11 +230,13 @@ def f(x):
 
 serve(f)
 EOF2
-  hpar_np 1 farm --worker --inputs a,b,c,d,,e --threads 1 --no-report -- python3 kinds.py
-  expect_rc 0
-  printf "printed a\nraw\0bytes{'k': 1}\nd\n\ne\n" >expected.txt
+  printf 'a\nb\nc\nd\n\ne\nf\n\377\376\n' >inputs.txt
+  hpar_np 1 farm --worker --input-file inputs.txt --threads 1 --no-report -- python3 kinds.py
+  expect_rc 3
+  printf "printed a\nraw\0bytes{'k': 1}\nd\n\ne\n\377\376\n" >expected.txt
   cmp -s out.txt expected.txt || fail "results: $(od -c out.txt | head)"
   expect_err "from-a-subprocess"
+  expect_err "no text for this one"
 }
 
 # --worker changes every input's result: a checkpoint of one mode does not resume the other.
