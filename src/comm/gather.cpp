@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "hpar/engine/gather.hpp"
+#include "hpar/comm/gather.hpp"
 
 #include <mpi.h>
 
@@ -57,8 +57,8 @@ void gather_bytes_into(const boost::mpi::communicator& comm, std::span<const cha
       if (r == root) continue;
       for (std::uint64_t done = 0; done < sizes[r];) {
         const auto piece = std::min(max_message, sizes[r] - done);
-        check_mpi(MPI_Recv(out + offsets[r] + done, static_cast<int>(piece), MPI_BYTE, r,
-                           tag, MPI_Comm(comm), MPI_STATUS_IGNORE),
+        check_mpi(MPI_Recv(out + offsets[r] + done, static_cast<int>(piece), MPI_BYTE, r, tag,
+                           MPI_Comm(comm), MPI_STATUS_IGNORE),
                   "MPI_Recv");
         done += piece;
       }
