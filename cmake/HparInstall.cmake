@@ -22,7 +22,7 @@
 # Targets, namespace hpar:: (find_package(hpar) then target_link_libraries(app hpar::hpar)):
 #   hpar::hpar   the small API, the engine and the command line (hpar::main)
 #   hpar::jobs   the built-in jobs (hpar::builtin_jobs())
-#   hpar::core, api, platform, engine, observe, report, study, cli   the layers one by one
+#   hpar::core, api, comm, platform, engine, observe, report, study, cli   the layers one by one
 #   hpar::hpar_exe   the installed hpar program
 include(CMakePackageConfigHelpers)
 
@@ -30,7 +30,7 @@ set(HPAR_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/hpar CACHE STRING
     "Where the CMake package files go, relative to the prefix")
 set(HPAR_INSTALL_DATADIR ${CMAKE_INSTALL_DATADIR}/hpar)
 
-set(hpar_layers core api platform engine observe report study launch cli jobs)
+set(hpar_layers core api comm platform engine observe report study launch cli jobs)
 foreach(layer ${hpar_layers})
   set_target_properties(hpar_${layer} PROPERTIES EXPORT_NAME ${layer})
 endforeach()

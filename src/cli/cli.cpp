@@ -15,7 +15,7 @@
 
 #include "commands.hpp"
 #include "hpar/cli/options.hpp"
-#include "hpar/cli/steps.hpp"
+#include "hpar/comm/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/parse.hpp"
 #include "hpar/core/process.hpp"

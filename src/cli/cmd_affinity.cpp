@@ -13,6 +13,7 @@
 #include "hpar/cli/cli.hpp"
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
+#include "hpar/comm/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/program.hpp"
 #include "hpar/platform/affinity.hpp"

@@ -18,6 +18,7 @@
 #include "commands.hpp"
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
+#include "hpar/comm/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/core/program.hpp"

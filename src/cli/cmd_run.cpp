@@ -15,6 +15,7 @@
 #include "hpar/cli/identity.hpp"
 #include "hpar/cli/options.hpp"
 #include "hpar/cli/steps.hpp"
+#include "hpar/comm/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
 #include "hpar/core/format.hpp"

@@ -13,7 +13,7 @@
 
 #include "commands.hpp"
 #include "hpar/cli/cli.hpp"
-#include "hpar/cli/steps.hpp"
+#include "hpar/comm/steps.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/program.hpp"
 #include "hpar/launch/slurm_script.hpp"

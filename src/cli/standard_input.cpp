@@ -14,8 +14,8 @@
 #include <exception>
 #include <string_view>
 
+#include "hpar/comm/agreement.hpp"
 #include "hpar/core/errors.hpp"
-#include "hpar/engine/agreement.hpp"
 
 namespace hpar {
 namespace {

@@ -20,9 +20,9 @@
 #include <random>
 #include <sstream>
 
+#include "hpar/comm/agreement.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/files.hpp"
-#include "hpar/engine/agreement.hpp"
 
 namespace hpar {
 

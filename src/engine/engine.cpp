@@ -13,9 +13,9 @@
 
 #include "checkpoint.hpp"
 #include "dealer.hpp"
+#include "hpar/comm/gather.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/stop.hpp"
-#include "hpar/engine/gather.hpp"
 #include "hpar/platform/allocation.hpp"
 #include "hpar/platform/memory.hpp"
 #include "ordered_output.hpp"

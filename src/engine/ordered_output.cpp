@@ -13,9 +13,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "hpar/comm/agreement.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/stop.hpp"
-#include "hpar/engine/agreement.hpp"
 #include "hpar/platform/memory.hpp"
 
 namespace hpar {

@@ -18,10 +18,10 @@
 #include <string>
 
 #include "fault_notice.hpp"
+#include "hpar/comm/agreement.hpp"
 #include "hpar/core/chores.hpp"
 #include "hpar/core/errors.hpp"
 #include "hpar/core/stop.hpp"
-#include "hpar/engine/agreement.hpp"
 #include "hpar/engine/signals.hpp"
 
 namespace hpar {

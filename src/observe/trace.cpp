@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "hpar/comm/gather.hpp"
 #include "hpar/core/errors.hpp"
-#include "hpar/engine/gather.hpp"
 
 namespace hpar {
 namespace {

@@ -12,8 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "hpar/comm/gather.hpp"
 #include "hpar/core/errors.hpp"
-#include "hpar/engine/gather.hpp"
 
 namespace hpar {
 namespace {

@@ -4,7 +4,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <numeric>
 
-#include "hpar/engine/gather.hpp"
+#include "hpar/comm/gather.hpp"
 
 using hpar::gather_bytes;
 

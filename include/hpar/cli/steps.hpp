@@ -1,64 +1,19 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #pragma once
-/// The two shapes of a command's steps, written once. A step that every rank runs (parsing,
-/// reading local files, building a job) and a step that rank 0 runs alone (printing, writing
-/// files) are each followed by the agreement that keeps ranks from hanging: when the step threw
-/// on some rank, every rank throws the same hpar::Error (agree, in hpar/engine/agreement.hpp),
-/// so every rank leaves the command with the same exit code.
+/// The end of a command's steps: whether a stop signal reached any rank, and the exit code every
+/// rank then leaves the command with. The steps themselves (on_every_rank, on_root) are the
+/// collective helpers in hpar/comm/steps.hpp.
 
 #include <boost/mpi/collectives/all_reduce.hpp>
-#include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/operations.hpp>
-#include <exception>
 #include <iostream>
-#include <optional>
 #include <string>
-#include <type_traits>
-#include <utility>
 
 #include "hpar/core/errors.hpp"
-#include "hpar/engine/engine.hpp"
-#include "hpar/engine/signals.hpp"
+#include "hpar/core/stop.hpp"
 
 namespace hpar {
-
-/// Runs `step` on every rank of `comm`, then agrees on its failure: every rank returns its own
-/// result of the step, or every rank throws the same hpar::Error. Collective.
-template <class Step>
-std::invoke_result_t<Step&> on_every_rank(const boost::mpi::communicator& comm, Step&& step) {
-  using Result = std::invoke_result_t<Step&>;
-  if constexpr (std::is_void_v<Result>) {
-    std::exception_ptr failure;
-    try {
-      step();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    agree(comm, failure);
-  } else {
-    std::optional<Result> result;
-    on_every_rank(comm, [&] { result.emplace(step()); });
-    return std::move(*result);
-  }
-}
-
-/// Runs `step` on rank 0 of `comm` alone (printing, writing files, anything only the root
-/// does), then agrees on its failure. A result (an exit code, a text: anything Boost.MPI can
-/// broadcast) is sent to every rank, so every rank returns rank 0's. Collective.
-template <class Step>
-std::invoke_result_t<Step&> on_root(const boost::mpi::communicator& comm, Step&& step) {
-  using Result = std::invoke_result_t<Step&>;
-  if constexpr (std::is_void_v<Result>) {
-    on_every_rank(comm, [&] {
-      if (comm.rank() == 0) step();
-    });
-  } else {
-    Result result = on_every_rank(comm, [&] { return comm.rank() == 0 ? step() : Result{}; });
-    boost::mpi::broadcast(comm, result, 0);
-    return result;
-  }
-}
 
 /// Whether a stop signal (SIGTERM, SIGINT, SIGUSR1) reached any rank of `comm` so far.
 /// Collective: the commands ask it where a stop must end every rank alike (before and after

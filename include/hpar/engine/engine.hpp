@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "hpar/comm/agreement.hpp"
 #include "hpar/core/job.hpp"
-#include "hpar/engine/agreement.hpp"
 #include "hpar/engine/observer.hpp"
 #include "hpar/engine/run_record.hpp"
 #include "hpar/engine/signals.hpp"

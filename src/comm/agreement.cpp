@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "hpar/engine/agreement.hpp"
+#include "hpar/comm/agreement.hpp"
 
 #include <boost/mpi/collectives.hpp>
 #include <string>
 #include <utility>
 
 #include "hpar/core/errors.hpp"
-#include "hpar/platform/host.hpp"
+#include "hpar/core/machine.hpp"  // host_name()
 
 namespace hpar {
 void agree(const boost::mpi::communicator& comm, const std::exception_ptr& local) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "hpar/engine/gather.hpp"
+#include "hpar/comm/gather.hpp"
 
 #include <mpi.h>
 
