@@ -110,15 +110,17 @@ case_hybrid_sbatch_mpirun_two_nodes() {
   check_report "hpar-$JOB.json" '{"h1": [0, 1], "h2": [2, 3]}'
 }
 
-# Hybrid over nodes with srun --mpi=pmix directly: one rank per node, two threads each; each
+# Hybrid over nodes with srun --mpi=pmix directly: one rank per node, two threads each (srun
+# --quiet: under load the second step may wait for the first one's CPUs, and srun's note of it
+# must not land in the job's output); each
 # node has its own /tmp (PMIx puts its per-node directories there).
 case_srun_pmix_hybrid_one_rank_per_node() {
   slurm_up 2
   reference integrate --intervals 2000000
   cat >job.sh <<EOF
 #!/bin/bash
-srun --mpi=pmix --cpus-per-task=2 bash -c 'echo "\$(hostname) tmp=\$(stat -c %i /tmp)"' | sort >nodes.txt
-OMP_NUM_THREADS=2 srun --mpi=pmix --cpus-per-task=2 "$HPAR" run integrate --intervals 2000000 \
+srun --quiet --mpi=pmix --cpus-per-task=2 bash -c 'echo "\$(hostname) tmp=\$(stat -c %i /tmp)"' | sort >nodes.txt
+OMP_NUM_THREADS=2 srun --quiet --mpi=pmix --cpus-per-task=2 "$HPAR" run integrate --intervals 2000000 \
   --no-report --report-json rep.json
 EOF
   sbatch_wait --nodes=2 --ntasks-per-node=1 --cpus-per-task=2 job.sh
